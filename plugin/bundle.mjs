@@ -1,0 +1,47 @@
+// Bundles plugin/main.ts and everything it loads, templates included, into
+// ONE executable file: dist/docker-esb (CommonJS: an extensionless ESM file
+// can silently not run on Node 20, see field-notes.md).
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
+
+function readTemplates(dir) {
+  const out = {}
+  const walk = (rel) => {
+    for (const ent of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${ent.name}` : ent.name
+      if (ent.isDirectory()) walk(r)
+      else if (ent.name.endsWith('.tmpl')) out[r] = fs.readFileSync(path.join(dir, r), 'utf8')
+    }
+  }
+  walk('')
+  return out
+}
+
+const outfile = path.join(root, 'dist', 'docker-esb')
+await build({
+  entryPoints: [path.join(root, 'plugin', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  banner: { js: '#!/usr/bin/env node' },
+  define: {
+    __ESB_VERSION__: JSON.stringify(pkg.version),
+    __ESB_TEMPLATES__: JSON.stringify(readTemplates(path.join(root, 'templates'))),
+    'import.meta.url': 'importMetaUrl',
+  },
+  inject: [path.join(root, 'plugin', 'import-meta-url.js')],
+  logLevel: 'warning',
+})
+fs.chmodSync(outfile, 0o755)
+// dist/ sits inside this "type": "module" package; the bundle is CommonJS.
+fs.writeFileSync(path.join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n')
+console.log(`wrote ${path.relative(process.cwd(), outfile)} (${(fs.statSync(outfile).size / 1024).toFixed(0)} KiB)`)

@@ -1,0 +1,122 @@
+// Command-line front: parses flags, dispatches to a command, and is the one
+// top-level error handler that maps errors to exit codes.
+import { minimist } from 'zx'
+import { splitDockerArgv } from './argv.ts'
+import { EsbError, UsageError } from './errors.ts'
+import { Runner } from './runner.ts'
+import { VERSION } from '../plugin/metadata.ts'
+import { COMMANDS, COMMON_FLAGS, type CommandSpec } from './commands/index.ts'
+
+export interface Io {
+  out: (s: string) => void
+  err: (s: string) => void
+  env: Record<string, string | undefined>
+  cwd: string
+}
+
+const defaultIo = (): Io => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  env: process.env,
+  cwd: process.cwd(),
+})
+
+export function topHelp(): string {
+  const lines = [
+    'Usage:  docker esb [OPTIONS] COMMAND',
+    '',
+    'Build and run ESB stacks: one docker-container builder, an always-on',
+    'local registry, and per-target local + registry caches.',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.name.padEnd(9)} ${c.summary}`),
+    '',
+    'Common options:',
+    ...COMMON_FLAGS.map(([f, d]) => `  ${f.padEnd(24)} ${d}`),
+    '',
+    "Run 'docker esb COMMAND --help' for more information on a command.",
+  ]
+  return lines.join('\n') + '\n'
+}
+
+export function commandHelp(c: CommandSpec): string {
+  return [
+    `Usage:  docker esb ${c.name} ${c.usage}`,
+    '',
+    c.summary,
+    ...(c.details ? ['', c.details] : []),
+    '',
+    'Options:',
+    ...[...c.flags, ...(c.common ? COMMON_FLAGS : [])].map(([f, d]) => `  ${f.padEnd(24)} ${d}`),
+    '',
+  ].join('\n')
+}
+
+/** Parses the command's flags strictly: an unknown flag is a usage error naming it. */
+export function parseFlags(c: CommandSpec, args: string[]): minimist.ParsedArgs {
+  const dd = args.indexOf('--')
+  const own = dd >= 0 ? args.slice(0, dd) : args
+  const passthrough = dd >= 0 ? args.slice(dd + 1) : []
+  const strings = ['project-dir', 'brand', 'mode', 'env', 'tag', 'env-file', ...c.strings]
+  const booleans = ['help', 'dry-run', 'json', ...c.booleans]
+  const known = new Set([...strings, ...booleans, 'C', 'h'])
+  const parsed = minimist(own, {
+    string: strings,
+    boolean: booleans,
+    alias: { C: 'project-dir', h: 'help' },
+    unknown: (a: string) => {
+      if (a.startsWith('-')) {
+        const name = a.replace(/^-+/, '').split('=')[0]
+        if (!known.has(name)) throw new UsageError(`unknown flag ${a.split('=')[0]} for 'docker esb ${c.name}'; see 'docker esb ${c.name} --help'`)
+        return true
+      }
+      return true
+    },
+  })
+  for (const s of strings) {
+    const v = parsed[s]
+    if (Array.isArray(v) && s !== 'env-file') throw new UsageError(`flag --${s} given more than once; give it once`)
+    if (v === '' && own.includes(`--${s}`)) throw new UsageError(`flag --${s} needs a value`)
+  }
+  if (parsed._.length && !c.positional) throw new UsageError(`'docker esb ${c.name}' takes no argument ${JSON.stringify(parsed._[0])}; put tool flags after --`)
+  parsed['--'] = passthrough
+  return parsed
+}
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  let runner: Runner | null = null
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => { void runner?.cancel(sig) }
+  const onInt = () => onSignal('SIGINT')
+  const onTerm = () => onSignal('SIGTERM')
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
+  try {
+    const split = splitDockerArgv(argv)
+    const docker = split.via !== 'complete' && io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND ? io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND : 'docker'
+    runner = new Runner(docker, split.globalFlags, (l) => io.err(l + '\n'))
+    const [name, ...rest] = split.args
+    if (split.via === 'complete') { io.out(Object.keys(COMMANDS).join('\n') + '\n:4\n'); return 0 }
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const sub = name === 'help' || name === '--help' ? rest.find((a) => !a.startsWith('-')) : undefined
+      if (sub && COMMANDS[sub]) { io.out(commandHelp(COMMANDS[sub])); return 0 }
+      io.out(topHelp())
+      return name === undefined ? 2 : 0
+    }
+    if (name === '--version' || name === '-v') { io.out(`docker esb ${VERSION}\n`); return 0 }
+    const cmd = COMMANDS[name]
+    if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see 'docker esb --help')`)
+    const flags = parseFlags(cmd, rest)
+    if (flags.help) { io.out(commandHelp(cmd)); return 0 }
+    return (await cmd.run({ flags, io, runner })) ?? 0
+  } catch (e: any) {
+    if (e instanceof EsbError) {
+      io.err(`docker esb: ${e.message}\n`)
+      return e.exitCode
+    }
+    io.err(`docker esb: internal error: ${e?.stack ?? e}\n`)
+    return 1
+  } finally {
+    process.off('SIGINT', onInt)
+    process.off('SIGTERM', onTerm)
+  }
+}

@@ -1,0 +1,31 @@
+import type { CommandSpec } from './types.ts'
+import { render } from './render.ts'
+import { build, up, down } from './stack.ts'
+import { VERSION } from '../../plugin/metadata.ts'
+
+export type { CommandSpec }
+
+const version: CommandSpec = {
+  name: 'version',
+  usage: '',
+  summary: 'Show the docker esb version',
+  flags: [],
+  strings: [],
+  booleans: [],
+  common: false,
+  async run({ io }) {
+    io.out(`docker esb ${VERSION} (node ${process.version})\n`)
+  },
+}
+
+export const COMMANDS: Record<string, CommandSpec> = { build, up, down, render, version }
+
+export const COMMON_FLAGS: [string, string][] = [
+  ['-C, --project-dir DIR', 'project root (default: $<PREFIX>_REPO, else the nearest folder with esb.toml or docker-compose.<mode>.yml)'],
+  ['--brand B', 'brand (default: esb.toml brand, else config/branding.yaml, else esb)'],
+  ['--mode M', 'docker | containerd (default: $<PREFIX>_MODE, esb.toml mode, else docker)'],
+  ['--env NAME', 'environment name (default: $<PREFIX>_ENV, esb.toml env, else default)'],
+  ['--tag TAG', 'image tag (default: $<PREFIX>_TAG, esb.toml tag, else latest)'],
+  ['--env-file FILE', 'extra env file (repeatable; after .env and esb.toml env_files)'],
+  ['-h, --help', 'help for the command'],
+]

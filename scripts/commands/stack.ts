@@ -1,0 +1,71 @@
+// build, up, down: plan first (plain data), then print it (--dry-run) or run it.
+import type { CommandSpec, CommandCtx } from './types.ts'
+import { settingsFrom, renderFor } from '../context.ts'
+import { bakePrint, builderInputs, composeConfig, functionDockerfiles, runId } from '../gather.ts'
+import { buildPlan, defaultGroups, downPlan, upPlan, type Plan } from '../plan.ts'
+import { planToJson, planToText } from '../show.ts'
+
+const DRY: [string, string][] = [
+  ['--dry-run', 'print the plan and change nothing (may ask docker read-only questions)'],
+  ['--json', 'with --dry-run: the plan as JSON (every docker call as an argv array with its env)'],
+]
+
+async function runOrShow(c: CommandCtx, plan: Plan): Promise<number> {
+  if (c.flags['dry-run']) {
+    c.io.out(c.flags.json ? planToJson(plan, c.runner.docker, c.runner.globalFlags) : planToText(plan, c.runner.docker, c.runner.globalFlags))
+    return 0
+  }
+  await c.runner.execute(plan)
+  return 0
+}
+
+export const build: CommandSpec = {
+  name: 'build',
+  usage: '[OPTIONS] [-- BAKE FLAGS]',
+  summary: 'Render, ensure the registry and the builder, then docker buildx bake with per-target caches',
+  details: 'Builds the base images first, then control and function images (target: contexts), and pushes them to\nthe local registry 127.0.0.1:<port>. Flags after -- go to docker buildx bake.',
+  flags: [...DRY, ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)']],
+  strings: [],
+  booleans: ['provenance'],
+  common: true,
+  async run(c) {
+    const s = settingsFrom(c.flags, c.io)
+    const r = renderFor(s)
+    const fns = functionDockerfiles(s)
+    const print = await bakePrint(s, c.runner, r, defaultGroups(s, false))
+    const plan = buildPlan({ settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: print, functionDockerfiles: fns, runId: runId(), extraArgs: c.flags['--'] })
+    return runOrShow(c, plan)
+  },
+}
+
+export const up: CommandSpec = {
+  name: 'up',
+  usage: '[OPTIONS] [-- COMPOSE UP FLAGS]',
+  summary: 'Render, ensure the registry and the builder, then docker compose up --build -d with per-service caches',
+  details: 'Uses the same builder (BUILDX_BUILDER) and caches as build. Flags after -- go to docker compose up.',
+  flags: [...DRY, ['--provenance', 'keep provenance attestations']],
+  strings: [],
+  booleans: ['provenance'],
+  common: true,
+  async run(c) {
+    const s = settingsFrom(c.flags, c.io)
+    const r = renderFor(s)
+    const cfg = await composeConfig(s, c.runner, r)
+    const plan = upPlan({ settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'] })
+    return runOrShow(c, plan)
+  },
+}
+
+export const down: CommandSpec = {
+  name: 'down',
+  usage: '[OPTIONS] [-- COMPOSE DOWN FLAGS]',
+  summary: 'Stop the stack (the registry keeps running unless --registry)',
+  flags: [...DRY, ['--registry', 'also stop the local registry (its data volume is kept)']],
+  strings: [],
+  booleans: ['registry'],
+  common: true,
+  async run(c) {
+    const s = settingsFrom(c.flags, c.io)
+    return runOrShow(c, downPlan(s, !!c.flags.registry, c.flags['--']))
+  },
+}

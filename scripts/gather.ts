@@ -1,0 +1,62 @@
+// Read-only questions the planners need answered: what bake would build,
+// which compose services build, which function Dockerfiles exist. Asked
+// through the runner; nothing here writes into the project.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { glob } from 'zx'
+import { EsbError } from './errors.ts'
+import type { Settings } from './config.ts'
+import type { Runner } from './runner.ts'
+import type { RenderResult } from './context.ts'
+import { modeComposeFile, stackEnv, type BuilderInputs } from './plan.ts'
+
+/** A file as it will be after rendering: its rendered content if it is generated, else as on disk. */
+function withRendered<T>(s: Settings, r: RenderResult, files: string[], use: (paths: string[]) => Promise<T>): Promise<T> {
+  let tmp: string | null = null
+  const paths = files.map((f) => {
+    const abs = path.resolve(s.projectDir, f)
+    const hit = r.rendered.find((x) => path.join(s.templates.out, x.relPath) === abs)
+    if (!hit || r.states.get(hit.relPath) === hit.content) return abs
+    tmp ??= fs.mkdtempSync(path.join(os.tmpdir(), 'docker-esb-plan-'))
+    const p = path.join(tmp, `${path.basename(abs)}`)
+    fs.writeFileSync(p, hit.content)
+    return p
+  })
+  return use(paths).finally(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }) })
+}
+
+export async function bakePrint(s: Settings, runner: Runner, r: RenderResult, groups: string[]): Promise<any> {
+  return withRendered(s, r, s.bake.files, async (files) => {
+    for (const f of files) if (!fs.existsSync(f)) throw new EsbError(`bake file ${f} not found; render it ('docker esb render') or set [bake] files in esb.toml`)
+    const argv = ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', ...groups]
+    const res = await runner.run(argv, { capture: true, allowFail: true, env: stackEnv(s), cwd: s.projectDir })
+    if (res.code !== 0) throw new EsbError(`'docker buildx bake --print' failed for ${s.bake.files.join(', ')}: ${res.stderr.trim().split('\n').pop()}`)
+    try { return JSON.parse(res.stdout) } catch { throw new EsbError(`'docker buildx bake --print' gave no JSON; is docker buildx >= 0.17 installed?`) }
+  })
+}
+
+export async function composeConfig(s: Settings, runner: Runner, r: RenderResult): Promise<any> {
+  const file = modeComposeFile(s)
+  return withRendered(s, r, [file], async ([f]) => {
+    if (!fs.existsSync(f)) throw new EsbError(`compose file ${file} not found; render it ('docker esb render')`)
+    const argv = ['compose', '--project-directory', s.projectDir, '-p', s.projectName, '-f', f, 'config', '--format', 'json']
+    const res = await runner.run(argv, { capture: true, allowFail: true, env: stackEnv(s), cwd: s.projectDir })
+    if (res.code !== 0) throw new EsbError(`'docker compose config' failed for ${file}: ${res.stderr.trim().split('\n').pop()}`)
+    return JSON.parse(res.stdout)
+  })
+}
+
+export function functionDockerfiles(s: Settings): string[] {
+  return glob.sync(s.functions.dockerfiles, { cwd: s.projectDir, onlyFiles: true }).sort()
+}
+
+export function builderInputs(s: Settings, procEnv: Record<string, string | undefined>): BuilderInputs {
+  let cfg: string | null = null
+  try { cfg = fs.readFileSync(s.builder.buildkitdConfig, 'utf8') } catch { /* optional */ }
+  return { procEnv, buildkitdConfig: cfg }
+}
+
+export function runId(): string {
+  return `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
+}

@@ -1,0 +1,264 @@
+// Plans: what build/up/down will do, as plain data. Nothing here spawns or
+// writes; runner.ts executes a plan, `--dry-run` prints it.
+import path from 'node:path'
+import type { Settings } from './config.ts'
+import { cacheFlagsFor } from './cache.ts'
+
+export type Env = Record<string, string>
+
+export type Step =
+  /** a file we generate (rendered template, bake/compose override) */
+  | { kind: 'write'; why: string; path: string; content: string; mode: number | null; reason: 'new' | 'changed' }
+  /** a docker invocation: argv after `docker` (global flags are added by the runner) */
+  | { kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string }
+  /** create the builder unless `inspect` shows it exists with the same fingerprint */
+  | { kind: 'ensure-builder'; why: string; name: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
+  /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
+  | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string }
+  /** swap the local cache `current` symlink of each target to this run's export */
+  | { kind: 'promote-cache'; why: string; gens: { target: string; dir: string; gen: string }[] }
+
+export interface Plan {
+  command: string
+  project: string
+  mode: string
+  env: Env
+  /** per target (bake) or per service (compose): where its cache comes from and goes to */
+  caches: Record<string, { from: string[]; to: string[] }>
+  steps: Step[]
+}
+
+/** The environment every docker child gets (besides the user's own). */
+export function stackEnv(s: Settings): Env {
+  const P = s.prefix
+  const env: Env = {
+    ...s.fileVars,
+    BUILDX_BUILDER: s.builder.name,
+    DOCKER_BUILDKIT: '1',
+    CONTAINER_REGISTRY: s.registry.runtimeAddress,
+    HOST_REGISTRY_ADDR: s.registry.buildAddress,
+    PORT_REGISTRY: String(s.registry.port),
+    REGISTRY_BIND: s.registry.bind,
+    REGISTRY_CONTAINER_NAME: s.registry.containerName,
+    PROJECT_NAME: s.projectName,
+    ENV: s.env,
+    MODE: s.mode,
+    CERT_DIR: s.fileVars.CERT_DIR ?? `./${s.ctx.HOME_DIR}/certs`,
+    BUILDKITD_CONFIG: s.builder.buildkitdConfig,
+    [`${P}_ENV`]: s.env,
+    [`${P}_MODE`]: s.mode,
+    [`${P}_TAG`]: s.tag,
+    [`${P}_REGISTRY`]: `${s.registry.buildAddress}/`,
+    [`${P}_REPO`]: s.projectDir,
+    // The existing stack spells these literally in some compose files.
+    ESB_REGISTRY: `${s.registry.buildAddress}/`,
+    ESB_TAG: s.tag,
+  }
+  if (s.mode === 'containerd') env.CONTAINER_REGISTRY_INSECURE = '1'
+  // Provenance attestations change the digest on every build, so `up --build` would recreate containers.
+  if (!s.bake.provenance) env.BUILDX_NO_DEFAULT_ATTESTATIONS = '1'
+  return env
+}
+
+export function modeComposeFile(s: Settings): string {
+  return path.join(s.templates.out, `docker-compose.${s.mode}.yml`)
+}
+export function infraComposeFile(s: Settings): string {
+  return path.join(s.templates.out, 'docker-compose.infra.yml')
+}
+export function stateDir(s: Settings): string {
+  return path.join(s.projectDir, s.ctx.HOME_DIR)
+}
+
+/** Options that define the builder; a change means the builder is recreated (state kept). */
+export function builderCreateArgv(s: Settings, procEnv: Record<string, string | undefined>, hasBuildkitdConfig: boolean): string[] {
+  const argv = ['buildx', 'create', '--name', s.builder.name, '--driver', 'docker-container', '--driver-opt', 'network=host']
+  if (s.builder.image) argv.push('--driver-opt', `image=${s.builder.image}`)
+  for (const k of ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY']) {
+    const v = procEnv[k]
+    if (!v) continue
+    // driver opts are CSV: quote values with commas (no_proxy lists).
+    const opt = `env.${k}=${v}`
+    argv.push('--driver-opt', opt.includes(',') || opt.includes('"') ? `"${opt.replace(/"/g, '""')}"` : opt)
+  }
+  for (const o of s.builder.driverOpts) argv.push('--driver-opt', o)
+  if (hasBuildkitdConfig) argv.push('--buildkitd-config', s.builder.buildkitdConfig)
+  return argv
+}
+
+export function fingerprintOf(argv: string[], buildkitdConfig: string | null): string {
+  // A readable fingerprint: the create argv plus the config content hash is enough to spot drift.
+  let h = 0x811c9dc5
+  const text = JSON.stringify([argv, buildkitdConfig ?? ''])
+  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0 }
+  return h.toString(16).padStart(8, '0')
+}
+
+export interface BuilderInputs {
+  procEnv: Record<string, string | undefined>
+  /** content of the buildkitd config file if present */
+  buildkitdConfig: string | null
+}
+
+export function ensureBuilderStep(s: Settings, b: BuilderInputs, env: Env): Step {
+  const create = [...builderCreateArgv(s, b.procEnv, b.buildkitdConfig !== null), '--bootstrap']
+  return {
+    kind: 'ensure-builder',
+    why: `docker-container builder ${s.builder.name} (network=host, so it reaches 127.0.0.1:${s.registry.port})`,
+    name: s.builder.name,
+    inspect: ['buildx', 'inspect', s.builder.name],
+    create,
+    remove: ['buildx', 'rm', '--keep-state', s.builder.name],
+    bootstrap: ['buildx', 'inspect', '--bootstrap', s.builder.name],
+    fingerprint: fingerprintOf(create, b.buildkitdConfig),
+    stateFile: path.join(stateDir(s), 'builder.json'),
+    env,
+  }
+}
+
+export function ensureRegistryStep(s: Settings, env: Env): Step {
+  return {
+    kind: 'ensure-registry',
+    why: `local registry on ${s.registry.bind}:${s.registry.port} (compose project ${s.registry.composeProject})`,
+    url: `http://127.0.0.1:${s.registry.port}/v2/`,
+    port: s.registry.port,
+    timeoutMs: 60_000,
+    up: ['compose', '-p', s.registry.composeProject, '-f', infraComposeFile(s), 'up', '-d', '--wait', 'registry'],
+    env,
+    cwd: s.projectDir,
+    containerName: s.registry.containerName,
+  }
+}
+
+/** The targets bake will build, from `docker buildx bake --print` JSON. */
+export function targetsFromPrint(print: any): string[] {
+  return Object.keys(print?.target ?? {}).sort()
+}
+
+export interface FunctionDef { name: string; dockerfile: string }
+
+/** Function targets `fn-<name>` from Dockerfiles found by the glob (relative paths). */
+export function functionsFrom(dockerfiles: string[]): FunctionDef[] {
+  return dockerfiles
+    .map((f) => ({ name: path.basename(path.dirname(f)).toLowerCase().replace(/[^a-z0-9-]+/g, '-'), dockerfile: f }))
+    .sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** The generated bake file: function targets and per-target cache flags. */
+export function bakeOverride(s: Settings, targets: string[], fns: FunctionDef[], runId: string): { json: any; gens: { target: string; dir: string; gen: string }[] } {
+  const target: Record<string, any> = {}
+  const gens: { target: string; dir: string; gen: string }[] = []
+  for (const f of fns) {
+    const t = `fn-${f.name}`
+    target[t] = {
+      context: path.dirname(f.dockerfile),
+      dockerfile: path.basename(f.dockerfile),
+      contexts: { 'lambda-base': 'target:lambda-base' },
+      tags: [`${s.registry.buildAddress}/${s.slug}-${t}:${s.tag}`],
+      labels: { [`com.${s.slug}.managed`]: 'true', [`com.${s.slug}.project`]: s.projectName, [`com.${s.slug}.env`]: s.env, [`com.${s.slug}.kind`]: 'function' },
+      output: ['type=image,push=true'],
+    }
+  }
+  const all = [...new Set([...targets, ...Object.keys(target)])].sort()
+  for (const t of all) {
+    const c = cacheFlagsFor(s, t, runId)
+    target[t] = { ...(target[t] ?? {}), 'cache-from': c.cacheFrom, 'cache-to': c.cacheTo }
+    if (c.localGen) gens.push({ target: t, dir: path.dirname(c.localGen), gen: c.localGen })
+  }
+  const json: any = { target }
+  if (fns.length) json.group = { functions: { targets: fns.map((f) => `fn-${f.name}`) } }
+  return { json, gens }
+}
+
+export function defaultGroups(s: Settings, hasFunctions: boolean): string[] {
+  if (s.bake.groups.length && !(s.bake.groups.length === 1 && s.bake.groups[0] === 'default')) return s.bake.groups
+  return ['base-images', `control-images-${s.mode}`, ...(hasFunctions ? ['functions'] : [])]
+}
+
+export interface BuildPlanInputs {
+  settings: Settings
+  renderWrites: Step[]
+  builder: BuilderInputs
+  /** `docker buildx bake --print` of the project's bake files */
+  bakePrint: any
+  functionDockerfiles: string[]
+  runId: string
+  extraArgs: string[]
+}
+
+export function buildPlan(inp: BuildPlanInputs): Plan {
+  const s = inp.settings
+  const env = stackEnv(s)
+  const fns = functionsFrom(inp.functionDockerfiles)
+  const targets = targetsFromPrint(inp.bakePrint)
+  const { json, gens } = bakeOverride(s, targets, fns, inp.runId)
+  const overridePath = path.join(stateDir(s), 'bake.generated.json')
+  const bakeFiles = s.bake.files.map((f) => path.resolve(s.projectDir, f))
+  const argv = ['buildx', 'bake', '--builder', s.builder.name]
+  for (const f of bakeFiles) argv.push('-f', f)
+  argv.push('-f', overridePath)
+  argv.push('--allow', `fs.read=${s.projectDir}`, '--allow', `fs.write=${s.cache.dir}`)
+  if (!s.bake.provenance) argv.push('--provenance=false')
+  argv.push('--progress=rawjson', '--metadata-file', path.join(stateDir(s), 'reports', `bake-metadata-${inp.runId}.json`))
+  argv.push(...inp.extraArgs, ...defaultGroups(s, fns.length > 0))
+  const steps: Step[] = [
+    ...inp.renderWrites,
+    { kind: 'write', why: 'bake file with function targets and per-target caches', path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' },
+    ensureRegistryStep(s, env),
+    ensureBuilderStep(s, inp.builder, env),
+    { kind: 'docker', why: 'build base, control and function images; push to the local registry', argv, env, cwd: s.projectDir },
+  ]
+  if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
+  const caches = Object.fromEntries(Object.entries<any>(json.target).map(([t, v]) => [t, { from: v['cache-from'], to: v['cache-to'] }]))
+  return { command: 'build', project: s.projectDir, mode: s.mode, env, caches, steps }
+}
+
+export interface UpPlanInputs {
+  settings: Settings
+  renderWrites: Step[]
+  builder: BuilderInputs
+  /** `docker compose config --format json` of the mode file */
+  composeConfig: any
+  runId: string
+  extraArgs: string[]
+}
+
+/** Services with a build section get per-service caches through an override file. */
+export function composeOverride(s: Settings, config: any, runId: string): { yaml: any; gens: { target: string; dir: string; gen: string }[] } {
+  const services: Record<string, any> = {}
+  const gens: { target: string; dir: string; gen: string }[] = []
+  for (const [name, svc] of Object.entries<any>(config?.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!svc?.build) continue
+    const c = cacheFlagsFor(s, `svc-${name}`, runId)
+    services[name] = { build: { cache_from: c.cacheFrom, cache_to: c.cacheTo } }
+    if (c.localGen) gens.push({ target: `svc-${name}`, dir: path.dirname(c.localGen), gen: c.localGen })
+  }
+  return { yaml: { services }, gens }
+}
+
+export function upPlan(inp: UpPlanInputs): Plan {
+  const s = inp.settings
+  const env = stackEnv(s)
+  const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId)
+  const overridePath = path.join(stateDir(s), `compose.${s.env}.cache.json`)
+  const argv = ['compose', '-p', s.projectName, '-f', modeComposeFile(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
+  const steps: Step[] = [
+    ...inp.renderWrites,
+    { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content: JSON.stringify(yaml, null, 2) + '\n', mode: 0o644, reason: 'changed' },
+    ensureRegistryStep(s, env),
+    ensureBuilderStep(s, inp.builder, env),
+    { kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir },
+  ]
+  if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
+  const caches = Object.fromEntries(Object.entries<any>(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))
+  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps }
+}
+
+export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]): Plan {
+  const env = stackEnv(s)
+  const steps: Step[] = [
+    { kind: 'docker', why: `stop the ${s.mode}-mode stack ${s.projectName}`, argv: ['compose', '-p', s.projectName, '-f', modeComposeFile(s), 'down', ...extraArgs], env, cwd: s.projectDir },
+  ]
+  if (withRegistry) steps.push({ kind: 'docker', why: 'stop the local registry (its data volume is kept)', argv: ['compose', '-p', s.registry.composeProject, '-f', infraComposeFile(s), 'down'], env, cwd: s.projectDir })
+  return { command: 'down', project: s.projectDir, mode: s.mode, env, caches: {}, steps }
+}

@@ -1,0 +1,148 @@
+// The runner: the ONLY code that spawns docker. It executes plans made by
+// plan.ts step by step, and answers read-only questions (bake --print,
+// compose config) for the planners.
+import fs from 'node:fs'
+import path from 'node:path'
+import net from 'node:net'
+import http from 'node:http'
+import { $, type ProcessPromise } from 'zx'
+import { CancelledError, DockerError, EsbError } from './errors.ts'
+import { applyWrites } from './render.ts'
+import type { Env, Plan, Step } from './plan.ts'
+import { promoteCache } from './cachefs.ts'
+
+$.verbose = false
+$.quiet = true
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunOptions { env?: Env; cwd?: string; capture?: boolean; allowFail?: boolean; input?: string }
+
+export class Runner {
+  private active = new Set<ProcessPromise>()
+  private cancelled: 'SIGINT' | 'SIGTERM' | null = null
+
+  constructor(
+    /** how to call docker back: DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND, else `docker` */
+    readonly docker: string,
+    /** docker's global flags, put before every subcommand */
+    readonly globalFlags: string[],
+    readonly log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  ) {}
+
+  async run(argv: string[], o: RunOptions = {}): Promise<RunResult> {
+    if (this.cancelled) throw new CancelledError(this.cancelled)
+    const full = [...this.globalFlags, ...argv]
+    const p = $({
+      cwd: o.cwd,
+      env: { ...process.env, ...(o.env ?? {}) },
+      nothrow: true,
+      quiet: true,
+      input: o.input,
+      stdio: o.capture ? ['pipe', 'pipe', 'pipe'] : [o.input !== undefined ? 'pipe' : 'inherit', 'inherit', 'inherit'],
+    })`${this.docker} ${full}`
+    this.active.add(p)
+    let out
+    try { out = await p } finally { this.active.delete(p) }
+    if (this.cancelled) throw new CancelledError(this.cancelled)
+    const code = out.exitCode ?? (out.signal ? 128 + 15 : 1)
+    const res = { code, stdout: out.stdout, stderr: out.stderr }
+    if (code !== 0 && !o.allowFail) throw new DockerError(argv, code, o.capture ? lastLine(out.stderr) : '')
+    return res
+  }
+
+  /** Stops running children (they get the same signal) and makes run() throw. */
+  cancel(signal: 'SIGINT' | 'SIGTERM'): Promise<unknown> {
+    this.cancelled = signal
+    return Promise.allSettled([...this.active].map((p) => p.kill(signal)))
+  }
+
+  async execute(plan: Plan): Promise<void> {
+    for (const step of plan.steps) await this.step(step)
+  }
+
+  private async step(st: Step): Promise<void> {
+    switch (st.kind) {
+      case 'write':
+        applyWrites(path.dirname(st.path), [{ relPath: path.basename(st.path), content: st.content, mode: st.mode, reason: st.reason }])
+        return
+      case 'docker':
+        this.log(`# ${st.why}`)
+        await this.run(st.argv, { env: st.env, cwd: st.cwd })
+        return
+      case 'ensure-registry':
+        return this.ensureRegistry(st)
+      case 'ensure-builder':
+        return this.ensureBuilder(st)
+      case 'promote-cache':
+        for (const g of st.gens) promoteCache(g.dir, g.gen)
+        return
+    }
+  }
+
+  private async ensureRegistry(st: Extract<Step, { kind: 'ensure-registry' }>): Promise<void> {
+    if ((await httpStatus(st.url)) === 200) { this.log(`# registry answers on ${st.url}: reused`); return }
+    if (!(await portFree(st.port))) {
+      const holder = (await this.run(['ps', '--filter', `publish=${st.port}`, '--format', '{{.Names}}'], { capture: true, allowFail: true })).stdout.trim()
+      throw new EsbError(`registry port ${st.port} is held by ${holder ? `container ${holder.split('\n').join(', ')}` : 'another process'} that is not a registry; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`)
+    }
+    this.log(`# ${st.why}`)
+    await this.run(st.up, { env: st.env, cwd: st.cwd })
+    const deadline = Date.now() + st.timeoutMs
+    while (Date.now() < deadline) {
+      if ((await httpStatus(st.url)) === 200) return
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    throw new EsbError(`registry did not answer 200 on ${st.url} within ${st.timeoutMs / 1000}s; see 'docker logs ${st.containerName}'`)
+  }
+
+  private async ensureBuilder(st: Extract<Step, { kind: 'ensure-builder' }>): Promise<void> {
+    const inspect = await this.run(st.inspect, { capture: true, allowFail: true, env: st.env })
+    let state: { fingerprint?: string } = {}
+    try { state = JSON.parse(fs.readFileSync(st.stateFile, 'utf8')) } catch { /* none yet */ }
+    if (inspect.code === 0) {
+      const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1]
+      if (driver && driver !== 'docker-container') {
+        throw new EsbError(`builder ${st.name} exists with driver ${driver}, not docker-container; remove it ('docker buildx rm ${st.name}') or set BUILDX_BUILDER to another name`)
+      }
+      if (state.fingerprint === st.fingerprint) { this.log(`# builder ${st.name}: reused`); return }
+      // Options changed (or unknown): recreate, keeping BuildKit's state (the cache).
+      this.log(`# builder ${st.name}: options changed, recreating with --keep-state`)
+      await this.run(st.remove, { env: st.env })
+    } else {
+      this.log(`# ${st.why}: creating`)
+    }
+    const created = await this.run(st.create, { env: st.env, capture: true, allowFail: true })
+    if (created.code !== 0) {
+      throw new EsbError(`could not create builder ${st.name}: ${lastLine(created.stderr) || 'no output'}; check that the engine can run the BuildKit image (set [builder] image in esb.toml for an offline mirror)`)
+    }
+    // A fresh builder can report running before buildkitd listens (buildx#4021): bootstrap, retry once.
+    const boot = await this.run(st.bootstrap, { env: st.env, capture: true, allowFail: true })
+    if (boot.code !== 0) {
+      await new Promise((r) => setTimeout(r, 2000))
+      await this.run(st.bootstrap, { env: st.env, capture: true })
+    }
+    fs.mkdirSync(path.dirname(st.stateFile), { recursive: true })
+    fs.writeFileSync(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n')
+  }
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').filter(Boolean).pop() ?? ''
+}
+
+/** GET on loopback; never through a proxy (node's http ignores proxy variables). */
+export function httpStatus(url: string, timeoutMs = 2000): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: timeoutMs }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('timeout', () => { req.destroy(); resolve(0) })
+    req.on('error', () => resolve(0))
+  })
+}
+
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, host, () => srv.close(() => resolve(true)))
+  })
+}
