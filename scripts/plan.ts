@@ -209,7 +209,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     { kind: 'docker', why: 'build base, control and function images; push to the local registry', argv, env, cwd: s.projectDir },
   ]
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
-  const caches = Object.fromEntries(Object.entries<any>(json.target).map(([t, v]) => [t, { from: v['cache-from'], to: v['cache-to'] }]))
+  const caches = Object.fromEntries(Object.entries<any>(json.target).sort(([a], [b]) => a.localeCompare(b)).map(([t, v]) => [t, { from: v['cache-from'], to: v['cache-to'] }]))
   return { command: 'build', project: s.projectDir, mode: s.mode, env, caches, steps }
 }
 

@@ -1,0 +1,45 @@
+# docker esb: build, install, test.
+SHELL := /bin/bash
+DOCKER_CONFIG_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)
+PLUGIN_DIR := $(DOCKER_CONFIG_DIR)/cli-plugins
+NODE_MODULES := node_modules/.package-lock.json
+
+.PHONY: build install link uninstall test unit contract e2e bench demo clean
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: $(NODE_MODULES) ## dist/docker-esb: one executable file
+	node plugin/bundle.mjs
+
+install: build ## copy into $DOCKER_CONFIG/cli-plugins (default ~/.docker/cli-plugins)
+	mkdir -p "$(PLUGIN_DIR)"
+	install -m 0755 dist/docker-esb "$(PLUGIN_DIR)/docker-esb"
+	@echo "installed $(PLUGIN_DIR)/docker-esb; try: docker esb --help"
+
+link: build ## symlink for development (rebuild with make build)
+	mkdir -p "$(PLUGIN_DIR)"
+	ln -sf "$(CURDIR)/dist/docker-esb" "$(PLUGIN_DIR)/docker-esb"
+
+uninstall:
+	rm -f "$(PLUGIN_DIR)/docker-esb"
+
+test: build ## unit + contract tests
+	node test/run.mjs unit contract
+
+unit: $(NODE_MODULES)
+	node test/run.mjs unit
+
+contract: build
+	node test/run.mjs contract
+
+e2e: build ## end-to-end tests on a real engine (provisioned if needed)
+	bash test/e2e/engine/provision.sh
+	node test/run.mjs e2e
+
+bench: build
+	node bench/run.mjs
+
+clean:
+	rm -rf dist

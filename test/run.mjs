@@ -1,0 +1,25 @@
+// Runs uvu over the given test layers (unit, contract, e2e) and ends with
+// the plain line `N passed, N failed` that CI reads. Exit 1 on any failure.
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+const layers = process.argv.slice(2)
+if (!layers.length) { console.error('usage: node test/run.mjs unit|contract|e2e ...'); process.exit(2) }
+let passed = 0, failed = 0, skipped = 0
+for (const layer of layers) {
+  console.log(`\n== ${layer} ==`)
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', layer), '\\.test\\.ts$'], {
+    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 256 << 20,
+  })
+  process.stdout.write(res.stdout ?? '')
+  const num = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(res.stdout ?? '')?.[1] ?? NaN)
+  const total = num('Total'), ok = num('Passed'), sk = num('Skipped')
+  if (Number.isNaN(total)) { failed += 1; console.log(`${layer}: uvu gave no summary (exit ${res.status}); counted as 1 failure`); continue }
+  passed += ok; skipped += sk
+  const bad = total - ok - sk
+  failed += bad > 0 ? bad : res.status !== 0 ? 1 : 0
+}
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed ? 1 : 0)

@@ -1,0 +1,52 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { splitDockerArgv } from '../../scripts/argv.ts'
+import { UsageError } from '../../scripts/errors.ts'
+
+test('plugin call with no global flags', () => {
+  assert.equal(splitDockerArgv(['esb', 'build', '--dry-run']), { globalFlags: [], args: ['build', '--dry-run'], via: 'plugin' })
+})
+
+test('every value flag, separate value', () => {
+  const flags = ['--config', 'c', '-c', 'ctx', '--context', 'x', '-H', 'unix:///s', '--host', 'tcp://h:1', '-l', 'debug', '--log-level', 'info', '--tlscacert', 'ca', '--tlscert', 'cert', '--tlskey', 'key']
+  assert.equal(splitDockerArgv([...flags, 'esb', 'up']), { globalFlags: flags, args: ['up'], via: 'plugin' })
+})
+
+test('value flags with = and attached short values', () => {
+  const flags = ['--config=/tmp/c', '--context=x', '-cx', '-c=y', '-Hunix:///s', '--log-level=warn']
+  assert.equal(splitDockerArgv([...flags, 'esb', 'render']).globalFlags, flags)
+})
+
+test('boolean flags', () => {
+  const flags = ['-D', '--debug', '--tls', '--tlsverify', '--tls=false']
+  assert.equal(splitDockerArgv([...flags, 'esb', 'version']), { globalFlags: flags, args: ['version'], via: 'plugin' })
+})
+
+test('a global flag value that looks like the plugin name is not the plugin', () => {
+  assert.equal(splitDockerArgv(['--context', 'esb', 'esb', 'build']), { globalFlags: ['--context', 'esb'], args: ['build'], via: 'plugin' })
+})
+
+test('plugin flags after the plugin name stay with the plugin', () => {
+  assert.equal(splitDockerArgv(['esb', '--context', 'x']).args, ['--context', 'x'])
+})
+
+test('docker help esb', () => {
+  assert.equal(splitDockerArgv(['help', 'esb']), { globalFlags: [], args: ['--help'], via: 'help' })
+  assert.equal(splitDockerArgv(['help', 'esb', 'build']).args, ['--help', 'build'])
+})
+
+test('completion', () => {
+  assert.equal(splitDockerArgv(['__complete', 'esb', '']).via, 'complete')
+})
+
+test('standalone call (dist/docker-esb build)', () => {
+  assert.equal(splitDockerArgv(['build', '-C', 'x']), { globalFlags: [], args: ['build', '-C', 'x'], via: 'standalone' })
+  assert.equal(splitDockerArgv(['--context', 'x', 'build']), { globalFlags: ['--context', 'x'], args: ['build'], via: 'standalone' })
+  assert.equal(splitDockerArgv(['--help']).args, ['--help'])
+})
+
+test('a value flag with no value is a usage error', () => {
+  assert.throws(() => splitDockerArgv(['--context']), (e: unknown) => e instanceof UsageError && /--context needs a value/.test((e as Error).message))
+})
+
+test.run()

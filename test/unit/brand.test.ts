@@ -1,0 +1,66 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { deriveBrand, BrandError } from '../../scripts/brand.ts'
+
+test('esb', () => {
+  const c = deriveBrand('esb')
+  assert.is(c.SLUG, 'esb')
+  assert.is(c.CLI_NAME, 'esb')
+  assert.is(c.ENV_PREFIX, 'ESB')
+  assert.is(c.ENV_PREFIX_VAR, '${ESB')
+  assert.is(c.LABEL_PREFIX, 'com.esb')
+  assert.is(c.HOME_DIR, '.esb')
+  assert.is(c.OUTPUT_DIR, '.esb')
+  assert.is(c.STAGING_DIR, '.staging')
+  assert.is(c.ROOT_CA_MOUNT_ID, 'esb_root_ca')
+  assert.is(c.ROOT_CA_CERT_FILENAME, 'rootCA.crt')
+  assert.is(c.RUNTIME_CNI_NAME, 'esb-net')
+  assert.is(c.RUNTIME_CNI_BRIDGE, 'esb0')
+  assert.is(c.RUNTIME_CNI_DIR, '/run/esb/cni')
+  assert.is(c.RUNTIME_RESOLV_CONF_PATH, '/run/containerd/esb/resolv.conf')
+  assert.is(c.RUNTIME_LABEL_ENV, 'esb_env')
+  assert.is(c.RUNTIME_LABEL_FUNCTION, 'esb_function')
+  assert.is(c.RUNTIME_LABEL_CREATED_BY, 'created_by')
+  assert.is(c.RUNTIME_LABEL_CREATED_BY_VALUE, 'esb-agent')
+  assert.is(c.RUNTIME_CGROUP_LEAF, 'runtime-node')
+  assert.is(c.RUNTIME_CGROUP_PARENT, 'esb')
+  assert.is(c.RUNTIME_NAMESPACE, 'esb')
+  assert.is(c.RUNTIME_CONTAINER_PREFIX, 'esb')
+})
+
+test('the contract keys are all there (plus IMAGE_PREFIX of the reference tool)', () => {
+  assert.is(Object.keys(deriveBrand('x')).length, 23)
+})
+
+test('Acme Prod', () => {
+  const c = deriveBrand('Acme Prod')
+  assert.is(c.SLUG, 'acme-prod')
+  assert.is(c.ENV_PREFIX, 'ACME_PROD')
+  assert.is(c.LABEL_PREFIX, 'com.acme-prod')
+  assert.is(c.HOME_DIR, '.acme-prod')
+})
+
+test('runs of other characters collapse; ends are trimmed', () => {
+  assert.is(deriveBrand('  --My__Brand!!v2--  ').SLUG, 'my-brand-v2')
+  assert.is(deriveBrand('  --My__Brand!!v2--  ').ENV_PREFIX, 'MY_BRAND_V2')
+  assert.is(deriveBrand('ÉTÉ brand').SLUG, 't-brand')
+})
+
+const fails = (brand: string, re: RegExp) => assert.throws(() => deriveBrand(brand, 'esb.toml'), (e: unknown) => e instanceof BrandError && re.test((e as Error).message))
+
+test('empty and blank brands', () => {
+  fails('', /non-empty/)
+  fails('   ', /non-empty/)
+})
+
+test('no alphanumeric character', () => fails('!!!', /at least one alphanumeric/))
+
+test('env prefix must start with a letter', () => {
+  fails('9lives', /must start with a letter/)
+})
+
+test('the error names where the brand came from and the brand', () => {
+  fails('9lives', /^esb\.toml: brand "9lives"/)
+})
+
+test.run()

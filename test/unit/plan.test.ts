@@ -1,0 +1,122 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { resolveSettings, type Inputs } from '../../scripts/config.ts'
+import { buildPlan, upPlan, downPlan, stackEnv, builderCreateArgv, functionsFrom, defaultGroups, type Plan } from '../../scripts/plan.ts'
+
+const settings = (over: Partial<Inputs> = {}) => resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [], ...over })
+const print = { target: { 'os-base': {}, 'lambda-base': {}, 'python-base': {}, 'gateway-docker': {}, 'agent-docker': {}, provisioner: {} } }
+const bp = (over: Partial<Inputs> = {}, fns = ['functions/hello/Dockerfile', 'functions/echo/Dockerfile']) =>
+  buildPlan({ settings: settings(over), renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: fns, runId: 'R1', extraArgs: [] })
+const docker = (p: Plan) => p.steps.filter((s) => s.kind === 'docker') as Extract<Plan['steps'][number], { kind: 'docker' }>[]
+
+test('build: one local and one registry cache per target, all distinct', () => {
+  const p = bp()
+  const targets = Object.keys(p.caches)
+  assert.equal(targets, ['agent-docker', 'fn-echo', 'fn-hello', 'gateway-docker', 'lambda-base', 'os-base', 'provisioner', 'python-base'])
+  const tos = targets.flatMap((t) => p.caches[t].to)
+  assert.is(new Set(tos).size, tos.length, 'no shared destination')
+  assert.equal(p.caches['os-base'].from, ['type=local,src=/p/.esb/buildx-cache/os-base/current', 'type=registry,ref=127.0.0.1:5010/esb-cache/os-base:cache'])
+  assert.equal(p.caches['os-base'].to, [
+    'type=local,dest=/p/.esb/buildx-cache/os-base/gen-R1,mode=max',
+    'type=registry,ref=127.0.0.1:5010/esb-cache/os-base:cache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true',
+  ])
+})
+
+test('build: argv is an array, from the project root, with the generated bake file and groups', () => {
+  const [bake] = docker(bp())
+  assert.is(bake.cwd, '/p')
+  assert.equal(bake.argv.slice(0, 4), ['buildx', 'bake', '--builder', 'esb-buildx'])
+  assert.ok(bake.argv.includes('/p/.esb/bake.generated.json'))
+  assert.ok(bake.argv.includes('--provenance=false'))
+  assert.equal(bake.argv.slice(-3), ['base-images', 'control-images-docker', 'functions'])
+  assert.is(bake.env.BUILDX_BUILDER, 'esb-buildx')
+})
+
+test('build: function targets FROM the lambda base through a target: context, pushed under the contract name', () => {
+  const p = bp()
+  const w = p.steps.find((s) => s.kind === 'write' && s.path.endsWith('bake.generated.json')) as any
+  const json = JSON.parse(w.content)
+  assert.equal(json.group.functions.targets, ['fn-echo', 'fn-hello'])
+  assert.equal(json.target['fn-hello'].contexts, { 'lambda-base': 'target:lambda-base' })
+  assert.equal(json.target['fn-hello'].tags, ['127.0.0.1:5010/esb-fn-hello:latest'])
+  assert.is(json.target['fn-hello'].labels['com.esb.kind'], 'function')
+  assert.is(json.target['fn-hello'].context, 'functions/hello')
+})
+
+test('build: steps in order: write, registry, builder, bake, promote cache', () => {
+  assert.equal(bp().steps.map((s) => s.kind), ['write', 'ensure-registry', 'ensure-builder', 'docker', 'promote-cache'])
+})
+
+test('no local cache: no local flags, no promote step', () => {
+  const p = bp({ toml: { file: '/p/esb.toml', text: '', data: { cache: { local: false } } } })
+  assert.ok(Object.values(p.caches).every((c) => c.to.every((t) => t.startsWith('type=registry'))))
+  assert.not.ok(p.steps.some((s) => s.kind === 'promote-cache'))
+})
+
+test('env for docker: docker mode', () => {
+  const e = stackEnv(settings())
+  assert.is(e.BUILDX_BUILDER, 'esb-buildx')
+  assert.is(e.CONTAINER_REGISTRY, '127.0.0.1:5010')
+  assert.is(e.HOST_REGISTRY_ADDR, '127.0.0.1:5010')
+  assert.is(e.PORT_REGISTRY, '5010')
+  assert.is(e.PROJECT_NAME, 'esb-default')
+  assert.is(e.ESB_TAG, 'latest')
+  assert.is(e.ESB_REGISTRY, '127.0.0.1:5010/')
+  assert.is(e.DOCKER_BUILDKIT, '1')
+  assert.is(e.BUILDX_NO_DEFAULT_ATTESTATIONS, '1')
+  assert.is(e.CONTAINER_REGISTRY_INSECURE, undefined)
+})
+
+test('env for docker: containerd mode, other brand keeps the literal ESB_ names too', () => {
+  const e = stackEnv(settings({ flags: { brand: 'Acme Prod', mode: 'containerd', tag: 't1' } }))
+  assert.is(e.CONTAINER_REGISTRY, 'registry:5010')
+  assert.is(e.CONTAINER_REGISTRY_INSECURE, '1')
+  assert.is(e.HOST_REGISTRY_ADDR, '127.0.0.1:5010')
+  assert.is(e.ACME_PROD_TAG, 't1')
+  assert.is(e.ACME_PROD_REGISTRY, '127.0.0.1:5010/')
+  assert.is(e.ESB_TAG, 't1')
+  assert.is(e.BUILDX_BUILDER, 'acme-prod-buildx')
+})
+
+test('containerd build uses the containerd control group', () => {
+  assert.equal(defaultGroups(settings({ flags: { mode: 'containerd' } }), false), ['base-images', 'control-images-containerd'])
+})
+
+test('builder: docker-container, network=host, proxies as CSV-quoted env driver options, never --use', () => {
+  const argv = builderCreateArgv(settings(), { HTTP_PROXY: 'http://p:3128', no_proxy: 'localhost,127.0.0.1' }, true)
+  assert.equal(argv.slice(0, 8), ['buildx', 'create', '--name', 'esb-buildx', '--driver', 'docker-container', '--driver-opt', 'network=host'])
+  assert.ok(argv.includes('env.HTTP_PROXY=http://p:3128'))
+  assert.ok(argv.includes('"env.no_proxy=localhost,127.0.0.1"'))
+  assert.ok(argv.includes('--buildkitd-config'))
+  assert.not.ok(argv.includes('--use'))
+})
+
+test('builder: option change changes the fingerprint', () => {
+  const s = settings()
+  const a = bp().steps.find((x) => x.kind === 'ensure-builder') as any
+  const b = buildPlan({ settings: s, renderWrites: [], builder: { procEnv: { HTTP_PROXY: 'http://x' }, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: [], runId: 'R', extraArgs: [] }).steps.find((x) => x.kind === 'ensure-builder') as any
+  assert.is.not(a.fingerprint, b.fingerprint)
+  assert.equal(a.remove, ['buildx', 'rm', '--keep-state', 'esb-buildx'])
+})
+
+test('function names from Dockerfile paths', () => {
+  assert.equal(functionsFrom(['functions/Hello_World/Dockerfile']).map((f) => f.name), ['hello-world'])
+})
+
+test('up: compose with the mode file and a cache override per buildable service', () => {
+  const s = settings({ flags: { mode: 'containerd', env: 'e2e' } })
+  const p = upPlan({ settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, composeConfig: { services: { gateway: { build: {} }, agent: { build: {} }, db: { image: 'x' } } }, runId: 'R2', extraArgs: ['--wait'] })
+  assert.equal(Object.keys(p.caches), ['agent', 'gateway'])
+  assert.equal(p.caches.gateway.to[0], 'type=local,dest=/p/.esb/buildx-cache/svc-gateway/gen-R2,mode=max')
+  const [up] = docker(p)
+  assert.equal(up.argv, ['compose', '-p', 'esb-e2e', '-f', '/p/docker-compose.containerd.yml', '-f', '/p/.esb/compose.e2e.cache.json', 'up', '--build', '-d', '--wait'])
+  assert.is(up.env.CONTAINER_REGISTRY, 'registry:5010')
+})
+
+test('down: the registry only with --registry', () => {
+  assert.is(docker(downPlan(settings(), false, [])).length, 1)
+  const p = downPlan(settings(), true, [])
+  assert.equal(docker(p)[1].argv.slice(0, 3), ['compose', '-p', 'esb-infra'])
+})
+
+test.run()
