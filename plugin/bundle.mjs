@@ -32,7 +32,8 @@ await build({
   format: 'cjs',
   minify: true,
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node' },
+  // `node --`: Node 20 otherwise grabs a --env-file meant for us, even after the script name.
+  banner: { js: '#!/usr/bin/env -S node --' },
   define: {
     __ESB_VERSION__: JSON.stringify(pkg.version),
     __ESB_TEMPLATES__: JSON.stringify(readTemplates(path.join(root, 'templates'))),

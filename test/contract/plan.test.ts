@@ -1,0 +1,80 @@
+// `build/up --dry-run` through the real docker CLI: global flags pass on to
+// the read-only calls (real buildx/compose parse the rendered files), and the
+// JSON plan holds per-target caches and the right registry addresses.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import fs from 'node:fs'
+import path from 'node:path'
+import { dockerConfig, run, tmpdir } from '../lib/helpers.ts'
+
+const cfg = dockerConfig()
+
+function project(): string {
+  const dir = tmpdir()
+  fs.writeFileSync(path.join(dir, 'esb.toml'), 'brand = "Acme Prod"\n')
+  for (const f of ['hello', 'echo']) {
+    fs.mkdirSync(path.join(dir, 'functions', f), { recursive: true })
+    fs.writeFileSync(path.join(dir, 'functions', f, 'Dockerfile'), 'FROM lambda-base\n')
+  }
+  return dir
+}
+
+const plan = (dir: string, ...args: string[]) => {
+  const r = run('docker', ['--config', cfg, '--log-level', 'error', 'esb', ...args, '--dry-run', '--json'], { cwd: dir })
+  assert.is(r.code, 0, r.stderr)
+  return JSON.parse(r.stdout)
+}
+
+for (const mode of ['docker', 'containerd']) {
+  test(`build --dry-run --json, ${mode} mode`, () => {
+    const dir = project()
+    const p = plan(dir, 'build', '--mode', mode)
+    assert.equal(fs.readdirSync(dir).sort(), ['esb.toml', 'functions'], 'a dry run writes nothing')
+    const targets = Object.keys(p.caches)
+    const control = mode === 'docker' ? ['agent-docker', 'gateway-docker', 'provisioner'] : ['agent-containerd', 'gateway-containerd', 'provisioner', 'runtime-node-containerd']
+    for (const t of ['os-base', 'lambda-base', 'python-base', 'fn-hello', 'fn-echo', ...control]) assert.ok(targets.includes(t), t)
+    const locals = targets.map((t) => p.caches[t].to.find((x: string) => x.startsWith('type=local')))
+    const regs = targets.map((t) => p.caches[t].to.find((x: string) => x.startsWith('type=registry')))
+    assert.is(new Set(locals).size, targets.length)
+    assert.is(new Set(regs).size, targets.length)
+    for (const t of targets) {
+      assert.match(p.caches[t].to.join(' '), new RegExp(`${dir}/\\.acme-prod/buildx-cache/${t}/gen-`))
+      assert.match(p.caches[t].to.join(' '), new RegExp(`ref=127\\.0\\.0\\.1:5010/acme-prod-cache/${t}:cache,mode=max`))
+    }
+    const bake = p.steps.find((s: any) => s.kind === 'docker')
+    assert.equal(bake.argv.slice(0, 6), ['docker', '--config', cfg, '--log-level', 'error', 'buildx'], 'global flags pass on')
+    assert.is(bake.env.BUILDX_BUILDER, 'acme-prod-buildx')
+    assert.is(bake.env.HOST_REGISTRY_ADDR, '127.0.0.1:5010')
+    assert.is(bake.env.CONTAINER_REGISTRY, mode === 'docker' ? '127.0.0.1:5010' : 'registry:5010')
+    assert.is(bake.env.ACME_PROD_REGISTRY, '127.0.0.1:5010/')
+    assert.is(bake.env.PROJECT_NAME, 'acme-prod-default')
+    const reg = p.steps.find((s: any) => s.kind === 'ensure-registry')
+    assert.is(reg.url, 'http://127.0.0.1:5010/v2/')
+    const b = p.steps.find((s: any) => s.kind === 'ensure-builder')
+    assert.ok(b.create.includes('docker-container') && b.create.includes('network=host'))
+    fs.rmSync(dir, { recursive: true })
+  })
+}
+
+test('up --dry-run --json: per-service caches through an override file, same builder', () => {
+  const dir = project()
+  const p = plan(dir, 'up', '--mode', 'containerd', '--env', 'e2e')
+  assert.equal(Object.keys(p.caches).sort(), ['agent', 'gateway', 'runtime-node'])
+  const up = p.steps.find((s: any) => s.kind === 'docker')
+  assert.ok(up.argv.includes('up') && up.argv.includes('--build'))
+  assert.ok(up.argv.includes(`${dir}/.acme-prod/compose.e2e.cache.json`))
+  assert.is(up.env.BUILDX_BUILDER, 'acme-prod-buildx')
+  assert.is(up.env.PROJECT_NAME, 'acme-prod-e2e')
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('human-readable --dry-run lists caches and commands', () => {
+  const dir = project()
+  const r = run('docker', ['--config', cfg, 'esb', 'build', '--dry-run'], { cwd: dir })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /caches \(per target\):/)
+  assert.match(r.stdout, /docker --config \S+ buildx bake --builder acme-prod-buildx/)
+  fs.rmSync(dir, { recursive: true })
+})
+
+test.run()

@@ -1,0 +1,71 @@
+// The built bundle through the REAL docker CLI: discovery, metadata, help.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import fs from 'node:fs'
+import path from 'node:path'
+import { BUNDLE, dockerConfig, run } from '../lib/helpers.ts'
+
+const cfg = dockerConfig()
+const docker = (...args: string[]) => run('docker', ['--config', cfg, ...args])
+
+test('the bundle is one executable file that runs with no node_modules beside it', () => {
+  const st = fs.statSync(BUNDLE)
+  assert.ok(st.mode & 0o100, 'executable')
+  const dir = fs.mkdtempSync('/tmp/esb-alone-')
+  fs.copyFileSync(BUNDLE, path.join(dir, 'docker-esb'))
+  fs.chmodSync(path.join(dir, 'docker-esb'), 0o755)
+  const r = run(path.join(dir, 'docker-esb'), ['version'], { cwd: dir })
+  fs.rmSync(dir, { recursive: true })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /^docker esb \d+\.\d+\.\d+/)
+})
+
+test('metadata: only a JSON object, SchemaVersion 0.1.0, Vendor, Version, ShortDescription', () => {
+  const r = run(BUNDLE, ['docker-cli-plugin-metadata'])
+  assert.is(r.code, 0)
+  assert.is(r.stderr, '')
+  const m = JSON.parse(r.stdout)
+  assert.is(m.SchemaVersion, '0.1.0')
+  assert.ok(m.Vendor)
+  assert.ok(m.Version)
+  assert.ok(m.ShortDescription)
+})
+
+test('docker --help lists esb with its short description', () => {
+  const r = docker('--help')
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /esb\*?\s+Build and run ESB stacks/)
+})
+
+test('docker esb --help, docker help esb, docker esb build --help', () => {
+  for (const args of [['esb', '--help'], ['help', 'esb']]) {
+    const r = docker(...args)
+    assert.is(r.code, 0, `${args}: ${r.stderr}`)
+    assert.match(r.stdout, /Usage:\s+docker esb \[OPTIONS\] COMMAND/)
+    for (const c of ['build', 'up', 'down', 'render', 'version']) assert.match(r.stdout, new RegExp(`\\n  ${c}\\s`))
+  }
+  const b = docker('esb', 'build', '--help')
+  assert.is(b.code, 0)
+  assert.match(b.stdout, /Usage:\s+docker esb build/)
+  assert.match(b.stdout, /--dry-run/)
+  assert.match(b.stdout, /--project-dir/)
+})
+
+test('docker esb version', () => {
+  const r = docker('esb', 'version')
+  assert.is(r.code, 0)
+  assert.match(r.stdout, /docker esb \d/)
+})
+
+test('usage errors exit 2 with one line naming the problem', () => {
+  const r = docker('esb', 'nope')
+  assert.is(r.code, 2)
+  assert.match(r.stderr, /^docker esb: unknown command "nope"; commands: build, up, down, render, version/)
+  const f = docker('esb', 'render', '--bogus')
+  assert.is(f.code, 2)
+  assert.match(f.stderr, /unknown flag --bogus for 'docker esb render'/)
+  assert.is(f.stderr.trim().split('\n').length, 1)
+  assert.is(docker('esb').code, 2)
+})
+
+test.run()

@@ -1,0 +1,148 @@
+// The runner executes plans faithfully: a recording fake docker answers, a
+// REAL registry (Debian's docker-registry binary) answers /v2/. Exit codes,
+// signals and global-flag passthrough are checked on the built bundle.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import { BUNDLE, FAKE_DOCKER, freePort, run, startRegistry, tmpdir } from '../lib/helpers.ts'
+
+const PRINT = JSON.stringify({ target: { 'os-base': {}, 'lambda-base': {}, 'python-base': {}, 'gateway-docker': {}, 'agent-docker': {}, provisioner: {} } })
+
+function setup(rules: any[], port: number) {
+  const dir = tmpdir()
+  fs.writeFileSync(path.join(dir, 'esb.toml'), `brand = "acme"\n[registry]\nport = ${port}\n`)
+  fs.mkdirSync(path.join(dir, 'functions/hello'), { recursive: true })
+  fs.writeFileSync(path.join(dir, 'functions/hello/Dockerfile'), 'FROM lambda-base\n')
+  const log = path.join(dir, 'docker.log')
+  const rulesFile = path.join(dir, 'rules.json')
+  fs.writeFileSync(rulesFile, JSON.stringify([{ match: ['bake', '--print'], stdout: PRINT }, ...rules]))
+  const env = { DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_LOG: log, FAKE_DOCKER_RULES: rulesFile, BUILDX_BUILDER: undefined, PORT_REGISTRY: undefined }
+  const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [])
+  return { dir, env, calls, setRules: (r: any[]) => fs.writeFileSync(rulesFile, JSON.stringify([{ match: ['bake', '--print'], stdout: PRINT }, ...r])) }
+}
+
+// Exactly what the docker CLI hands a plugin for `docker --context ctx -D esb build`.
+const esbArgs = (...a: string[]) => ['--context', 'ctx', '-D', 'esb', ...a]
+
+test('build runs: print, builder inspect/create/bootstrap, bake; global flags and env on every call', async () => {
+  const reg = await startRegistry()
+  const t = setup([{ match: ['buildx', 'inspect', '--bootstrap'], exit: 0 }, { match: ['buildx', 'inspect'], exit: 1, stderr: 'ERROR: no builder "acme-buildx" found\n' }], reg.port)
+  try {
+    const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
+    assert.is(r.code, 0, r.stderr)
+    const calls = t.calls()
+    for (const c of calls) assert.equal(c.argv.slice(0, 3), ['--context', 'ctx', '-D'])
+    const sub = calls.map((c: any) => c.argv.slice(3, 5).join(' '))
+    assert.equal(sub, ['buildx bake', 'buildx inspect', 'buildx create', 'buildx inspect', 'buildx bake'])
+    const create = calls[2].argv
+    assert.ok(create.includes('docker-container') && create.includes('network=host') && !create.includes('--use'))
+    const bake = calls[4]
+    assert.is(bake.env.BUILDX_BUILDER, 'acme-buildx')
+    assert.is(bake.env.HOST_REGISTRY_ADDR, `127.0.0.1:${reg.port}`)
+    assert.is(bake.cwd, fs.realpathSync(t.dir))
+    assert.ok(bake.argv.includes('fn-hello') === false && bake.argv.includes('functions'))
+    const gen = JSON.parse(fs.readFileSync(path.join(t.dir, '.acme/bake.generated.json'), 'utf8'))
+    assert.equal(gen.target['fn-hello'].tags, [`127.0.0.1:${reg.port}/acme-fn-hello:latest`])
+    assert.ok(fs.existsSync(path.join(t.dir, 'docker-bake.hcl')), 'templates rendered')
+    assert.match(r.stderr, /registry answers .*: reused/)
+    // second run: the builder exists with the same options -> reused, not recreated
+    t.setRules([{ match: ['buildx', 'inspect'], exit: 0, stdout: 'Name: acme-buildx\nDriver: docker-container\n' }])
+    fs.rmSync(path.join(t.dir, 'docker.log'))
+    const r2 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
+    assert.is(r2.code, 0, r2.stderr)
+    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 5).join(' ')), ['buildx bake', 'buildx inspect', 'buildx bake'])
+    // options change (a proxy appears): rm --keep-state, then create
+    fs.rmSync(path.join(t.dir, 'docker.log'))
+    const r3 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...t.env, HTTPS_PROXY: 'http://proxy:3128' } })
+    assert.is(r3.code, 0, r3.stderr)
+    const c3 = t.calls().map((c: any) => c.argv.slice(3).join(' '))
+    assert.ok(c3.some((c: string) => c === 'buildx rm --keep-state acme-buildx'), c3.join('\n'))
+    assert.ok(c3.some((c: string) => c.startsWith('buildx create') && c.includes('env.HTTPS_PROXY=http://proxy:3128')))
+  } finally {
+    await reg.stop()
+    fs.rmSync(t.dir, { recursive: true })
+  }
+})
+
+test('a builder of that name with another driver is not touched', async () => {
+  const reg = await startRegistry()
+  const t = setup([{ match: ['buildx', 'inspect'], exit: 0, stdout: 'Name: acme-buildx\nDriver: docker\n' }], reg.port)
+  try {
+    const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
+    assert.is(r.code, 1)
+    assert.match(r.stderr, /builder acme-buildx exists with driver docker, not docker-container; remove it/)
+    assert.not.ok(t.calls().some((c: any) => c.argv.includes('rm') || c.argv.includes('create')))
+  } finally { await reg.stop(); fs.rmSync(t.dir, { recursive: true }) }
+})
+
+test("a failed docker child's exit code passes through", async () => {
+  const reg = await startRegistry()
+  const t = setup([{ match: ['buildx', 'inspect'], exit: 0, stdout: 'Driver: docker-container\n' }, { match: ['buildx', 'bake'], exit: 17, stderr: 'boom\n' }], reg.port)
+  try {
+    const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
+    assert.is(r.code, 17)
+    assert.match(r.stderr, /'docker buildx bake .*' failed with exit code 17/)
+  } finally { await reg.stop(); fs.rmSync(t.dir, { recursive: true }) }
+})
+
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${sig}: children are stopped, exit ${code}`, async () => {
+    const reg = await startRegistry()
+    const t = setup([{ match: ['buildx', 'inspect'], exit: 0, stdout: 'Driver: docker-container\n' }, { match: ['buildx', 'bake'], sleep: 30 }], reg.port)
+    try {
+      const child = spawn(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...process.env, ...t.env, BUILDX_BUILDER: '' }, stdio: 'ignore' })
+      // wait until the long bake is running
+      for (let i = 0; i < 100 && !t.calls().some((c: any) => c.argv.includes('--progress=rawjson')); i++) await new Promise((r) => setTimeout(r, 100))
+      await new Promise((r) => setTimeout(r, 300))
+      const t0 = Date.now()
+      child.kill(sig)
+      const exit: number | null = await new Promise((r) => child.once('exit', (c) => r(c)))
+      assert.is(exit, code)
+      assert.ok(Date.now() - t0 < 10_000, 'stopped promptly')
+      assert.ok(t.calls().some((c: any) => c.signal === sig), 'the docker child got the signal')
+    } finally { await reg.stop(); fs.rmSync(t.dir, { recursive: true }) }
+  })
+}
+
+test('registry port held by a foreign listener: one message, nothing stopped', async () => {
+  const port = await freePort()
+  const srv = net.createServer((s) => s.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n'))
+  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', () => r()))
+  const t = setup([], port)
+  try {
+    const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
+    assert.is(r.code, 1)
+    assert.match(r.stderr, new RegExp(`registry port ${port} is held by another process that is not a registry; pick another port with PORT_REGISTRY=<port> or \\[registry\\] port in esb.toml`))
+    const calls = t.calls().map((c: any) => c.argv.slice(3).join(' '))
+    assert.not.ok(calls.some((c: string) => /\b(rm|stop|kill|down)\b/.test(c)), calls.join('\n'))
+  } finally { srv.close(); fs.rmSync(t.dir, { recursive: true }) }
+})
+
+test('registry not running: started as its own compose project; a failure passes its code', async () => {
+  const port = await freePort()
+  const t = setup([{ match: ['compose', 'up'], exit: 3, stderr: 'no engine\n' }], port)
+  try {
+    const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
+    assert.is(r.code, 3)
+    const up = t.calls().find((c: any) => c.argv.includes('compose'))
+    assert.equal(up.argv.slice(3, 6), ['compose', '-p', 'acme-infra'])
+    assert.ok(up.argv.includes(path.join(fs.realpathSync(t.dir), 'docker-compose.infra.yml')))
+    assert.is(up.env.PORT_REGISTRY, String(port))
+  } finally { fs.rmSync(t.dir, { recursive: true }) }
+})
+
+test('down stops the stack, and the registry only with --registry', () => {
+  const t = setup([], 5010)
+  try {
+    assert.is(run(BUNDLE, esbArgs('down'), { cwd: t.dir, env: t.env }).code, 0)
+    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 6).join(' ')), ['compose -p acme-default'])
+    fs.rmSync(path.join(t.dir, 'docker.log'))
+    assert.is(run(BUNDLE, esbArgs('down', '--registry'), { cwd: t.dir, env: t.env }).code, 0)
+    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 6).join(' ')), ['compose -p acme-default', 'compose -p acme-infra'])
+  } finally { fs.rmSync(t.dir, { recursive: true }) }
+})
+
+test.run()
