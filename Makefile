@@ -38,8 +38,9 @@ e2e: build ## end-to-end tests on a real engine (provisioned if needed)
 	bash test/e2e/engine/provision.sh
 	node test/run.mjs e2e
 
-bench: build
-	node bench/run.mjs
+bench: build ## startup benchmark; results in bench/results/
+	bash test/e2e/engine/plugins.sh
+	node bench/startup.mjs
 
 clean:
 	rm -rf dist
