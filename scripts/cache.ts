@@ -25,14 +25,15 @@ export function registryCacheRef(s: Settings, target: string): string {
   return `${s.cache.refPrefix}/${target}:cache`
 }
 
-export function cacheFlagsFor(s: Settings, target: string, runId: string): CacheFlags {
+/** `haveLocal`: the target has a complete local export to read (else no local cache-from, which would only warn). */
+export function cacheFlagsFor(s: Settings, target: string, runId: string, haveLocal = true): CacheFlags {
   const from: string[] = []
   const to: string[] = []
   let localGen: string | null = null
   if (s.cache.local) {
     const dir = localCacheDir(s, target)
     localGen = path.join(dir, `gen-${runId}`)
-    from.push(`type=local,src=${path.join(dir, 'current')}`)
+    if (haveLocal) from.push(`type=local,src=${path.join(dir, 'current')}`)
     to.push(`type=local,dest=${localGen},mode=${s.cache.mode}`)
   }
   if (s.cache.registry) {

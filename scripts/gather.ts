@@ -57,6 +57,12 @@ export function builderInputs(s: Settings, procEnv: Record<string, string | unde
   return { procEnv, buildkitdConfig: cfg }
 }
 
+/** Cache names with a complete local export (`<dir>/<name>/current/index.json`). */
+export function localCaches(s: Settings): string[] {
+  if (!s.cache.local || !fs.existsSync(s.cache.dir)) return []
+  return fs.readdirSync(s.cache.dir).filter((n) => fs.existsSync(path.join(s.cache.dir, n, 'current', 'index.json')))
+}
+
 export function runId(): string {
   return `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
 }

@@ -9,8 +9,10 @@ export type Env = Record<string, string>
 export type Step =
   /** a file we generate (rendered template, bake/compose override) */
   | { kind: 'write'; why: string; path: string; content: string; mode: number | null; reason: 'new' | 'changed' }
+  /** folders that must exist (reports, cache folders) */
+  | { kind: 'mkdir'; why: string; paths: string[] }
   /** a docker invocation: argv after `docker` (global flags are added by the runner) */
-  | { kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string }
+  | { kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string; report?: { command: string; file: string } }
   /** create the builder unless `inspect` shows it exists with the same fingerprint */
   | { kind: 'ensure-builder'; why: string; name: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
@@ -145,7 +147,7 @@ export function functionsFrom(dockerfiles: string[]): FunctionDef[] {
 }
 
 /** The generated bake file: function targets and per-target cache flags. */
-export function bakeOverride(s: Settings, targets: string[], fns: FunctionDef[], runId: string): { json: any; gens: { target: string; dir: string; gen: string }[] } {
+export function bakeOverride(s: Settings, targets: string[], fns: FunctionDef[], runId: string, haveLocal: (t: string) => boolean = () => true): { json: any; gens: { target: string; dir: string; gen: string }[] } {
   const target: Record<string, any> = {}
   const gens: { target: string; dir: string; gen: string }[] = []
   for (const f of fns) {
@@ -161,7 +163,7 @@ export function bakeOverride(s: Settings, targets: string[], fns: FunctionDef[],
   }
   const all = [...new Set([...targets, ...Object.keys(target)])].sort()
   for (const t of all) {
-    const c = cacheFlagsFor(s, t, runId)
+    const c = cacheFlagsFor(s, t, runId, haveLocal(t))
     target[t] = { ...(target[t] ?? {}), 'cache-from': c.cacheFrom, 'cache-to': c.cacheTo }
     if (c.localGen) gens.push({ target: t, dir: path.dirname(c.localGen), gen: c.localGen })
   }
@@ -184,6 +186,8 @@ export interface BuildPlanInputs {
   functionDockerfiles: string[]
   runId: string
   extraArgs: string[]
+  /** cache names (targets, svc-<service>) that have a complete local export */
+  localCaches?: string[]
 }
 
 export function buildPlan(inp: BuildPlanInputs): Plan {
@@ -191,7 +195,8 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   const env = stackEnv(s)
   const fns = functionsFrom(inp.functionDockerfiles)
   const targets = targetsFromPrint(inp.bakePrint)
-  const { json, gens } = bakeOverride(s, targets, fns, inp.runId)
+  const have = (t: string) => inp.localCaches === undefined || inp.localCaches.includes(t)
+  const { json, gens } = bakeOverride(s, targets, fns, inp.runId, have)
   const overridePath = path.join(stateDir(s), 'bake.generated.json')
   const bakeFiles = s.bake.files.map((f) => path.resolve(s.projectDir, f))
   const argv = ['buildx', 'bake', '--builder', s.builder.name]
@@ -203,10 +208,11 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   argv.push(...inp.extraArgs, ...defaultGroups(s, fns.length > 0))
   const steps: Step[] = [
     ...inp.renderWrites,
+    { kind: 'mkdir', why: 'reports and cache folders', paths: [path.join(stateDir(s), 'reports'), ...gens.map((g) => g.dir)] },
     { kind: 'write', why: 'bake file with function targets and per-target caches', path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' },
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
-    { kind: 'docker', why: 'build base, control and function images; push to the local registry', argv, env, cwd: s.projectDir },
+    { kind: 'docker', why: 'build base, control and function images; push to the local registry', argv, env, cwd: s.projectDir, report: { command: 'build', file: path.join(stateDir(s), 'reports', 'last-build.json') } },
   ]
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
   const caches = Object.fromEntries(Object.entries<any>(json.target).sort(([a], [b]) => a.localeCompare(b)).map(([t, v]) => [t, { from: v['cache-from'], to: v['cache-to'] }]))
@@ -221,17 +227,20 @@ export interface UpPlanInputs {
   composeConfig: any
   runId: string
   extraArgs: string[]
+  localCaches?: string[]
 }
 
 /** Services with a build section get per-service caches through an override file. */
-export function composeOverride(s: Settings, config: any, runId: string): { yaml: any; gens: { target: string; dir: string; gen: string }[] } {
+export function composeOverride(s: Settings, config: any, runId: string, haveLocal: (t: string) => boolean = () => true): { yaml: any; gens: { target: string; dir: string; gen: string }[] } {
   const services: Record<string, any> = {}
   const gens: { target: string; dir: string; gen: string }[] = []
   for (const [name, svc] of Object.entries<any>(config?.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     if (!svc?.build) continue
-    const c = cacheFlagsFor(s, `svc-${name}`, runId)
+    // per mode: the same service builds differently in each mode (build args), so they must not share a cache
+    const cname = `svc-${s.mode}-${name}`
+    const c = cacheFlagsFor(s, cname, runId, haveLocal(cname))
     services[name] = { build: { cache_from: c.cacheFrom, cache_to: c.cacheTo } }
-    if (c.localGen) gens.push({ target: `svc-${name}`, dir: path.dirname(c.localGen), gen: c.localGen })
+    if (c.localGen) gens.push({ target: cname, dir: path.dirname(c.localGen), gen: c.localGen })
   }
   return { yaml: { services }, gens }
 }
@@ -239,15 +248,18 @@ export function composeOverride(s: Settings, config: any, runId: string): { yaml
 export function upPlan(inp: UpPlanInputs): Plan {
   const s = inp.settings
   const env = stackEnv(s)
-  const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId)
+  const have = (t: string) => inp.localCaches === undefined || inp.localCaches.includes(t)
+  const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have)
   const overridePath = path.join(stateDir(s), `compose.${s.env}.cache.json`)
-  const argv = ['compose', '-p', s.projectName, '-f', modeComposeFile(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
+  // plain progress: the build's "#N CACHED" lines are counted for the hit report
+  const argv = ['compose', '--progress', 'plain', '-p', s.projectName, '-f', modeComposeFile(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
   const steps: Step[] = [
     ...inp.renderWrites,
+    { kind: 'mkdir', why: 'reports and cache folders', paths: [path.join(stateDir(s), 'reports'), ...gens.map((g) => g.dir)] },
     { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content: JSON.stringify(yaml, null, 2) + '\n', mode: 0o644, reason: 'changed' },
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
-    { kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir },
+    { kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir, report: { command: 'up', file: path.join(stateDir(s), 'reports', 'last-up.json') } },
   ]
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
   const caches = Object.fromEntries(Object.entries<any>(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))

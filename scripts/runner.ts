@@ -10,12 +10,22 @@ import { CancelledError, DockerError, EsbError } from './errors.ts'
 import { applyWrites } from './render.ts'
 import type { Env, Plan, Step } from './plan.ts'
 import { promoteCache } from './cachefs.ts'
+import { ProgressCollector, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
 
 $.verbose = false
 $.quiet = true
 
 export interface RunResult { code: number; stdout: string; stderr: string }
-export interface RunOptions { env?: Env; cwd?: string; capture?: boolean; allowFail?: boolean; input?: string }
+export interface RunOptions {
+  env?: Env
+  cwd?: string
+  /** collect stdout/stderr instead of passing them to the terminal */
+  capture?: boolean
+  allowFail?: boolean
+  input?: string
+  /** receive stdout and stderr line by line instead of passing them to the terminal */
+  onLine?: (line: string) => void
+}
 
 export class Runner {
   private active = new Set<ProcessPromise>()
@@ -38,8 +48,9 @@ export class Runner {
       nothrow: true,
       quiet: true,
       input: o.input,
-      stdio: o.capture ? ['pipe', 'pipe', 'pipe'] : [o.input !== undefined ? 'pipe' : 'inherit', 'inherit', 'inherit'],
+      stdio: o.capture || o.onLine ? ['pipe', 'pipe', 'pipe'] : [o.input !== undefined ? 'pipe' : 'inherit', 'inherit', 'inherit'],
     })`${this.docker} ${full}`
+    if (o.onLine) for (const stream of [p.stdout, p.stderr]) splitLines(stream, o.onLine)
     this.active.add(p)
     let out
     try { out = await p } finally { this.active.delete(p) }
@@ -65,8 +76,12 @@ export class Runner {
       case 'write':
         applyWrites(path.dirname(st.path), [{ relPath: path.basename(st.path), content: st.content, mode: st.mode, reason: st.reason }])
         return
+      case 'mkdir':
+        for (const p of st.paths) fs.mkdirSync(p, { recursive: true })
+        return
       case 'docker':
         this.log(`# ${st.why}`)
+        if (st.report) return this.runWithReport(st)
         await this.run(st.argv, { env: st.env, cwd: st.cwd })
         return
       case 'ensure-registry':
@@ -78,6 +93,52 @@ export class Runner {
         return
     }
   }
+
+  /** Runs a build, shows its progress for a person, and writes the cache hit report. */
+  private async runWithReport(st: Extract<Step, { kind: 'docker' }>): Promise<void> {
+    const rep = st.report!
+    const col = new ProgressCollector()
+    const logs = new Map<string, string[]>()
+    const raw: string[] = []
+    const t0 = Date.now()
+    const onLine = (line: string) => {
+      raw.push(line)
+      if (!line.startsWith('{')) { col.line(line); this.log(line); return } // warnings, errors, plain progress
+      try {
+        for (const l of JSON.parse(line).logs ?? []) {
+          const arr = logs.get(l.vertex) ?? []
+          arr.push(...Buffer.from(l.data ?? '', 'base64').toString('utf8').split('\n').filter(Boolean))
+          logs.set(l.vertex, arr.slice(-30))
+        }
+      } catch { /* not ours */ }
+      for (const v of col.line(line)) {
+        if (!stepOf(v.name) && !v.error) continue
+        const secs = v.startedMs && v.completedMs ? ` ${((v.completedMs - v.startedMs) / 1000).toFixed(1)}s` : ''
+        this.log(`${v.name.length > 100 ? v.name.slice(0, 97) + '...' : v.name}  ${v.error ? 'ERROR: ' + v.error : v.cached ? 'CACHED' : 'done' + secs}`)
+        if (v.error) {
+          const digest = [...col.vertices.entries()].find(([, x]) => x === v)?.[0]
+          for (const l of (digest && logs.get(digest)) || []) this.log(`  | ${l}`)
+        }
+      }
+    }
+    let failed = false
+    try {
+      await this.run(st.argv, { env: st.env, cwd: st.cwd, onLine })
+    } catch (e) {
+      failed = true
+      throw e
+    } finally {
+      const report = hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed)
+      fs.mkdirSync(path.dirname(rep.file), { recursive: true })
+      fs.writeFileSync(rep.file, JSON.stringify(report, null, 2) + '\n')
+      fs.writeFileSync(rep.file.replace(/\.json$/, '.progress.log'), raw.join('\n') + '\n')
+      this.lastReport = report
+      if (!failed) this.log(reportText(report).trimEnd())
+    }
+  }
+
+  /** The hit report of the last build this runner ran (for --json). */
+  lastReport: HitReport | null = null
 
   private async ensureRegistry(st: Extract<Step, { kind: 'ensure-registry' }>): Promise<void> {
     if ((await httpStatus(st.url)) === 200) { this.log(`# registry answers on ${st.url}: reused`); return }
@@ -124,6 +185,16 @@ export class Runner {
     fs.mkdirSync(path.dirname(st.stateFile), { recursive: true })
     fs.writeFileSync(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n')
   }
+}
+
+function splitLines(stream: NodeJS.ReadableStream, cb: (line: string) => void): void {
+  let buf = ''
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString('utf8')
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) { cb(buf.slice(0, i)); buf = buf.slice(i + 1) }
+  })
+  stream.on('end', () => { if (buf) cb(buf) })
 }
 
 function lastLine(s: string): string {

@@ -32,6 +32,7 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
   plan.steps.forEach((st: Step, i) => {
     const n = `${i + 1}.`.padEnd(4)
     switch (st.kind) {
+      case 'mkdir': out.push(`${n}mkdir -p ${st.paths.join(' ')}`); break
       case 'write': out.push(`${n}write ${st.path} (${st.reason}): ${st.why}`); break
       case 'docker': out.push(`${n}${st.why}`, `    ${cmd(st.argv)}`); break
       case 'ensure-registry': out.push(`${n}${st.why}`, `    if GET ${st.url} != 200: ${cmd(st.up)}`); break

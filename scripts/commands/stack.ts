@@ -1,13 +1,13 @@
 // build, up, down: plan first (plain data), then print it (--dry-run) or run it.
 import type { CommandSpec, CommandCtx } from './types.ts'
 import { settingsFrom, renderFor } from '../context.ts'
-import { bakePrint, builderInputs, composeConfig, functionDockerfiles, runId } from '../gather.ts'
+import { bakePrint, builderInputs, composeConfig, functionDockerfiles, localCaches, runId } from '../gather.ts'
 import { buildPlan, defaultGroups, downPlan, upPlan, type Plan } from '../plan.ts'
 import { planToJson, planToText } from '../show.ts'
 
 const DRY: [string, string][] = [
   ['--dry-run', 'print the plan and change nothing (may ask docker read-only questions)'],
-  ['--json', 'with --dry-run: the plan as JSON (every docker call as an argv array with its env)'],
+  ['--json', 'with --dry-run: the plan as JSON (every docker call as an argv array with its env); else the cache hit report as JSON on stdout'],
 ]
 
 async function runOrShow(c: CommandCtx, plan: Plan): Promise<number> {
@@ -16,6 +16,7 @@ async function runOrShow(c: CommandCtx, plan: Plan): Promise<number> {
     return 0
   }
   await c.runner.execute(plan)
+  if (c.flags.json && c.runner.lastReport) c.io.out(JSON.stringify(c.runner.lastReport, null, 2) + '\n')
   return 0
 }
 
@@ -33,7 +34,7 @@ export const build: CommandSpec = {
     const r = renderFor(s)
     const fns = functionDockerfiles(s)
     const print = await bakePrint(s, c.runner, r, defaultGroups(s, false))
-    const plan = buildPlan({ settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: print, functionDockerfiles: fns, runId: runId(), extraArgs: c.flags['--'] })
+    const plan = buildPlan({ settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: print, functionDockerfiles: fns, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
     return runOrShow(c, plan)
   },
 }
@@ -51,7 +52,7 @@ export const up: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const r = renderFor(s)
     const cfg = await composeConfig(s, c.runner, r)
-    const plan = upPlan({ settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'] })
+    const plan = upPlan({ settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
     return runOrShow(c, plan)
   },
 }

@@ -44,7 +44,7 @@ test('build: function targets FROM the lambda base through a target: context, pu
 })
 
 test('build: steps in order: write, registry, builder, bake, promote cache', () => {
-  assert.equal(bp().steps.map((s) => s.kind), ['write', 'ensure-registry', 'ensure-builder', 'docker', 'promote-cache'])
+  assert.equal(bp().steps.map((s) => s.kind), ['mkdir', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'promote-cache'])
 })
 
 test('no local cache: no local flags, no promote step', () => {
@@ -107,9 +107,9 @@ test('up: compose with the mode file and a cache override per buildable service'
   const s = settings({ flags: { mode: 'containerd', env: 'e2e' } })
   const p = upPlan({ settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, composeConfig: { services: { gateway: { build: {} }, agent: { build: {} }, db: { image: 'x' } } }, runId: 'R2', extraArgs: ['--wait'] })
   assert.equal(Object.keys(p.caches), ['agent', 'gateway'])
-  assert.equal(p.caches.gateway.to[0], 'type=local,dest=/p/.esb/buildx-cache/svc-gateway/gen-R2,mode=max')
+  assert.equal(p.caches.gateway.to[0], 'type=local,dest=/p/.esb/buildx-cache/svc-containerd-gateway/gen-R2,mode=max')
   const [up] = docker(p)
-  assert.equal(up.argv, ['compose', '-p', 'esb-e2e', '-f', '/p/docker-compose.containerd.yml', '-f', '/p/.esb/compose.e2e.cache.json', 'up', '--build', '-d', '--wait'])
+  assert.equal(up.argv, ['compose', '--progress', 'plain', '-p', 'esb-e2e', '-f', '/p/docker-compose.containerd.yml', '-f', '/p/.esb/compose.e2e.cache.json', 'up', '--build', '-d', '--wait'])
   assert.is(up.env.CONTAINER_REGISTRY, 'registry:5010')
 })
 

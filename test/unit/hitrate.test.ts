@@ -1,0 +1,43 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ProgressCollector, hitReport, stepOf, reportText } from '../../scripts/hitrate.ts'
+
+const raw = (vs: any[]) => JSON.stringify({ vertexes: vs })
+
+test('steps: [target i/n] INSTR, FROM and internal vertices excluded', () => {
+  assert.equal(stepOf('[os-base 2/3] RUN x'), { target: 'os-base', instr: 'RUN x' })
+  assert.equal(stepOf('[2/3] COPY a b'), { target: 'default', instr: 'COPY a b' })
+  assert.equal(stepOf('[stage-1 2/3] COPY a b'), { target: 'stage-1', instr: 'COPY a b' })
+  assert.is(stepOf('[os-base 1/3] FROM docker.io/library/busybox:1.36'), null)
+  assert.is(stepOf('[os-base internal] load build definition from Dockerfile'), null)
+  assert.is(stepOf('[os-base] exporting to image'), null)
+})
+
+test('rawjson: a vertex is counted once, cached when BuildKit says so, under its first name', () => {
+  const c = new ProgressCollector()
+  c.line(raw([{ digest: 'a', name: '[os-base 2/3] RUN x', started: '2026-01-01T00:00:00Z' }]))
+  const done = c.line(raw([{ digest: 'a', name: '[agent 2/4] RUN x', cached: true, completed: '2026-01-01T00:00:01Z' }]))
+  assert.is(done.length, 1)
+  c.line(raw([{ digest: 'b', name: '[os-base 3/3] RUN y', completed: '2026-01-01T00:00:02Z' }]))
+  c.line(raw([{ digest: 'c', name: '[os-base internal] load .dockerignore', completed: '2026-01-01T00:00:02Z' }]))
+  c.line(raw([{ digest: 'd', name: '[fn-a 2/2] RUN z', completed: '2026-01-01T00:00:02Z', error: 'exit code: 1' }]))
+  c.line('WARNING: not json')
+  const r = hitReport('build', c.vertices.values(), 1234)
+  assert.equal(r.total, { cached: 1, total: 2, percent: 50 })
+  assert.equal(r.targets['os-base'], { cached: 1, total: 2, percent: 50 })
+  assert.is(r.targets['fn-a'], undefined, 'failed steps are not counted')
+  assert.match(reportText(r), /total\s+1\/2\s+50\.0%/)
+})
+
+test('plain progress (compose): "#N [svc i/n] INSTR" then "#N CACHED" or "#N DONE"', () => {
+  const c = new ProgressCollector()
+  for (const l of ['#5 [gateway 2/4] COPY a b', '#6 [gateway 3/4] RUN x', '#5 CACHED', '#6 0.1 output', '#6 DONE 0.3s', '#7 [gateway internal] load build context', '#7 DONE 0.0s']) c.line(l)
+  const r = hitReport('up', c.vertices.values(), 1)
+  assert.equal(r.targets.gateway, { cached: 1, total: 2, percent: 50 })
+})
+
+test('nothing to build counts as 100%', () => {
+  assert.is(hitReport('build', [], 0).total.percent, 100)
+})
+
+test.run()
