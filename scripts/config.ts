@@ -19,7 +19,7 @@ type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode'
 export const SCHEMA: Record<string, Record<string, Kind>> = {
   '': { brand: 'string', mode: 'mode', env: 'string', tag: 'string', project_name: 'string', env_files: 'strings' },
   registry: { port: 'port', bind: 'string', image: 'string', container_name: 'string', runtime_address: 'string' },
-  builder: { name: 'string', image: 'string', driver_opts: 'strings', buildkitd_config: 'string' },
+  builder: { name: 'string', image: 'string', driver_opts: 'strings', buildkitd_config: 'string', mirrors: 'strings', gc_keep: 'string' },
   cache: { local: 'bool', dir: 'string', registry: 'bool', ref_prefix: 'string', mode: 'cachemode' },
   templates: { dir: 'string', out: 'string' },
   bake: { files: 'strings', groups: 'strings', provenance: 'bool' },
@@ -75,7 +75,18 @@ export interface Settings {
     runtimeInsecure: boolean
     composeProject: string
   }
-  builder: { name: string; image: string | null; driverOpts: string[]; buildkitdConfig: string }
+  builder: {
+    name: string
+    image: string | null
+    driverOpts: string[]
+    buildkitdConfig: string
+    /** true when docker esb writes buildkitd.toml itself (no BUILDKITD_CONFIG / [builder] buildkitd_config) */
+    generateConfig: boolean
+    /** registry mirrors for docker.io, e.g. ["127.0.0.1:5010"] */
+    mirrors: string[]
+    /** BuildKit GC: space kept for the cache */
+    gcKeep: string
+  }
   cache: { local: boolean; dir: string; registry: boolean; refPrefix: string; mode: 'max' | 'min' }
   templates: { dir: string | null; out: string }
   bake: { files: string[]; groups: string[]; provenance: boolean }
@@ -261,7 +272,8 @@ export function resolveSettings(inp: Inputs): Settings {
 
   const b = t.builder ?? {}
   const builderName = pick(undefined, '', ['BUILDX_BUILDER'], b.name, `${tf}: key 'builder.name'`, `${slug}-buildx`).value
-  const bkCfg = pick(undefined, '', ['BUILDKITD_CONFIG'], b.buildkitd_config, `${tf}: key 'builder.buildkitd_config'`, `${ctx.HOME_DIR}/buildkitd.toml`).value
+  const bkCfgSource = pick(undefined, '', ['BUILDKITD_CONFIG'], b.buildkitd_config, `${tf}: key 'builder.buildkitd_config'`, `${ctx.HOME_DIR}/buildkitd.toml`)
+  const bkCfg = bkCfgSource.value
 
   const c = t.cache ?? {}
   const tp = t.templates ?? {}
@@ -287,7 +299,15 @@ export function resolveSettings(inp: Inputs): Settings {
       runtimeInsecure: mode === 'containerd',
       composeProject: `${slug}-infra`,
     },
-    builder: { name: builderName, image: b.image ?? null, driverOpts: b.driver_opts ?? [], buildkitdConfig: path.resolve(projectDir, bkCfg) },
+    builder: {
+      name: builderName,
+      image: b.image ?? null,
+      driverOpts: b.driver_opts ?? [],
+      buildkitdConfig: path.resolve(projectDir, bkCfg),
+      generateConfig: bkCfgSource.where === 'default',
+      mirrors: b.mirrors ?? [],
+      gcKeep: b.gc_keep ?? '20GB',
+    },
     cache: {
       local: c.local ?? true,
       dir: path.resolve(projectDir, c.dir ?? `${ctx.HOME_DIR}/buildx-cache`),

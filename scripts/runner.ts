@@ -10,6 +10,7 @@ import { CancelledError, DockerError, EsbError } from './errors.ts'
 import { applyWrites } from './render.ts'
 import type { Env, Plan, Step } from './plan.ts'
 import { promoteCache } from './cachefs.ts'
+import { withMutex, withShared } from './lock.ts'
 import { ProgressCollector, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
 
 $.verbose = false
@@ -79,15 +80,16 @@ export class Runner {
       case 'mkdir':
         for (const p of st.paths) fs.mkdirSync(p, { recursive: true })
         return
-      case 'docker':
+      case 'docker': {
         this.log(`# ${st.why}`)
-        if (st.report) return this.runWithReport(st)
-        await this.run(st.argv, { env: st.env, cwd: st.cwd })
-        return
+        const go = () => (st.report ? this.runWithReport(st) : this.run(st.argv, { env: st.env, cwd: st.cwd }).then(() => undefined))
+        // a build holds its builder shared: no recreation under a running build
+        return st.builder ? withShared(`builder-${st.builder}`, go) : go()
+      }
       case 'ensure-registry':
-        return this.ensureRegistry(st)
+        return withMutex(`registry-${st.port}`, () => this.ensureRegistry(st))
       case 'ensure-builder':
-        return this.ensureBuilder(st)
+        return withMutex(`builder-${st.name}`, () => this.ensureBuilder(st))
       case 'promote-cache':
         for (const g of st.gens) promoteCache(g.dir, g.gen)
         return

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { resolveSettings, type Inputs } from '../../scripts/config.ts'
-import { buildPlan, upPlan, downPlan, stackEnv, builderCreateArgv, functionsFrom, defaultGroups, type Plan } from '../../scripts/plan.ts'
+import { buildPlan, upPlan, downPlan, stackEnv, builderCreateArgv, functionsFrom, defaultGroups, buildkitdToml, type Plan } from '../../scripts/plan.ts'
 
 const settings = (over: Partial<Inputs> = {}) => resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [], ...over })
 const print = { target: { 'os-base': {}, 'lambda-base': {}, 'python-base': {}, 'gateway-docker': {}, 'agent-docker': {}, provisioner: {} } }
@@ -44,7 +44,7 @@ test('build: function targets FROM the lambda base through a target: context, pu
 })
 
 test('build: steps in order: write, registry, builder, bake, promote cache', () => {
-  assert.equal(bp().steps.map((s) => s.kind), ['mkdir', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'promote-cache'])
+  assert.equal(bp().steps.map((s) => s.kind), ['write', 'mkdir', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'promote-cache'])
 })
 
 test('no local cache: no local flags, no promote step', () => {
@@ -117,6 +117,25 @@ test('down: the registry only with --registry', () => {
   assert.is(docker(downPlan(settings(), false, [])).length, 1)
   const p = downPlan(settings(), true, [])
   assert.equal(docker(p)[1].argv.slice(0, 3), ['compose', '-p', 'esb-infra'])
+})
+
+test('generated buildkitd.toml: plain HTTP for registry:5010, GC policy, mirrors', () => {
+  const t = buildkitdToml(settings({ toml: { file: '/p/esb.toml', text: '', data: { builder: { mirrors: ['127.0.0.1:5010', 'mirror.lan:5000'], gc_keep: '5GB' } } } }))
+  assert.match(t, /\[registry\."registry:5010"\]\n  http = true/)
+  assert.match(t, /\[registry\."docker\.io"\]\n  mirrors = \["127\.0\.0\.1:5010", "mirror\.lan:5000"\]/)
+  assert.match(t, /\[registry\."mirror\.lan:5000"\]\n  http = true/)
+  assert.not.match(t, /\[registry\."127\.0\.0\.1:5010"\]/, 'loopback is plain HTTP already')
+  assert.match(t, /keepBytes = "5GB"/)
+})
+
+test('a user buildkitd config is not generated, and its content feeds the fingerprint', () => {
+  const s = settings({ processEnv: { BUILDKITD_CONFIG: '/etc/bk.toml' } })
+  assert.not.ok(s.builder.generateConfig)
+  const mk = (cfg: string) => buildPlan({ settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: cfg }, bakePrint: print, functionDockerfiles: [], runId: 'R', extraArgs: [] })
+  const a = mk('a').steps.find((x) => x.kind === 'ensure-builder') as any
+  assert.not.ok(mk('a').steps.some((x) => x.kind === 'write' && x.path === '/etc/bk.toml'))
+  assert.is.not(a.fingerprint, (mk('b').steps.find((x) => x.kind === 'ensure-builder') as any).fingerprint)
+  assert.ok(a.create.includes('/etc/bk.toml'))
 })
 
 test.run()
