@@ -12,11 +12,13 @@ export type Step =
   /** folders that must exist (reports, cache folders) */
   | { kind: 'mkdir'; why: string; paths: string[] }
   /** a docker invocation: argv after `docker` (global flags are added by the runner) */
-  | { kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string; report?: { command: string; file: string }; builder?: string }
+  | { kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string; report?: { command: string; file: string; final?: boolean }; builder?: string }
   /** create the builder unless `inspect` shows it exists with the same fingerprint */
   | { kind: 'ensure-builder'; why: string; name: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
   | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string }
+  /** write a phase-2 bake file whose base contexts are pinned to the digests phase 1 pushed */
+  | { kind: 'pin-bases'; why: string; path: string; json: any; metadataFile: string; refs: Record<string, string> }
   /** swap the local cache `current` symlink of each target to this run's export */
   | { kind: 'promote-cache'; why: string; gens: { target: string; dir: string; gen: string }[] }
 
@@ -232,33 +234,131 @@ export interface BuildPlanInputs {
   localCaches?: string[]
 }
 
+/**
+ * Bake runs in two phases by default: the bases first, then control and
+ * function images on top of the bases just pushed (see phase2Contexts).
+ * Measured in the e2e tests: with `target:` contexts in one bake and a fresh
+ * builder, children share their base's steps across solves, and one child
+ * misses its own cache (a function at 0%) although its cache is complete.
+ */
+export function bakePhases(s: Settings, hasFunctions: boolean): string[][] {
+  const groups = defaultGroups(s, hasFunctions)
+  if (groups[0] !== 'base-images' || groups.length === 1) return [groups]
+  return [['base-images'], groups.slice(1)]
+}
+
+/** The targets of a group in `bake --print` output (groups may nest). */
+export function groupTargets(print: any, group: string, seen = new Set<string>()): string[] {
+  const g = print?.group?.[group]
+  if (!g) return print?.target?.[group] ? [group] : []
+  const out: string[] = []
+  for (const t of g.targets ?? []) {
+    if (seen.has(t)) continue
+    seen.add(t)
+    out.push(...(print.group?.[t] ? groupTargets(print, t, seen) : [t]))
+  }
+  return [...new Set(out)]
+}
+
+/**
+ * Phase 2 builds on what phase 1 pushed: every `target:<base>` context of a
+ * phase-1 base becomes `docker-image://<its tag>` (pinned to the pushed
+ * digest by the runner, so never a stale copy). Children then share no
+ * vertices across solves, and each finds its own cache.
+ */
+export function phase2Contexts(print: any, fns: FunctionDef[], bases: string[]): { contexts: Record<string, Record<string, string>>; refs: Record<string, string> } {
+  const refs: Record<string, string> = {}
+  for (const b of bases) { const tag = print?.target?.[b]?.tags?.[0]; if (tag) refs[b] = tag }
+  const contexts: Record<string, Record<string, string>> = {}
+  const swap = (ctx: Record<string, string>) => {
+    let changed = false
+    const out: Record<string, string> = {}
+    for (const [k, v] of Object.entries(ctx)) {
+      const base = typeof v === 'string' && v.startsWith('target:') ? v.slice(7) : null
+      if (base && refs[base]) { out[k] = `docker-image://${refs[base]}`; changed = true } else out[k] = v
+    }
+    return changed ? out : null
+  }
+  for (const [t, def] of Object.entries<any>(print?.target ?? {})) {
+    if (bases.includes(t)) continue
+    const c = swap(def?.contexts ?? {})
+    if (c) contexts[t] = c
+  }
+  for (const f of fns) { const c = swap({ 'lambda-base': 'target:lambda-base' }); if (c) contexts[`fn-${f.name}`] = c }
+  return { contexts, refs }
+}
+
+/** Pins `docker-image://<ref>` contexts to `<ref>@<digest>` from a bake metadata file. Pure. */
+export function pinBases(json: any, refs: Record<string, string>, metadata: any): any {
+  const out = JSON.parse(JSON.stringify(json))
+  for (const def of Object.values<any>(out.target ?? {})) {
+    for (const [k, v] of Object.entries<string>(def.contexts ?? {})) {
+      const base = Object.keys(refs).find((b) => v === `docker-image://${refs[b]}`)
+      if (!base) continue
+      const digest = metadata?.[base]?.['containerimage.digest']
+      if (!digest) throw new Error(`the base build did not report a digest for ${base}; its image was not pushed`)
+      def.contexts[k] = `docker-image://${refs[base]}@${digest}`
+    }
+  }
+  return out
+}
+
 export function buildPlan(inp: BuildPlanInputs): Plan {
   const s = inp.settings
   const env = stackEnv(s)
   const fns = functionsFrom(inp.functionDockerfiles)
   const targets = targetsFromPrint(inp.bakePrint)
   const have = (t: string) => inp.localCaches === undefined || inp.localCaches.includes(t)
-  const { json, gens } = bakeOverride(s, targets, fns, inp.runId, have)
-  const overridePath = path.join(stateDir(s), 'bake.generated.json')
   const bakeFiles = s.bake.files.map((f) => path.resolve(s.projectDir, f))
-  const argv = ['buildx', 'bake', '--builder', s.builder.name]
-  for (const f of bakeFiles) argv.push('-f', f)
-  argv.push('-f', overridePath)
-  argv.push('--allow', `fs.read=${s.projectDir}`, '--allow', `fs.write=${s.cache.dir}`)
-  if (!s.bake.provenance) argv.push('--provenance=false')
-  argv.push('--progress=rawjson', '--metadata-file', path.join(stateDir(s), 'reports', `bake-metadata-${inp.runId}.json`))
-  argv.push(...inp.extraArgs, ...defaultGroups(s, fns.length > 0))
+  const phases = bakePhases(s, fns.length > 0)
+  const reportFile = path.join(stateDir(s), 'reports', 'last-build.json')
+  const metadata = (i: number) => path.join(stateDir(s), 'reports', `last-build.metadata.${i + 1}.json`)
+  const writes: Step[] = []
+  const bakes: Step[] = []
+  const allGens: { target: string; dir: string; gen: string }[] = []
+  let caches: Plan['caches'] = {}
+  phases.forEach((groups, i) => {
+    // each phase exports into its own folders; the last complete export is promoted
+    const id = phases.length > 1 ? `${inp.runId}.${i + 1}` : inp.runId
+    const { json, gens } = bakeOverride(s, targets, fns, id, have)
+    allGens.push(...gens)
+    for (const [t, v] of Object.entries<any>(json.target)) caches[t] ??= { from: v['cache-from'], to: v['cache-to'] }
+    const overridePath = path.join(stateDir(s), phases.length > 1 ? `bake.generated.${i + 1}.json` : 'bake.generated.json')
+    const argv = ['buildx', 'bake', '--builder', s.builder.name]
+    for (const f of bakeFiles) argv.push('-f', f)
+    argv.push('-f', overridePath)
+    argv.push('--allow', `fs.read=${s.projectDir}`, '--allow', `fs.write=${s.cache.dir}`)
+    if (!s.bake.provenance) argv.push('--provenance=false')
+    argv.push('--progress=rawjson', '--metadata-file', metadata(i))
+    argv.push(...inp.extraArgs, ...groups)
+    const run: Step = {
+      kind: 'docker',
+      why: `build ${groups.join(', ')}; push to the local registry`,
+      argv, env, cwd: s.projectDir,
+      report: { command: 'build', file: reportFile, final: i === phases.length - 1 },
+      builder: s.builder.name,
+    }
+    if (i === 0) {
+      writes.push({ kind: 'write', why: 'bake file with function targets and per-target caches', path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' })
+      bakes.push(run)
+    } else {
+      const bases = phases.slice(0, i).flat().flatMap((g) => groupTargets(inp.bakePrint, g))
+      const { contexts, refs } = phase2Contexts(inp.bakePrint, fns, bases)
+      for (const [t, c] of Object.entries(contexts)) json.target[t] = { ...(json.target[t] ?? {}), contexts: c }
+      bakes.push({ kind: 'pin-bases', why: `bake file for ${groups.join(', ')}, bases pinned to the digests just pushed`, path: overridePath, json, metadataFile: metadata(i - 1), refs }, run)
+    }
+  })
+  caches = Object.fromEntries(Object.entries(caches).sort(([a], [b]) => a.localeCompare(b)))
   const steps: Step[] = [
     ...inp.renderWrites,
     ...configWrite(s),
-    { kind: 'mkdir', why: 'reports and cache folders', paths: [path.join(stateDir(s), 'reports'), ...gens.map((g) => g.dir)] },
-    { kind: 'write', why: 'bake file with function targets and per-target caches', path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' },
+    { kind: 'mkdir', why: 'reports and cache folders', paths: [path.join(stateDir(s), 'reports'), ...new Set(allGens.map((g) => g.dir))] },
+    ...writes,
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
-    { kind: 'docker', why: 'build base, control and function images; push to the local registry', argv, env, cwd: s.projectDir, report: { command: 'build', file: path.join(stateDir(s), 'reports', 'last-build.json') }, builder: s.builder.name },
+    ...bakes,
   ]
-  if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
-  const caches = Object.fromEntries(Object.entries<any>(json.target).sort(([a], [b]) => a.localeCompare(b)).map(([t, v]) => [t, { from: v['cache-from'], to: v['cache-to'] }]))
+  if (allGens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens: allGens })
   return { command: 'build', project: s.projectDir, mode: s.mode, env, caches, steps }
 }
 
@@ -303,7 +403,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
     { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content: JSON.stringify(yaml, null, 2) + '\n', mode: 0o644, reason: 'changed' },
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
-    { kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir, report: { command: 'up', file: path.join(stateDir(s), 'reports', 'last-up.json') }, builder: s.builder.name },
+    { kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir, report: { command: 'up', file: path.join(stateDir(s), 'reports', 'last-up.json'), final: true }, builder: s.builder.name },
   ]
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
   const caches = Object.fromEntries(Object.entries<any>(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))

@@ -8,7 +8,7 @@ import http from 'node:http'
 import { $, type ProcessPromise } from 'zx'
 import { CancelledError, DockerError, EsbError } from './errors.ts'
 import { applyWrites } from './render.ts'
-import type { Env, Plan, Step } from './plan.ts'
+import { pinBases, type Env, type Plan, type Step } from './plan.ts'
 import { promoteCache } from './cachefs.ts'
 import { withMutex, withShared } from './lock.ts'
 import { ProgressCollector, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
@@ -77,6 +77,14 @@ export class Runner {
       case 'write':
         applyWrites(path.dirname(st.path), [{ relPath: path.basename(st.path), content: st.content, mode: st.mode, reason: st.reason }])
         return
+      case 'pin-bases': {
+        let md: any
+        try { md = JSON.parse(fs.readFileSync(st.metadataFile, 'utf8')) } catch { throw new EsbError(`the base build left no metadata at ${st.metadataFile}; run the build again`) }
+        let json
+        try { json = pinBases(st.json, st.refs, md) } catch (e: any) { throw new EsbError(e.message) }
+        applyWrites(path.dirname(st.path), [{ relPath: path.basename(st.path), content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' }])
+        return
+      }
       case 'mkdir':
         for (const p of st.paths) fs.mkdirSync(p, { recursive: true })
         return
@@ -99,10 +107,11 @@ export class Runner {
   /** Runs a build, shows its progress for a person, and writes the cache hit report. */
   private async runWithReport(st: Extract<Step, { kind: 'docker' }>): Promise<void> {
     const rep = st.report!
-    const col = new ProgressCollector()
+    // phases of one command add up into one report
+    const acc = this.reports.get(rep.file) ?? { col: new ProgressCollector(), raw: [] as string[], t0: Date.now() }
+    this.reports.set(rep.file, acc)
+    const { col, raw, t0 } = acc
     const logs = new Map<string, string[]>()
-    const raw: string[] = []
-    const t0 = Date.now()
     const onLine = (line: string) => {
       raw.push(line)
       if (!line.startsWith('{')) { col.line(line); this.log(line); return } // warnings, errors, plain progress
@@ -135,9 +144,11 @@ export class Runner {
       fs.writeFileSync(rep.file, JSON.stringify(report, null, 2) + '\n')
       fs.writeFileSync(rep.file.replace(/\.json$/, '.progress.log'), raw.join('\n') + '\n')
       this.lastReport = report
-      if (!failed) this.log(reportText(report).trimEnd())
+      if (!failed && rep.final !== false) this.log(reportText(report).trimEnd())
     }
   }
+
+  private reports = new Map<string, { col: ProgressCollector; raw: string[]; t0: number }>()
 
   /** The hit report of the last build this runner ran (for --json). */
   lastReport: HitReport | null = null

@@ -36,15 +36,16 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     const calls = t.calls()
     for (const c of calls) assert.equal(c.argv.slice(0, 3), ['--context', 'ctx', '-D'])
     const sub = calls.map((c: any) => c.argv.slice(3, 5).join(' '))
-    assert.equal(sub, ['buildx bake', 'buildx inspect', 'buildx create', 'buildx inspect', 'buildx bake'])
+    assert.equal(sub, ['buildx bake', 'buildx inspect', 'buildx create', 'buildx inspect', 'buildx bake', 'buildx bake'])
     const create = calls[2].argv
     assert.ok(create.includes('docker-container') && create.includes('network=host') && !create.includes('--use'))
-    const bake = calls[4]
+    assert.equal(calls[4].argv.slice(-1), ['base-images'])
+    const bake = calls[5]
     assert.is(bake.env.BUILDX_BUILDER, 'acme-buildx')
     assert.is(bake.env.HOST_REGISTRY_ADDR, `127.0.0.1:${reg.port}`)
     assert.is(bake.cwd, fs.realpathSync(t.dir))
     assert.ok(bake.argv.includes('fn-hello') === false && bake.argv.includes('functions'))
-    const gen = JSON.parse(fs.readFileSync(path.join(t.dir, '.acme/bake.generated.json'), 'utf8'))
+    const gen = JSON.parse(fs.readFileSync(path.join(t.dir, '.acme/bake.generated.2.json'), 'utf8'))
     assert.equal(gen.target['fn-hello'].tags, [`127.0.0.1:${reg.port}/acme-fn-hello:latest`])
     assert.ok(fs.existsSync(path.join(t.dir, 'docker-bake.hcl')), 'templates rendered')
     assert.match(r.stderr, /registry answers .*: reused/)
@@ -53,7 +54,7 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r2 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r2.code, 0, r2.stderr)
-    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 5).join(' ')), ['buildx bake', 'buildx inspect', 'buildx bake'])
+    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 5).join(' ')), ['buildx bake', 'buildx inspect', 'buildx bake', 'buildx bake'])
     // options change (a proxy appears): rm --keep-state, then create
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r3 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...t.env, HTTPS_PROXY: 'http://proxy:3128' } })

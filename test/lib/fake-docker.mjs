@@ -12,6 +12,9 @@ if (process.env.FAKE_DOCKER_LOG) fs.appendFileSync(process.env.FAKE_DOCKER_LOG, 
 const rules = process.env.FAKE_DOCKER_RULES ? JSON.parse(fs.readFileSync(process.env.FAKE_DOCKER_RULES, 'utf8')) : []
 const matches = (m) => { let i = 0; for (const a of argv) if (a === m[i]) i++; return i === m.length }
 const rule = rules.find((r) => matches(r.match)) ?? {}
+// like buildx: a metadata file when asked for one (rule.metadata, else {})
+const mi = argv.indexOf('--metadata-file')
+if (mi >= 0 && !rule.exit) fs.writeFileSync(argv[mi + 1], JSON.stringify(rule.metadata ?? {}))
 if (rule.stdout) process.stdout.write(rule.stdout)
 if (rule.stderr) process.stderr.write(rule.stderr)
 const finish = () => process.exit(rule.exit ?? 0)

@@ -1,10 +1,21 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { resolveSettings, type Inputs } from '../../scripts/config.ts'
-import { buildPlan, upPlan, downPlan, stackEnv, builderCreateArgv, functionsFrom, defaultGroups, buildkitdToml, type Plan } from '../../scripts/plan.ts'
+import { buildPlan, upPlan, downPlan, stackEnv, builderCreateArgv, functionsFrom, defaultGroups, buildkitdToml, pinBases, groupTargets, type Plan } from '../../scripts/plan.ts'
 
 const settings = (over: Partial<Inputs> = {}) => resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [], ...over })
-const print = { target: { 'os-base': {}, 'lambda-base': {}, 'python-base': {}, 'gateway-docker': {}, 'agent-docker': {}, provisioner: {} } }
+const tag = (t: string) => ({ tags: [`127.0.0.1:5010/esb-${t}:latest`] })
+const print = {
+  group: { 'base-images': { targets: ['lambda-base', 'os-base', 'python-base'] }, 'control-images-docker': { targets: ['gateway-docker', 'agent-docker', 'provisioner'] } },
+  target: {
+    'os-base': tag('os-base'),
+    'lambda-base': { ...tag('lambda-base'), contexts: { 'os-base': 'target:os-base' } },
+    'python-base': { ...tag('python-base'), contexts: { 'os-base': 'target:os-base' } },
+    'gateway-docker': { ...tag('gateway-docker'), contexts: { 'python-base': 'target:python-base', config: 'services/gateway/config' } },
+    'agent-docker': { ...tag('agent-docker'), contexts: { 'os-base': 'target:os-base' } },
+    provisioner: { ...tag('provisioner'), contexts: { 'python-base': 'target:python-base' } },
+  },
+}
 const bp = (over: Partial<Inputs> = {}, fns = ['functions/hello/Dockerfile', 'functions/echo/Dockerfile']) =>
   buildPlan({ settings: settings(over), renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: fns, runId: 'R1', extraArgs: [] })
 const docker = (p: Plan) => p.steps.filter((s) => s.kind === 'docker') as Extract<Plan['steps'][number], { kind: 'docker' }>[]
@@ -17,34 +28,49 @@ test('build: one local and one registry cache per target, all distinct', () => {
   assert.is(new Set(tos).size, tos.length, 'no shared destination')
   assert.equal(p.caches['os-base'].from, ['type=local,src=/p/.esb/buildx-cache/os-base/current', 'type=registry,ref=127.0.0.1:5010/esb-cache/os-base:cache'])
   assert.equal(p.caches['os-base'].to, [
-    'type=local,dest=/p/.esb/buildx-cache/os-base/gen-R1,mode=max',
+    'type=local,dest=/p/.esb/buildx-cache/os-base/gen-R1.1,mode=max',
     'type=registry,ref=127.0.0.1:5010/esb-cache/os-base:cache,mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true',
   ])
 })
 
-test('build: argv is an array, from the project root, with the generated bake file and groups', () => {
-  const [bake] = docker(bp())
-  assert.is(bake.cwd, '/p')
-  assert.equal(bake.argv.slice(0, 4), ['buildx', 'bake', '--builder', 'esb-buildx'])
-  assert.ok(bake.argv.includes('/p/.esb/bake.generated.json'))
-  assert.ok(bake.argv.includes('--provenance=false'))
-  assert.equal(bake.argv.slice(-3), ['base-images', 'control-images-docker', 'functions'])
-  assert.is(bake.env.BUILDX_BUILDER, 'esb-buildx')
+test('build: argv arrays, from the project root; bases first, then control and functions', () => {
+  const [bases, rest] = docker(bp())
+  assert.is(bases.cwd, '/p')
+  assert.equal(bases.argv.slice(0, 4), ['buildx', 'bake', '--builder', 'esb-buildx'])
+  assert.ok(bases.argv.includes('/p/.esb/bake.generated.1.json'))
+  assert.ok(bases.argv.includes('--provenance=false'))
+  assert.equal(bases.argv.slice(-1), ['base-images'])
+  assert.ok(rest.argv.includes('/p/.esb/bake.generated.2.json'))
+  assert.equal(rest.argv.slice(-2), ['control-images-docker', 'functions'])
+  assert.is(rest.env.BUILDX_BUILDER, 'esb-buildx')
+  assert.is(rest.report?.final, true)
+  assert.is(bases.report?.final, false)
 })
 
-test('build: function targets FROM the lambda base through a target: context, pushed under the contract name', () => {
+test('build: a user group list is one phase', () => {
+  const p = bp({ toml: { file: '/p/esb.toml', text: '', data: { bake: { groups: ['mine'] } } } })
+  assert.equal(docker(p).map((d) => d.argv.slice(-1)), [['mine']])
+})
+
+test('build: function targets FROM the lambda base, pushed under the contract name', () => {
   const p = bp()
-  const w = p.steps.find((s) => s.kind === 'write' && s.path.endsWith('bake.generated.json')) as any
-  const json = JSON.parse(w.content)
+  const first = JSON.parse((p.steps.find((s) => s.kind === 'write' && s.path.endsWith('bake.generated.1.json')) as any).content)
+  assert.equal(first.target['fn-hello'].contexts, { 'lambda-base': 'target:lambda-base' }, 'standalone: a target: context')
+  const pin = p.steps.find((s) => s.kind === 'pin-bases') as any
+  const json = pin.json
+  assert.is(pin.metadataFile, '/p/.esb/reports/last-build.metadata.1.json')
   assert.equal(json.group.functions.targets, ['fn-echo', 'fn-hello'])
-  assert.equal(json.target['fn-hello'].contexts, { 'lambda-base': 'target:lambda-base' })
+  // phase 2: the base phase 1 pushed, pinned to its digest by the runner
+  assert.equal(json.target['fn-hello'].contexts, { 'lambda-base': 'docker-image://127.0.0.1:5010/esb-lambda-base:latest' })
+  assert.equal(json.target['gateway-docker'].contexts, { 'python-base': 'docker-image://127.0.0.1:5010/esb-python-base:latest', config: 'services/gateway/config' })
+  assert.is(json.target['lambda-base'].contexts, undefined, 'bases keep their own contexts')
   assert.equal(json.target['fn-hello'].tags, ['127.0.0.1:5010/esb-fn-hello:latest'])
   assert.is(json.target['fn-hello'].labels['com.esb.kind'], 'function')
   assert.is(json.target['fn-hello'].context, 'functions/hello')
 })
 
 test('build: steps in order: write, registry, builder, bake, promote cache', () => {
-  assert.equal(bp().steps.map((s) => s.kind), ['write', 'mkdir', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'promote-cache'])
+  assert.equal(bp().steps.map((s) => s.kind), ['write', 'mkdir', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'pin-bases', 'docker', 'promote-cache'])
 })
 
 test('no local cache: no local flags, no promote step', () => {
@@ -117,6 +143,18 @@ test('down: the registry only with --registry', () => {
   assert.is(docker(downPlan(settings(), false, [])).length, 1)
   const p = downPlan(settings(), true, [])
   assert.equal(docker(p)[1].argv.slice(0, 3), ['compose', '-p', 'esb-infra'])
+})
+
+test('pinBases pins docker-image contexts to the digests in the metadata; a missing digest is an error', () => {
+  const json = { target: { 'fn-a': { contexts: { 'lambda-base': 'docker-image://r/esb-lambda-base:latest', x: 'dir' } } } }
+  const out = pinBases(json, { 'lambda-base': 'r/esb-lambda-base:latest' }, { 'lambda-base': { 'containerimage.digest': 'sha256:abc' } })
+  assert.equal(out.target['fn-a'].contexts, { 'lambda-base': 'docker-image://r/esb-lambda-base:latest@sha256:abc', x: 'dir' })
+  assert.equal(json.target['fn-a'].contexts['lambda-base'], 'docker-image://r/esb-lambda-base:latest', 'input untouched')
+  assert.throws(() => pinBases(json, { 'lambda-base': 'r/esb-lambda-base:latest' }, {}), /did not report a digest for lambda-base/)
+})
+
+test('groupTargets expands nested groups', () => {
+  assert.equal(groupTargets({ group: { all: { targets: ['base-images', 'x'] }, 'base-images': { targets: ['a', 'b'] } }, target: { a: {}, b: {}, x: {} } }, 'all'), ['a', 'b', 'x'])
 })
 
 test('generated buildkitd.toml: plain HTTP for registry:5010, GC policy, mirrors', () => {
