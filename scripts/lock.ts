@@ -78,3 +78,4 @@ export async function withShared<T>(name: string, fn: () => Promise<T>, timeoutM
     fs.rmSync(me, { force: true })
   }
 }
+

@@ -12,13 +12,20 @@ export type Step =
   /** folders that must exist (reports, cache folders) */
   | { kind: 'mkdir'; why: string; paths: string[] }
   /** a docker invocation: argv after `docker` (global flags are added by the runner) */
-  | { kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string; report?: { command: string; file: string; final?: boolean }; builder?: string }
+  | {
+      kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string
+      report?: { command: string; file: string; final?: boolean }
+      /** the builder this call builds on (held shared while it runs) */
+      builder?: string
+    }
   /** create the builder unless `inspect` shows it exists with the same fingerprint */
   | { kind: 'ensure-builder'; why: string; name: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
   | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string }
   /** write a phase-2 bake file whose base contexts are pinned to the digests phase 1 pushed */
   | { kind: 'pin-bases'; why: string; path: string; json: any; metadataFile: string; refs: Record<string, string> }
+  /** remove this run's own files */
+  | { kind: 'cleanup'; why: string; paths: string[] }
   /** swap the local cache `current` symlink of each target to this run's export */
   | { kind: 'promote-cache'; why: string; gens: { target: string; dir: string; gen: string }[] }
 
@@ -72,6 +79,15 @@ export function infraComposeFile(s: Settings): string {
 }
 export function stateDir(s: Settings): string {
   return path.join(s.projectDir, s.ctx.HOME_DIR)
+}
+/**
+ * Files of one run (generated bake/compose files, bake metadata). Per run,
+ * never shared: parallel runs that shared one generated file read each
+ * other's tags and cache destinations (seen in the e2e tests as corrupted
+ * local caches and a missing image).
+ */
+export function runDir(s: Settings, runId: string): string {
+  return path.join(stateDir(s), 'runs', runId)
 }
 
 /** Options that define the builder; a change means the builder is recreated (state kept). */
@@ -312,7 +328,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   const bakeFiles = s.bake.files.map((f) => path.resolve(s.projectDir, f))
   const phases = bakePhases(s, fns.length > 0)
   const reportFile = path.join(stateDir(s), 'reports', 'last-build.json')
-  const metadata = (i: number) => path.join(stateDir(s), 'reports', `last-build.metadata.${i + 1}.json`)
+  const metadata = (i: number) => path.join(runDir(s, inp.runId), `bake-metadata.${i + 1}.json`)
   const writes: Step[] = []
   const bakes: Step[] = []
   const allGens: { target: string; dir: string; gen: string }[] = []
@@ -323,7 +339,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     const { json, gens } = bakeOverride(s, targets, fns, id, have)
     allGens.push(...gens)
     for (const [t, v] of Object.entries<any>(json.target)) caches[t] ??= { from: v['cache-from'], to: v['cache-to'] }
-    const overridePath = path.join(stateDir(s), phases.length > 1 ? `bake.generated.${i + 1}.json` : 'bake.generated.json')
+    const overridePath = path.join(runDir(s, inp.runId), phases.length > 1 ? `bake.generated.${i + 1}.json` : 'bake.generated.json')
     const argv = ['buildx', 'bake', '--builder', s.builder.name]
     for (const f of bakeFiles) argv.push('-f', f)
     argv.push('-f', overridePath)
@@ -352,13 +368,14 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   const steps: Step[] = [
     ...inp.renderWrites,
     ...configWrite(s),
-    { kind: 'mkdir', why: 'reports and cache folders', paths: [path.join(stateDir(s), 'reports'), ...new Set(allGens.map((g) => g.dir))] },
+    { kind: 'mkdir', why: 'reports, run and cache folders', paths: [path.join(stateDir(s), 'reports'), runDir(s, inp.runId), ...new Set(allGens.map((g) => g.dir))] },
     ...writes,
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
     ...bakes,
   ]
   if (allGens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens: allGens })
+  steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir(s, inp.runId)] })
   return { command: 'build', project: s.projectDir, mode: s.mode, env, caches, steps }
 }
 
@@ -393,19 +410,24 @@ export function upPlan(inp: UpPlanInputs): Plan {
   const env = stackEnv(s)
   const have = (t: string) => inp.localCaches === undefined || inp.localCaches.includes(t)
   const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have)
-  const overridePath = path.join(stateDir(s), `compose.${s.env}.cache.json`)
+  const overridePath = path.join(runDir(s, inp.runId), 'compose.cache.json')
   // plain progress: the build's "#N CACHED" lines are counted for the hit report
   const argv = ['compose', '--progress', 'plain', '-p', s.projectName, '-f', modeComposeFile(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
   const steps: Step[] = [
     ...inp.renderWrites,
     ...configWrite(s),
-    { kind: 'mkdir', why: 'reports and cache folders', paths: [path.join(stateDir(s), 'reports'), ...gens.map((g) => g.dir)] },
+    { kind: 'mkdir', why: 'reports, run and cache folders', paths: [path.join(stateDir(s), 'reports'), runDir(s, inp.runId), ...gens.map((g) => g.dir)] },
     { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content: JSON.stringify(yaml, null, 2) + '\n', mode: 0o644, reason: 'changed' },
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
-    { kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir, report: { command: 'up', file: path.join(stateDir(s), 'reports', 'last-up.json'), final: true }, builder: s.builder.name },
+    {
+      kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir,
+      report: { command: 'up', file: path.join(stateDir(s), 'reports', 'last-up.json'), final: true },
+      builder: s.builder.name,
+    },
   ]
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
+  steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir(s, inp.runId)] })
   const caches = Object.fromEntries(Object.entries<any>(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))
   return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps }
 }

@@ -85,6 +85,9 @@ export class Runner {
         applyWrites(path.dirname(st.path), [{ relPath: path.basename(st.path), content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' }])
         return
       }
+      case 'cleanup':
+        for (const p of st.paths) fs.rmSync(p, { recursive: true, force: true })
+        return
       case 'mkdir':
         for (const p of st.paths) fs.mkdirSync(p, { recursive: true })
         return
@@ -124,6 +127,8 @@ export class Runner {
       } catch { /* not ours */ }
       for (const v of col.line(line)) {
         if (!stepOf(v.name) && !v.error) continue
+        // a cache that does not exist yet is not a failure (ignore-error / first run)
+        if (v.error && /importing cache manifest from|exporting cache to/.test(v.name)) { this.log(`${v.name}  (skipped: ${v.error.split(': ').pop()})`); continue }
         const secs = v.startedMs && v.completedMs ? ` ${((v.completedMs - v.startedMs) / 1000).toFixed(1)}s` : ''
         this.log(`${v.name.length > 100 ? v.name.slice(0, 97) + '...' : v.name}  ${v.error ? 'ERROR: ' + v.error : v.cached ? 'CACHED' : 'done' + secs}`)
         if (v.error) {

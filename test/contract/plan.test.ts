@@ -62,7 +62,7 @@ test('up --dry-run --json: per-service caches through an override file, same bui
   assert.equal(Object.keys(p.caches).sort(), ['agent', 'gateway', 'runtime-node'])
   const up = p.steps.find((s: any) => s.kind === 'docker')
   assert.ok(up.argv.includes('up') && up.argv.includes('--build'))
-  assert.ok(up.argv.includes(`${dir}/.acme-prod/compose.e2e.cache.json`))
+  assert.ok(up.argv.some((a: string) => new RegExp(`^${dir}/\\.acme-prod/runs/[^/]+/compose\\.cache\\.json$`).test(a)), up.argv.join(' '))
   assert.is(up.env.BUILDX_BUILDER, 'acme-prod-buildx')
   assert.is(up.env.PROJECT_NAME, 'acme-prod-e2e')
   fs.rmSync(dir, { recursive: true })

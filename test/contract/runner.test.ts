@@ -45,8 +45,11 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     assert.is(bake.env.HOST_REGISTRY_ADDR, `127.0.0.1:${reg.port}`)
     assert.is(bake.cwd, fs.realpathSync(t.dir))
     assert.ok(bake.argv.includes('fn-hello') === false && bake.argv.includes('functions'))
-    const gen = JSON.parse(fs.readFileSync(path.join(t.dir, '.acme/bake.generated.2.json'), 'utf8'))
-    assert.equal(gen.target['fn-hello'].tags, [`127.0.0.1:${reg.port}/acme-fn-hello:latest`])
+    // the generated bake file is per run (read it from the recorded argv), removed afterwards
+    const genFile = bake.argv[bake.argv.indexOf('-f', bake.argv.indexOf('-f') + 2) + 1]
+    assert.match(genFile, /\.acme\/runs\/[^/]+\/bake\.generated\.2\.json$/)
+    assert.not.ok(fs.existsSync(genFile), 'run files cleaned up')
+    assert.ok(bake.argv.includes('functions'))
     assert.ok(fs.existsSync(path.join(t.dir, 'docker-bake.hcl')), 'templates rendered')
     assert.match(r.stderr, /registry answers .*: reused/)
     // second run: the builder exists with the same options -> reused, not recreated

@@ -37,10 +37,10 @@ test('build: argv arrays, from the project root; bases first, then control and f
   const [bases, rest] = docker(bp())
   assert.is(bases.cwd, '/p')
   assert.equal(bases.argv.slice(0, 4), ['buildx', 'bake', '--builder', 'esb-buildx'])
-  assert.ok(bases.argv.includes('/p/.esb/bake.generated.1.json'))
+  assert.ok(bases.argv.includes('/p/.esb/runs/R1/bake.generated.1.json'))
   assert.ok(bases.argv.includes('--provenance=false'))
   assert.equal(bases.argv.slice(-1), ['base-images'])
-  assert.ok(rest.argv.includes('/p/.esb/bake.generated.2.json'))
+  assert.ok(rest.argv.includes('/p/.esb/runs/R1/bake.generated.2.json'))
   assert.equal(rest.argv.slice(-2), ['control-images-docker', 'functions'])
   assert.is(rest.env.BUILDX_BUILDER, 'esb-buildx')
   assert.is(rest.report?.final, true)
@@ -58,7 +58,7 @@ test('build: function targets FROM the lambda base, pushed under the contract na
   assert.equal(first.target['fn-hello'].contexts, { 'lambda-base': 'target:lambda-base' }, 'standalone: a target: context')
   const pin = p.steps.find((s) => s.kind === 'pin-bases') as any
   const json = pin.json
-  assert.is(pin.metadataFile, '/p/.esb/reports/last-build.metadata.1.json')
+  assert.is(pin.metadataFile, '/p/.esb/runs/R1/bake-metadata.1.json')
   assert.equal(json.group.functions.targets, ['fn-echo', 'fn-hello'])
   // phase 2: the base phase 1 pushed, pinned to its digest by the runner
   assert.equal(json.target['fn-hello'].contexts, { 'lambda-base': 'docker-image://127.0.0.1:5010/esb-lambda-base:latest' })
@@ -69,8 +69,8 @@ test('build: function targets FROM the lambda base, pushed under the contract na
   assert.is(json.target['fn-hello'].context, 'functions/hello')
 })
 
-test('build: steps in order: write, registry, builder, bake, promote cache', () => {
-  assert.equal(bp().steps.map((s) => s.kind), ['write', 'mkdir', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'pin-bases', 'docker', 'promote-cache'])
+test('build: steps in order; every generated file is in the run\'s own folder', () => {
+  assert.equal(bp().steps.map((s) => s.kind), ['write', 'mkdir', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'pin-bases', 'docker', 'promote-cache', 'cleanup'])
 })
 
 test('no local cache: no local flags, no promote step', () => {
@@ -135,7 +135,7 @@ test('up: compose with the mode file and a cache override per buildable service'
   assert.equal(Object.keys(p.caches), ['agent', 'gateway'])
   assert.equal(p.caches.gateway.to[0], 'type=local,dest=/p/.esb/buildx-cache/svc-containerd-gateway/gen-R2,mode=max')
   const [up] = docker(p)
-  assert.equal(up.argv, ['compose', '--progress', 'plain', '-p', 'esb-e2e', '-f', '/p/docker-compose.containerd.yml', '-f', '/p/.esb/compose.e2e.cache.json', 'up', '--build', '-d', '--wait'])
+  assert.equal(up.argv, ['compose', '--progress', 'plain', '-p', 'esb-e2e', '-f', '/p/docker-compose.containerd.yml', '-f', '/p/.esb/runs/R2/compose.cache.json', 'up', '--build', '-d', '--wait'])
   assert.is(up.env.CONTAINER_REGISTRY, 'registry:5010')
 })
 

@@ -1,0 +1,59 @@
+// `docker esb up` on the real engine, in both modes: the stack builds on the
+// same builder with per-service caches, runs, and the runtime pulls a
+// function image from its CONTAINER_REGISTRY; a second up recreates nothing.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { Project, must } from './project.ts'
+
+let p: Project
+
+test.before(async () => {
+  p = await Project.create()
+  p.seed()
+  must(p.esb(['build']), 'build (functions for the runtime to pull)')
+})
+test.after(() => p?.cleanup())
+
+const containers = (env: string) =>
+  must(p.docker(['ps', '-a', '--filter', `label=com.docker.compose.project=${p.brand}-${env}`, '--format', '{{.ID}} {{.Names}} {{.Status}}']), 'ps').stdout.trim().split('\n').filter(Boolean).sort()
+const started = (env: string) => containers(env).map((l) => l.split(' ')[0]).map((id) => `${id} ${must(p.docker(['inspect', '--format', '{{.State.StartedAt}}', id]), 'inspect').stdout.trim()}`)
+
+for (const mode of ['docker', 'containerd'] as const) {
+  test(`up in ${mode} mode: services run, the runtime pulls a function from CONTAINER_REGISTRY, a second up recreates nothing`, () => {
+    const env = `up${mode}`
+    const up1 = must(p.esb(['up', '--mode', mode, '--env', env, '--json', '--', '--wait']), 'up')
+    const report = JSON.parse(up1.stdout)
+    assert.ok(report.total.total > 0, 'the services were built')
+    const names = containers(env)
+    const services = mode === 'docker' ? ['agent', 'gateway'] : ['agent', 'gateway', 'runtime-node']
+    for (const s of services) assert.ok(names.some((n) => n.includes(`${p.brand}-${env}-${s}-1`) && /healthy/.test(n)), `${s}: ${names.join('; ')}`)
+    const puller = mode === 'docker' ? 'agent' : 'runtime-node'
+    const addr = mode === 'docker' ? p.registry : 'registry:5010'
+    const logs = must(p.docker(['logs', `${p.brand}-${env}-${puller}-1`]), 'logs')
+    assert.match(logs.stdout + logs.stderr, new RegExp(`pulled ${p.brand}-fn-hello:latest from ${addr.replace(/\./g, '\\.')} \\(\\d+ blobs verified\\)`))
+    if (mode === 'docker') {
+      // docker mode: the host's dockerd pulls functions from 127.0.0.1:<port>
+      must(p.docker(['pull', '-q', `${p.registry}/${p.brand}-fn-hello:latest`]), 'host dockerd pulls the function')
+    }
+    // the stack's builds ran on our builder
+    assert.match(must(p.docker(['buildx', 'history', 'ls', '--builder', p.builder]), 'history').stdout, /gateway/)
+    const before = started(env)
+    const up2 = must(p.esb(['up', '--mode', mode, '--env', env, '--json', '--', '--wait']), 'second up')
+    assert.equal(started(env), before, 'no container recreated')
+    const r2 = JSON.parse(up2.stdout)
+    assert.is(r2.total.cached, r2.total.total, JSON.stringify(r2.total))
+    assert.match(up2.stderr, /Running|Healthy/)
+  })
+}
+
+test('down stops the stack and keeps the registry; down --registry stops it too', () => {
+  must(p.esb(['down', '--env', 'updocker']), 'down')
+  assert.equal(containers('updocker'), [])
+  assert.match(must(p.docker(['ps', '--format', '{{.Names}}']), 'ps').stdout, new RegExp(`${p.brand}-infra-registry`))
+  must(p.esb(['down', '--registry', '--mode', 'containerd', '--env', 'upcontainerd']), 'down --registry')
+  const ps = must(p.docker(['ps', '--format', '{{.Names}}']), 'ps').stdout
+  assert.not.match(ps, new RegExp(`${p.brand}-infra-registry|${p.brand}-upcontainerd`))
+  assert.match(ps, new RegExp(`buildx_buildkit_${p.builder}0`), 'the builder keeps running')
+})
+
+test.run()
