@@ -42,5 +42,8 @@ bench: build ## startup benchmark; results in bench/results/
 	bash test/e2e/engine/plugins.sh
 	node bench/startup.mjs
 
+demo: $(NODE_MODULES) ## install the plugin, then docker esb up on examples/mini
+	bash examples/demo.sh
+
 clean:
 	rm -rf dist

@@ -54,11 +54,16 @@ await build({
   entryPoints: [path.join(root, 'plugin', 'main.ts')],
   outfile,
   // `node --`: Node 20 otherwise grabs a --env-file meant for us, even after the script name.
-  banner: { js: '#!/usr/bin/env -S node --' },
+  // The second line makes the CommonJS bundle run even when Node loads it as
+  // an ES module (installed under a folder whose package.json says "type": "module").
+  banner: {
+    js: [
+      '#!/usr/bin/env -S node --',
+      'var require = typeof require == "function" ? require : process.getBuiltinModule("module").createRequire(process.argv[1]), __filename = typeof __filename == "string" ? __filename : process.argv[1], __dirname = typeof __dirname == "string" ? __dirname : require("node:path").dirname(__filename);',
+    ].join('\n'),
+  },
   define: { __ESB_VERSION__: defines.__ESB_VERSION__, __ESB_CLI__: JSON.stringify(cli.outputFiles[0].text) },
   external: ['../scripts/cli.ts'], // only the unbundled (tsx) path imports it
 })
 fs.chmodSync(outfile, 0o755)
-// dist/ sits inside this "type": "module" package; the bundle is CommonJS.
-fs.writeFileSync(path.join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n')
 console.log(`wrote ${path.relative(process.cwd(), outfile)} (${(fs.statSync(outfile).size / 1024).toFixed(0)} KiB)`)

@@ -63,3 +63,16 @@ export function normaliseGlobalFlags(flags: string[]): string[] {
   }
   return out
 }
+
+/**
+ * Docker resolves a relative --config / DOCKER_CONFIG against the current
+ * folder; our docker calls run from the project root, so make them absolute.
+ */
+export function absoluteConfigFlags(flags: string[], cwd: string, resolve: (cwd: string, p: string) => string): string[] {
+  const out = [...flags]
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === '--config' && i + 1 < out.length) out[i + 1] = resolve(cwd, out[++i])
+    else if (out[i].startsWith('--config=')) out[i] = `--config=${resolve(cwd, out[i].slice(9))}`
+  }
+  return out
+}

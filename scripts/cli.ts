@@ -1,7 +1,8 @@
 // Command-line front: parses flags, dispatches to a command, and is the one
 // top-level error handler that maps errors to exit codes.
 import { minimist } from 'zx'
-import { splitDockerArgv } from './argv.ts'
+import path from 'node:path'
+import { absoluteConfigFlags, splitDockerArgv } from './argv.ts'
 import { EsbError, UsageError } from './errors.ts'
 import { Runner } from './runner.ts'
 import { VERSION } from '../plugin/metadata.ts'
@@ -93,7 +94,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   try {
     const split = splitDockerArgv(argv)
     const docker = split.via !== 'complete' && io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND ? io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND : 'docker'
-    runner = new Runner(docker, split.globalFlags, (l) => io.err(l + '\n'))
+    const globalFlags = absoluteConfigFlags(split.globalFlags, io.cwd, path.resolve)
+    const dockerConfig = io.env.DOCKER_CONFIG ? path.resolve(io.cwd, io.env.DOCKER_CONFIG) : undefined
+    runner = new Runner(docker, globalFlags, (l) => io.err(l + '\n'), dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {})
     const [name, ...rest] = split.args
     if (split.via === 'complete') { io.out(Object.keys(COMMANDS).join('\n') + '\n:4\n'); return 0 }
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

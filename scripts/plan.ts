@@ -388,6 +388,8 @@ export interface UpPlanInputs {
   runId: string
   extraArgs: string[]
   localCaches?: string[]
+  /** `docker buildx bake --print` when the project has a bake file: its bases are built first */
+  bakePrint?: any
 }
 
 /** Services with a build section get per-service caches through an override file. */
@@ -413,13 +415,26 @@ export function upPlan(inp: UpPlanInputs): Plan {
   const overridePath = path.join(runDir(s, inp.runId), 'compose.cache.json')
   // plain progress: the build's "#N CACHED" lines are counted for the hit report
   const argv = ['compose', '--progress', 'plain', '-p', s.projectName, '-f', modeComposeFile(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
+  // The stack's images build FROM the bases in the registry: bake them first
+  // (the same step as build's first phase; fully cached when nothing changed).
+  const baseSteps: Step[] = []
+  if (inp.bakePrint?.group?.['base-images']) {
+    const b = buildPlan({ ...inp, settings: { ...s, bake: { ...s.bake, groups: ['base-images'] } }, renderWrites: [], functionDockerfiles: [], extraArgs: [] })
+    for (const st of b.steps) {
+      if (st.kind === 'write' && st.path.startsWith(runDir(s, inp.runId))) baseSteps.push(st)
+      if (st.kind === 'docker') baseSteps.push({ ...st, why: 'build the base images the stack builds on', report: { command: 'up', file: path.join(stateDir(s), 'reports', 'last-up.json'), final: false } })
+      if (st.kind === 'promote-cache') gens.push(...st.gens)
+    }
+  }
   const steps: Step[] = [
     ...inp.renderWrites,
     ...configWrite(s),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [path.join(stateDir(s), 'reports'), runDir(s, inp.runId), ...gens.map((g) => g.dir)] },
     { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content: JSON.stringify(yaml, null, 2) + '\n', mode: 0o644, reason: 'changed' },
+    ...baseSteps.filter((x) => x.kind === 'write'),
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
+    ...baseSteps.filter((x) => x.kind === 'docker'),
     {
       kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir,
       report: { command: 'up', file: path.join(stateDir(s), 'reports', 'last-up.json'), final: true },

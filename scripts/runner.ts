@@ -38,6 +38,8 @@ export class Runner {
     /** docker's global flags, put before every subcommand */
     readonly globalFlags: string[],
     readonly log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+    /** set on every docker call (an absolute DOCKER_CONFIG) */
+    readonly baseEnv: Env = {},
   ) {}
 
   async run(argv: string[], o: RunOptions = {}): Promise<RunResult> {
@@ -45,7 +47,7 @@ export class Runner {
     const full = [...this.globalFlags, ...argv]
     const p = $({
       cwd: o.cwd,
-      env: { ...process.env, ...(o.env ?? {}) },
+      env: { ...process.env, ...this.baseEnv, ...(o.env ?? {}) },
       nothrow: true,
       quiet: true,
       input: o.input,

@@ -1,4 +1,6 @@
 // build, up, down: plan first (plain data), then print it (--dry-run) or run it.
+import fs from 'node:fs'
+import path from 'node:path'
 import type { CommandSpec, CommandCtx } from './types.ts'
 import { settingsFrom, renderFor } from '../context.ts'
 import { bakePrint, builderInputs, composeConfig, functionDockerfiles, localCaches, runId } from '../gather.ts'
@@ -52,7 +54,9 @@ export const up: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const r = renderFor(s)
     const cfg = await composeConfig(s, c.runner, r)
-    const plan = upPlan({ settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
+    const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
+    const print = hasBake ? await bakePrint(s, c.runner, r, ['base-images']) : undefined
+    const plan = upPlan({ bakePrint: print, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
     return runOrShow(c, plan)
   },
 }

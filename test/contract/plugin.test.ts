@@ -20,6 +20,18 @@ test('the bundle is one executable file that runs with no node_modules beside it
   assert.match(r.stdout, /^docker esb \d+\.\d+\.\d+/)
 })
 
+test('the bundle also runs where Node loads it as an ES module (a "type": "module" package.json above it)', () => {
+  const dir = fs.mkdtempSync('/tmp/esb-esm-')
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}')
+  fs.copyFileSync(BUNDLE, path.join(dir, 'docker-esb'))
+  fs.chmodSync(path.join(dir, 'docker-esb'), 0o755)
+  const v = run(path.join(dir, 'docker-esb'), ['version'], { cwd: dir })
+  const m = run(path.join(dir, 'docker-esb'), ['docker-cli-plugin-metadata'], { cwd: dir })
+  fs.rmSync(dir, { recursive: true })
+  assert.is(v.code, 0, v.stderr)
+  assert.is(JSON.parse(m.stdout).SchemaVersion, '0.1.0')
+})
+
 test('metadata: only a JSON object, SchemaVersion 0.1.0, Vendor, Version, ShortDescription', () => {
   const r = run(BUNDLE, ['docker-cli-plugin-metadata'])
   assert.is(r.code, 0)

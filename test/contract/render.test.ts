@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { dockerConfig, run, tmpdir, which } from '../lib/helpers.ts'
+import { ROOT, dockerConfig, run, tmpdir, which } from '../lib/helpers.ts'
 
 const cfg = dockerConfig()
 const esb = (cwd: string, ...args: string[]) => run('docker', ['--config', cfg, 'esb', ...args], { cwd })
@@ -116,6 +116,11 @@ test('rendered files are valid for their real tools', () => {
   const vet = run(go, ['vet', './meta'], { cwd: dir, env: { GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' } })
   assert.is(vet.code, 0, vet.stderr)
   fs.rmSync(dir, { recursive: true })
+})
+
+test('examples/mini: its committed generated files match the templates (render --check)', () => {
+  const r = run('docker', ['--config', cfg, 'esb', 'render', '--check', '-C', path.join(ROOT, 'examples/mini')])
+  assert.is(r.code, 0, r.stdout + r.stderr)
 })
 
 test.run()

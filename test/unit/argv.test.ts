@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { splitDockerArgv } from '../../scripts/argv.ts'
+import path from 'node:path'
+import { splitDockerArgv, absoluteConfigFlags } from '../../scripts/argv.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
 test('plugin call with no global flags', () => {
@@ -47,6 +48,10 @@ test('standalone call (dist/docker-esb build)', () => {
 
 test('a value flag with no value is a usage error', () => {
   assert.throws(() => splitDockerArgv(['--context']), (e: unknown) => e instanceof UsageError && /--context needs a value/.test((e as Error).message))
+})
+
+test('a relative --config is made absolute (our docker calls run from the project root)', () => {
+  assert.equal(absoluteConfigFlags(['--config', 'cfg', '-D', '--config=rel/x', '--context', 'c'], '/home/u', path.resolve), ['--config', '/home/u/cfg', '-D', '--config=/home/u/rel/x', '--context', 'c'])
 })
 
 test.run()

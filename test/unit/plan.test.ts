@@ -139,6 +139,17 @@ test('up: compose with the mode file and a cache override per buildable service'
   assert.is(up.env.CONTAINER_REGISTRY, 'registry:5010')
 })
 
+test('up: bakes the base images first when the project has a bake file', () => {
+  const s = settings()
+  const p = upPlan({ settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, composeConfig: { services: { gateway: { build: {} } } }, runId: 'R3', extraArgs: [], bakePrint: print })
+  const [bases, up] = docker(p)
+  assert.equal(bases.argv.slice(-1), ['base-images'])
+  assert.equal(bases.report, { command: 'up', file: '/p/.esb/reports/last-up.json', final: false })
+  assert.ok(up.argv.includes('compose'))
+  const promote = p.steps.find((x) => x.kind === 'promote-cache') as any
+  assert.ok(promote.gens.some((g: any) => g.target === 'os-base') && promote.gens.some((g: any) => g.target === 'svc-docker-gateway'))
+})
+
 test('down: the registry only with --registry', () => {
   assert.is(docker(downPlan(settings(), false, [])).length, 1)
   const p = downPlan(settings(), true, [])
