@@ -19,5 +19,11 @@ function loadCli(): Promise<Cli> {
 if (process.argv[2] === 'docker-cli-plugin-metadata') {
   process.stdout.write(JSON.stringify(METADATA, null, 2) + '\n')
 } else {
-  loadCli().then((m) => m.main(process.argv.slice(2))).then((code) => { process.exitCode = code })
+  let settled = false
+  // Node exits 0 when the event loop empties under a promise that never
+  // settles; that must not pass for success.
+  process.on('exit', () => {
+    if (!settled) { process.stderr.write('docker esb: internal error: stopped before finishing\n'); process.exitCode = 1 }
+  })
+  loadCli().then((m) => m.main(process.argv.slice(2))).then((code) => { settled = true; process.exitCode = code })
 }

@@ -60,11 +60,11 @@ export function parseFlags(c: CommandSpec, args: string[]): minimist.ParsedArgs 
   const passthrough = dd >= 0 ? args.slice(dd + 1) : []
   const strings = ['project-dir', 'brand', 'mode', 'env', 'tag', 'env-file', ...c.strings]
   const booleans = ['help', 'dry-run', 'json', ...c.booleans]
-  const known = new Set([...strings, ...booleans, 'C', 'h'])
+  const known = new Set([...strings, ...booleans, 'C', 'h', ...(strings.includes('output') ? ['o'] : [])])
   const parsed = minimist(own, {
     string: strings,
     boolean: booleans,
-    alias: { C: 'project-dir', h: 'help' },
+    alias: { C: 'project-dir', h: 'help', ...(strings.includes('output') ? { o: 'output' } : {}) },
     unknown: (a: string) => {
       if (a.startsWith('-')) {
         const name = a.replace(/^-+/, '').split('=')[0]

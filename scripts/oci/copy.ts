@@ -1,0 +1,66 @@
+// Copying an image graph (index -> manifests -> config and layers) from a
+// source into a registry: blobs first (skipped when present, verified while
+// streaming), then child manifests by digest, and the tag last, so a failed
+// or interrupted copy never leaves a tag pointing at a partial image.
+import type { Readable } from 'node:stream'
+import { EsbError } from '../errors.ts'
+import { INDEX_TYPES, MANIFEST_TYPES, knownBlobType } from './ref.ts'
+import type { RegistryClient } from './registry.ts'
+
+export interface Desc { mediaType: string; digest: string; size: number; platform?: any; annotations?: Record<string, string> }
+export interface ManifestBytes { mediaType: string; digest: string; bytes: Buffer; json: any }
+
+export interface Source {
+  describe: string
+  manifest(digest: string): Promise<ManifestBytes>
+  blob(desc: Desc): Promise<Readable>
+}
+
+export interface CopyStats { blobsPushed: number; blobsSkipped: number; bytesPushed: number; manifests: number }
+
+export function mediaTypeOf(m: { json: any; mediaType?: string }): string {
+  return m.json.mediaType ?? m.mediaType ?? (m.json.manifests ? INDEX_TYPES[0] : MANIFEST_TYPES[0])
+}
+
+/** Every blob of a single-platform manifest: config first, then layers. */
+export function blobsOf(m: ManifestBytes, where: string): Desc[] {
+  const out: Desc[] = [m.json.config, ...(m.json.layers ?? [])].filter(Boolean)
+  for (const d of out) {
+    if (!d.digest || typeof d.size !== 'number') throw new EsbError(`${where}: manifest ${m.digest} has a descriptor without digest or size`)
+    if (!knownBlobType(d.mediaType ?? '')) throw new EsbError(`${where}: unknown media type ${JSON.stringify(d.mediaType)} in manifest ${m.digest}; only OCI and Docker image types are supported`)
+  }
+  return out
+}
+
+export async function copyImage(src: Source, root: ManifestBytes, dst: RegistryClient, repo: string, tag: string, log: (s: string) => void = () => {}): Promise<CopyStats> {
+  const stats: CopyStats = { blobsPushed: 0, blobsSkipped: 0, bytesPushed: 0, manifests: 0 }
+  const done = new Set<string>()
+  const copyManifest = async (m: ManifestBytes, ref: string | null) => {
+    const mt = mediaTypeOf(m)
+    if (INDEX_TYPES.includes(mt)) {
+      for (const d of m.json.manifests ?? []) {
+        if (![...INDEX_TYPES, ...MANIFEST_TYPES].includes(d.mediaType)) throw new EsbError(`${src.describe}: unknown media type ${JSON.stringify(d.mediaType)} in index ${m.digest}`)
+        const child = await src.manifest(d.digest)
+        await copyManifest(child, null)
+      }
+    } else if (MANIFEST_TYPES.includes(mt)) {
+      for (const b of blobsOf(m, src.describe)) {
+        if (done.has(b.digest)) continue
+        done.add(b.digest)
+        if (await dst.hasBlob(repo, b.digest)) { stats.blobsSkipped++; continue }
+        log(`  push ${b.digest.slice(0, 19)} (${(b.size / 1048576).toFixed(1)} MiB)`)
+        await dst.pushBlob(repo, b.digest, b.size, await src.blob(b))
+        stats.blobsPushed++
+        stats.bytesPushed += b.size
+      }
+    } else {
+      throw new EsbError(`${src.describe}: unknown manifest media type ${JSON.stringify(mt)}`)
+    }
+    // the bytes as they came: digests stay the same
+    await dst.pushManifest(repo, ref ?? m.digest, mt, m.bytes)
+    stats.manifests++
+  }
+  await copyManifest(root, null) // by digest first: nothing is tagged until everything is in
+  await dst.pushManifest(repo, tag, mediaTypeOf(root), root.bytes)
+  return stats
+}

@@ -1,0 +1,140 @@
+// A small OCI distribution client: only what import/export/images need.
+// Blobs stream through (never held whole); manifests are small and read whole.
+// Plain node:http(s): no proxy is used, so loopback registries are reached directly.
+import http from 'node:http'
+import https from 'node:https'
+import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
+import { EsbError } from '../errors.ts'
+import { ACCEPT } from './ref.ts'
+import { VerifyStream } from './verify.ts'
+
+export interface Manifest { mediaType: string; bytes: Buffer; digest: string; json: any }
+
+export class RegistryClient {
+  private token: string | null = null
+  constructor(readonly base: string, readonly name = base) {}
+
+  private request(method: string, path: string, headers: Record<string, string | number> = {}, body?: Readable | Buffer): Promise<http.IncomingMessage> {
+    const url = new URL(path, this.base)
+    const mod = url.protocol === 'https:' ? https : http
+    const go = (): Promise<http.IncomingMessage> => new Promise((resolve, reject) => {
+      const h: Record<string, string | number> = { ...headers }
+      if (this.token) h.Authorization = `Bearer ${this.token}`
+      let bodyErr: Error | null = null
+      const req = mod.request(url, { method, headers: h, timeout: 60_000 }, resolve)
+      req.on('timeout', () => req.destroy(new Error('timed out')))
+      // a failing body (a corrupt source) is the error to report, not the aborted request
+      req.on('error', (e: any) => reject(bodyErr ?? new EsbError(`registry ${this.name} unreachable (${e.code ?? e.message}); is it running and is the address right?`)))
+      if (body === undefined) req.end()
+      else if (Buffer.isBuffer(body)) req.end(body)
+      else pipeline(body, req).catch((e) => { bodyErr = e; req.destroy(e); reject(e) })
+    })
+    return go().then(async (res) => {
+      // anonymous bearer token flow (Docker Hub and other token registries)
+      if (res.statusCode === 401 && !this.token && !(body && !Buffer.isBuffer(body))) {
+        res.resume()
+        const ch = /Bearer realm="([^"]+)"(?:,service="([^"]+)")?(?:,scope="([^"]+)")?/.exec(String(res.headers['www-authenticate'] ?? ''))
+        if (!ch) return res
+        const t = new URL(ch[1])
+        if (ch[2]) t.searchParams.set('service', ch[2])
+        if (ch[3]) t.searchParams.set('scope', ch[3])
+        const tr = await fetch(t)
+        if (!tr.ok) throw new EsbError(`registry ${this.name}: token request failed (${tr.status})`)
+        const tj: any = await tr.json()
+        this.token = tj.token ?? tj.access_token
+        return go()
+      }
+      return res
+    })
+  }
+
+  private async fail(res: http.IncomingMessage, what: string): Promise<never> {
+    let text = ''
+    for await (const c of res) { text += c; if (text.length > 2000) break }
+    let msg = text.trim().slice(0, 300)
+    try { const j = JSON.parse(text); msg = j.errors?.map((e: any) => e.message ?? e.code).join('; ') ?? msg } catch { /* not json */ }
+    throw new EsbError(`registry ${this.name}: ${what} failed (HTTP ${res.statusCode}${msg ? `: ${msg}` : ''})`)
+  }
+
+  async ping(): Promise<void> {
+    const res = await this.request('GET', '/v2/')
+    res.resume()
+    if (res.statusCode !== 200 && res.statusCode !== 401) throw new EsbError(`registry ${this.name} does not answer /v2/ (HTTP ${res.statusCode})`)
+  }
+
+  async hasBlob(repo: string, digest: string): Promise<boolean> {
+    const res = await this.request('HEAD', `/v2/${repo}/blobs/${digest}`)
+    res.resume()
+    if (res.statusCode === 200) return true
+    if (res.statusCode === 404) return false
+    return this.fail(res, `HEAD blob ${digest}`)
+  }
+
+  /** The blob as a stream that fails if its bytes do not match digest and size. */
+  async blob(repo: string, digest: string, size: number | null): Promise<Readable> {
+    const res = await this.request('GET', `/v2/${repo}/blobs/${digest}`)
+    if (res.statusCode !== 200) return this.fail(res, `GET blob ${digest} of ${repo}`)
+    const v = new VerifyStream(digest, size, `blob ${digest} of ${this.name}/${repo}`)
+    res.on('error', (e) => v.destroy(e))
+    return res.pipe(v)
+  }
+
+  /** Uploads a blob from a stream (monolithic PUT with a known size). */
+  async pushBlob(repo: string, digest: string, size: number, body: Readable): Promise<void> {
+    const start = await this.request('POST', `/v2/${repo}/blobs/uploads/`, { 'Content-Length': 0 })
+    start.resume()
+    if (start.statusCode !== 202) return this.fail(start, `start upload to ${repo}`)
+    const loc = new URL(String(start.headers.location), this.base)
+    loc.searchParams.set('digest', digest)
+    const res = await this.request('PUT', loc.pathname + loc.search, { 'Content-Type': 'application/octet-stream', 'Content-Length': size }, body)
+    res.resume()
+    if (res.statusCode !== 201) return this.fail(res, `upload of ${digest} to ${repo}`)
+  }
+
+  async manifest(repo: string, ref: string): Promise<Manifest | null> {
+    const res = await this.request('GET', `/v2/${repo}/manifests/${ref}`, { Accept: ACCEPT })
+    if (res.statusCode === 404) { res.resume(); return null }
+    if (res.statusCode !== 200) return this.fail(res, `GET manifest ${repo}:${ref}`)
+    const chunks: Buffer[] = []
+    let n = 0
+    for await (const c of res) { chunks.push(c); n += c.length; if (n > 4 << 20) throw new EsbError(`registry ${this.name}: manifest ${repo}:${ref} is larger than 4 MiB`) }
+    const bytes = Buffer.concat(chunks)
+    const json = JSON.parse(bytes.toString('utf8'))
+    const { sha256 } = await import('./verify.ts')
+    const digest = sha256(bytes)
+    if (ref.startsWith('sha256:') && ref !== digest) throw new EsbError(`registry ${this.name}: manifest ${repo}@${ref} has digest ${digest}; the registry is corrupt`)
+    return { mediaType: json.mediaType ?? String(res.headers['content-type']).split(';')[0], bytes, digest, json }
+  }
+
+  async pushManifest(repo: string, ref: string, mediaType: string, bytes: Buffer): Promise<string> {
+    const res = await this.request('PUT', `/v2/${repo}/manifests/${ref}`, { 'Content-Type': mediaType, 'Content-Length': bytes.length }, bytes)
+    res.resume()
+    if (res.statusCode !== 201) return this.fail(res, `PUT manifest ${repo}:${ref}`)
+    return String(res.headers['docker-content-digest'] ?? '')
+  }
+
+  async catalog(): Promise<string[]> {
+    const out: string[] = []
+    let next: string | null = '/v2/_catalog?n=1000'
+    while (next) {
+      const res = await this.request('GET', next)
+      if (res.statusCode !== 200) return this.fail(res, 'catalog')
+      let text = ''
+      for await (const c of res) text += c
+      out.push(...(JSON.parse(text).repositories ?? []))
+      const link = /<([^>]+)>;\s*rel="next"/.exec(String(res.headers.link ?? ''))
+      next = link ? link[1] : null
+    }
+    return out
+  }
+
+  async tags(repo: string): Promise<string[]> {
+    const res = await this.request('GET', `/v2/${repo}/tags/list`)
+    if (res.statusCode === 404) { res.resume(); return [] }
+    if (res.statusCode !== 200) return this.fail(res, `tags of ${repo}`)
+    let text = ''
+    for await (const c of res) text += c
+    return (JSON.parse(text).tags ?? []).sort()
+  }
+}

@@ -1,0 +1,31 @@
+// A pass-through stream that checks a blob's sha256 and size as it flows.
+import { createHash } from 'node:crypto'
+import { Transform, type TransformCallback } from 'node:stream'
+import { EsbError } from '../errors.ts'
+
+export class VerifyStream extends Transform {
+  private hash = createHash('sha256')
+  private n = 0
+  constructor(readonly digest: string | null, readonly size: number | null, readonly what: string) {
+    super()
+  }
+  _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk)
+    this.n += chunk.length
+    if (this.size !== null && this.n > this.size) { cb(new EsbError(`${this.what}: more than the ${this.size} bytes announced; the source is corrupt`)); return }
+    cb(null, chunk)
+  }
+  _flush(cb: TransformCallback): void {
+    const got = `sha256:${this.hash.digest('hex')}`
+    if (this.size !== null && this.n !== this.size) { cb(new EsbError(`${this.what}: ${this.n} bytes, expected ${this.size}; the source is truncated or corrupt`)); return }
+    if (this.digest && got !== this.digest) { cb(new EsbError(`${this.what}: digest ${got} does not match ${this.digest}; the source is corrupt`)); return }
+    this.computed = got
+    cb()
+  }
+  computed: string | null = null
+  get bytes() { return this.n }
+}
+
+export function sha256(buf: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(buf).digest('hex')}`
+}
