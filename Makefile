@@ -38,9 +38,10 @@ e2e: build ## end-to-end tests on a real engine (provisioned if needed)
 	bash test/e2e/engine/provision.sh
 	node test/run.mjs e2e
 
-bench: build ## startup benchmark; results in bench/results/
+bench: build ## benchmarks; results in bench/results/
 	bash test/e2e/engine/plugins.sh
 	node bench/startup.mjs
+	node bench/oci.mjs 1024
 
 demo: $(NODE_MODULES) ## install the plugin, then docker esb up on examples/mini
 	bash examples/demo.sh

@@ -19,7 +19,7 @@ export const MANIFEST_TYPES = [MT.ociManifest, MT.dockerManifest]
 export const ACCEPT = [...INDEX_TYPES, ...MANIFEST_TYPES].join(', ')
 /** Media types we copy as opaque blobs (layers, configs, attestations). */
 export function knownBlobType(mt: string): boolean {
-  return /^application\/vnd\.(oci\.image\.(layer|config)|docker\.(image\.rootfs|container\.image)|in-toto)/.test(mt) || mt.startsWith('application/vnd.oci.empty') || mt === 'application/vnd.in-toto+json'
+  return /^application\/vnd\.(oci\.image\.(layer|config)|docker\.(image\.rootfs|container\.image)|in-toto|buildkit\.cacheconfig)/.test(mt) || mt.startsWith('application/vnd.oci.empty') || mt === 'application/vnd.in-toto+json'
 }
 
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*'

@@ -1,0 +1,61 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parseRef, checkRepo, projectRepo, kindOf, registryBase, knownBlobType } from '../../scripts/oci/ref.ts'
+import { pickPlatform } from '../../scripts/oci/export.ts'
+import { blobsOf } from '../../scripts/oci/copy.ts'
+import { UsageError } from '../../scripts/errors.ts'
+
+test('references: registry, repository, tag, digest; Docker Hub defaults', () => {
+  assert.equal(parseRef('busybox'), { registry: 'docker.io', repo: 'library/busybox', tag: 'latest', digest: null })
+  assert.equal(parseRef('team/app:1.2'), { registry: 'docker.io', repo: 'team/app', tag: '1.2', digest: null })
+  assert.equal(parseRef('127.0.0.1:5010/esb-fn-a:v1'), { registry: '127.0.0.1:5010', repo: 'esb-fn-a', tag: 'v1', digest: null })
+  const d = 'sha256:' + 'a'.repeat(64)
+  assert.equal(parseRef(`ghcr.io/o/r@${d}`), { registry: 'ghcr.io', repo: 'o/r', tag: null, digest: d })
+  assert.equal(parseRef('localhost/x:y').registry, 'localhost')
+})
+
+test('bad references and names are usage errors', () => {
+  for (const bad of ['Upper/x', 'a b', 'x:bad:tag', 'x@sha256:short', '-x']) assert.throws(() => parseRef(bad), (e: unknown) => e instanceof UsageError, bad)
+  assert.throws(() => checkRepo('a//b'), /not a valid repository name/)
+  assert.is(checkRepo('a/b-c.d_e'), 'a/b-c.d_e')
+})
+
+test('project naming: <slug>-<name>, not prefixed twice, last path part', () => {
+  assert.is(projectRepo('esb', 'fn-hello'), 'esb-fn-hello')
+  assert.is(projectRepo('esb', 'esb-fn-hello'), 'esb-fn-hello')
+  assert.is(projectRepo('acme', '127.0.0.1:5010/team/fn-x'.split('/').slice(1).join('/')), 'acme-fn-x')
+})
+
+test('kinds', () => {
+  assert.is(kindOf('esb', 'esb-fn-a'), 'function')
+  assert.is(kindOf('esb', 'esb-lambda-base'), 'base')
+  assert.is(kindOf('esb', 'esb-gateway-docker'), 'control')
+  assert.is(kindOf('esb', 'esb-cache/os-base'), 'cache')
+  assert.is(kindOf('esb', 'library/busybox'), 'other')
+})
+
+test('loopback registries are plain HTTP, others HTTPS unless --insecure', () => {
+  assert.is(registryBase('127.0.0.1:5010'), 'http://127.0.0.1:5010')
+  assert.is(registryBase('localhost:5000'), 'http://localhost:5000')
+  assert.is(registryBase('registry:5010'), 'https://registry:5010')
+  assert.is(registryBase('registry:5010', true), 'http://registry:5010')
+  assert.is(registryBase('docker.io'), 'https://registry-1.docker.io')
+})
+
+test('docker load gets this platform from an index, attestations skipped', () => {
+  const idx = { manifests: [{ digest: 'att', platform: { os: 'unknown', architecture: 'unknown' } }, { digest: 'arm', platform: { os: 'linux', architecture: 'arm64' } }, { digest: 'x86', platform: { os: 'linux', architecture: 'amd64' } }] }
+  assert.is(pickPlatform(idx, 'amd64').digest, 'x86')
+  assert.is(pickPlatform(idx, 's390x').digest, 'arm')
+})
+
+test('media types: image and attestation blobs are known; anything else is refused', () => {
+  assert.ok(knownBlobType('application/vnd.oci.image.layer.v1.tar+gzip'))
+  assert.ok(knownBlobType('application/vnd.docker.image.rootfs.diff.tar.gzip'))
+  assert.ok(knownBlobType('application/vnd.in-toto+json'))
+  assert.ok(knownBlobType('application/vnd.buildkit.cacheconfig.v0'), 'registry cache refs')
+  assert.not.ok(knownBlobType('application/x-strange'))
+  const m = { mediaType: '', digest: 'sha256:x', bytes: Buffer.alloc(0), json: { config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: 'sha256:c', size: 1 }, layers: [{ mediaType: 'text/plain', digest: 'sha256:l', size: 1 }] } }
+  assert.throws(() => blobsOf(m, 'src'), /unknown media type "text\/plain"/)
+})
+
+test.run()
