@@ -161,7 +161,15 @@ export class Runner {
   lastReport: HitReport | null = null
 
   private async ensureRegistry(st: Extract<Step, { kind: 'ensure-registry' }>): Promise<void> {
-    if ((await httpStatus(st.url)) === 200) { this.log(`# registry answers on ${st.url}: reused`); return }
+    if ((await httpStatus(st.url)) === 200) {
+      // a registry answers: ours (or a plain host process) is reused; another project's container is not ours to use
+      const holder = (await this.run(['ps', '--filter', `publish=${st.port}`, '--format', '{{.Names}}'], { capture: true, allowFail: true, env: st.env })).stdout.trim().split('\n').filter(Boolean)
+      if (holder.length && !holder.includes(st.containerName)) {
+        throw new EsbError(`registry port ${st.port} is held by container ${holder.join(', ')}, not ${st.containerName}; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`)
+      }
+      this.log(`# registry answers on ${st.url}: reused`)
+      return
+    }
     if (!(await portFree(st.port))) {
       const holder = (await this.run(['ps', '--filter', `publish=${st.port}`, '--format', '{{.Names}}'], { capture: true, allowFail: true })).stdout.trim()
       throw new EsbError(`registry port ${st.port} is held by ${holder ? `container ${holder.split('\n').join(', ')}` : 'another process'} that is not a registry; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`)

@@ -36,11 +36,11 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     const calls = t.calls()
     for (const c of calls) assert.equal(c.argv.slice(0, 3), ['--context', 'ctx', '-D'])
     const sub = calls.map((c: any) => c.argv.slice(3, 5).join(' '))
-    assert.equal(sub, ['buildx bake', 'buildx inspect', 'buildx create', 'buildx inspect', 'buildx bake', 'buildx bake'])
-    const create = calls[2].argv
+    assert.equal(sub, ['buildx bake', 'ps --filter', 'buildx inspect', 'buildx create', 'buildx inspect', 'buildx bake', 'buildx bake'])
+    const create = calls[3].argv
     assert.ok(create.includes('docker-container') && create.includes('network=host') && !create.includes('--use'))
-    assert.equal(calls[4].argv.slice(-1), ['base-images'])
-    const bake = calls[5]
+    assert.equal(calls[5].argv.slice(-1), ['base-images'])
+    const bake = calls[6]
     assert.is(bake.env.BUILDX_BUILDER, 'acme-buildx')
     assert.is(bake.env.HOST_REGISTRY_ADDR, `127.0.0.1:${reg.port}`)
     assert.is(bake.cwd, fs.realpathSync(t.dir))
@@ -57,7 +57,7 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r2 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r2.code, 0, r2.stderr)
-    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 5).join(' ')), ['buildx bake', 'buildx inspect', 'buildx bake', 'buildx bake'])
+    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 5).join(' ')), ['buildx bake', 'ps --filter', 'buildx inspect', 'buildx bake', 'buildx bake'])
     // options change (a proxy appears): rm --keep-state, then create
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r3 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...t.env, HTTPS_PROXY: 'http://proxy:3128' } })
@@ -123,6 +123,17 @@ test('registry port held by a foreign listener: one message, nothing stopped', a
     const calls = t.calls().map((c: any) => c.argv.slice(3).join(' '))
     assert.not.ok(calls.some((c: string) => /\b(rm|stop|kill|down)\b/.test(c)), calls.join('\n'))
   } finally { srv.close(); fs.rmSync(t.dir, { recursive: true }) }
+})
+
+test("a registry of another project's container on the port is not used", async () => {
+  const reg = await startRegistry()
+  const t = setup([{ match: ['ps', '--filter'], stdout: 'other-infra-registry\n' }], reg.port)
+  try {
+    const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
+    assert.is(r.code, 1)
+    assert.match(r.stderr, new RegExp(`registry port ${reg.port} is held by container other-infra-registry, not acme-infra-registry; pick another port`))
+    assert.not.ok(t.calls().some((c: any) => c.argv.includes('bake') && !c.argv.includes('--print')), 'nothing built')
+  } finally { await reg.stop(); fs.rmSync(t.dir, { recursive: true }) }
 })
 
 test('registry not running: started as its own compose project; a failure passes its code', async () => {
