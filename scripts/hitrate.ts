@@ -73,11 +73,20 @@ export function stepOf(name: string): StepInfo | null {
 }
 
 export interface HitCount { cached: number; total: number; percent: number }
-export interface HitReport { command: string; wallMs: number; total: HitCount; targets: Record<string, HitCount>; failed: boolean }
+export interface HitReport {
+  command: string
+  wallMs: number
+  total: HitCount
+  targets: Record<string, HitCount>
+  failed: boolean
+  /** cache exports that failed without failing the build (ignore-error) */
+  cacheExportErrors: { target: string; cache: string; error: string }[]
+}
 
 const pct = (c: number, t: number) => (t === 0 ? 100 : Math.round((c / t) * 1000) / 10)
 
-export function hitReport(command: string, vertices: Iterable<Vertex>, wallMs: number, failed = false): HitReport {
+export function hitReport(command: string, vertexIter: Iterable<Vertex>, wallMs: number, failed = false): HitReport {
+  const vertices = [...vertexIter]
   const targets: Record<string, HitCount> = {}
   let cached = 0, total = 0
   for (const v of vertices) {
@@ -89,15 +98,23 @@ export function hitReport(command: string, vertices: Iterable<Vertex>, wallMs: n
   }
   for (const t of Object.values(targets)) t.percent = pct(t.cached, t.total)
   const sorted = Object.fromEntries(Object.entries(targets).sort(([a], [b]) => a.localeCompare(b)))
-  return { command, wallMs, total: { cached, total, percent: pct(cached, total) }, targets: sorted, failed }
+  const cacheExportErrors = [...vertices].flatMap((v) => {
+    const m = /^\[([^\]\s]+)\] exporting cache to (registry|client directory)/.exec(v.name)
+    return m && v.error ? [{ target: m[1], cache: m[2] === 'registry' ? 'registry' : 'local', error: v.error }] : []
+  })
+  return { command, wallMs, total: { cached, total, percent: pct(cached, total) }, targets: sorted, failed, cacheExportErrors }
 }
 
 export function reportText(r: HitReport): string {
   const w = Math.max(6, ...Object.keys(r.targets).map((t) => t.length))
   const line = (name: string, h: HitCount) => `  ${name.padEnd(w)}  ${String(h.cached).padStart(4)}/${String(h.total).padEnd(4)} ${h.percent.toFixed(1).padStart(5)}%`
+  const warn = r.cacheExportErrors.length
+    ? [`warning: cache export failed (the build did not): ${r.cacheExportErrors.map((e) => `${e.target} (${e.cache}: ${e.error.split(': ').pop()})`).join(', ')}`]
+    : []
   return [
     `cache hits (${r.command}, ${(r.wallMs / 1000).toFixed(1)}s):`,
     ...Object.entries(r.targets).map(([t, h]) => line(t, h)),
     line('total', r.total),
+    ...warn,
   ].join('\n') + '\n'
 }

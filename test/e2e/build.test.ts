@@ -92,6 +92,19 @@ test('a source change rebuilds only what depends on it', () => {
   rates.one_function_changed = r.total
 })
 
+test('a registry cache that cannot be written is reported, and the build still succeeds', () => {
+  const toml = fs.readFileSync(path.join(p.dir, 'esb.toml'), 'utf8')
+  fs.writeFileSync(path.join(p.dir, 'esb.toml'), toml + '[cache]\nref_prefix = "127.0.0.1:9/nowhere"\n')
+  try {
+    const res = must(p.esb(['build', '--json']), 'build with an unreachable cache registry')
+    const r = JSON.parse(res.stdout)
+    assert.ok(r.cacheExportErrors.length > 0 && r.cacheExportErrors.every((e: any) => e.cache === 'registry'), JSON.stringify(r.cacheExportErrors))
+    assert.match(res.stderr, /warning: cache export failed \(the build did not\)/)
+  } finally {
+    fs.writeFileSync(path.join(p.dir, 'esb.toml'), toml)
+  }
+})
+
 test('local cache folders: one per target, current -> a complete export, old exports pruned', () => {
   const dirs = fs.readdirSync(p.cacheDir).sort()
   assert.ok(dirs.includes('os-base') && dirs.includes('fn-hello'))

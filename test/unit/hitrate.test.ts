@@ -36,6 +36,14 @@ test('plain progress (compose): "#N [svc i/n] INSTR" then "#N CACHED" or "#N DON
   assert.equal(r.targets.gateway, { cached: 1, total: 2, percent: 50 })
 })
 
+test('failed cache exports are reported, not failures', () => {
+  const c = new ProgressCollector()
+  c.line(raw([{ digest: 'e', name: '[fn-a] exporting cache to registry', completed: '2026-01-01T00:00:02Z', error: 'failed to do request: connection refused' }]))
+  const r = hitReport('build', c.vertices.values(), 1)
+  assert.equal(r.cacheExportErrors, [{ target: 'fn-a', cache: 'registry', error: 'failed to do request: connection refused' }])
+  assert.match(reportText(r), /warning: cache export failed \(the build did not\): fn-a \(registry: connection refused\)/)
+})
+
 test('nothing to build counts as 100%', () => {
   assert.is(hitReport('build', [], 0).total.percent, 100)
 })

@@ -160,7 +160,7 @@ if ! has_image "$BUILDKIT_IMAGE"; then
     src="$(go mod download -json "github.com/moby/buildkit@$BUILDKIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
     [ -d "$src" ] || fail "go mod download github.com/moby/buildkit@$BUILDKIT_VERSION"
     rm -rf "$bk/src"; mkdir -p "$bk/bin"; cp -r "$src" "$bk/src"; chmod -R u+w "$bk/src"
-    (cd "$bk/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -o "$bk/bin/" ./cmd/buildkitd ./cmd/buildctl) || fail "go build buildkitd buildctl ($BUILDKIT_VERSION)"
+    (cd "$bk/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -ldflags "-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION" -o "$bk/bin/" ./cmd/buildkitd ./cmd/buildctl) || fail "go build buildkitd buildctl ($BUILDKIT_VERSION)"
     rm -rf "$bk/src"
   fi
   r="$(mktemp -d)"; add_busybox "$r"
