@@ -69,6 +69,26 @@ test('docker esb version', () => {
   assert.match(r.stdout, /docker esb \d/)
 })
 
+test('make install / link / uninstall put the plugin where the docker CLI finds it', () => {
+  const cfgDir = fs.mkdtempSync('/tmp/esb-install-')
+  try {
+    const env = { DOCKER_CONFIG: cfgDir }
+    const inst = run('make', ['-s', 'install'], { cwd: path.join(path.dirname(BUNDLE), '..'), env })
+    assert.is(inst.code, 0, inst.stderr)
+    assert.ok(fs.statSync(path.join(cfgDir, 'cli-plugins', 'docker-esb')).isFile())
+    const h = run('docker', ['esb', '--help'], { env })
+    assert.is(h.code, 0, h.stderr)
+    assert.match(h.stdout, /Usage:\s+docker esb/)
+    assert.is(run('make', ['-s', 'uninstall'], { cwd: path.join(path.dirname(BUNDLE), '..'), env }).code, 0)
+    assert.not.ok(fs.existsSync(path.join(cfgDir, 'cli-plugins', 'docker-esb')))
+    assert.is(run('make', ['-s', 'link'], { cwd: path.join(path.dirname(BUNDLE), '..'), env }).code, 0)
+    assert.is(fs.readlinkSync(path.join(cfgDir, 'cli-plugins', 'docker-esb')), BUNDLE)
+    assert.is(run('docker', ['esb', 'version'], { env }).code, 0)
+  } finally {
+    fs.rmSync(cfgDir, { recursive: true, force: true })
+  }
+})
+
 test('usage errors exit 2 with one line naming the problem', () => {
   const r = docker('esb', 'nope')
   assert.is(r.code, 2)
