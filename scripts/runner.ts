@@ -10,6 +10,7 @@ import { CancelledError, DockerError, EsbError } from './errors.ts'
 import { applyWrites } from './render.ts'
 import { pinBases, type Env, type Plan, type Step } from './plan.ts'
 import { promoteCache } from './cachefs.ts'
+import { portHolder } from './portholder.ts'
 import { withMutex, withShared } from './lock.ts'
 import { ProgressCollector, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
 
@@ -172,7 +173,8 @@ export class Runner {
     }
     if (!(await portFree(st.port))) {
       const holder = (await this.run(['ps', '--filter', `publish=${st.port}`, '--format', '{{.Names}}'], { capture: true, allowFail: true })).stdout.trim()
-      throw new EsbError(`registry port ${st.port} is held by ${holder ? `container ${holder.split('\n').join(', ')}` : 'another process'} that is not a registry; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`)
+      const who = holder ? `container ${holder.split('\n').join(', ')}` : portHolder(st.port) ?? 'another process'
+      throw new EsbError(`registry port ${st.port} is held by ${who} that is not a registry; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`)
     }
     this.log(`# ${st.why}`)
     await this.run(st.up, { env: st.env, cwd: st.cwd })

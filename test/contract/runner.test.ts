@@ -4,7 +4,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { BUNDLE, FAKE_DOCKER, freePort, run, startRegistry, tmpdir } from '../lib/helpers.ts'
@@ -111,15 +110,17 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   })
 }
 
-test('registry port held by a foreign listener: one message, nothing stopped', async () => {
+test('registry port held by a foreign listener: one message naming it, nothing stopped', async () => {
   const port = await freePort()
-  const srv = net.createServer((s) => s.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n'))
-  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', () => r()))
+  // a separate process, so the message can name it
+  const holder = spawn(process.execPath, ['-e', `require('net').createServer((s) => s.end()).listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'ignore'] })
+  await new Promise((r) => holder.stdout!.once('data', r))
+  const srv = { close: () => holder.kill() }
   const t = setup([], port)
   try {
     const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r.code, 1)
-    assert.match(r.stderr, new RegExp(`registry port ${port} is held by another process that is not a registry; pick another port with PORT_REGISTRY=<port> or \\[registry\\] port in esb.toml`))
+    assert.match(r.stderr, new RegExp(`registry port ${port} is held by process node \\(pid ${holder.pid}\\) that is not a registry; pick another port with PORT_REGISTRY=<port> or \\[registry\\] port in esb.toml`))
     const calls = t.calls().map((c: any) => c.argv.slice(3).join(' '))
     assert.not.ok(calls.some((c: string) => /\b(rm|stop|kill|down)\b/.test(c)), calls.join('\n'))
   } finally { srv.close(); fs.rmSync(t.dir, { recursive: true }) }

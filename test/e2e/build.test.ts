@@ -122,7 +122,7 @@ test('registry port held by a foreign listener: one message naming it, nothing s
   try {
     const r = p.esb(['build'], { PORT_REGISTRY: String(port) })
     assert.is(r.code, 1)
-    assert.match(r.stderr, new RegExp(`registry port ${port} is held by another process that is not a registry; pick another port`))
+    assert.match(r.stderr, new RegExp(`registry port ${port} is held by process node \\(pid ${process.pid}\\) that is not a registry; pick another port`))
     assert.ok(srv.listening, 'the listener is untouched')
     // our own registry still runs
     assert.is(run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${p.registry}/v2/`]).stdout, '200')
