@@ -18,3 +18,32 @@ export function promoteCache(dir: string, gen: string): void {
   // Only old generations: a younger one may be an export still being written by a parallel run.
   for (const g of gens) if (!keep.has(g.n) && Date.now() - g.t > 30 * 60_000) fs.rmSync(path.join(dir, g.n), { recursive: true, force: true })
 }
+
+/** Removes every gen-* but the current one (and those younger than minAgeMs); returns bytes-free estimate in folders removed. */
+export function pruneLocal(cacheDir: string, runsDir: string, minAgeMs: number): { removed: string[] } {
+  const removed: string[] = []
+  const now = Date.now()
+  if (fs.existsSync(cacheDir)) {
+    for (const t of fs.readdirSync(cacheDir)) {
+      const dir = path.join(cacheDir, t)
+      if (!fs.statSync(dir).isDirectory()) continue
+      let cur: string | null = null
+      try { cur = fs.readlinkSync(path.join(dir, 'current')) } catch { /* none */ }
+      for (const g of fs.readdirSync(dir).filter((n) => n.startsWith('gen-'))) {
+        if (g === cur || now - fs.statSync(path.join(dir, g)).mtimeMs < minAgeMs) continue
+        fs.rmSync(path.join(dir, g), { recursive: true, force: true })
+        removed.push(path.join(dir, g))
+      }
+    }
+  }
+  // run folders left by runs that were killed
+  if (fs.existsSync(runsDir)) {
+    for (const r of fs.readdirSync(runsDir)) {
+      const p = path.join(runsDir, r)
+      if (now - fs.statSync(p).mtimeMs < 24 * 3600_000) continue
+      fs.rmSync(p, { recursive: true, force: true })
+      removed.push(p)
+    }
+  }
+  return { removed }
+}

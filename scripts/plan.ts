@@ -24,6 +24,8 @@ export type Step =
   | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string }
   /** write a phase-2 bake file whose base contexts are pinned to the digests phase 1 pushed */
   | { kind: 'pin-bases'; why: string; path: string; json: any; metadataFile: string; refs: Record<string, string> }
+  /** remove local cache generations that are not current (and not younger than minAgeMs), and old run folders */
+  | { kind: 'prune-local'; why: string; cacheDir: string; runsDir: string; minAgeMs: number }
   /** remove this run's own files */
   | { kind: 'cleanup'; why: string; paths: string[] }
   /** swap the local cache `current` symlink of each target to this run's export */
@@ -454,4 +456,34 @@ export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]
   ]
   if (withRegistry) steps.push({ kind: 'docker', why: 'stop the local registry (its data volume is kept)', argv: ['compose', '-p', s.registry.composeProject, '-f', infraComposeFile(s), 'down'], env, cwd: s.projectDir })
   return { command: 'down', project: s.projectDir, mode: s.mode, env, caches: {}, steps }
+}
+
+export interface PruneOptions { local: boolean; registry: boolean; builder: boolean }
+
+/**
+ * Cleanup. The registry frees space only when garbage-collected while
+ * stopped; cache refs are re-tagged on every build, so their old manifests
+ * are untagged and `--delete-untagged` reclaims them. Never touches what is
+ * not the project's.
+ */
+export function prunePlan(s: Settings, o: PruneOptions): Plan {
+  const env = stackEnv(s)
+  const steps: Step[] = []
+  if (o.local) steps.push({ kind: 'prune-local', why: 'remove local cache exports that are not current, and old run folders', cacheDir: s.cache.dir, runsDir: path.join(stateDir(s), 'runs'), minAgeMs: 30 * 60_000 })
+  if (o.builder) {
+    steps.push({ kind: 'docker', why: `BuildKit cache of ${s.builder.name} down to ${s.builder.gcKeep}`, argv: ['buildx', 'prune', '--builder', s.builder.name, '--force', '--keep-storage', s.builder.gcKeep], env, cwd: s.projectDir })
+  }
+  if (o.registry) {
+    const infra = ['compose', '-p', s.registry.composeProject, '-f', infraComposeFile(s)]
+    steps.push(
+      { kind: 'docker', why: 'stop the registry (garbage collection needs it stopped)', argv: [...infra, 'stop', 'registry'], env, cwd: s.projectDir },
+      {
+        kind: 'docker', why: 'garbage-collect the registry: free blobs no tag refers to',
+        argv: ['run', '--rm', '-v', `${s.slug}-registry-data:/var/lib/registry`, '--entrypoint', '/bin/registry', s.registry.image, 'garbage-collect', '--delete-untagged', '/etc/docker/registry/config.yml'],
+        env, cwd: s.projectDir,
+      },
+      { kind: 'docker', why: 'start the registry again', argv: [...infra, 'up', '-d', '--wait', 'registry'], env, cwd: s.projectDir },
+    )
+  }
+  return { command: 'prune', project: s.projectDir, mode: s.mode, env, caches: {}, steps }
 }

@@ -9,7 +9,7 @@ import { $, type ProcessPromise } from 'zx'
 import { CancelledError, DockerError, EsbError } from './errors.ts'
 import { applyWrites } from './render.ts'
 import { pinBases, type Env, type Plan, type Step } from './plan.ts'
-import { promoteCache } from './cachefs.ts'
+import { promoteCache, pruneLocal } from './cachefs.ts'
 import { portHolder } from './portholder.ts'
 import { withMutex, withShared } from './lock.ts'
 import { ProgressCollector, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
@@ -86,6 +86,11 @@ export class Runner {
         let json
         try { json = pinBases(st.json, st.refs, md) } catch (e: any) { throw new EsbError(e.message) }
         applyWrites(path.dirname(st.path), [{ relPath: path.basename(st.path), content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' }])
+        return
+      }
+      case 'prune-local': {
+        const r = pruneLocal(st.cacheDir, st.runsDir, st.minAgeMs)
+        this.log(`# local caches: removed ${r.removed.length} old export(s) and run folder(s)`)
         return
       }
       case 'cleanup':

@@ -33,6 +33,7 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
     const n = `${i + 1}.`.padEnd(4)
     switch (st.kind) {
       case 'pin-bases': out.push(`${n}write ${st.path}: ${st.why} (${Object.keys(st.refs).join(', ')} from ${st.metadataFile})`); break
+      case 'prune-local': out.push(`${n}${st.why}: ${st.cacheDir}/*/gen-* except current (older than ${st.minAgeMs / 60000} min), ${st.runsDir}/* older than a day`); break
       case 'cleanup': out.push(`${n}rm -rf ${st.paths.join(' ')}`); break
       case 'mkdir': out.push(`${n}mkdir -p ${st.paths.join(' ')}`); break
       case 'write': out.push(`${n}write ${st.path} (${st.reason}): ${st.why}`); break

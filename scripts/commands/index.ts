@@ -1,6 +1,6 @@
 import type { CommandSpec } from './types.ts'
 import { render } from './render.ts'
-import { build, up, down } from './stack.ts'
+import { build, up, down, prune } from './stack.ts'
 import { importCmd, exportCmd, imagesCmd } from './images.ts'
 import { VERSION } from '../../plugin/metadata.ts'
 
@@ -19,7 +19,7 @@ const version: CommandSpec = {
   },
 }
 
-export const COMMANDS: Record<string, CommandSpec> = { build, up, down, render, images: imagesCmd, import: importCmd, export: exportCmd, version }
+export const COMMANDS: Record<string, CommandSpec> = { build, up, down, render, images: imagesCmd, import: importCmd, export: exportCmd, prune, version }
 
 export const COMMON_FLAGS: [string, string][] = [
   ['-C, --project-dir DIR', 'project root (default: $<PREFIX>_REPO, else the nearest folder with esb.toml or docker-compose.<mode>.yml)'],

@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { CommandSpec, CommandCtx } from './types.ts'
 import { settingsFrom, renderFor } from '../context.ts'
 import { bakePrint, builderInputs, composeConfig, functionDockerfiles, localCaches, runId } from '../gather.ts'
-import { buildPlan, defaultGroups, downPlan, upPlan, type Plan } from '../plan.ts'
+import { buildPlan, defaultGroups, downPlan, prunePlan, upPlan, type Plan } from '../plan.ts'
 import { planToJson, planToText } from '../show.ts'
 
 const DRY: [string, string][] = [
@@ -72,5 +72,26 @@ export const down: CommandSpec = {
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
     return runOrShow(c, downPlan(s, !!c.flags.registry, c.flags['--']))
+  },
+}
+
+export const prune: CommandSpec = {
+  name: 'prune',
+  usage: '[--local] [--builder] [--registry] [--dry-run]',
+  summary: 'Free space: old local cache exports, the builder cache, unreferenced registry blobs',
+  details: 'With no option: --local and --builder. --registry stops the registry for a moment to garbage-collect it\n(blobs no tag refers to, e.g. replaced cache refs); its images and current caches stay.',
+  flags: [
+    ['--local', 'local cache exports that are not current (older than 30 min), run folders older than a day'],
+    ['--builder', 'the builder\'s BuildKit cache beyond [builder] gc_keep'],
+    ['--registry', 'garbage-collect the registry (stops it briefly)'],
+    DRY[0], DRY[1],
+  ],
+  strings: [],
+  booleans: ['local', 'builder', 'registry'],
+  common: true,
+  async run(c) {
+    const s = settingsFrom(c.flags, c.io)
+    const any = c.flags.local || c.flags.builder || c.flags.registry
+    return runOrShow(c, prunePlan(s, { local: any ? !!c.flags.local : true, builder: any ? !!c.flags.builder : true, registry: !!c.flags.registry }))
   },
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { resolveSettings, type Inputs } from '../../scripts/config.ts'
-import { buildPlan, upPlan, downPlan, stackEnv, builderCreateArgv, functionsFrom, defaultGroups, buildkitdToml, pinBases, groupTargets, type Plan } from '../../scripts/plan.ts'
+import { buildPlan, upPlan, downPlan, prunePlan, stackEnv, builderCreateArgv, functionsFrom, defaultGroups, buildkitdToml, pinBases, groupTargets, type Plan } from '../../scripts/plan.ts'
 
 const settings = (over: Partial<Inputs> = {}) => resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [], ...over })
 const tag = (t: string) => ({ tags: [`127.0.0.1:5010/esb-${t}:latest`] })
@@ -148,6 +148,17 @@ test('up: bakes the base images first when the project has a bake file', () => {
   assert.ok(up.argv.includes('compose'))
   const promote = p.steps.find((x) => x.kind === 'promote-cache') as any
   assert.ok(promote.gens.some((g: any) => g.target === 'os-base') && promote.gens.some((g: any) => g.target === 'svc-docker-gateway'))
+})
+
+test('prune: local, builder, and a registry garbage collection that stops and restarts it', () => {
+  const p = prunePlan(settings(), { local: true, builder: true, registry: true })
+  assert.equal(p.steps.map((x) => x.kind), ['prune-local', 'docker', 'docker', 'docker', 'docker'])
+  const d = docker(p)
+  assert.equal(d[0].argv, ['buildx', 'prune', '--builder', 'esb-buildx', '--force', '--keep-storage', '20GB'])
+  assert.equal(d[1].argv.slice(-2), ['stop', 'registry'])
+  assert.equal(d[2].argv, ['run', '--rm', '-v', 'esb-registry-data:/var/lib/registry', '--entrypoint', '/bin/registry', 'registry:2', 'garbage-collect', '--delete-untagged', '/etc/docker/registry/config.yml'])
+  assert.equal(d[3].argv.slice(-4), ['up', '-d', '--wait', 'registry'])
+  assert.equal(prunePlan(settings(), { local: true, builder: false, registry: false }).steps.map((x) => x.kind), ['prune-local'])
 })
 
 test('down: the registry only with --registry', () => {
