@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { Project, must } from './project.ts'
-import { freePort, run } from '../lib/helpers.ts'
+import { freePort } from '../lib/helpers.ts'
 
 let p: Project
 const rates: Record<string, unknown> = {}
@@ -27,6 +27,7 @@ const build = (...args: string[]) => {
   const r = must(p.esb(['build', '--json', ...args]), 'docker esb build')
   return JSON.parse(r.stdout)
 }
+const status = (url: string) => fetch(url).then((r) => r.status, () => 0)
 const builderId = () => p.docker(['inspect', '--format', '{{.Id}}', `buildx_buildkit_${p.builder}0`]).stdout.trim()
 
 test('first build: registry reused (seeded), builder created, images pushed under the contract names', () => {
@@ -125,13 +126,13 @@ test('registry port held by a foreign listener: one message naming it, nothing s
     assert.match(r.stderr, new RegExp(`registry port ${port} is held by process node \\(pid ${process.pid}\\) that is not a registry; pick another port`))
     assert.ok(srv.listening, 'the listener is untouched')
     // our own registry still runs
-    assert.is(run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${p.registry}/v2/`]).stdout, '200')
+    assert.is(await status(`http://${p.registry}/v2/`), 200)
   } finally { srv.close() }
 })
 
-test('registry from nothing: started by build, data kept across down --registry', () => {
+test('registry from nothing: started by build, data kept across down --registry', async () => {
   must(p.esb(['down', '--registry']), 'down --registry')
-  assert.is.not(run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${p.registry}/v2/`]).stdout, '200')
+  assert.is.not(await status(`http://${p.registry}/v2/`), 200)
   const res = must(p.esb(['build']), 'build')
   assert.match(res.stderr, /local registry on 127\.0\.0\.1:\d+/)
   // images pushed before the restart are still there (named volume)
