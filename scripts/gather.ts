@@ -63,6 +63,21 @@ export function localCaches(s: Settings): string[] {
   return fs.readdirSync(s.cache.dir).filter((n) => fs.existsSync(path.join(s.cache.dir, n, 'current', 'index.json')))
 }
 
+/** `docker buildx version` -> "0.29.1"; an error when buildx is missing or older than 0.17. */
+export async function buildxVersion(runner: Runner): Promise<string> {
+  const r = await runner.run(['buildx', 'version'], { capture: true, allowFail: true })
+  const v = /v?(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1]
+  if (r.code !== 0 || !v) throw new EsbError(`docker buildx is not available (${(r.stderr || r.stdout).trim().split('\n').pop() || 'no output'}); install the buildx plugin >= 0.17`)
+  if (versionLess(v, '0.17.0')) throw new EsbError(`docker buildx ${v} is too old; docker esb needs >= 0.17 (bake contexts, cache exports)`)
+  return v
+}
+
+export function versionLess(a: string, b: string): boolean {
+  const pa = a.split('.').map(Number), pb = b.split('.').map(Number)
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0)
+  return false
+}
+
 export function runId(): string {
   return `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
 }

@@ -250,6 +250,14 @@ export interface BuildPlanInputs {
   extraArgs: string[]
   /** cache names (targets, svc-<service>) that have a complete local export */
   localCaches?: string[]
+  /** `docker buildx version`; file-system entitlements (--allow fs.*) exist from 0.19 on */
+  buildxVersion?: string
+}
+
+function hasFsEntitlements(v: string | undefined): boolean {
+  if (!v) return true
+  const [maj, min] = v.split('.').map(Number)
+  return maj > 0 || min >= 19
 }
 
 /**
@@ -345,7 +353,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     const argv = ['buildx', 'bake', '--builder', s.builder.name]
     for (const f of bakeFiles) argv.push('-f', f)
     argv.push('-f', overridePath)
-    argv.push('--allow', `fs.read=${s.projectDir}`, '--allow', `fs.write=${s.cache.dir}`)
+    if (hasFsEntitlements(inp.buildxVersion)) argv.push('--allow', `fs.read=${s.projectDir}`, '--allow', `fs.write=${s.cache.dir}`)
     if (!s.bake.provenance) argv.push('--provenance=false')
     argv.push('--progress=rawjson', '--metadata-file', metadata(i))
     argv.push(...inp.extraArgs, ...groups)
@@ -392,6 +400,7 @@ export interface UpPlanInputs {
   localCaches?: string[]
   /** `docker buildx bake --print` when the project has a bake file: its bases are built first */
   bakePrint?: any
+  buildxVersion?: string
 }
 
 /** Services with a build section get per-service caches through an override file. */

@@ -7,12 +7,16 @@ import { fileURLToPath } from 'node:url'
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const layers = process.argv.slice(2)
 if (!layers.length) { console.error('usage: node test/run.mjs unit|contract|e2e ...'); process.exit(2) }
+// a hung layer must fail, not eat CI's time
+const LIMIT_MIN = { unit: 5, contract: 15, e2e: 50 }
 let passed = 0, failed = 0, skipped = 0
 for (const layer of layers) {
   console.log(`\n== ${layer} ==`)
   const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', layer), '\\.test\\.ts$'], {
     cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 256 << 20,
+    timeout: (LIMIT_MIN[layer] ?? 30) * 60_000, killSignal: 'SIGKILL',
   })
+  if (res.error?.code === 'ETIMEDOUT') console.log(`${layer}: stopped after ${LIMIT_MIN[layer] ?? 30} minutes`)
   process.stdout.write(res.stdout ?? '')
   const num = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(res.stdout ?? '')?.[1] ?? NaN)
   const total = num('Total'), ok = num('Passed'), sk = num('Skipped')

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { CommandSpec, CommandCtx } from './types.ts'
 import { settingsFrom, renderFor } from '../context.ts'
-import { bakePrint, builderInputs, composeConfig, functionDockerfiles, localCaches, runId } from '../gather.ts'
+import { bakePrint, builderInputs, buildxVersion, composeConfig, functionDockerfiles, localCaches, runId } from '../gather.ts'
 import { buildPlan, defaultGroups, downPlan, prunePlan, upPlan, type Plan } from '../plan.ts'
 import { planToJson, planToText } from '../show.ts'
 
@@ -35,8 +35,9 @@ export const build: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const r = renderFor(s)
     const fns = functionDockerfiles(s)
+    const bx = await buildxVersion(c.runner)
     const print = await bakePrint(s, c.runner, r, defaultGroups(s, false))
-    const plan = buildPlan({ settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: print, functionDockerfiles: fns, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
+    const plan = buildPlan({ buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: print, functionDockerfiles: fns, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
     return runOrShow(c, plan)
   },
 }
@@ -53,10 +54,11 @@ export const up: CommandSpec = {
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
     const r = renderFor(s)
+    const bx = await buildxVersion(c.runner)
     const cfg = await composeConfig(s, c.runner, r)
     const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
     const print = hasBake ? await bakePrint(s, c.runner, r, ['base-images']) : undefined
-    const plan = upPlan({ bakePrint: print, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
+    const plan = upPlan({ buildxVersion: bx, bakePrint: print, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
     return runOrShow(c, plan)
   },
 }

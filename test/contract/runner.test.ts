@@ -35,11 +35,11 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     const calls = t.calls()
     for (const c of calls) assert.equal(c.argv.slice(0, 3), ['--context', 'ctx', '-D'])
     const sub = calls.map((c: any) => c.argv.slice(3, 5).join(' '))
-    assert.equal(sub, ['buildx bake', 'ps --filter', 'buildx inspect', 'buildx create', 'buildx inspect', 'buildx bake', 'buildx bake'])
-    const create = calls[3].argv
+    assert.equal(sub, ['buildx version', 'buildx bake', 'ps --filter', 'buildx inspect', 'buildx create', 'buildx inspect', 'buildx bake', 'buildx bake'])
+    const create = calls[4].argv
     assert.ok(create.includes('docker-container') && create.includes('network=host') && !create.includes('--use'))
-    assert.equal(calls[5].argv.slice(-1), ['base-images'])
-    const bake = calls[6]
+    assert.equal(calls[6].argv.slice(-1), ['base-images'])
+    const bake = calls[7]
     assert.is(bake.env.BUILDX_BUILDER, 'acme-buildx')
     assert.is(bake.env.HOST_REGISTRY_ADDR, `127.0.0.1:${reg.port}`)
     assert.is(bake.cwd, fs.realpathSync(t.dir))
@@ -56,7 +56,7 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r2 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r2.code, 0, r2.stderr)
-    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 5).join(' ')), ['buildx bake', 'ps --filter', 'buildx inspect', 'buildx bake', 'buildx bake'])
+    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 5).join(' ')), ['buildx version', 'buildx bake', 'ps --filter', 'buildx inspect', 'buildx bake', 'buildx bake'])
     // options change (a proxy appears): rm --keep-state, then create
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r3 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...t.env, HTTPS_PROXY: 'http://proxy:3128' } })
@@ -102,7 +102,7 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       await new Promise((r) => setTimeout(r, 300))
       const t0 = Date.now()
       child.kill(sig)
-      const exit: number | null = await new Promise((r) => child.once('exit', (c) => r(c)))
+      const exit: number | null = child.exitCode !== null ? child.exitCode : await new Promise((r) => child.once('exit', (c) => r(c)))
       assert.is(exit, code)
       assert.ok(Date.now() - t0 < 10_000, 'stopped promptly')
       assert.ok(t.calls().some((c: any) => c.signal === sig), 'the docker child got the signal')
@@ -148,6 +148,20 @@ test('registry not running: started as its own compose project; a failure passes
     assert.ok(up.argv.includes(path.join(fs.realpathSync(t.dir), 'docker-compose.infra.yml')))
     assert.is(up.env.PORT_REGISTRY, String(port))
   } finally { fs.rmSync(t.dir, { recursive: true }) }
+})
+
+test('buildx missing or too old: one line naming it', () => {
+  for (const [rule, re] of [
+    [{ match: ['buildx', 'version'], exit: 1, stderr: "docker: 'buildx' is not a docker command.\n" }, /docker buildx is not available \(docker: 'buildx' is not a docker command\.\); install the buildx plugin >= 0\.17/],
+    [{ match: ['buildx', 'version'], stdout: 'github.com/docker/buildx v0.10.4 x\n' }, /docker buildx 0\.10\.4 is too old; docker esb needs >= 0\.17/],
+  ] as const) {
+    const t = setup([rule], 5010)
+    try {
+      const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
+      assert.is(r.code, 1)
+      assert.match(r.stderr, re)
+    } finally { fs.rmSync(t.dir, { recursive: true }) }
+  }
 })
 
 test('down stops the stack, and the registry only with --registry', () => {

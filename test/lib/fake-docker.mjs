@@ -11,7 +11,9 @@ const env = Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).
 if (process.env.FAKE_DOCKER_LOG) fs.appendFileSync(process.env.FAKE_DOCKER_LOG, JSON.stringify({ argv, env, cwd: process.cwd() }) + '\n')
 const rules = process.env.FAKE_DOCKER_RULES ? JSON.parse(fs.readFileSync(process.env.FAKE_DOCKER_RULES, 'utf8')) : []
 const matches = (m) => { let i = 0; for (const a of argv) if (a === m[i]) i++; return i === m.length }
-const rule = rules.find((r) => matches(r.match)) ?? {}
+// like a current buildx unless a rule says otherwise
+const builtin = [{ match: ['buildx', 'version'], stdout: 'github.com/docker/buildx v0.29.1 fake\n' }]
+const rule = rules.find((r) => matches(r.match)) ?? builtin.find((r) => matches(r.match)) ?? {}
 // like buildx: a metadata file when asked for one (rule.metadata, else {})
 const mi = argv.indexOf('--metadata-file')
 if (mi >= 0 && !rule.exit) fs.writeFileSync(argv[mi + 1], JSON.stringify(rule.metadata ?? {}))

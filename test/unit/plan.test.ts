@@ -47,6 +47,12 @@ test('build: argv arrays, from the project root; bases first, then control and f
   assert.is(bases.report?.final, false)
 })
 
+test('--allow fs.* only where buildx has file-system entitlements (0.19+)', () => {
+  const mk = (v: string) => docker(buildPlan({ settings: settings(), renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: [], runId: 'R', extraArgs: [], buildxVersion: v }))[0].argv
+  assert.ok(mk('0.29.1').includes('--allow'))
+  assert.not.ok(mk('0.17.1').includes('--allow'))
+})
+
 test('build: a user group list is one phase', () => {
   const p = bp({ toml: { file: '/p/esb.toml', text: '', data: { bake: { groups: ['mine'] } } } })
   assert.equal(docker(p).map((d) => d.argv.slice(-1)), [['mine']])
