@@ -72,10 +72,12 @@ for c in $all_caps; do [ $(( (bnd >> i) & 1 )) = 1 ] || missing+=("\"$c\""); i=$
 runtime_args=()
 if [ ${#missing[@]} -gt 0 ]; then
   drop="[$(IFS=,; echo "${missing[*]}")]"
-  sed -e "s|@DROP@|$drop|" -e "s|@RUNC@|$(command -v runc)|" "$here/runc-capfit.sh" > "$TOOLS/runc-capfit"
-  chmod +x "$TOOLS/runc-capfit"
-  runtime_args=(--add-runtime "capfit=$TOOLS/runc-capfit" --default-runtime capfit)
-  echo "engine: this host cannot grant $drop; privileged containers run through $TOOLS/runc-capfit"
+  # outside the work tree: the daemon outlives the clone that started it
+  capfit=/usr/local/lib/docker-esb/runc-capfit
+  mkdir -p "$(dirname "$capfit")"
+  sed -e "s|@DROP@|$drop|" -e "s|@RUNC@|$(command -v runc)|" "$here/runc-capfit.sh" > "$capfit.tmp" && chmod +x "$capfit.tmp" && mv "$capfit.tmp" "$capfit"
+  runtime_args=(--add-runtime "capfit=$capfit" --default-runtime capfit)
+  echo "engine: this host cannot grant $drop; privileged containers run through $capfit"
   # A dockerd we started earlier without the wrapper is restarted (never someone else's).
   if $DOCKER info >/dev/null 2>&1 && [ "$($DOCKER info --format '{{.DefaultRuntime}}')" != capfit ] && [ -f "$TOOLS/dockerd.pid" ]; then
     kill "$(cat "$TOOLS/dockerd.pid")" 2>/dev/null || true
