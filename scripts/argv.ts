@@ -53,17 +53,6 @@ export function splitDockerArgv(argv: string[]): SplitArgv {
   return { globalFlags, args: argv.slice(i), via: 'standalone' }
 }
 
-/** The global flags in a normalised `--name value` form, for display and tests. */
-export function normaliseGlobalFlags(flags: string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < flags.length; i++) {
-    const tok = flags[i]
-    if (VALUE_FLAGS.has(tok)) { out.push(tok, flags[++i]); continue }
-    out.push(tok)
-  }
-  return out
-}
-
 /**
  * Docker resolves a relative --config / DOCKER_CONFIG against the current
  * folder; our docker calls run from the project root, so make them absolute.

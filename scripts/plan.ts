@@ -3,6 +3,7 @@
 import path from 'node:path'
 import type { Settings } from './config.ts'
 import { cacheFlagsFor } from './cache.ts'
+import { GEN_MIN_AGE_MS } from './cachefs.ts'
 
 export type Env = Record<string, string>
 
@@ -478,7 +479,7 @@ export interface PruneOptions { local: boolean; registry: boolean; builder: bool
 export function prunePlan(s: Settings, o: PruneOptions): Plan {
   const env = stackEnv(s)
   const steps: Step[] = []
-  if (o.local) steps.push({ kind: 'prune-local', why: 'remove local cache exports that are not current, and old run folders', cacheDir: s.cache.dir, runsDir: path.join(stateDir(s), 'runs'), minAgeMs: 30 * 60_000 })
+  if (o.local) steps.push({ kind: 'prune-local', why: 'remove local cache exports that are not current, and old run folders', cacheDir: s.cache.dir, runsDir: path.join(stateDir(s), 'runs'), minAgeMs: GEN_MIN_AGE_MS })
   if (o.builder) {
     steps.push({ kind: 'docker', why: `BuildKit cache of ${s.builder.name} down to ${s.builder.gcKeep}`, argv: ['buildx', 'prune', '--builder', s.builder.name, '--force', '--keep-storage', s.builder.gcKeep], env, cwd: s.projectDir })
   }

@@ -55,12 +55,6 @@ export function renderTemplates(templates: Template[], ctx: BrandContext): Rende
   })
 }
 
-export interface FileState {
-  relPath: string
-  /** null when the file does not exist */
-  current: string | null
-}
-
 export interface WriteAction {
   relPath: string
   content: string
@@ -126,6 +120,11 @@ export function readStates(outDir: string, rendered: Rendered[]): Map<string, st
     m.set(r.relPath, cur)
   }
   return m
+}
+
+/** Writes one file (absolute path) like applyWrites; mode null keeps an existing file's mode. */
+export function writeFileAtomic(file: string, content: string, mode: number | null = 0o644): void {
+  applyWrites(path.dirname(file), [{ relPath: path.basename(file), content, mode, reason: 'changed' }])
 }
 
 /** Writes each file through a temp file + rename, so a reader never sees half a file. */

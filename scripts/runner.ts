@@ -7,7 +7,7 @@ import net from 'node:net'
 import http from 'node:http'
 import { $, type ProcessPromise } from 'zx'
 import { CancelledError, DockerError, EsbError } from './errors.ts'
-import { applyWrites } from './render.ts'
+import { writeFileAtomic } from './render.ts'
 import { pinBases, type Env, type Plan, type Step } from './plan.ts'
 import { promoteCache, pruneLocal } from './cachefs.ts'
 import { portHolder } from './portholder.ts'
@@ -78,14 +78,14 @@ export class Runner {
   private async step(st: Step): Promise<void> {
     switch (st.kind) {
       case 'write':
-        applyWrites(path.dirname(st.path), [{ relPath: path.basename(st.path), content: st.content, mode: st.mode, reason: st.reason }])
+        writeFileAtomic(st.path, st.content, st.mode)
         return
       case 'pin-bases': {
         let md: any
         try { md = JSON.parse(fs.readFileSync(st.metadataFile, 'utf8')) } catch { throw new EsbError(`the base build left no metadata at ${st.metadataFile}; run the build again`) }
         let json
         try { json = pinBases(st.json, st.refs, md) } catch (e: any) { throw new EsbError(e.message) }
-        applyWrites(path.dirname(st.path), [{ relPath: path.basename(st.path), content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' }])
+        writeFileAtomic(st.path, JSON.stringify(json, null, 2) + '\n')
         return
       }
       case 'prune-local': {

@@ -8,11 +8,12 @@ import { INDEX_TYPES, MANIFEST_TYPES, knownBlobType } from './ref.ts'
 import type { RegistryClient } from './registry.ts'
 
 export interface Desc { mediaType: string; digest: string; size: number; platform?: any; annotations?: Record<string, string> }
-export interface ManifestBytes { mediaType: string; digest: string; bytes: Buffer; json: any }
+/** A manifest or index as stored: its exact bytes (digests depend on them) and parsed JSON. */
+export interface Manifest { mediaType: string; digest: string; bytes: Buffer; json: any }
 
 export interface Source {
   describe: string
-  manifest(digest: string): Promise<ManifestBytes>
+  manifest(digest: string): Promise<Manifest>
   blob(desc: Desc): Promise<Readable>
 }
 
@@ -23,7 +24,7 @@ export function mediaTypeOf(m: { json: any; mediaType?: string }): string {
 }
 
 /** Every blob of a single-platform manifest: config first, then layers. */
-export function blobsOf(m: ManifestBytes, where: string): Desc[] {
+export function blobsOf(m: Manifest, where: string): Desc[] {
   const out: Desc[] = [m.json.config, ...(m.json.layers ?? [])].filter(Boolean)
   for (const d of out) {
     if (!d.digest || typeof d.size !== 'number') throw new EsbError(`${where}: manifest ${m.digest} has a descriptor without digest or size`)
@@ -32,10 +33,10 @@ export function blobsOf(m: ManifestBytes, where: string): Desc[] {
   return out
 }
 
-export async function copyImage(src: Source, root: ManifestBytes, dst: RegistryClient, repo: string, tag: string, log: (s: string) => void = () => {}): Promise<CopyStats> {
+export async function copyImage(src: Source, root: Manifest, dst: RegistryClient, repo: string, tag: string, log: (s: string) => void = () => {}): Promise<CopyStats> {
   const stats: CopyStats = { blobsPushed: 0, blobsSkipped: 0, bytesPushed: 0, manifests: 0 }
   const done = new Set<string>()
-  const copyManifest = async (m: ManifestBytes, ref: string | null) => {
+  const copyManifest = async (m: Manifest, ref: string | null) => {
     const mt = mediaTypeOf(m)
     if (INDEX_TYPES.includes(mt)) {
       for (const d of m.json.manifests ?? []) {

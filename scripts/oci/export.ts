@@ -4,12 +4,11 @@
 // Blobs stream from the registry into the tar; the file appears under its
 // name only when complete.
 import fs from 'node:fs'
-import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import * as tar from 'tar-stream'
 import { EsbError } from '../errors.ts'
 import { INDEX_TYPES } from './ref.ts'
-import { blobsOf, mediaTypeOf, type ManifestBytes } from './copy.ts'
+import { blobsOf, mediaTypeOf, type Manifest } from './copy.ts'
 import type { RegistryClient } from './registry.ts'
 
 export interface ExportImage { repo: string; tag: string; fullName: string }
@@ -36,7 +35,7 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
     await pipeline(src, sink)
     bytes += size
   }
-  const manifestEntry = async (m: ManifestBytes) => {
+  const manifestEntry = async (m: Manifest) => {
     if (written.has(m.digest)) return
     written.add(m.digest)
     await entry(`blobs/sha256/${m.digest.slice(7)}`, m.bytes)
@@ -49,7 +48,7 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
       const root = await client.manifest(img.repo, img.tag)
       if (!root) throw new EsbError(`${img.repo}:${img.tag} is not in the registry ${client.name}; see 'docker esb images'`)
       log(`export ${img.fullName} (${root.digest.slice(0, 19)})`)
-      let forLoad: ManifestBytes = root
+      let forLoad: Manifest = root
       if (INDEX_TYPES.includes(mediaTypeOf(root))) {
         for (const d of root.json.manifests ?? []) {
           const child = await client.manifest(img.repo, d.digest)
@@ -84,8 +83,4 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
     fs.rmSync(tmp, { force: true })
     throw e
   }
-}
-
-export function defaultOut(name: string): string {
-  return path.resolve(`${name.replace(/[/:]/g, '_')}.tar`)
 }

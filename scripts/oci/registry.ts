@@ -7,9 +7,8 @@ import { pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
 import { EsbError } from '../errors.ts'
 import { ACCEPT } from './ref.ts'
-import { VerifyStream } from './verify.ts'
-
-export interface Manifest { mediaType: string; bytes: Buffer; digest: string; json: any }
+import { VerifyStream, sha256 } from './verify.ts'
+import type { Manifest } from './copy.ts'
 
 export class RegistryClient {
   private token: string | null = null
@@ -101,7 +100,6 @@ export class RegistryClient {
     for await (const c of res) { chunks.push(c); n += c.length; if (n > 4 << 20) throw new EsbError(`registry ${this.name}: manifest ${repo}:${ref} is larger than 4 MiB`) }
     const bytes = Buffer.concat(chunks)
     const json = JSON.parse(bytes.toString('utf8'))
-    const { sha256 } = await import('./verify.ts')
     const digest = sha256(bytes)
     if (ref.startsWith('sha256:') && ref !== digest) throw new EsbError(`registry ${this.name}: manifest ${repo}@${ref} has digest ${digest}; the registry is corrupt`)
     return { mediaType: json.mediaType ?? String(res.headers['content-type']).split(';')[0], bytes, digest, json }

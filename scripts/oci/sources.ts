@@ -10,19 +10,19 @@ import { EsbError, UsageError } from '../errors.ts'
 import { MT, checkDigest } from './ref.ts'
 import { RegistryClient } from './registry.ts'
 import { VerifyStream, sha256 } from './verify.ts'
-import type { Desc, ManifestBytes, Source } from './copy.ts'
+import { mediaTypeOf, type Desc, type Manifest, type Source } from './copy.ts'
 
-export interface SourceImage { name: string | null; tag: string | null; root: ManifestBytes }
+export interface SourceImage { name: string | null; tag: string | null; root: Manifest }
 export interface OpenSource extends Source { images: SourceImage[]; close?: () => void }
 
 const parse = (bytes: Buffer, where: string) => {
   try { return JSON.parse(bytes.toString('utf8')) } catch { throw new EsbError(`${where}: not valid JSON; the archive is corrupt`) }
 }
-const manifestOf = (bytes: Buffer, where: string, expect?: string): ManifestBytes => {
+const manifestOf = (bytes: Buffer, where: string, expect?: string): Manifest => {
   const digest = sha256(bytes)
   if (expect && expect !== digest) throw new EsbError(`${where}: digest ${digest} does not match ${expect}; the source is corrupt`)
   const json = parse(bytes, where)
-  return { mediaType: json.mediaType ?? (json.manifests ? MT.ociIndex : MT.ociManifest), digest, bytes, json }
+  return { mediaType: mediaTypeOf({ json }), digest, bytes, json }
 }
 
 /** Names from an OCI index entry's annotations. */
@@ -155,7 +155,7 @@ function legacySave(file: string, small: Map<string, Buffer>, sizes: Map<string,
   const list = parse(small.get('manifest.json')!, `${file} manifest.json`)
   if (!Array.isArray(list)) throw new EsbError(`${file} manifest.json: not a docker save manifest list`)
   const entries = new Map<string, string>() // digest -> tar entry
-  const manifests = new Map<string, ManifestBytes>()
+  const manifests = new Map<string, Manifest>()
   const images: SourceImage[] = []
   for (const item of list) {
     const cfgBytes = small.get(item.Config)
