@@ -53,6 +53,7 @@ export function stackEnv(s: Settings): Env {
     HOST_REGISTRY_ADDR: s.registry.buildAddress,
     PORT_REGISTRY: String(s.registry.port),
     REGISTRY_BIND: s.registry.bind,
+    REGISTRY_IMAGE: s.registry.image,
     REGISTRY_CONTAINER_NAME: s.registry.containerName,
     PROJECT_NAME: s.projectName,
     ENV: s.env,
