@@ -112,6 +112,12 @@ test('env for docker: containerd mode, other brand keeps the literal ESB_ names 
   assert.is(e.BUILDX_BUILDER, 'acme-prod-buildx')
 })
 
+test('--provenance keeps attestations: no --provenance=false, no BUILDX_NO_DEFAULT_ATTESTATIONS', () => {
+  const p = bp({ flags: { provenance: true } })
+  assert.not.ok(docker(p)[0].argv.includes('--provenance=false'))
+  assert.is(p.env.BUILDX_NO_DEFAULT_ATTESTATIONS, undefined)
+})
+
 test('containerd build uses the containerd control group', () => {
   assert.equal(defaultGroups(settings({ flags: { mode: 'containerd' } }), false), ['base-images', 'control-images-containerd'])
 })
