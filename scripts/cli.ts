@@ -2,25 +2,13 @@
 // top-level error handler that maps errors to exit codes.
 import { minimist } from 'zx'
 import path from 'node:path'
-import { absoluteConfigFlags, splitDockerArgv } from './argv.ts'
-import { EsbError, UsageError } from './errors.ts'
-import { Runner } from './runner.ts'
+import { absoluteConfigFlags, splitDockerArgv } from './docker/argv.ts'
+import { REPORT_BUGS, UsageError, toEsbError } from './errors.ts'
+import { Runner } from './docker/runner.ts'
+import { processIo, type Io } from './io.ts'
 import { VERSION } from '../plugin/metadata.ts'
 import { COMMANDS, COMMON_FLAGS, type CommandSpec } from './commands/index.ts'
-
-export interface Io {
-  out: (s: string) => void
-  err: (s: string) => void
-  env: Record<string, string | undefined>
-  cwd: string
-}
-
-const defaultIo = (): Io => ({
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  env: process.env,
-  cwd: process.cwd(),
-})
+import type { ParsedFlags } from './commands/types.ts'
 
 export function topHelp(): string {
   const lines = [
@@ -54,7 +42,7 @@ export function commandHelp(c: CommandSpec): string {
 }
 
 /** Parses the command's flags strictly: an unknown flag is a usage error naming it. */
-export function parseFlags(c: CommandSpec, args: string[]): minimist.ParsedArgs {
+export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
   const dd = args.indexOf('--')
   const own = dd >= 0 ? args.slice(0, dd) : args
   const passthrough = dd >= 0 ? args.slice(dd + 1) : []
@@ -80,11 +68,10 @@ export function parseFlags(c: CommandSpec, args: string[]): minimist.ParsedArgs 
     if (v === '' && own.includes(`--${s}`)) throw new UsageError(`flag --${s} needs a value`)
   }
   if (parsed._.length && !c.positional) throw new UsageError(`'docker esb ${c.name}' takes no argument ${JSON.stringify(parsed._[0])}; put tool flags after --`)
-  parsed['--'] = passthrough
-  return parsed
+  return { ...parsed, _: parsed._.map(String), '--': passthrough }
 }
 
-export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let runner: Runner | null = null
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => { void runner?.cancel(sig) }
   const onInt = () => onSignal('SIGINT')
@@ -111,12 +98,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     const flags = parseFlags(cmd, rest)
     if (flags.help) { io.out(commandHelp(cmd)); return 0 }
     return (await cmd.run({ flags, io, runner })) ?? 0
-  } catch (e: any) {
-    if (e instanceof EsbError) {
-      io.err(`docker esb: ${e.message}\n`)
-      return e.exitCode
+  } catch (e) {
+    const known = toEsbError(e)
+    if (known) {
+      // one line: a message with newlines (from a tool) is folded
+      io.err(`docker esb: ${known.message.replace(/\s*\n\s*/g, ' ')}\n`)
+      return known.exitCode
     }
-    io.err(`docker esb: internal error: ${e?.stack ?? e}\n`)
+    io.err(`docker esb: internal error (${REPORT_BUGS}): ${e instanceof Error ? e.stack : String(e)}\n`)
     return 1
   } finally {
     process.off('SIGINT', onInt)

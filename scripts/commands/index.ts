@@ -1,7 +1,13 @@
+// The command table: add a new command here (one file per command in this folder).
 import type { CommandSpec } from './types.ts'
 import { render } from './render.ts'
-import { build, up, down, prune } from './stack.ts'
-import { importCmd, exportCmd, imagesCmd } from './images.ts'
+import { build } from './build.ts'
+import { up } from './up.ts'
+import { down } from './down.ts'
+import { prune } from './prune.ts'
+import { importCmd } from './import.ts'
+import { exportCmd } from './export.ts'
+import { imagesCmd } from './images.ts'
 import { VERSION } from '../../plugin/metadata.ts'
 
 export type { CommandSpec }

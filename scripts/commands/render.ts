@@ -1,7 +1,10 @@
+// docker esb render: render the brand's templates, or check them for drift (--check).
 import path from 'node:path'
 import type { CommandSpec } from './types.ts'
-import { settingsFrom, renderFor } from '../context.ts'
-import { applyWrites, driftDiffs } from '../render.ts'
+import { settingsFrom } from '../project/context.ts'
+import { renderFor } from '../render/plan.ts'
+import { driftDiffs } from '../render/render.ts'
+import { applyWrites } from '../render/files.ts'
 
 export const render: CommandSpec = {
   name: 'render',

@@ -1,8 +1,20 @@
-import type minimist from 'minimist'
-import type { Io } from '../cli.ts'
-import type { Runner } from '../runner.ts'
+// What a command is: its help, its flags, and run(). Commands turn flags into
+// settings and a plan (or call a capability directly) and return an exit code.
+import type { Io } from '../io.ts'
+import type { Runner } from '../docker/runner.ts'
+import type { CommonFlags } from '../project/context.ts'
 
-export interface CommandCtx { flags: minimist.ParsedArgs; io: Io; runner: Runner }
+/** Parsed flags: the common ones, the command's own, positionals (`_`) and what follows `--`. */
+export interface ParsedFlags extends CommonFlags {
+  _: string[]
+  '--': string[]
+  help?: boolean
+  'dry-run'?: boolean
+  json?: boolean
+  [flag: string]: unknown
+}
+
+export interface CommandCtx { flags: ParsedFlags; io: Io; runner: Runner }
 
 export interface CommandSpec {
   name: string
@@ -17,4 +29,10 @@ export interface CommandSpec {
   common: boolean
   positional?: boolean
   run: (c: CommandCtx) => Promise<number | void>
+}
+
+/** A string flag's value (minimist gives strings for declared string flags). */
+export function str(f: ParsedFlags, name: string): string | undefined {
+  const v = f[name]
+  return typeof v === 'string' ? v : undefined
 }

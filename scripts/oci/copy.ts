@@ -6,10 +6,9 @@ import type { Readable } from 'node:stream'
 import { EsbError } from '../errors.ts'
 import { INDEX_TYPES, MANIFEST_TYPES, knownBlobType } from './ref.ts'
 import type { RegistryClient } from './registry.ts'
+import type { Desc, Manifest, ManifestJson } from './types.ts'
 
-export interface Desc { mediaType: string; digest: string; size: number; platform?: any; annotations?: Record<string, string> }
-/** A manifest or index as stored: its exact bytes (digests depend on them) and parsed JSON. */
-export interface Manifest { mediaType: string; digest: string; bytes: Buffer; json: any }
+export type { Desc, Manifest } from './types.ts'
 
 export interface Source {
   describe: string
@@ -19,13 +18,13 @@ export interface Source {
 
 export interface CopyStats { blobsPushed: number; blobsSkipped: number; bytesPushed: number; manifests: number }
 
-export function mediaTypeOf(m: { json: any; mediaType?: string }): string {
+export function mediaTypeOf(m: { json: ManifestJson; mediaType?: string }): string {
   return m.json.mediaType ?? m.mediaType ?? (m.json.manifests ? INDEX_TYPES[0] : MANIFEST_TYPES[0])
 }
 
 /** Every blob of a single-platform manifest: config first, then layers. */
 export function blobsOf(m: Manifest, where: string): Desc[] {
-  const out: Desc[] = [m.json.config, ...(m.json.layers ?? [])].filter(Boolean)
+  const out: Desc[] = [m.json.config, ...(m.json.layers ?? [])].filter((d): d is Desc => Boolean(d))
   for (const d of out) {
     if (!d.digest || typeof d.size !== 'number') throw new EsbError(`${where}: manifest ${m.digest} has a descriptor without digest or size`)
     if (!knownBlobType(d.mediaType ?? '')) throw new EsbError(`${where}: unknown media type ${JSON.stringify(d.mediaType)} in manifest ${m.digest}; only OCI and Docker image types are supported`)

@@ -8,15 +8,16 @@ import { pipeline } from 'node:stream/promises'
 import * as tar from 'tar-stream'
 import { EsbError } from '../errors.ts'
 import { INDEX_TYPES } from './ref.ts'
-import { blobsOf, mediaTypeOf, type Manifest } from './copy.ts'
+import { blobsOf, mediaTypeOf } from './copy.ts'
+import type { Desc, Manifest, ManifestJson } from './types.ts'
 import type { RegistryClient } from './registry.ts'
 
 export interface ExportImage { repo: string; tag: string; fullName: string }
 
 /** The platform manifest `docker load` should use from an index: this host's, else the first. */
-export function pickPlatform(index: any, arch = process.arch === 'x64' ? 'amd64' : process.arch): any {
-  const ms = (index.manifests ?? []).filter((d: any) => d.platform?.os !== 'unknown')
-  return ms.find((d: any) => d.platform?.os === 'linux' && d.platform?.architecture === arch) ?? ms[0]
+export function pickPlatform(index: ManifestJson, arch = process.arch === 'x64' ? 'amd64' : process.arch): Desc | undefined {
+  const ms = (index.manifests ?? []).filter((d) => d.platform?.os !== 'unknown')
+  return ms.find((d) => d.platform?.os === 'linux' && d.platform?.architecture === arch) ?? ms[0]
 }
 
 export async function exportImages(client: RegistryClient, images: ExportImage[], outFile: string, log: (s: string) => void = () => {}): Promise<{ blobs: number; bytes: number }> {
@@ -42,8 +43,8 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
   }
   try {
     await entry('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'))
-    const index: any[] = []
-    const dockerManifest: any[] = []
+    const index: Desc[] = []
+    const dockerManifest: { Config: string; RepoTags: string[]; Layers: string[] }[] = []
     for (const img of images) {
       const root = await client.manifest(img.repo, img.tag)
       if (!root) throw new EsbError(`${img.repo}:${img.tag} is not in the registry ${client.name}; see 'docker esb images'`)
@@ -66,9 +67,9 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
         annotations: { 'io.containerd.image.name': img.fullName, 'org.opencontainers.image.ref.name': img.tag },
       })
       dockerManifest.push({
-        Config: `blobs/sha256/${forLoad.json.config.digest.slice(7)}`,
+        Config: `blobs/sha256/${(forLoad.json.config?.digest ?? '').slice(7)}`,
         RepoTags: [img.fullName],
-        Layers: (forLoad.json.layers ?? []).map((l: any) => `blobs/sha256/${l.digest.slice(7)}`),
+        Layers: (forLoad.json.layers ?? []).map((l) => `blobs/sha256/${l.digest.slice(7)}`),
       })
     }
     await entry('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: index })))

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream'
 import { EsbError } from '../errors.ts'
 import { ACCEPT } from './ref.ts'
 import { VerifyStream, sha256 } from './verify.ts'
-import type { Manifest } from './copy.ts'
+import type { Manifest } from './types.ts'
 
 export class RegistryClient {
   private token: string | null = null
@@ -24,7 +24,7 @@ export class RegistryClient {
       const req = mod.request(url, { method, headers: h, timeout: 60_000 }, resolve)
       req.on('timeout', () => req.destroy(new Error('timed out')))
       // a failing body (a corrupt source) is the error to report, not the aborted request
-      req.on('error', (e: any) => reject(bodyErr ?? new EsbError(`registry ${this.name} unreachable (${e.code ?? e.message}); is it running and is the address right?`)))
+      req.on('error', (e: NodeJS.ErrnoException) => reject(bodyErr ?? new EsbError(`registry ${this.name} unreachable (${e.code ?? e.message}); is it running and is the address right?`)))
       if (body === undefined) req.end()
       else if (Buffer.isBuffer(body)) req.end(body)
       else pipeline(body, req).catch((e) => { bodyErr = e; req.destroy(e); reject(e) })
@@ -40,8 +40,8 @@ export class RegistryClient {
         if (ch[3]) t.searchParams.set('scope', ch[3])
         const tr = await fetch(t)
         if (!tr.ok) throw new EsbError(`registry ${this.name}: token request failed (${tr.status})`)
-        const tj: any = await tr.json()
-        this.token = tj.token ?? tj.access_token
+        const tj = (await tr.json()) as { token?: string; access_token?: string }
+        this.token = tj.token ?? tj.access_token ?? null
         return go()
       }
       return res
@@ -52,7 +52,7 @@ export class RegistryClient {
     let text = ''
     for await (const c of res) { text += c; if (text.length > 2000) break }
     let msg = text.trim().slice(0, 300)
-    try { const j = JSON.parse(text); msg = j.errors?.map((e: any) => e.message ?? e.code).join('; ') ?? msg } catch { /* not json */ }
+    try { const j = JSON.parse(text) as { errors?: { message?: string; code?: string }[] }; msg = j.errors?.map((e) => e.message ?? e.code).join('; ') ?? msg } catch { /* not json */ }
     throw new EsbError(`registry ${this.name}: ${what} failed (HTTP ${res.statusCode}${msg ? `: ${msg}` : ''})`)
   }
 

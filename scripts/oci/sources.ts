@@ -10,13 +10,14 @@ import { EsbError, UsageError } from '../errors.ts'
 import { MT, checkDigest } from './ref.ts'
 import { RegistryClient } from './registry.ts'
 import { VerifyStream, sha256 } from './verify.ts'
-import { mediaTypeOf, type Desc, type Manifest, type Source } from './copy.ts'
+import { mediaTypeOf, type Source } from './copy.ts'
+import type { Desc, Manifest, ManifestJson } from './types.ts'
 
 export interface SourceImage { name: string | null; tag: string | null; root: Manifest }
 export interface OpenSource extends Source { images: SourceImage[]; close?: () => void }
 
-const parse = (bytes: Buffer, where: string) => {
-  try { return JSON.parse(bytes.toString('utf8')) } catch { throw new EsbError(`${where}: not valid JSON; the archive is corrupt`) }
+const parse = <T = ManifestJson>(bytes: Buffer, where: string): T => {
+  try { return JSON.parse(bytes.toString('utf8')) as T } catch { throw new EsbError(`${where}: not valid JSON; the archive is corrupt`) }
 }
 const manifestOf = (bytes: Buffer, where: string, expect?: string): Manifest => {
   const digest = sha256(bytes)
@@ -26,7 +27,7 @@ const manifestOf = (bytes: Buffer, where: string, expect?: string): Manifest => 
 }
 
 /** Names from an OCI index entry's annotations. */
-function nameOf(d: any): { name: string | null; tag: string | null } {
+function nameOf(d: Desc): { name: string | null; tag: string | null } {
   const full: string | undefined = d.annotations?.['io.containerd.image.name']
   const refName: string | undefined = d.annotations?.['org.opencontainers.image.ref.name']
   if (full) {
@@ -62,7 +63,7 @@ export function layoutDirSource(dir: string): OpenSource {
     try { return fs.readFileSync(blobPath(digest)) } catch { throw new EsbError(`${dir}: blob ${digest} is missing; the layout is incomplete`) }
   }
   const index = parse(fs.readFileSync(idxFile), idxFile)
-  const images = (index.manifests ?? []).map((d: any) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${dir} ${d.digest}`, d.digest) }))
+  const images = (index.manifests ?? []).map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${dir} ${d.digest}`, d.digest) }))
   return {
     describe: dir,
     images,
@@ -78,10 +79,12 @@ export function layoutDirSource(dir: string): OpenSource {
 // ---------- tar (OCI layout or docker save) ----------
 const SMALL = 4 << 20 // entries read whole in the first pass: JSON files, manifests and configs
 
-async function scanTar(file: string, onEntry: (h: tar.Headers, stream: Readable) => Promise<void>): Promise<void> {
+async function scanTar(file: string, onEntry: (h: tar.Header, stream: Readable) => Promise<void>): Promise<void> {
   const ex = tar.extract()
   const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (h, stream, next) => {
+    ex.on('entry', (h, entry, next) => {
+      // a streamx Readable: node's stream functions accept it at run time, its types differ
+      const stream = entry as unknown as Readable
       // drain what onEntry did not read; `finished` also resolves for a stream already ended
       onEntry(h, stream).then(() => { stream.resume(); return finished(stream) }).then(() => next(), (e) => { stream.destroy(); ex.destroy(e) })
     })
@@ -90,9 +93,9 @@ async function scanTar(file: string, onEntry: (h: tar.Headers, stream: Readable)
   })
   try {
     await Promise.all([pipeline(fs.createReadStream(file), ex), done])
-  } catch (e: any) {
+  } catch (e) {
     if (e instanceof EsbError) throw e
-    throw new EsbError(`${file}: not a readable tar archive (${e.message}); the file is truncated or corrupt`)
+    throw new EsbError(`${file}: not a readable tar archive (${(e as Error).message}); the file is truncated or corrupt`)
   }
 }
 
@@ -134,7 +137,7 @@ export async function tarSource(file: string): Promise<OpenSource> {
     }
     const index = parse(small.get('index.json')!, `${file} index.json`)
     // a `docker save` index may wrap the image index once more; names from the outer entry
-    const images: SourceImage[] = (index.manifests ?? []).map((d: any) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${file} ${d.digest}`, d.digest) }))
+    const images: SourceImage[] = (index.manifests ?? []).map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${file} ${d.digest}`, d.digest) }))
     return {
       describe: file,
       images,
@@ -152,20 +155,21 @@ export async function tarSource(file: string): Promise<OpenSource> {
  * so its config and layers keep their digests.
  */
 function legacySave(file: string, small: Map<string, Buffer>, sizes: Map<string, number>, streamBlob: (entry: string, d: Desc) => Promise<Readable>): OpenSource {
-  const list = parse(small.get('manifest.json')!, `${file} manifest.json`)
-  if (!Array.isArray(list)) throw new EsbError(`${file} manifest.json: not a docker save manifest list`)
+  const raw = parse<unknown>(small.get('manifest.json')!, `${file} manifest.json`)
+  if (!Array.isArray(raw)) throw new EsbError(`${file} manifest.json: not a docker save manifest list`)
+  const list = raw as { Config: string; Layers?: string[]; RepoTags?: string[] }[]
   const entries = new Map<string, string>() // digest -> tar entry
   const manifests = new Map<string, Manifest>()
   const images: SourceImage[] = []
   for (const item of list) {
     const cfgBytes = small.get(item.Config)
     if (!cfgBytes) throw new EsbError(`${file}: config ${item.Config} is missing; the archive is incomplete`)
-    const cfg = parse(cfgBytes, `${file} ${item.Config}`)
+    const cfg = parse<{ rootfs?: { diff_ids?: string[] } }>(cfgBytes, `${file} ${item.Config}`)
     const diffIds: string[] = cfg.rootfs?.diff_ids ?? []
     if (diffIds.length !== (item.Layers ?? []).length) throw new EsbError(`${file}: ${item.Config} lists ${diffIds.length} layers, manifest.json ${item.Layers?.length}; the archive is corrupt`)
     const cfgDigest = sha256(cfgBytes)
     entries.set(cfgDigest, item.Config)
-    const layers = (item.Layers as string[]).map((l, i) => {
+    const layers = (item.Layers ?? []).map((l, i) => {
       if (!sizes.has(l)) throw new EsbError(`${file}: layer ${l} is missing; the archive is incomplete`)
       entries.set(diffIds[i], l)
       return { mediaType: MT.ociLayer, digest: diffIds[i], size: sizes.get(l)! }

@@ -9,13 +9,13 @@ export class VerifyStream extends Transform {
   constructor(readonly digest: string | null, readonly size: number | null, readonly what: string) {
     super()
   }
-  _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk)
     this.n += chunk.length
     if (this.size !== null && this.n > this.size) { cb(new EsbError(`${this.what}: more than the ${this.size} bytes announced; the source is corrupt`)); return }
     cb(null, chunk)
   }
-  _flush(cb: TransformCallback): void {
+  override _flush(cb: TransformCallback): void {
     const got = `sha256:${this.hash.digest('hex')}`
     if (this.size !== null && this.n !== this.size) { cb(new EsbError(`${this.what}: ${this.n} bytes, expected ${this.size}; the source is truncated or corrupt`)); return }
     if (this.digest && got !== this.digest) { cb(new EsbError(`${this.what}: digest ${got} does not match ${this.digest}; the source is corrupt`)); return }

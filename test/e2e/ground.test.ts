@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import path from 'node:path'
 import { Project, must } from './project.ts'
-import { ProgressCollector, hitReport } from '../../scripts/hitrate.ts'
+import { ProgressCollector, hitReport } from '../../scripts/report/hitrate.ts'
 
 let p: Project
 

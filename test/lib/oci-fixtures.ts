@@ -64,7 +64,7 @@ export async function tarDir(dir: string, file: string): Promise<void> {
   }
   walk('')
   pack.finalize()
-  await new Promise((r) => out.on('close', r))
+  await new Promise<void>((r) => out.on('close', () => r()))
 }
 
 /** A legacy `docker save` tar: <id>/layer.tar, <config>.json, manifest.json. */
@@ -80,6 +80,6 @@ export async function makeDockerSave(file: string, repoTag: string): Promise<{ d
   pack.entry({ name: cfgName }, cfg)
   pack.entry({ name: 'manifest.json' }, Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: [repoTag], Layers: ['layer0/layer.tar', 'layer1/layer.tar'] }])))
   pack.finalize()
-  await new Promise((r) => out.on('close', r))
+  await new Promise<void>((r) => out.on('close', () => r()))
   return { diffIds, configDigest: sha(cfg) }
 }

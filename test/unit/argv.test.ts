@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import path from 'node:path'
-import { splitDockerArgv, absoluteConfigFlags } from '../../scripts/argv.ts'
+import { splitDockerArgv, absoluteConfigFlags } from '../../scripts/docker/argv.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
 test('plugin call with no global flags', () => {

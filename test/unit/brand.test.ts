@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { deriveBrand, BrandError } from '../../scripts/brand.ts'
+import { deriveBrand, BrandError } from '../../scripts/project/brand.ts'
 
 test('esb', () => {
   const c = deriveBrand('esb')

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { promoteCache, pruneLocal, GEN_MIN_AGE_MS } from '../../scripts/cachefs.ts'
+import { promoteCache, pruneLocal, GEN_MIN_AGE_MS } from '../../scripts/cache/local.ts'
 
 function gen(dir: string, name: string, complete = true, ageMs = 0): string {
   const g = path.join(dir, name)

@@ -1,6 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { resolveSettings, parseToml, parseBrandingYaml, parseEnvFile, lineOf, type Inputs } from '../../scripts/config.ts'
+import { resolveSettings, type Inputs } from '../../scripts/project/config.ts'
+import { parseToml, parseBrandingYaml, parseEnvFile } from '../../scripts/project/read.ts'
+import { lineOf } from '../../scripts/project/schema.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
 const base = (over: Partial<Inputs> = {}): Inputs => ({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [], ...over })

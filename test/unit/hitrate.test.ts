@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ProgressCollector, hitReport, stepOf, reportText } from '../../scripts/hitrate.ts'
+import { ProgressCollector, hitReport, stepOf, reportText } from '../../scripts/report/hitrate.ts'
 
 const raw = (vs: any[]) => JSON.stringify({ vertexes: vs })
 

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 process.env.DOCKER_ESB_LOCK_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-locks-'))
-const { withMutex, withShared, lockRoot } = await import('../../scripts/lock.ts')
+const { withMutex, withShared, lockRoot } = await import('../../scripts/lock/lock.ts')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 test('a mutex has one holder at a time', async () => {
@@ -31,7 +31,7 @@ test('a lock left by a dead process is taken over', async () => {
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(path.join(dir, 'pid'), '999999')
   let ran = false
-  await withMutex('dead', async () => { ran = true }, 2000)
+  await withMutex('dead', async () => { ran = true }, { timeoutMs: 2000 })
   assert.ok(ran)
 })
 

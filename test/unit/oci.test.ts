@@ -2,6 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseRef, checkRepo, projectRepo, kindOf, registryBase, knownBlobType } from '../../scripts/oci/ref.ts'
 import { pickPlatform } from '../../scripts/oci/export.ts'
+import type { ManifestJson } from '../../scripts/oci/types.ts'
 import { blobsOf } from '../../scripts/oci/copy.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
@@ -43,9 +44,9 @@ test('loopback registries are plain HTTP, others HTTPS unless --insecure', () =>
 })
 
 test('docker load gets this platform from an index, attestations skipped', () => {
-  const idx = { manifests: [{ digest: 'att', platform: { os: 'unknown', architecture: 'unknown' } }, { digest: 'arm', platform: { os: 'linux', architecture: 'arm64' } }, { digest: 'x86', platform: { os: 'linux', architecture: 'amd64' } }] }
-  assert.is(pickPlatform(idx, 'amd64').digest, 'x86')
-  assert.is(pickPlatform(idx, 's390x').digest, 'arm')
+  const idx: ManifestJson = { manifests: [{ mediaType: '', size: 0, digest: 'att', platform: { os: 'unknown', architecture: 'unknown' } }, { mediaType: '', size: 0, digest: 'arm', platform: { os: 'linux', architecture: 'arm64' } }, { mediaType: '', size: 0, digest: 'x86', platform: { os: 'linux', architecture: 'amd64' } }] }
+  assert.is(pickPlatform(idx, 'amd64')?.digest, 'x86')
+  assert.is(pickPlatform(idx, 's390x')?.digest, 'arm')
 })
 
 test('media types: image and attestation blobs are known; anything else is refused', () => {

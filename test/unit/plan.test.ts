@@ -1,7 +1,14 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { resolveSettings, type Inputs } from '../../scripts/config.ts'
-import { buildPlan, upPlan, downPlan, prunePlan, stackEnv, builderCreateArgv, functionsFrom, defaultGroups, buildkitdToml, pinBases, groupTargets, type Plan } from '../../scripts/plan.ts'
+import { resolveSettings, type Inputs } from '../../scripts/project/config.ts'
+import { buildPlan } from '../../scripts/bake/plan.ts'
+import { defaultGroups, pinBases, groupTargets } from '../../scripts/bake/phases.ts'
+import { upPlan, downPlan } from '../../scripts/compose/plan.ts'
+import { prunePlan } from '../../scripts/prune/plan.ts'
+import { stackEnv } from '../../scripts/plan/env.ts'
+import { builderCreateArgv, buildkitdToml } from '../../scripts/builder/plan.ts'
+import { functionsFrom } from '../../scripts/functions/discover.ts'
+import type { Plan } from '../../scripts/plan/types.ts'
 
 const settings = (over: Partial<Inputs> = {}) => resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [], ...over })
 const tag = (t: string) => ({ tags: [`127.0.0.1:5010/esb-${t}:latest`] })

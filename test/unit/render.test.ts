@@ -3,9 +3,10 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { deriveBrand } from '../../scripts/brand.ts'
-import { renderString, renderTemplates, planWrites, driftDiffs, applyWrites, readStates, newFileMode } from '../../scripts/render.ts'
-import { bundledTemplates } from '../../scripts/templates.ts'
+import { deriveBrand } from '../../scripts/project/brand.ts'
+import { renderString, renderTemplates, planWrites, driftDiffs, newFileMode } from '../../scripts/render/render.ts'
+import { applyWrites, readStates } from '../../scripts/render/files.ts'
+import { bundledTemplates } from '../../scripts/render/templates.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
 const esb = deriveBrand('esb')

@@ -1,0 +1,85 @@
+// Which groups bake builds, in which phases, and how phase 2 builds on the
+// bases phase 1 pushed. Pure.
+import type { Settings } from '../project/config.ts'
+import type { FunctionDef } from '../functions/discover.ts'
+import type { BakeFile, BakeMetadata } from './types.ts'
+
+/** The targets bake will build, from `docker buildx bake --print` JSON. */
+export function targetsFromPrint(print: BakeFile): string[] {
+  return Object.keys(print.target ?? {}).sort()
+}
+
+export function defaultGroups(s: Settings, hasFunctions: boolean): string[] {
+  if (s.bake.groups.length && !(s.bake.groups.length === 1 && s.bake.groups[0] === 'default')) return s.bake.groups
+  return ['base-images', `control-images-${s.mode}`, ...(hasFunctions ? ['functions'] : [])]
+}
+
+/**
+ * Bake runs in two phases by default: the bases first, then control and
+ * function images on top of the bases just pushed (see phase2Contexts).
+ * Measured in the e2e tests: with `target:` contexts in one bake and a fresh
+ * builder, children share their base's steps across solves, and one child
+ * misses its own cache (a function at 0%) although its cache is complete.
+ */
+export function bakePhases(s: Settings, hasFunctions: boolean): string[][] {
+  const groups = defaultGroups(s, hasFunctions)
+  if (groups[0] !== 'base-images' || groups.length === 1) return [groups]
+  return [['base-images'], groups.slice(1)]
+}
+
+/** The targets of a group in `bake --print` output (groups may nest). */
+export function groupTargets(print: BakeFile, group: string, seen = new Set<string>()): string[] {
+  const g = print.group?.[group]
+  if (!g) return print.target?.[group] ? [group] : []
+  const out: string[] = []
+  for (const t of g.targets ?? []) {
+    if (seen.has(t)) continue
+    seen.add(t)
+    out.push(...(print.group?.[t] ? groupTargets(print, t, seen) : [t]))
+  }
+  return [...new Set(out)]
+}
+
+/**
+ * Phase 2 builds on what phase 1 pushed: every `target:<base>` context of a
+ * phase-1 base becomes `docker-image://<its tag>` (pinned to the pushed
+ * digest by pinBases, so never a stale copy). Children then share no
+ * vertices across solves, and each finds its own cache.
+ */
+export function phase2Contexts(print: BakeFile, fns: FunctionDef[], bases: string[]): { contexts: Record<string, Record<string, string>>; refs: Record<string, string> } {
+  const refs: Record<string, string> = {}
+  for (const b of bases) { const tag = print.target?.[b]?.tags?.[0]; if (tag) refs[b] = tag }
+  const contexts: Record<string, Record<string, string>> = {}
+  const swap = (ctx: Record<string, string>) => {
+    let changed = false
+    const out: Record<string, string> = {}
+    for (const [k, v] of Object.entries(ctx)) {
+      const base = typeof v === 'string' && v.startsWith('target:') ? v.slice(7) : null
+      if (base && refs[base]) { out[k] = `docker-image://${refs[base]}`; changed = true } else out[k] = v
+    }
+    return changed ? out : null
+  }
+  for (const [t, def] of Object.entries(print.target ?? {})) {
+    if (bases.includes(t)) continue
+    const c = swap(def?.contexts ?? {})
+    if (c) contexts[t] = c
+  }
+  for (const f of fns) { const c = swap({ 'lambda-base': 'target:lambda-base' }); if (c) contexts[`fn-${f.name}`] = c }
+  return { contexts, refs }
+}
+
+/** Pins `docker-image://<ref>` contexts to `<ref>@<digest>` from a bake metadata file. Pure. */
+export function pinBases(json: BakeFile, refs: Record<string, string>, metadata: BakeMetadata): BakeFile {
+  const out = JSON.parse(JSON.stringify(json)) as BakeFile
+  for (const def of Object.values(out.target ?? {})) {
+    const contexts = def.contexts ?? {}
+    for (const [k, v] of Object.entries(contexts)) {
+      const base = Object.keys(refs).find((b) => v === `docker-image://${refs[b]}`)
+      if (!base) continue
+      const digest = metadata?.[base]?.['containerimage.digest']
+      if (!digest) throw new Error(`the base build did not report a digest for ${base}; its image was not pushed`)
+      contexts[k] = `docker-image://${refs[base]}@${digest}`
+    }
+  }
+  return out
+}

@@ -1,0 +1,39 @@
+// Acting on the builder plan: reuse the builder when its fingerprint matches,
+// recreate it with --keep-state when its options changed, create it when
+// missing. Never the docker driver, never --use. Runs docker only through
+// the runner; the caller holds the builder's lock.
+import fs from 'node:fs'
+import path from 'node:path'
+import { EsbError } from '../errors.ts'
+import { lastLine, type Runner } from '../docker/runner.ts'
+import type { StepOf } from '../plan/types.ts'
+
+export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>): Promise<void> {
+  const inspect = await runner.run(st.inspect, { capture: true, allowFail: true, env: st.env })
+  let state: { fingerprint?: string } = {}
+  try { state = JSON.parse(fs.readFileSync(st.stateFile, 'utf8')) as { fingerprint?: string } } catch { /* none yet */ }
+  if (inspect.code === 0) {
+    const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1]
+    if (driver && driver !== 'docker-container') {
+      throw new EsbError(`builder ${st.name} exists with driver ${driver}, not docker-container; remove it ('docker buildx rm ${st.name}') or set BUILDX_BUILDER to another name`)
+    }
+    if (state.fingerprint === st.fingerprint) { runner.log(`# builder ${st.name}: reused`); return }
+    // Options changed (or unknown): recreate, keeping BuildKit's state (the cache).
+    runner.log(`# builder ${st.name}: options changed, recreating with --keep-state`)
+    await runner.run(st.remove, { env: st.env })
+  } else {
+    runner.log(`# ${st.why}: creating`)
+  }
+  const created = await runner.run(st.create, { env: st.env, capture: true, allowFail: true })
+  if (created.code !== 0) {
+    throw new EsbError(`could not create builder ${st.name}: ${lastLine(created.stderr) || 'no output'}; check that the engine can run the BuildKit image (set [builder] image in esb.toml for an offline mirror)`)
+  }
+  // A fresh builder can report running before buildkitd listens (buildx#4021): bootstrap, retry once.
+  const boot = await runner.run(st.bootstrap, { env: st.env, capture: true, allowFail: true })
+  if (boot.code !== 0) {
+    await new Promise((r) => setTimeout(r, 2000))
+    await runner.run(st.bootstrap, { env: st.env, capture: true })
+  }
+  fs.mkdirSync(path.dirname(st.stateFile), { recursive: true })
+  fs.writeFileSync(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n')
+}

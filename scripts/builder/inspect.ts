@@ -1,0 +1,11 @@
+// What the builder plan needs to know from the machine: the proxy variables
+// and the content of the user's buildkitd config. Reads only.
+import fs from 'node:fs'
+import type { Settings } from '../project/config.ts'
+import type { BuilderInputs } from './plan.ts'
+
+export function builderInputs(s: Settings, procEnv: Record<string, string | undefined>): BuilderInputs {
+  let cfg: string | null = null
+  try { cfg = fs.readFileSync(s.builder.buildkitdConfig, 'utf8') } catch { /* optional */ }
+  return { procEnv, buildkitdConfig: cfg }
+}

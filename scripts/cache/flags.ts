@@ -1,0 +1,47 @@
+// Per-target cache destinations. Never one shared destination: parallel
+// exports to one folder corrupt it (buildx#3819, moby/buildkit#1896).
+//
+// Local cache layout, per target:
+//   <cache dir>/<target>/current      symlink to the last complete export
+//   <cache dir>/<target>/gen-<run id>/ one export; written fresh, then
+//                                      promoted by swapping the symlink
+// A reader follows `current` and never sees a half-written folder; each
+// export starts empty, so the folder does not grow forever.
+import path from 'node:path'
+import type { Settings } from '../project/config.ts'
+import { cacheRef } from '../project/names.ts'
+
+export interface CacheFlags {
+  cacheFrom: string[]
+  cacheTo: string[]
+  /** the folder this run exports into (promoted after success), or null */
+  localGen: string | null
+}
+
+export function localCacheDir(s: Settings, target: string): string {
+  return path.join(s.cache.dir, target)
+}
+
+export function registryCacheRef(s: Settings, target: string): string {
+  return cacheRef(s.cache.refPrefix, target)
+}
+
+/** `haveLocal`: the target has a complete local export to read (else no local cache-from, which would only warn). */
+export function cacheFlagsFor(s: Settings, target: string, runId: string, haveLocal = true): CacheFlags {
+  const from: string[] = []
+  const to: string[] = []
+  let localGen: string | null = null
+  if (s.cache.local) {
+    const dir = localCacheDir(s, target)
+    localGen = path.join(dir, `gen-${runId}`)
+    if (haveLocal) from.push(`type=local,src=${path.join(dir, 'current')}`)
+    to.push(`type=local,dest=${localGen},mode=${s.cache.mode}`)
+  }
+  if (s.cache.registry) {
+    const ref = registryCacheRef(s, target)
+    from.push(`type=registry,ref=${ref}`)
+    // ignore-error: a failed cache push must not fail the build; it is reported instead.
+    to.push(`type=registry,ref=${ref},mode=${s.cache.mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`)
+  }
+  return { cacheFrom: from, cacheTo: to, localGen }
+}

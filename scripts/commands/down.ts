@@ -1,0 +1,19 @@
+// docker esb down: stop the stack (and the registry with --registry).
+import type { CommandSpec } from './types.ts'
+import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
+import { settingsFrom } from '../project/context.ts'
+import { downPlan } from '../compose/plan.ts'
+
+export const down: CommandSpec = {
+  name: 'down',
+  usage: '[OPTIONS] [-- COMPOSE DOWN FLAGS]',
+  summary: 'Stop the stack (the registry keeps running unless --registry)',
+  flags: [...DRY_RUN_FLAGS, ['--registry', 'also stop the local registry (its data volume is kept)']],
+  strings: [],
+  booleans: ['registry'],
+  common: true,
+  async run(c) {
+    const s = settingsFrom(c.flags, c.io)
+    return runOrShow(c, downPlan(s, !!c.flags.registry, c.flags['--']))
+  },
+}

@@ -1,0 +1,35 @@
+// docker esb up: flags -> settings -> compose services and bake bases -> a plan.
+import fs from 'node:fs'
+import path from 'node:path'
+import type { CommandSpec } from './types.ts'
+import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
+import { settingsFrom } from '../project/context.ts'
+import { renderFor } from '../render/plan.ts'
+import { buildxVersion } from '../docker/version.ts'
+import { bakePrint } from '../bake/inspect.ts'
+import { composeConfig } from '../compose/inspect.ts'
+import { upPlan } from '../compose/plan.ts'
+import { builderInputs } from '../builder/inspect.ts'
+import { localCaches } from '../cache/local.ts'
+import { runId } from '../plan/types.ts'
+
+export const up: CommandSpec = {
+  name: 'up',
+  usage: '[OPTIONS] [-- COMPOSE UP FLAGS]',
+  summary: 'Render, ensure the registry and the builder, then docker compose up --build -d with per-service caches',
+  details: 'Bakes the base images the services build on, then runs compose on the same builder (BUILDX_BUILDER)\nwith per-service caches, and prints the cache hit rate. Flags after -- go to docker compose up.',
+  flags: [...DRY_RUN_FLAGS, ['--provenance', 'keep provenance attestations']],
+  strings: [],
+  booleans: ['provenance'],
+  common: true,
+  async run(c) {
+    const s = settingsFrom(c.flags, c.io)
+    const r = renderFor(s)
+    const bx = await buildxVersion(c.runner)
+    const cfg = await composeConfig(s, c.runner, r)
+    const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
+    const print = hasBake ? await bakePrint(s, c.runner, r, ['base-images']) : undefined
+    const plan = upPlan({ buildxVersion: bx, bakePrint: print, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
+    return runOrShow(c, plan)
+  },
+}

@@ -1,0 +1,101 @@
+// The runner: the ONLY code that spawns docker. It spawns, streams output
+// and cancels; it decides nothing. Plans are executed by plan/execute.ts.
+import { $, type ProcessPromise } from 'zx'
+import { CancelledError, DockerError } from '../errors.ts'
+
+$.verbose = false
+$.quiet = true
+
+export type Env = Record<string, string>
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunOptions {
+  env?: Env
+  cwd?: string
+  /** collect stdout/stderr instead of passing them to the terminal */
+  capture?: boolean
+  /** return a failed result instead of throwing DockerError */
+  allowFail?: boolean
+  input?: string
+  /** receive stdout and stderr line by line instead of passing them to the terminal */
+  onLine?: (line: string) => void
+}
+
+export type Signal = 'SIGINT' | 'SIGTERM'
+
+export class Runner {
+  private active = new Set<ProcessPromise>()
+  private cancelledBy: Signal | null = null
+  private cancelHooks = new Set<(sig: Signal) => void>()
+
+  constructor(
+    /** how to call docker back: DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND, else `docker` */
+    readonly docker: string,
+    /** docker's global flags, put before every subcommand */
+    readonly globalFlags: string[],
+    readonly log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+    /** set on every docker call (an absolute DOCKER_CONFIG) */
+    readonly baseEnv: Env = {},
+  ) {}
+
+  /** The argv this runner would spawn for a docker subcommand. */
+  command(argv: string[]): string[] {
+    return [this.docker, ...this.globalFlags, ...argv]
+  }
+
+  async run(argv: string[], o: RunOptions = {}): Promise<RunResult> {
+    this.throwIfCancelled()
+    const full = [...this.globalFlags, ...argv]
+    const piped = o.capture || o.onLine
+    const p = $({
+      cwd: o.cwd,
+      env: { ...process.env, ...this.baseEnv, ...(o.env ?? {}) },
+      nothrow: true,
+      quiet: true,
+      input: o.input,
+      stdio: piped ? ['pipe', 'pipe', 'pipe'] : [o.input !== undefined ? 'pipe' : 'inherit', 'inherit', 'inherit'],
+    })`${this.docker} ${full}`
+    if (o.onLine) for (const stream of [p.stdout, p.stderr]) splitLines(stream, o.onLine)
+    this.active.add(p)
+    let out
+    try { out = await p } finally { this.active.delete(p) }
+    this.throwIfCancelled()
+    const code = out.exitCode ?? (out.signal ? 128 + 15 : 1)
+    const res = { code, stdout: out.stdout, stderr: out.stderr }
+    if (code !== 0 && !o.allowFail) throw new DockerError(argv, code, o.capture ? lastLine(out.stderr) : '')
+    return res
+  }
+
+  /** Stops running children (they get the same signal), runs cancel hooks, and makes run() throw. */
+  cancel(signal: Signal): Promise<unknown> {
+    this.cancelledBy = signal
+    for (const h of this.cancelHooks) h(signal)
+    return Promise.allSettled([...this.active].map((p) => p.kill(signal)))
+  }
+
+  get cancelled(): Signal | null { return this.cancelledBy }
+
+  throwIfCancelled(): void {
+    if (this.cancelledBy) throw new CancelledError(this.cancelledBy)
+  }
+
+  /** Work that is not a docker child (a lock wait, a stream) registers here to be stopped on a signal. */
+  onCancel(hook: (sig: Signal) => void): () => void {
+    this.cancelHooks.add(hook)
+    return () => this.cancelHooks.delete(hook)
+  }
+}
+
+function splitLines(stream: NodeJS.ReadableStream, cb: (line: string) => void): void {
+  let buf = ''
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString('utf8')
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) { cb(buf.slice(0, i)); buf = buf.slice(i + 1) }
+  })
+  stream.on('end', () => { if (buf) cb(buf) })
+}
+
+export function lastLine(s: string): string {
+  return s.trim().split('\n').filter(Boolean).pop() ?? ''
+}

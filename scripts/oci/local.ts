@@ -1,0 +1,10 @@
+// The project's own registry, as an OCI distribution client.
+import { EsbError } from '../errors.ts'
+import type { Settings } from '../project/config.ts'
+import { RegistryClient } from './registry.ts'
+
+export async function localRegistry(s: Settings): Promise<RegistryClient> {
+  const c = new RegistryClient(`http://${s.registry.buildAddress}`, s.registry.buildAddress)
+  try { await c.ping() } catch { throw new EsbError(`the project's registry is not running on ${s.registry.buildAddress}; start it with 'docker esb build' or 'docker esb up' (or set PORT_REGISTRY)`) }
+  return c
+}

@@ -1,0 +1,37 @@
+// The environment every docker child gets (besides the user's own): the
+// names the ESB stack's compose and bake files read (esb-contract.md).
+import type { Settings } from '../project/config.ts'
+import { brandNames } from '../project/names.ts'
+import type { Env } from './types.ts'
+
+export function stackEnv(s: Settings): Env {
+  const P = s.prefix
+  const env: Env = {
+    ...s.fileVars,
+    BUILDX_BUILDER: s.builder.name,
+    DOCKER_BUILDKIT: '1',
+    CONTAINER_REGISTRY: s.registry.runtimeAddress,
+    HOST_REGISTRY_ADDR: s.registry.buildAddress,
+    PORT_REGISTRY: String(s.registry.port),
+    REGISTRY_BIND: s.registry.bind,
+    REGISTRY_IMAGE: s.registry.image,
+    REGISTRY_CONTAINER_NAME: s.registry.containerName,
+    PROJECT_NAME: s.projectName,
+    ENV: s.env,
+    MODE: s.mode,
+    CERT_DIR: s.fileVars.CERT_DIR ?? brandNames(s.ctx).certDir,
+    BUILDKITD_CONFIG: s.builder.buildkitdConfig,
+    [`${P}_ENV`]: s.env,
+    [`${P}_MODE`]: s.mode,
+    [`${P}_TAG`]: s.tag,
+    [`${P}_REGISTRY`]: `${s.registry.buildAddress}/`,
+    [`${P}_REPO`]: s.projectDir,
+    // The existing stack spells these literally in some compose files.
+    ESB_REGISTRY: `${s.registry.buildAddress}/`,
+    ESB_TAG: s.tag,
+  }
+  if (s.mode === 'containerd') env.CONTAINER_REGISTRY_INSECURE = '1'
+  // Provenance attestations change the digest on every build, so `up --build` would recreate containers.
+  if (!s.bake.provenance) env.BUILDX_NO_DEFAULT_ATTESTATIONS = '1'
+  return env
+}

@@ -1,0 +1,79 @@
+// Executes a plan step by step: each step kind is handed to the capability
+// that acts on it (builder/, registry/, cache/, report/, render/). Docker is
+// spawned only through the runner. New step kind: add it to plan/types.ts,
+// plan/show.ts and the switch below.
+import fs from 'node:fs'
+import { EsbError } from '../errors.ts'
+import type { Runner } from '../docker/runner.ts'
+import { withMutex, withShared, type LockOptions } from '../lock/lock.ts'
+import { writeFileAtomic } from '../render/files.ts'
+import { pinBases } from '../bake/phases.ts'
+import type { BakeMetadata } from '../bake/types.ts'
+import { promoteCache, pruneLocal } from '../cache/local.ts'
+import { ensureBuilder } from '../builder/ensure.ts'
+import { ensureRegistry } from '../registry/ensure.ts'
+import { Reporter } from '../report/progress.ts'
+import type { HitReport } from '../report/hitrate.ts'
+import type { Plan, Step } from './types.ts'
+
+export class Executor {
+  private reporter: Reporter
+
+  constructor(private runner: Runner) {
+    this.reporter = new Reporter(runner)
+  }
+
+  /** The hit report of the last build this executor ran (for --json). */
+  get lastReport(): HitReport | null { return this.reporter.last }
+
+  async execute(plan: Plan): Promise<void> {
+    for (const step of plan.steps) {
+      this.runner.throwIfCancelled()
+      await this.step(step)
+    }
+  }
+
+  private lockOptions(): LockOptions {
+    return { check: () => this.runner.throwIfCancelled(), onWait: (what) => this.runner.log(`# waiting for ${what}`) }
+  }
+
+  private async step(st: Step): Promise<void> {
+    switch (st.kind) {
+      case 'write':
+        writeFileAtomic(st.path, st.content, st.mode)
+        return
+      case 'pin-bases': {
+        let md: BakeMetadata
+        try { md = JSON.parse(fs.readFileSync(st.metadataFile, 'utf8')) as BakeMetadata } catch { throw new EsbError(`the base build left no metadata at ${st.metadataFile}; run the build again`) }
+        let json
+        try { json = pinBases(st.json, st.refs, md) } catch (e) { throw new EsbError((e as Error).message) }
+        writeFileAtomic(st.path, JSON.stringify(json, null, 2) + '\n')
+        return
+      }
+      case 'prune-local': {
+        const r = pruneLocal(st.cacheDir, st.runsDir, st.minAgeMs)
+        this.runner.log(`# local caches: removed ${r.removed.length} old export(s) and run folder(s)`)
+        return
+      }
+      case 'cleanup':
+        for (const p of st.paths) fs.rmSync(p, { recursive: true, force: true })
+        return
+      case 'mkdir':
+        for (const p of st.paths) fs.mkdirSync(p, { recursive: true })
+        return
+      case 'docker': {
+        this.runner.log(`# ${st.why}`)
+        const go = () => (st.report ? this.reporter.run(st) : this.runner.run(st.argv, { env: st.env, cwd: st.cwd }).then(() => undefined))
+        // a build holds its builder shared: no recreation under a running build
+        return st.builder ? withShared(`builder-${st.builder}`, go, this.lockOptions()) : go()
+      }
+      case 'ensure-registry':
+        return withMutex(`registry-${st.port}`, () => ensureRegistry(this.runner, st), this.lockOptions())
+      case 'ensure-builder':
+        return withMutex(`builder-${st.name}`, () => ensureBuilder(this.runner, st), this.lockOptions())
+      case 'promote-cache':
+        for (const g of st.gens) promoteCache(g.dir, g.gen)
+        return
+    }
+  }
+}

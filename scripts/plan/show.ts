@@ -1,0 +1,47 @@
+// Printing a plan for a person (--dry-run) or as data (--dry-run --json).
+import type { Plan, Step } from './types.ts'
+
+function quote(a: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`
+}
+
+export function planToJson(plan: Plan, docker: string, globalFlags: string[]): string {
+  const withDocker = (argv: string[]) => [docker, ...globalFlags, ...argv]
+  const steps = plan.steps.map((st) => {
+    switch (st.kind) {
+      case 'docker': return { ...st, argv: withDocker(st.argv) }
+      case 'ensure-builder': return { ...st, inspect: withDocker(st.inspect), create: withDocker(st.create), remove: withDocker(st.remove), bootstrap: withDocker(st.bootstrap) }
+      case 'ensure-registry': return { ...st, up: withDocker(st.up) }
+      default: return st
+    }
+  })
+  return JSON.stringify({ ...plan, steps }, null, 2) + '\n'
+}
+
+export function planToText(plan: Plan, docker: string, globalFlags: string[]): string {
+  const cmd = (argv: string[]) => [docker, ...globalFlags, ...argv].map(quote).join(' ')
+  const out: string[] = [`docker esb ${plan.command}: plan for ${plan.project} (mode ${plan.mode})`, '', 'environment for docker:']
+  for (const [k, v] of Object.entries(plan.env).sort()) out.push(`  ${k}=${v}`)
+  out.push('')
+  const caches = Object.entries(plan.caches)
+  if (caches.length) {
+    out.push('caches (per target):')
+    for (const [t, c] of caches) out.push(`  ${t}`, ...c.from.map((f) => `    from ${f}`), ...c.to.map((f) => `    to   ${f}`))
+    out.push('')
+  }
+  plan.steps.forEach((st: Step, i) => {
+    const n = `${i + 1}.`.padEnd(4)
+    switch (st.kind) {
+      case 'pin-bases': out.push(`${n}write ${st.path}: ${st.why} (${Object.keys(st.refs).join(', ')} from ${st.metadataFile})`); break
+      case 'prune-local': out.push(`${n}${st.why}: ${st.cacheDir}/*/gen-* except current (older than ${st.minAgeMs / 60000} min), ${st.runsDir}/* older than a day`); break
+      case 'cleanup': out.push(`${n}rm -rf ${st.paths.join(' ')}`); break
+      case 'mkdir': out.push(`${n}mkdir -p ${st.paths.join(' ')}`); break
+      case 'write': out.push(`${n}write ${st.path} (${st.reason}): ${st.why}`); break
+      case 'docker': out.push(`${n}${st.why}`, `    ${cmd(st.argv)}`); break
+      case 'ensure-registry': out.push(`${n}${st.why}`, `    if GET ${st.url} != 200: ${cmd(st.up)}`); break
+      case 'ensure-builder': out.push(`${n}${st.why}`, `    if missing or options changed (fingerprint ${st.fingerprint}): ${cmd(st.create)}`); break
+      case 'promote-cache': out.push(`${n}${st.why}:`, ...st.gens.map((g) => `    ${g.dir}/current -> ${g.gen.split('/').pop()}`)); break
+    }
+  })
+  return out.join('\n') + '\n'
+}

@@ -1,0 +1,58 @@
+// Brand derivation: one brand string gives every name the templates use.
+// The rules are the ESB contract's (esb-contract.md, "Branding"); they match
+// the existing ESB branding tool so outputs stay byte-identical.
+import { BrandError } from '../errors.ts'
+
+export { BrandError }
+
+export type BrandContext = Record<string, string>
+
+const SLUG_RE = /^[a-z0-9][a-z0-9-]*$/
+const ENV_PREFIX_RE = /^[A-Z][A-Z0-9_]*$/
+
+export function slugOf(brand: string): string {
+  return brand.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+}
+
+export function envPrefixOf(brand: string): string {
+  return brand.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '')
+}
+
+/** Validates a brand and derives the placeholder context. `source` names where the brand came from. */
+export function deriveBrand(raw: string, source = '--brand'): BrandContext {
+  const brand = typeof raw === 'string' ? raw.trim() : ''
+  if (!brand) throw new BrandError(`${source}: brand must be a non-empty string (e.g. brand = "acme")`)
+  const slug = slugOf(brand)
+  if (!slug) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} must include at least one alphanumeric character`)
+  if (!SLUG_RE.test(slug)) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} gives slug ${JSON.stringify(slug)}, which must match ${SLUG_RE.source}`)
+  const prefix = envPrefixOf(brand)
+  if (!prefix || !/^[A-Z]/.test(prefix)) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} must start with a letter (its env prefix ${JSON.stringify(prefix)} must match ${ENV_PREFIX_RE.source})`)
+  if (!ENV_PREFIX_RE.test(prefix)) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} gives env prefix ${JSON.stringify(prefix)}, which must match ${ENV_PREFIX_RE.source}`)
+  return {
+    CLI_NAME: slug,
+    SLUG: slug,
+    ENV_PREFIX: prefix,
+    ENV_PREFIX_VAR: '${' + prefix,
+    // Not in the contract's table of 22, but the existing branding tool
+    // defines it (= SLUG) and its templates may use it.
+    IMAGE_PREFIX: slug,
+    LABEL_PREFIX: `com.${slug}`,
+    HOME_DIR: `.${slug}`,
+    OUTPUT_DIR: `.${slug}`,
+    STAGING_DIR: '.staging',
+    ROOT_CA_MOUNT_ID: `${slug}_root_ca`,
+    ROOT_CA_CERT_FILENAME: 'rootCA.crt',
+    RUNTIME_CONTAINER_PREFIX: slug,
+    RUNTIME_NAMESPACE: slug,
+    RUNTIME_CGROUP_PARENT: slug,
+    RUNTIME_CNI_NAME: `${slug}-net`,
+    RUNTIME_CNI_BRIDGE: `${slug}0`,
+    RUNTIME_CNI_DIR: `/run/${slug}/cni`,
+    RUNTIME_RESOLV_CONF_PATH: `/run/containerd/${slug}/resolv.conf`,
+    RUNTIME_LABEL_ENV: `${slug}_env`,
+    RUNTIME_LABEL_FUNCTION: `${slug}_function`,
+    RUNTIME_LABEL_CREATED_BY: 'created_by',
+    RUNTIME_LABEL_CREATED_BY_VALUE: `${slug}-agent`,
+    RUNTIME_CGROUP_LEAF: 'runtime-node',
+  }
+}

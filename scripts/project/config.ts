@@ -1,0 +1,180 @@
+// Settings: what esb.toml, config/branding.yaml, env files, the process
+// environment and flags say, merged in that order of strength:
+//   flags > process env > env files > esb.toml > branding.yaml > defaults.
+// read.ts reads the files; resolveSettings() here is pure and unit-tested.
+import path from 'node:path'
+import { UsageError } from '../errors.ts'
+import { deriveBrand, envPrefixOf, type BrandContext } from './brand.ts'
+import { checkToml, MODES, type EsbToml, type Mode } from './schema.ts'
+import { CONFIG_FILE, type Inputs } from './read.ts'
+import { brandNames, loopbackRegistry, RUNTIME_REGISTRY_ALIAS, DEFAULT_REGISTRY_IMAGE, DEFAULT_REGISTRY_PORT } from './names.ts'
+
+export type { Mode } from './schema.ts'
+export type { Flags, Inputs } from './read.ts'
+export { MODES } from './schema.ts'
+
+export interface Settings {
+  projectDir: string
+  brand: string
+  brandSource: string
+  ctx: BrandContext
+  slug: string
+  prefix: string
+  mode: Mode
+  env: string
+  tag: string
+  projectName: string
+  registry: {
+    port: number
+    bind: string
+    image: string
+    containerName: string
+    /** where builds push and bases come from: always host-reachable */
+    buildAddress: string
+    /** CONTAINER_REGISTRY: where the runtime pulls functions */
+    runtimeAddress: string
+    runtimeInsecure: boolean
+    composeProject: string
+    /** the registry's data volume */
+    volume: string
+  }
+  builder: {
+    name: string
+    image: string | null
+    driverOpts: string[]
+    buildkitdConfig: string
+    /** true when docker esb writes buildkitd.toml itself (no BUILDKITD_CONFIG / [builder] buildkitd_config) */
+    generateConfig: boolean
+    /** registry mirrors for docker.io, e.g. ["127.0.0.1:5010"] */
+    mirrors: string[]
+    /** BuildKit GC: space kept for the cache */
+    gcKeep: string
+  }
+  cache: { local: boolean; dir: string; registry: boolean; refPrefix: string; mode: 'max' | 'min' }
+  templates: { dir: string | null; out: string }
+  bake: { files: string[]; groups: string[]; provenance: boolean }
+  functions: { dockerfiles: string }
+  /** variables from env files, passed on to docker children */
+  fileVars: Record<string, string>
+}
+
+function parsePort(where: string, v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected an integer port 1-65535`)
+  return Number(v)
+}
+
+function parseMode(where: string, v: string): Mode {
+  if (!MODES.includes(v as Mode)) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected "docker" or "containerd"`)
+  return v as Mode
+}
+
+export function resolveSettings(inp: Inputs): Settings {
+  const { flags, processEnv, toml, brandingYaml, envFiles, projectDir } = inp
+  const t: EsbToml = toml ? checkToml(toml.file, toml.data, toml.text) : {}
+  const tf = toml?.file ?? CONFIG_FILE
+
+  // Brand: flags > esb.toml > config/branding.yaml > "esb".
+  let brand = 'esb'
+  let brandSource = 'default'
+  if (brandingYaml) { brand = brandingYaml.brand; brandSource = brandingYaml.file }
+  if (typeof t.brand === 'string') { brand = t.brand; brandSource = `${tf}: key 'brand'` }
+  if (flags.brand !== undefined) { brand = flags.brand; brandSource = '--brand' }
+  const ctx = deriveBrand(brand, brandSource)
+  const slug = ctx.SLUG
+  const nm = brandNames(ctx)
+  const prefix = ctx.ENV_PREFIX
+
+  // One lookup for a value that may come from flag, process env, env files, or toml.
+  const fileVars: Record<string, string> = {}
+  const fileOf: Record<string, string> = {}
+  for (const f of envFiles) for (const [k, v] of Object.entries(f.vars)) { fileVars[k] = v; fileOf[k] = f.file }
+  const fromEnv = (names: string[]): { value: string; where: string } | null => {
+    for (const n of names) { const v = processEnv[n]; if (v !== undefined && v !== '') return { value: v, where: `environment variable ${n}` } }
+    for (const n of names) { const v = fileVars[n]; if (v !== undefined && v !== '') return { value: v, where: `${fileOf[n]}: ${n}` } }
+    return null
+  }
+  const pick = (flag: string | undefined, flagName: string, envNames: string[], tomlVal: unknown, tomlWhere: string, dflt: string) => {
+    if (flag !== undefined) return { value: flag, where: flagName }
+    const e = fromEnv(envNames)
+    if (e) return e
+    if (tomlVal !== undefined) return { value: String(tomlVal), where: tomlWhere }
+    return { value: dflt, where: 'default' }
+  }
+
+  const m = pick(flags.mode, '--mode', [`${prefix}_MODE`], t.mode, `${tf}: key 'mode'`, 'docker')
+  const mode = parseMode(m.where, m.value)
+  const env = pick(flags.env, '--env', [`${prefix}_ENV`], t.env, `${tf}: key 'env'`, 'default').value
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(env)) throw new UsageError(`env name ${JSON.stringify(env)} must be lowercase letters, digits, - or _ (it becomes part of the compose project name)`)
+  const tag = pick(flags.tag, '--tag', [`${prefix}_TAG`], t.tag, `${tf}: key 'tag'`, 'latest').value
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; at most 128)`)
+  const projectName = pick(undefined, '', ['PROJECT_NAME'], t.project_name, `${tf}: key 'project_name'`, nm.projectName(env)).value
+
+  const r = t.registry ?? {}
+  const p = pick(undefined, '', ['PORT_REGISTRY'], r.port, `${tf}: key 'registry.port'`, String(DEFAULT_REGISTRY_PORT))
+  const port = parsePort(p.where, p.value)
+  const bind = pick(undefined, '', ['REGISTRY_BIND'], r.bind, `${tf}: key 'registry.bind'`, '127.0.0.1').value
+  const buildAddress = loopbackRegistry(port)
+  const runtimeDefault = mode === 'docker' ? buildAddress : RUNTIME_REGISTRY_ALIAS
+  const runtimeAddress = pick(undefined, '', ['CONTAINER_REGISTRY'], r.runtime_address, `${tf}: key 'registry.runtime_address'`, runtimeDefault).value
+  if (/^localhost(:|$)/.test(runtimeAddress)) throw new UsageError(`CONTAINER_REGISTRY ${runtimeAddress} uses localhost, which may resolve to ::1; use 127.0.0.1:${port}`)
+
+  const b = t.builder ?? {}
+  const builderName = pick(undefined, '', ['BUILDX_BUILDER'], b.name, `${tf}: key 'builder.name'`, nm.builder).value
+  const bkCfgSource = pick(undefined, '', ['BUILDKITD_CONFIG'], b.buildkitd_config, `${tf}: key 'builder.buildkitd_config'`, nm.buildkitdConfig)
+  const bkCfg = bkCfgSource.value
+
+  const c = t.cache ?? {}
+  const tp = t.templates ?? {}
+  const bk = t.bake ?? {}
+  return {
+    projectDir,
+    brand: brand.trim(),
+    brandSource,
+    ctx,
+    slug,
+    prefix,
+    mode,
+    env,
+    tag,
+    projectName,
+    registry: {
+      port,
+      bind,
+      image: r.image ?? DEFAULT_REGISTRY_IMAGE,
+      containerName: pick(undefined, '', ['REGISTRY_CONTAINER_NAME'], r.container_name, '', nm.registryContainer).value,
+      buildAddress,
+      runtimeAddress,
+      runtimeInsecure: mode === 'containerd',
+      composeProject: nm.registryComposeProject,
+      volume: nm.registryVolume,
+    },
+    builder: {
+      name: builderName,
+      image: b.image ?? null,
+      driverOpts: b.driver_opts ?? [],
+      buildkitdConfig: path.resolve(projectDir, bkCfg),
+      generateConfig: bkCfgSource.where === 'default',
+      mirrors: b.mirrors ?? [],
+      gcKeep: b.gc_keep ?? '20GB',
+    },
+    cache: {
+      local: c.local ?? true,
+      dir: path.resolve(projectDir, c.dir ?? nm.cacheDir),
+      registry: c.registry ?? true,
+      refPrefix: c.ref_prefix ?? `${buildAddress}/${nm.cacheRepoPrefix}`,
+      mode: c.mode ?? 'max',
+    },
+    templates: {
+      dir: flags.templates !== undefined ? path.resolve(flags.templates) : tp.dir !== undefined ? path.resolve(projectDir, tp.dir) : null,
+      out: flags.out !== undefined ? path.resolve(flags.out) : path.resolve(projectDir, tp.out ?? '.'),
+    },
+    bake: { files: bk.files ?? ['docker-bake.hcl'], groups: bk.groups ?? ['default'], provenance: flags.provenance ?? bk.provenance ?? false },
+    functions: { dockerfiles: t.functions?.dockerfiles ?? 'functions/*/Dockerfile' },
+    fileVars,
+  }
+}
+
+/** The `<PREFIX>_REPO` variable to look at before the project is known (brand from --brand, else esb). */
+export function repoEnvName(flagBrand: string | undefined): string {
+  return `${flagBrand ? envPrefixOf(flagBrand) || 'ESB' : 'ESB'}_REPO`
+}

@@ -1,0 +1,102 @@
+// Reading the files the settings come from: esb.toml, config/branding.yaml,
+// .env and other env files. Only reads; never writes.
+import fs from 'node:fs'
+import path from 'node:path'
+import TOML from '@iarna/toml'
+import { YAML, dotenv } from 'zx'
+import { UsageError } from '../errors.ts'
+
+export const CONFIG_FILE = 'esb.toml'
+export const BRANDING_FILE = 'config/branding.yaml'
+
+export interface Flags {
+  brand?: string
+  mode?: string
+  env?: string
+  tag?: string
+  envFiles?: string[]
+  templates?: string
+  out?: string
+  provenance?: boolean
+}
+
+export interface Inputs {
+  projectDir: string
+  flags: Flags
+  processEnv: Record<string, string | undefined>
+  /** parsed esb.toml (null when absent) and its text, for line numbers */
+  toml: { file: string; data: Record<string, unknown>; text: string } | null
+  brandingYaml: { file: string; brand: string } | null
+  /** env files in the order they apply (later wins) */
+  envFiles: { file: string; vars: Record<string, string> }[]
+}
+
+export function parseToml(file: string, text: string): Record<string, unknown> {
+  try {
+    return TOML.parse(text) as Record<string, unknown>
+  } catch (err) {
+    const e = err as { message?: string; line?: number }
+    const msg = String(e.message).split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '')
+    const where = typeof e.line === 'number' ? `:${e.line + 1}` : ''
+    throw new UsageError(`${file}${where}: malformed TOML: ${msg}; fix the syntax (see https://toml.io)`)
+  }
+}
+
+/** `brand: acme` (comments and quotes allowed), as the ESB branding tool reads it. */
+export function parseBrandingYaml(file: string, text: string): string {
+  let doc: unknown
+  try {
+    doc = YAML.parse(text)
+  } catch (err) {
+    const e = err as { message?: string; linePos?: { line?: number }[] }
+    const line = e.linePos?.[0]?.line
+    throw new UsageError(`${file}${line ? `:${line}` : ''}: malformed YAML: ${String(e.message).split('\n')[0]}; write it as \`brand: acme\``)
+  }
+  if (doc === null || typeof doc !== 'object' || !('brand' in doc)) throw new UsageError(`${file}: missing key 'brand'; write it as \`brand: acme\``)
+  const v = doc.brand
+  if ((typeof v !== 'string' && typeof v !== 'number') || String(v).trim() === '') throw new UsageError(`${file}: key 'brand' must be a non-empty string, like \`brand: acme\``)
+  return String(v)
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    throw new UsageError(`${file}: cannot read ${what} (${e.code ?? e.message}); check the path and its permissions`)
+  }
+}
+
+export function parseEnvFile(file: string, text: string): Record<string, string> {
+  const lines = text.split(/\r?\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].trim()
+    if (!l || l.startsWith('#')) continue
+    if (!/^(export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=/.test(l)) throw new UsageError(`${file}:${i + 1}: not a KEY=VALUE line: ${JSON.stringify(l.slice(0, 60))}; fix or comment it out with #`)
+  }
+  const parsed = dotenv.parse(text)
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(parsed)) if (v !== undefined) out[k] = v
+  return out
+}
+
+/** Reads the files the settings depend on. Only reads; never writes. */
+export function loadInputs(projectDir: string, flags: Flags, processEnv: Record<string, string | undefined>): Inputs {
+  const tomlFile = path.join(projectDir, CONFIG_FILE)
+  let toml: Inputs['toml'] = null
+  if (fs.existsSync(tomlFile)) {
+    const text = readText(tomlFile, 'the project config')
+    toml = { file: tomlFile, data: parseToml(tomlFile, text), text }
+  }
+  const yFile = path.join(projectDir, BRANDING_FILE)
+  const brandingYaml = fs.existsSync(yFile) ? { file: yFile, brand: parseBrandingYaml(yFile, readText(yFile, 'the branding file')) } : null
+
+  const files: string[] = []
+  const dotEnv = path.join(projectDir, '.env')
+  if (fs.existsSync(dotEnv)) files.push(dotEnv)
+  const fromToml = toml?.data.env_files
+  if (Array.isArray(fromToml)) for (const f of fromToml) if (typeof f === 'string') files.push(path.resolve(projectDir, f))
+  for (const f of flags.envFiles ?? []) files.push(path.resolve(f))
+  const envFiles = files.map((file) => ({ file, vars: parseEnvFile(file, readText(file, 'env file')) }))
+  return { projectDir, flags, processEnv, toml, brandingYaml, envFiles }
+}

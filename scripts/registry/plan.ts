@@ -1,0 +1,34 @@
+// How the registry is started: its own compose project `<slug>-infra` from
+// docker-compose.infra.yml, on 127.0.0.1:<port>, ready when GET /v2/ is 200.
+import path from 'node:path'
+import type { Settings } from '../project/config.ts'
+import type { Env, StepOf } from '../plan/types.ts'
+
+export const REGISTRY_READY_TIMEOUT_MS = 60_000
+
+export function infraComposeFile(s: Settings): string {
+  return path.join(s.templates.out, 'docker-compose.infra.yml')
+}
+
+/** `docker compose -p <slug>-infra -f docker-compose.infra.yml` */
+export function infraCompose(s: Settings): string[] {
+  return ['compose', '-p', s.registry.composeProject, '-f', infraComposeFile(s)]
+}
+
+export function registryUrl(s: Settings): string {
+  return `http://${s.registry.buildAddress}/v2/`
+}
+
+export function ensureRegistryStep(s: Settings, env: Env): StepOf<'ensure-registry'> {
+  return {
+    kind: 'ensure-registry',
+    why: `local registry on ${s.registry.bind}:${s.registry.port} (compose project ${s.registry.composeProject})`,
+    url: registryUrl(s),
+    port: s.registry.port,
+    timeoutMs: REGISTRY_READY_TIMEOUT_MS,
+    up: [...infraCompose(s), 'up', '-d', '--wait', 'registry'],
+    env,
+    cwd: s.projectDir,
+    containerName: s.registry.containerName,
+  }
+}

@@ -1,0 +1,54 @@
+// The file-system side of rendering: read what is there, write what changed
+// (atomically, through a temp file + rename), never outside the output dir.
+import fs from 'node:fs'
+import path from 'node:path'
+import { UsageError } from '../errors.ts'
+import type { Rendered, WriteAction } from './render.ts'
+
+
+/** Resolves `rel` under `root` and refuses symlinks that lead outside it. */
+export function safeJoin(root: string, rel: string): string {
+  const full = path.resolve(root, rel)
+  const realRoot = realPathOfNearest(path.resolve(root))
+  const realFull = realPathOfNearest(full)
+  if (realFull !== realRoot && !realFull.startsWith(realRoot + path.sep)) {
+    throw new UsageError(`${rel}: output would land outside ${root} (through a symlink); remove the link or choose another --out`)
+  }
+  return full
+}
+
+/** Real path of p, resolving symlinks of the deepest part that exists. */
+function realPathOfNearest(p: string): string {
+  let probe = p
+  while (!fs.existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe)
+  return path.join(fs.realpathSync(probe), path.relative(probe, p))
+}
+
+export function readStates(outDir: string, rendered: Rendered[]): Map<string, string | null> {
+  const m = new Map<string, string | null>()
+  for (const r of rendered) {
+    const p = safeJoin(outDir, r.relPath)
+    let cur: string | null = null
+    try { cur = fs.readFileSync(p, 'utf8') } catch (e) { const code = (e as NodeJS.ErrnoException).code; if (code !== 'ENOENT') throw new UsageError(`${p}: cannot read (${code}); fix its permissions`) }
+    m.set(r.relPath, cur)
+  }
+  return m
+}
+
+/** Writes one file (absolute path) like applyWrites; mode null keeps an existing file's mode. */
+export function writeFileAtomic(file: string, content: string, mode: number | null = 0o644): void {
+  applyWrites(path.dirname(file), [{ relPath: path.basename(file), content, mode, reason: 'changed' }])
+}
+
+/** Writes each file through a temp file + rename, so a reader never sees half a file. */
+export function applyWrites(outDir: string, actions: WriteAction[]): void {
+  for (const a of actions) {
+    const p = safeJoin(outDir, a.relPath)
+    fs.mkdirSync(path.dirname(p), { recursive: true })
+    const mode = a.mode ?? (fs.statSync(p).mode & 0o7777)
+    const tmp = `${p}.esb-tmp-${process.pid}`
+    fs.writeFileSync(tmp, a.content, { mode })
+    fs.chmodSync(tmp, mode)
+    fs.renameSync(tmp, p)
+  }
+}

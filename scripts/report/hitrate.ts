@@ -1,0 +1,123 @@
+// Cache hit rate, counted from BuildKit's own records: the progress stream
+// of the build (`--progress=rawjson` vertices with "cached": true, or the
+// plain format's "#N CACHED" lines), never estimated.
+//
+// A step is a Dockerfile instruction BuildKit executes: a vertex named
+// `[<target> i/n] INSTR` with INSTR other than FROM (FROM resolves an image
+// and is never reported as cached). Internal vertices (load context,
+// export, cache import/export) are not steps. A step shared by several
+// targets (a base's steps inside a child's build) runs once and is counted
+// once, under the target BuildKit names it with.
+
+export interface Vertex { name: string; cached: boolean; completed: boolean; error?: string; startedMs?: number; completedMs?: number }
+
+/** One vertex record of `--progress=rawjson` (JSON from BuildKit). */
+interface RawVertex { digest: string; name?: string; cached?: boolean; started?: string; completed?: string; error?: string }
+
+export class ProgressCollector {
+  readonly vertices = new Map<string, Vertex>()
+  private plainIds = new Map<string, string>()
+
+  /** Feeds one line of rawjson progress (or plain progress); returns vertices that just completed. */
+  line(line: string): Vertex[] {
+    const t = line.trim()
+    if (t.startsWith('{')) return this.json(t)
+    return this.plain(t)
+  }
+
+  private json(t: string): Vertex[] {
+    let d: { vertexes?: RawVertex[] }
+    try { d = JSON.parse(t) as { vertexes?: RawVertex[] } } catch { return [] }
+    const done: Vertex[] = []
+    for (const v of d.vertexes ?? []) {
+      const cur: Vertex = this.vertices.get(v.digest) ?? { name: v.name ?? '', cached: false, completed: false }
+      const was = cur.completed
+      // keep the first name: later messages may label a shared vertex with another target
+      if (v.name && !cur.name) cur.name = v.name
+      if (v.cached) cur.cached = true
+      if (v.started) cur.startedMs ??= Date.parse(v.started)
+      if (v.completed) { cur.completed = true; cur.completedMs = Date.parse(v.completed) }
+      if (v.error) cur.error = v.error
+      this.vertices.set(v.digest, cur)
+      if (cur.completed && !was) done.push(cur)
+    }
+    return done
+  }
+
+  private plain(t: string): Vertex[] {
+    const head = /^#(\d+) \[([^\]]+)\] (.*)$/.exec(t)
+    if (head) {
+      const key = `plain-${head[1]}`
+      if (!this.vertices.has(key)) this.vertices.set(key, { name: `[${head[2]}] ${head[3]}`, cached: false, completed: false })
+      this.plainIds.set(head[1], key)
+      return []
+    }
+    const m = /^#(\d+) (CACHED|DONE\b.*|ERROR\b.*)$/.exec(t)
+    if (!m) return []
+    const key = this.plainIds.get(m[1])
+    const v = key ? this.vertices.get(key) : undefined
+    if (!v || v.completed) return []
+    if (m[2] === 'CACHED') v.cached = true
+    if (m[2].startsWith('ERROR')) v.error = m[2]
+    v.completed = true
+    return [v]
+  }
+}
+
+export interface StepInfo { target: string; instr: string }
+
+/** `[os-base 2/3] RUN x` -> { target: 'os-base', instr: 'RUN x' }; null for non-steps. */
+export function stepOf(name: string): StepInfo | null {
+  const m = /^\[(?:(\S+) )?(?:stage-\d+ )?\d+\/\d+\] (.*)$/s.exec(name)
+  if (!m) return null
+  const instr = m[2].trim()
+  if (/^FROM\b/i.test(instr)) return null
+  return { target: m[1] ?? 'default', instr }
+}
+
+export interface HitCount { cached: number; total: number; percent: number }
+export interface HitReport {
+  command: string
+  wallMs: number
+  total: HitCount
+  targets: Record<string, HitCount>
+  failed: boolean
+  /** cache exports that failed without failing the build (ignore-error) */
+  cacheExportErrors: { target: string; cache: string; error: string }[]
+}
+
+const pct = (c: number, t: number) => (t === 0 ? 100 : Math.round((c / t) * 1000) / 10)
+
+export function hitReport(command: string, vertexIter: Iterable<Vertex>, wallMs: number, failed = false): HitReport {
+  const vertices = [...vertexIter]
+  const targets: Record<string, HitCount> = {}
+  let cached = 0, total = 0
+  for (const v of vertices) {
+    const s = stepOf(v.name)
+    if (!s || !v.completed || v.error) continue
+    const t = (targets[s.target] ??= { cached: 0, total: 0, percent: 0 })
+    t.total++; total++
+    if (v.cached) { t.cached++; cached++ }
+  }
+  for (const t of Object.values(targets)) t.percent = pct(t.cached, t.total)
+  const sorted = Object.fromEntries(Object.entries(targets).sort(([a], [b]) => a.localeCompare(b)))
+  const cacheExportErrors = [...vertices].flatMap((v) => {
+    const m = /^\[([^\]\s]+)\] exporting cache to (registry|client directory)/.exec(v.name)
+    return m && v.error ? [{ target: m[1], cache: m[2] === 'registry' ? 'registry' : 'local', error: v.error }] : []
+  })
+  return { command, wallMs, total: { cached, total, percent: pct(cached, total) }, targets: sorted, failed, cacheExportErrors }
+}
+
+export function reportText(r: HitReport): string {
+  const w = Math.max(6, ...Object.keys(r.targets).map((t) => t.length))
+  const line = (name: string, h: HitCount) => `  ${name.padEnd(w)}  ${String(h.cached).padStart(4)}/${String(h.total).padEnd(4)} ${h.percent.toFixed(1).padStart(5)}%`
+  const warn = r.cacheExportErrors.length
+    ? [`warning: cache export failed (the build did not): ${r.cacheExportErrors.map((e) => `${e.target} (${e.cache}: ${e.error.split(': ').pop()})`).join(', ')}`]
+    : []
+  return [
+    `cache hits (${r.command}, ${(r.wallMs / 1000).toFixed(1)}s):`,
+    ...Object.entries(r.targets).map(([t, h]) => line(t, h)),
+    line('total', r.total),
+    ...warn,
+  ].join('\n') + '\n'
+}
