@@ -4,7 +4,7 @@ DOCKER_CONFIG_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)
 PLUGIN_DIR := $(DOCKER_CONFIG_DIR)/cli-plugins
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: build install link uninstall test unit contract e2e bench demo clean
+.PHONY: build install link uninstall test typecheck tools unit contract e2e bench demo clean
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,13 +25,19 @@ link: build ## symlink for development (rebuild with make build)
 uninstall:
 	rm -f "$(PLUGIN_DIR)/docker-esb"
 
-test: build ## unit + contract tests
+test: build typecheck tools ## type check, unit + contract tests
 	node test/run.mjs unit contract
+
+typecheck: $(NODE_MODULES) ## tsc --noEmit over scripts/, plugin/, test/ (strict)
+	node_modules/.bin/tsc -p .
+
+tools: ## buildx/compose plugins into .tools/, docker-registry and go (installed when root with apt)
+	bash test/tools.sh
 
 unit: $(NODE_MODULES)
 	node test/run.mjs unit
 
-contract: build
+contract: build tools
 	node test/run.mjs contract
 
 e2e: build ## end-to-end tests on a real engine (provisioned if needed)

@@ -1,6 +1,8 @@
 // Runs uvu over the given test layers (unit, contract, e2e) and ends with
 // the plain line `N passed, N failed` that CI reads. Exit 1 on any failure.
 import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -12,10 +14,13 @@ const LIMIT_MIN = { unit: 5, contract: 15, e2e: 50 }
 let passed = 0, failed = 0, skipped = 0
 for (const layer of layers) {
   console.log(`\n== ${layer} ==`)
+  // every temp folder the tests (and the plugin under test) make goes here, and is removed afterwards
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `esb-tests-${layer}-`))
   const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', layer), '\\.test\\.ts$'], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 256 << 20,
+    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 256 << 20,
     timeout: (LIMIT_MIN[layer] ?? 30) * 60_000, killSignal: 'SIGKILL',
   })
+  fs.rmSync(tmp, { recursive: true, force: true })
   if (res.error?.code === 'ETIMEDOUT') console.log(`${layer}: stopped after ${LIMIT_MIN[layer] ?? 30} minutes`)
   process.stdout.write(res.stdout ?? '')
   const num = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(res.stdout ?? '')?.[1] ?? NaN)

@@ -35,9 +35,9 @@ export const exportCmd: CommandSpec = {
     if (!names.length) throw new UsageError("'docker esb export' needs at least one image name (see 'docker esb images')")
     if (!out) throw new UsageError("'docker esb export' needs -o FILE")
     const s = settingsFrom(c.flags, c.io)
-    const reg = await localRegistry(s)
     const file = path.resolve(c.io.cwd, out)
     checkOutputFile(file)
+    const reg = await localRegistry(s)
     const r = await exportImages(reg, names.map((n) => projectImage(s, n)), file, (l) => c.io.err(l + '\n'))
     c.io.err(`wrote ${file}: ${r.blobs} blobs, ${(r.bytes / 1048576).toFixed(1)} MiB\n`)
   },

@@ -2,7 +2,7 @@
 // (atomically, through a temp file + rename), never outside the output dir.
 import fs from 'node:fs'
 import path from 'node:path'
-import { UsageError } from '../errors.ts'
+import { FileError, USER_FS_CODES, UsageError } from '../errors.ts'
 import type { Rendered, WriteAction } from './render.ts'
 
 
@@ -47,8 +47,15 @@ export function applyWrites(outDir: string, actions: WriteAction[]): void {
     fs.mkdirSync(path.dirname(p), { recursive: true })
     const mode = a.mode ?? (fs.statSync(p).mode & 0o7777)
     const tmp = `${p}.esb-tmp-${process.pid}`
-    fs.writeFileSync(tmp, a.content, { mode })
-    fs.chmodSync(tmp, mode)
-    fs.renameSync(tmp, p)
+    try {
+      fs.writeFileSync(tmp, a.content, { mode })
+      fs.chmodSync(tmp, mode)
+      fs.renameSync(tmp, p)
+    } catch (e) {
+      fs.rmSync(tmp, { force: true })
+      // name the file the user knows, not our temp file
+      const code = (e as NodeJS.ErrnoException).code
+      throw code && USER_FS_CODES.has(code) ? new FileError(code, p, 'write') : e
+    }
   }
 }

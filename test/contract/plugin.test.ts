@@ -3,7 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { BUNDLE, dockerConfig, run } from '../lib/helpers.ts'
+import { BUNDLE, dockerConfig, run, tmpdir } from '../lib/helpers.ts'
 
 const cfg = dockerConfig()
 const docker = (...args: string[]) => run('docker', ['--config', cfg, ...args])
@@ -11,7 +11,7 @@ const docker = (...args: string[]) => run('docker', ['--config', cfg, ...args])
 test('the bundle is one executable file that runs with no node_modules beside it', () => {
   const st = fs.statSync(BUNDLE)
   assert.ok(st.mode & 0o100, 'executable')
-  const dir = fs.mkdtempSync('/tmp/esb-alone-')
+  const dir = tmpdir('esb-alone-')
   fs.copyFileSync(BUNDLE, path.join(dir, 'docker-esb'))
   fs.chmodSync(path.join(dir, 'docker-esb'), 0o755)
   const r = run(path.join(dir, 'docker-esb'), ['version'], { cwd: dir })
@@ -21,7 +21,7 @@ test('the bundle is one executable file that runs with no node_modules beside it
 })
 
 test('the bundle also runs where Node loads it as an ES module (a "type": "module" package.json above it)', () => {
-  const dir = fs.mkdtempSync('/tmp/esb-esm-')
+  const dir = tmpdir('esb-esm-')
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}')
   fs.copyFileSync(BUNDLE, path.join(dir, 'docker-esb'))
   fs.chmodSync(path.join(dir, 'docker-esb'), 0o755)
@@ -70,7 +70,7 @@ test('docker esb version', () => {
 })
 
 test('make install / link / uninstall put the plugin where the docker CLI finds it', () => {
-  const cfgDir = fs.mkdtempSync('/tmp/esb-install-')
+  const cfgDir = tmpdir('esb-install-')
   try {
     const env = { DOCKER_CONFIG: cfgDir }
     const inst = run('make', ['-s', 'install'], { cwd: path.join(path.dirname(BUNDLE), '..'), env })
