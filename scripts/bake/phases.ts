@@ -1,7 +1,7 @@
 // Which groups bake builds, in which phases, and how phase 2 builds on the
 // bases phase 1 pushed. Pure.
 import type { Settings } from '../project/config.ts'
-import type { FunctionDef } from '../functions/discover.ts'
+import type { FunctionTarget } from '../functions/targets.ts'
 import type { BakeFile, BakeMetadata } from './types.ts'
 
 /** The targets bake will build, from `docker buildx bake --print` JSON. */
@@ -46,9 +46,9 @@ export function groupTargets(print: BakeFile, group: string, seen = new Set<stri
  * digest by pinBases, so never a stale copy). Children then share no
  * vertices across solves, and each finds its own cache.
  */
-export function phase2Contexts(print: BakeFile, fns: FunctionDef[], bases: string[]): { contexts: Record<string, Record<string, string>>; refs: Record<string, string> } {
+export function phase2Contexts(print: BakeFile, fns: FunctionTarget[], bases: string[], tagOf: (target: string) => string): { contexts: Record<string, Record<string, string>>; refs: Record<string, string> } {
   const refs: Record<string, string> = {}
-  for (const b of bases) { const tag = print.target?.[b]?.tags?.[0]; if (tag) refs[b] = tag }
+  for (const b of bases) if (print.target?.[b]) refs[b] = tagOf(b)
   const contexts: Record<string, Record<string, string>> = {}
   const swap = (ctx: Record<string, string>) => {
     let changed = false
@@ -64,7 +64,7 @@ export function phase2Contexts(print: BakeFile, fns: FunctionDef[], bases: strin
     const c = swap(def?.contexts ?? {})
     if (c) contexts[t] = c
   }
-  for (const f of fns) { const c = swap({ 'lambda-base': 'target:lambda-base' }); if (c) contexts[`fn-${f.name}`] = c }
+  for (const f of fns) { const c = swap(f.contexts); if (c) contexts[f.target] = c }
   return { contexts, refs }
 }
 

@@ -1,33 +1,39 @@
 // docker esb build: flags -> settings -> what bake would build -> a plan.
+import path from 'node:path'
 import type { CommandSpec } from './types.ts'
 import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
-import { renderFor } from '../render/plan.ts'
+import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
 import { bakePrint } from '../bake/inspect.ts'
 import { buildPlan } from '../bake/plan.ts'
 import { defaultGroups } from '../bake/phases.ts'
+import { bakeVariableEnv, declaredVariables } from '../bake/vars.ts'
 import { builderInputs } from '../builder/inspect.ts'
 import { functionDockerfiles } from '../functions/discover.ts'
+import { artifactManifests, artifactTargets } from '../functions/artifact.ts'
 import { localCaches } from '../cache/local.ts'
+import { stackEnv } from '../plan/env.ts'
 import { runId } from '../plan/types.ts'
 
 export const build: CommandSpec = {
   name: 'build',
   usage: '[OPTIONS] [-- BAKE FLAGS]',
-  summary: 'Render, ensure the registry and the builder, then docker buildx bake with per-target caches',
-  details: 'Bakes the base images first, then control and function images on the bases just pushed (pinned by\ndigest), all pushed to the local registry 127.0.0.1:<port>, and prints the cache hit rate.\nFlags after -- go to docker buildx bake.',
+  summary: 'Ensure the registry and the builder, then docker buildx bake with per-target caches',
+  details: 'Bakes the base images first, then control and function images on the bases just pushed (pinned by\ndigest), all pushed to the local registry 127.0.0.1:<port>, and prints the cache hit rate.\nFunctions come from functions/*/Dockerfile and from deploy artifact manifests ([functions] artifact).\nFlags after -- go to docker buildx bake.',
   flags: [...DRY_RUN_FLAGS, ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)']],
   strings: [],
   booleans: ['provenance'],
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
-    const r = renderFor(s)
+    const r = renderForStack(s)
     const fns = functionDockerfiles(s)
+    const artifacts = artifactTargets(s, artifactManifests(s))
+    const vars = declaredVariables(s.bake.files.map((f) => path.resolve(s.projectDir, f)))
     const bx = await buildxVersion(c.runner)
-    const print = await bakePrint(s, c.runner, r, defaultGroups(s, false))
-    const plan = buildPlan({ buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: print, functionDockerfiles: fns, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
+    const print = await bakePrint(s, c.runner, r, defaultGroups(s, false), { ...stackEnv(s), ...bakeVariableEnv(s, vars) })
+    const plan = buildPlan({ buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: print, functionDockerfiles: fns, artifactFunctions: artifacts, bakeVariables: vars, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
     return runOrShow(c, plan)
   },
 }

@@ -1,6 +1,7 @@
 // The command table: add a new command here (one file per command in this folder).
 import type { CommandSpec } from './types.ts'
 import { render } from './render.ts'
+import { init } from './init.ts'
 import { build } from './build.ts'
 import { up } from './up.ts'
 import { down } from './down.ts'
@@ -25,7 +26,7 @@ const version: CommandSpec = {
   },
 }
 
-export const COMMANDS: Record<string, CommandSpec> = { build, up, down, render, images: imagesCmd, import: importCmd, export: exportCmd, prune, version }
+export const COMMANDS: Record<string, CommandSpec> = { init, build, up, down, render, images: imagesCmd, import: importCmd, export: exportCmd, prune, version }
 
 export const COMMON_FLAGS: [string, string][] = [
   ['-C, --project-dir DIR', 'project root (default: $<PREFIX>_REPO, else the nearest folder with esb.toml or docker-compose.<mode>.yml)'],

@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { CommandSpec } from './types.ts'
 import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
-import { renderFor } from '../render/plan.ts'
+import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
 import { bakePrint } from '../bake/inspect.ts'
 import { composeConfig } from '../compose/inspect.ts'
@@ -24,7 +24,7 @@ export const up: CommandSpec = {
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
-    const r = renderFor(s)
+    const r = renderForStack(s)
     const bx = await buildxVersion(c.runner)
     const cfg = await composeConfig(s, c.runner, r)
     const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))

@@ -51,11 +51,36 @@ export interface Settings {
     gcKeep: string
   }
   cache: { local: boolean; dir: string; registry: boolean; refPrefix: string; mode: 'max' | 'min' }
-  templates: { dir: string | null; out: string }
-  bake: { files: string[]; groups: string[]; provenance: boolean }
-  functions: { dockerfiles: string }
+  templates: {
+    dir: string | null
+    out: string
+    /** which templates render (names or globs of output paths); null: all */
+    files: string[] | null
+    /** render before build/up ([templates] render; default: when [templates] dir or files is set) */
+    render: boolean
+  }
+  bake: {
+    files: string[]
+    groups: string[]
+    provenance: boolean
+    /** tag prefixes outside the project's registry that builds may push to */
+    pushAllow: string[]
+  }
+  functions: {
+    dockerfiles: string
+    /** deploy artifact manifest(s): a path or glob ([functions] artifact); null: the contract's default location */
+    artifact: string | null
+  }
+  compose: {
+    /** extra compose files after docker-compose.<mode>.yml; `{mode}` is replaced by the mode */
+    files: string[]
+  }
   /** variables from env files, passed on to docker children */
   fileVars: Record<string, string>
+  /** the env file each of fileVars came from */
+  fileOf: Record<string, string>
+  /** where each main value came from (a flag, a variable and its file, esb.toml, a default) */
+  sources: Record<string, string>
 }
 
 function parsePort(where: string, v: string): number {
@@ -73,9 +98,17 @@ export function resolveSettings(inp: Inputs): Settings {
   const t: EsbToml = toml ? checkToml(toml.file, toml.data, toml.text) : {}
   const tf = toml?.file ?? CONFIG_FILE
 
-  // Brand: flags > esb.toml > config/branding.yaml > "esb".
+  // Brand: flags > esb.toml > config/branding.yaml > what the generated files say > "esb".
   let brand = 'esb'
   let brandSource = 'default'
+  const seen = inp.sightings ?? []
+  if (seen.length) {
+    const slugs = [...new Set(seen.map((x) => x.slug))]
+    if (slugs.length === 1) { brand = slugs[0]; brandSource = `the generated files (${seen.map((x) => x.file).join(', ')})` }
+    else if (!brandingYaml && typeof t.brand !== 'string' && flags.brand === undefined) {
+      throw new UsageError(`no brand is configured and the generated files disagree (${seen.map((x) => `${x.file}: ${x.slug}`).join(', ')}); set brand = "<your brand>" in ${path.join(projectDir, CONFIG_FILE)}`)
+    }
+  }
   if (brandingYaml) { brand = brandingYaml.brand; brandSource = brandingYaml.file }
   if (typeof t.brand === 'string') { brand = t.brand; brandSource = `${tf}: key 'brand'` }
   if (flags.brand !== undefined) { brand = flags.brand; brandSource = '--brand' }
@@ -88,8 +121,10 @@ export function resolveSettings(inp: Inputs): Settings {
   const fileVars: Record<string, string> = {}
   const fileOf: Record<string, string> = {}
   for (const f of envFiles) for (const [k, v] of Object.entries(f.vars)) { fileVars[k] = v; fileOf[k] = f.file }
+  // plain ENV/MODE are generic names (a shell may export ENV): used only when their value fits
+  const fits = (n: string, v: string) => (n === 'ENV' ? /^[a-z0-9][a-z0-9_-]*$/.test(v) : n === 'MODE' ? MODES.includes(v as Mode) : true)
   const fromEnv = (names: string[]): { value: string; where: string } | null => {
-    for (const n of names) { const v = processEnv[n]; if (v !== undefined && v !== '') return { value: v, where: `environment variable ${n}` } }
+    for (const n of names) { const v = processEnv[n]; if (v !== undefined && v !== '' && fits(n, v)) return { value: v, where: `environment variable ${n}` } }
     for (const n of names) { const v = fileVars[n]; if (v !== undefined && v !== '') return { value: v, where: `${fileOf[n]}: ${n}` } }
     return null
   }
@@ -101,13 +136,16 @@ export function resolveSettings(inp: Inputs): Settings {
     return { value: dflt, where: 'default' }
   }
 
-  const m = pick(flags.mode, '--mode', [`${prefix}_MODE`], t.mode, `${tf}: key 'mode'`, 'docker')
+  const m = pick(flags.mode, '--mode', [`${prefix}_MODE`, 'MODE'], t.mode, `${tf}: key 'mode'`, 'docker')
   const mode = parseMode(m.where, m.value)
-  const env = pick(flags.env, '--env', [`${prefix}_ENV`], t.env, `${tf}: key 'env'`, 'default').value
+  const envPick = pick(flags.env, '--env', [`${prefix}_ENV`, 'ENV'], t.env, `${tf}: key 'env'`, 'default')
+  const env = envPick.value
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(env)) throw new UsageError(`env name ${JSON.stringify(env)} must be lowercase letters, digits, - or _ (it becomes part of the compose project name)`)
-  const tag = pick(flags.tag, '--tag', [`${prefix}_TAG`], t.tag, `${tf}: key 'tag'`, 'latest').value
+  const tagPick = pick(flags.tag, '--tag', [`${prefix}_TAG`], t.tag, `${tf}: key 'tag'`, 'latest')
+  const tag = tagPick.value
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; at most 128)`)
-  const projectName = pick(undefined, '', ['PROJECT_NAME'], t.project_name, `${tf}: key 'project_name'`, nm.projectName(env)).value
+  const pn = pick(undefined, '', ['PROJECT_NAME'], t.project_name, `${tf}: key 'project_name'`, nm.projectName(env))
+  const projectName = pn.value
 
   const r = t.registry ?? {}
   const p = pick(undefined, '', ['PORT_REGISTRY'], r.port, `${tf}: key 'registry.port'`, String(DEFAULT_REGISTRY_PORT))
@@ -119,7 +157,8 @@ export function resolveSettings(inp: Inputs): Settings {
   if (/^localhost(:|$)/.test(runtimeAddress)) throw new UsageError(`CONTAINER_REGISTRY ${runtimeAddress} uses localhost, which may resolve to ::1; use 127.0.0.1:${port}`)
 
   const b = t.builder ?? {}
-  const builderName = pick(undefined, '', ['BUILDX_BUILDER'], b.name, `${tf}: key 'builder.name'`, nm.builder).value
+  const bn = pick(undefined, '', ['BUILDX_BUILDER'], b.name, `${tf}: key 'builder.name'`, nm.builder)
+  const builderName = bn.value
   const bkCfgSource = pick(undefined, '', ['BUILDKITD_CONFIG'], b.buildkitd_config, `${tf}: key 'builder.buildkitd_config'`, nm.buildkitdConfig)
   const bkCfg = bkCfgSource.value
 
@@ -167,10 +206,16 @@ export function resolveSettings(inp: Inputs): Settings {
     templates: {
       dir: flags.templates !== undefined ? path.resolve(flags.templates) : tp.dir !== undefined ? path.resolve(projectDir, tp.dir) : null,
       out: flags.out !== undefined ? path.resolve(flags.out) : path.resolve(projectDir, tp.out ?? '.'),
+      files: tp.files ?? null,
+      // build/up render only a project that asks for it: an existing repo's files are its own
+      render: tp.render ?? (tp.dir !== undefined || tp.files !== undefined),
     },
-    bake: { files: bk.files ?? ['docker-bake.hcl'], groups: bk.groups ?? ['default'], provenance: flags.provenance ?? bk.provenance ?? false },
-    functions: { dockerfiles: t.functions?.dockerfiles ?? 'functions/*/Dockerfile' },
+    bake: { files: bk.files ?? ['docker-bake.hcl'], groups: bk.groups ?? ['default'], provenance: flags.provenance ?? bk.provenance ?? false, pushAllow: bk.push_allow ?? [] },
+    functions: { dockerfiles: t.functions?.dockerfiles ?? 'functions/*/Dockerfile', artifact: t.functions?.artifact ?? null },
+    compose: { files: t.compose?.files ?? [] },
     fileVars,
+    fileOf,
+    sources: { brand: brandSource, mode: m.where, env: envPick.where, tag: tagPick.where, projectName: pn.where, registryPort: p.where, builder: bn.where },
   }
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path'
 import TOML from '@iarna/toml'
 import { YAML, dotenv } from 'zx'
 import { UsageError } from '../errors.ts'
+import { brandSightings, type BrandSighting } from './detect.ts'
 
 export const CONFIG_FILE = 'esb.toml'
 export const BRANDING_FILE = 'config/branding.yaml'
@@ -27,6 +28,8 @@ export interface Inputs {
   /** parsed esb.toml (null when absent) and its text, for line numbers */
   toml: { file: string; data: Record<string, unknown>; text: string } | null
   brandingYaml: { file: string; brand: string } | null
+  /** the brand's slug as the generated files name it (used when no brand is configured) */
+  sightings?: BrandSighting[]
   /** env files in the order they apply (later wins) */
   envFiles: { file: string; vars: Record<string, string> }[]
 }
@@ -98,5 +101,5 @@ export function loadInputs(projectDir: string, flags: Flags, processEnv: Record<
   if (Array.isArray(fromToml)) for (const f of fromToml) if (typeof f === 'string') files.push(path.resolve(projectDir, f))
   for (const f of flags.envFiles ?? []) files.push(path.resolve(f))
   const envFiles = files.map((file) => ({ file, vars: parseEnvFile(file, readText(file, 'env file')) }))
-  return { projectDir, flags, processEnv, toml, brandingYaml, envFiles }
+  return { projectDir, flags, processEnv, toml, brandingYaml, envFiles, sightings: brandSightings(projectDir) }
 }

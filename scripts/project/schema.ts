@@ -12,9 +12,10 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
   registry: { port: 'port', bind: 'string', image: 'string', container_name: 'string', runtime_address: 'string' },
   builder: { name: 'string', image: 'string', driver_opts: 'strings', buildkitd_config: 'string', mirrors: 'strings', gc_keep: 'string' },
   cache: { local: 'bool', dir: 'string', registry: 'bool', ref_prefix: 'string', mode: 'cachemode' },
-  templates: { dir: 'string', out: 'string' },
-  bake: { files: 'strings', groups: 'strings', provenance: 'bool' },
-  functions: { dockerfiles: 'string' },
+  templates: { dir: 'string', out: 'string', files: 'strings', render: 'bool' },
+  bake: { files: 'strings', groups: 'strings', provenance: 'bool', push_allow: 'strings' },
+  functions: { dockerfiles: 'string', artifact: 'string' },
+  compose: { files: 'strings' },
 }
 /** esb.toml as checked by checkToml: every key optional, every value of its kind. */
 export interface EsbToml {
@@ -22,9 +23,10 @@ export interface EsbToml {
   registry?: { port?: number | string; bind?: string; image?: string; container_name?: string; runtime_address?: string }
   builder?: { name?: string; image?: string; driver_opts?: string[]; buildkitd_config?: string; mirrors?: string[]; gc_keep?: string }
   cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: 'max' | 'min' }
-  templates?: { dir?: string; out?: string }
-  bake?: { files?: string[]; groups?: string[]; provenance?: boolean }
-  functions?: { dockerfiles?: string }
+  templates?: { dir?: string; out?: string; files?: string[]; render?: boolean }
+  bake?: { files?: string[]; groups?: string[]; provenance?: boolean; push_allow?: string[] }
+  functions?: { dockerfiles?: string; artifact?: string }
+  compose?: { files?: string[] }
 }
 
 const EXPECT: Record<Kind, string> = {

@@ -8,17 +8,56 @@ import type { Step } from '../plan/types.ts'
 import { loadTemplateDir, bundledTemplates } from './templates.ts'
 import { renderTemplates, planWrites, type Rendered } from './render.ts'
 import { readStates } from './files.ts'
+import { recordWrites, refusedWrites, selectFiles, type Written } from './ownership.ts'
+import { statePaths } from '../project/names.ts'
+import { UsageError } from '../errors.ts'
 
-export interface RenderResult { rendered: Rendered[]; states: Map<string, string | null>; writes: Step[] }
+export interface RenderResult {
+  rendered: Rendered[]
+  states: Map<string, string | null>
+  /** the rendered files to write, then the updated record of what docker esb wrote */
+  writes: Step[]
+  /** files that would change but are not docker esb's to overwrite */
+  refused: string[]
+}
 
+/** What docker esb last wrote where (`.<slug>/written.json`); paths relative to the output dir. */
+export function readWritten(s: Settings): Written {
+  try { return JSON.parse(fs.readFileSync(statePaths(s.projectDir, s.ctx.HOME_DIR).written, 'utf8')) as Written } catch { return {} }
+}
+
+/** Renders the selected templates in memory and decides what to write. Reads only. */
 export function renderFor(s: Settings): RenderResult {
   const templates = s.templates.dir ? loadTemplateDir(s.templates.dir) : bundledTemplates()
-  const rendered = renderTemplates(templates, s.ctx)
+  const rendered = selectFiles(renderTemplates(templates, s.ctx), s.templates.files)
+  if (s.templates.files && rendered.length === 0) throw new UsageError(`[templates] files ${JSON.stringify(s.templates.files)} selects no template; name rendered output paths like "docker-bake.hcl" or "docker-compose.*.yml"`)
   const states = readStates(s.templates.out, rendered)
-  const writes: Step[] = planWrites(rendered, states).map((w) => ({
+  const actions = planWrites(rendered, states)
+  const written = readWritten(s)
+  const refused = refusedWrites(actions.map((a) => ({ relPath: a.relPath, current: states.get(a.relPath) ?? null })), written)
+  const writes: Step[] = actions.map((w) => ({
     kind: 'write', why: `render ${w.relPath}`, path: path.join(s.templates.out, w.relPath), content: w.content, mode: w.mode, reason: w.reason,
   }))
-  return { rendered, states, writes }
+  if (actions.length) {
+    const record = recordWrites(written, actions)
+    writes.push({ kind: 'write', why: 'record what docker esb wrote (it never overwrites files it did not write)', path: statePaths(s.projectDir, s.ctx.HOME_DIR).written, content: JSON.stringify(record, null, 2) + '\n', mode: 0o644, reason: 'changed' })
+  }
+  return { rendered, states, writes, refused }
+}
+
+/** Stops before anything is written when a file that is not docker esb's would change. */
+export function checkOwnership(r: RenderResult, s: Settings, force: boolean): void {
+  if (force || r.refused.length === 0) return
+  const shown = r.refused.slice(0, 4).map((f) => path.join(path.relative(s.projectDir, s.templates.out), f)).join(', ')
+  throw new UsageError(`refusing to overwrite ${shown}${r.refused.length > 4 ? ` and ${r.refused.length - 4} more` : ''}: not written by docker esb (no generator header); set [templates] files in esb.toml to leave them out, or run 'docker esb render --force' to overwrite`)
+}
+
+/** The render result build/up use: nothing unless the project asks for rendering. */
+export function renderForStack(s: Settings): RenderResult {
+  if (!s.templates.render) return { rendered: [], states: new Map(), writes: [], refused: [] }
+  const r = renderFor(s)
+  checkOwnership(r, s, false)
+  return r
 }
 
 /**

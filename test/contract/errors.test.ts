@@ -17,6 +17,7 @@ function oneLine(stderr: string): string {
 function project(port: number): string {
   const dir = tmpdir()
   fs.writeFileSync(path.join(dir, 'esb.toml'), `brand = "acme"\n[registry]\nport = ${port}\n`)
+  fs.writeFileSync(path.join(dir, 'docker-bake.hcl'), '# the fake docker answers bake --print\n')
   return dir
 }
 

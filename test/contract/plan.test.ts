@@ -11,7 +11,7 @@ const cfg = dockerConfig()
 
 function project(): string {
   const dir = tmpdir()
-  fs.writeFileSync(path.join(dir, 'esb.toml'), 'brand = "Acme Prod"\n')
+  fs.writeFileSync(path.join(dir, 'esb.toml'), 'brand = "Acme Prod"\n[templates]\nrender = true\n')
   for (const f of ['hello', 'echo']) {
     fs.mkdirSync(path.join(dir, 'functions', f), { recursive: true })
     fs.writeFileSync(path.join(dir, 'functions', f, 'Dockerfile'), 'FROM lambda-base\n')

@@ -92,7 +92,7 @@ test('make install / link / uninstall put the plugin where the docker CLI finds 
 test('usage errors exit 2 with one line naming the problem', () => {
   const r = docker('esb', 'nope')
   assert.is(r.code, 2)
-  assert.match(r.stderr, /^docker esb: unknown command "nope"; commands: build, up, down, render, images, import, export, prune, version/)
+  assert.match(r.stderr, /^docker esb: unknown command "nope"; commands: init, build, up, down, render, images, import, export, prune, version/)
   const f = docker('esb', 'render', '--bogus')
   assert.is(f.code, 2)
   assert.match(f.stderr, /unknown flag --bogus for 'docker esb render'/)

@@ -9,7 +9,8 @@ import { ROOT, dockerConfig, run, tmpdir, which } from '../lib/helpers.ts'
 const cfg = dockerConfig()
 const esb = (cwd: string, ...args: string[]) => run('docker', ['--config', cfg, 'esb', ...args], { cwd })
 const EXPECTED = ['acme-prod.mk', 'config/defaults.env', 'docker-bake.hcl', 'docker-compose.containerd.yml', 'docker-compose.docker.yml', 'docker-compose.infra.yml', 'meta/meta.go']
-const list = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath ?? (e as any).path, e.name))).sort()
+// the record of what docker esb wrote (.<slug>/written.json) is not a rendered file
+const list = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.endsWith('written.json')).map((e) => path.relative(dir, path.join(e.parentPath ?? (e as any).path, e.name))).sort()
 
 test('render --brand "Acme Prod" writes the bundled set; re-running writes nothing; --check finds an edit', () => {
   const dir = tmpdir()

@@ -12,7 +12,7 @@ const PRINT = JSON.stringify({ target: { 'os-base': {}, 'lambda-base': {}, 'pyth
 
 function setup(rules: any[], port: number) {
   const dir = tmpdir()
-  fs.writeFileSync(path.join(dir, 'esb.toml'), `brand = "acme"\n[registry]\nport = ${port}\n`)
+  fs.writeFileSync(path.join(dir, 'esb.toml'), `brand = "acme"\n[registry]\nport = ${port}\n[templates]\nrender = true\n`)
   fs.mkdirSync(path.join(dir, 'functions/hello'), { recursive: true })
   fs.writeFileSync(path.join(dir, 'functions/hello/Dockerfile'), 'FROM lambda-base\n')
   const log = path.join(dir, 'docker.log')

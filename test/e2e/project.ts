@@ -30,7 +30,7 @@ export class Project {
     this.dir = tmpdir(`esb-e2e-${this.brand}-`)
     if (functions > 0) run(process.execPath, [path.join(ROOT, 'examples/mini/generate.mjs'), String(functions), this.dir])
     else fs.cpSync(path.join(ROOT, 'examples/mini'), this.dir, { recursive: true })
-    fs.writeFileSync(path.join(this.dir, 'esb.toml'), `brand = "${this.brand}"\n`)
+    fs.writeFileSync(path.join(this.dir, "esb.toml"), `brand = "${this.brand}"\n[templates]\nrender = true\n`)
   }
 
   static async create(functions = 0): Promise<Project> {
