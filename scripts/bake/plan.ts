@@ -10,7 +10,7 @@ import { globTarget, type FunctionTarget } from '../functions/targets.ts'
 import { UsageError } from '../errors.ts'
 import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
 import { ensureRegistryStep } from '../registry/plan.ts'
-import { stackEnv } from '../plan/env.ts'
+import { envSources, stackEnv } from '../plan/env.ts'
 import type { CacheGen, Plan, Step } from '../plan/types.ts'
 import { bakeOverride, targetTag } from './override.ts'
 import { bakeVariableEnv } from './vars.ts'
@@ -107,7 +107,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   })
   const steps: Step[] = [
     ...inp.renderWrites,
-    ...builderConfigWrites(s),
+    ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(allGens.map((g) => g.dir))] },
     ...writes,
     ensureRegistryStep(s, env),
@@ -117,5 +117,5 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   if (allGens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens: allGens })
   steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
   const sorted = Object.fromEntries(Object.entries(caches).sort(([a], [b]) => a.localeCompare(b)))
-  return { command: 'build', project: s.projectDir, mode: s.mode, env, caches: sorted, steps }
+  return { command: 'build', project: s.projectDir, mode: s.mode, env, caches: sorted, steps, envSources: envSources(s, env) }
 }

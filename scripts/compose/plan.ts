@@ -9,7 +9,7 @@ import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../b
 import { ensureRegistryStep, infraCompose } from '../registry/plan.ts'
 import { buildPlan } from '../bake/plan.ts'
 import type { BakeFile } from '../bake/types.ts'
-import { stackEnv } from '../plan/env.ts'
+import { envSources, stackEnv } from '../plan/env.ts'
 import type { CacheGen, Plan, Step } from '../plan/types.ts'
 import type { ComposeConfig } from './types.ts'
 
@@ -78,7 +78,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
   gens.push(...bases.gens)
   const steps: Step[] = [
     ...inp.renderWrites,
-    ...builderConfigWrites(s),
+    ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...gens.map((g) => g.dir)] },
     { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content: JSON.stringify(yaml, null, 2) + '\n', mode: 0o644, reason: 'changed' },
     ...bases.steps.filter((x) => x.kind === 'write'),
@@ -94,7 +94,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
   steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
   const caches = Object.fromEntries(Object.entries(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))
-  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps }
+  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps, envSources: envSources(s, env) }
 }
 
 export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]): Plan {

@@ -21,7 +21,7 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[]): s
 export function planToText(plan: Plan, docker: string, globalFlags: string[]): string {
   const cmd = (argv: string[]) => [docker, ...globalFlags, ...argv].map(quote).join(' ')
   const out: string[] = [`docker esb ${plan.command}: plan for ${plan.project} (mode ${plan.mode})`, '', 'environment for docker:']
-  for (const [k, v] of Object.entries(plan.env).sort()) out.push(`  ${k}=${v}`)
+  for (const [k, v] of Object.entries(plan.env).sort()) out.push(`  ${k}=${v}${plan.envSources?.[k] ? `    (from ${plan.envSources[k]})` : ''}`)
   out.push('')
   const caches = Object.entries(plan.caches)
   if (caches.length) {

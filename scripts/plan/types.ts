@@ -23,7 +23,7 @@ export type Step =
   /** create the builder unless `inspect` shows it exists with the same fingerprint */
   | { kind: 'ensure-builder'; why: string; name: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
-  | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string }
+  | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string; composeProject: string }
   /** write a phase-2 bake file whose base contexts are pinned to the digests phase 1 pushed */
   | { kind: 'pin-bases'; why: string; path: string; json: BakeFile; metadataFile: string; refs: Record<string, string> }
   /** remove local cache generations that are not current (and not younger than minAgeMs), and old run folders */
@@ -43,6 +43,8 @@ export interface Plan {
   /** per target (bake) or per service (compose): where its cache comes from and goes to */
   caches: Record<string, { from: string[]; to: string[] }>
   steps: Step[]
+  /** where each env value came from (flag, variable and file, esb.toml, default) */
+  envSources?: Record<string, string>
 }
 
 /** A unique id for one run's files (`.<slug>/runs/<id>`, cache generations). */

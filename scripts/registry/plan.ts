@@ -30,5 +30,6 @@ export function ensureRegistryStep(s: Settings, env: Env): StepOf<'ensure-regist
     env,
     cwd: s.projectDir,
     containerName: s.registry.containerName,
+    composeProject: s.registry.composeProject,
   }
 }

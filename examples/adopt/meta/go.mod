@@ -1,0 +1,3 @@
+module github.com/acme/acme/meta
+
+go 1.22
