@@ -81,7 +81,8 @@ export function kindOf(slug: string, repo: string, cachePrefix: string | null = 
   if (cachePrefix && repo.startsWith(`${cachePrefix}/`)) return 'cache'
   if (!repo.startsWith(`${slug}-`)) return 'other'
   const rest = repo.slice(slug.length + 1)
-  if (rest.startsWith('fn-')) return 'function'
+  // fn-<name> from the Dockerfile glob; lambda-<name> from ESB deploy artifacts
+  if (rest.startsWith('fn-') || (rest.startsWith('lambda-') && rest !== 'lambda-base')) return 'function'
   if (/-base$/.test(rest)) return 'base'
   return 'control'
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Runner } from '../docker/runner.ts'
+import { DockerError, EsbError } from '../errors.ts'
 import type { StepOf } from '../plan/types.ts'
 import { ProgressCollector, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
 
@@ -56,6 +57,8 @@ export class Reporter {
       await this.runner.run(st.argv, { env: st.env, cwd: st.cwd, onLine })
     } catch (e) {
       failed = true
+      const bad = [...col.vertices.values()].find((v) => v.error && !/importing cache manifest from|exporting cache to/.test(v.name))
+      if (bad && e instanceof DockerError) throw new EsbError(`${bad.name.length > 120 ? bad.name.slice(0, 117) + '...' : bad.name} failed: ${bad.error}; the step's last log lines are above (exit ${e.exitCode})`, e.exitCode)
       throw e
     } finally {
       const report = hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed)
