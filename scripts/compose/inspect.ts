@@ -6,14 +6,14 @@ import type { Settings } from '../project/config.ts'
 import type { Runner } from '../docker/runner.ts'
 import { withRendered, type RenderResult } from '../render/plan.ts'
 import { stackEnv } from '../plan/env.ts'
-import { modeComposeFile } from './plan.ts'
+import { composeFileArgs, modeComposeFile } from './plan.ts'
 import { parseComposeConfig, type ComposeConfig } from './types.ts'
 
 export async function composeConfig(s: Settings, runner: Runner, r: RenderResult): Promise<ComposeConfig> {
   const file = modeComposeFile(s)
   return withRendered(s, r, [file], async ([f]) => {
     if (!fs.existsSync(f)) throw new EsbError(`compose file ${file} not found; render it ('docker esb render')`)
-    const argv = ['compose', '--project-directory', s.projectDir, '-p', s.projectName, '-f', f, 'config', '--format', 'json']
+    const argv = ['compose', '--project-directory', s.projectDir, '-p', s.projectName, '-f', f, ...composeFileArgs(s).slice(2), 'config', '--format', 'json']
     const res = await runner.run(argv, { capture: true, allowFail: true, env: stackEnv(s), cwd: s.projectDir })
     if (res.code !== 0) throw new EsbError(`'docker compose config' failed for ${file}: ${res.stderr.trim().split('\n').pop()}`)
     let json: unknown

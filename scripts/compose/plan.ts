@@ -17,6 +17,12 @@ export function modeComposeFile(s: Settings): string {
   return path.join(s.templates.out, `docker-compose.${s.mode}.yml`)
 }
 
+/** The mode's compose file, then [compose] files (`{mode}` replaced), as `-f` arguments. */
+export function composeFileArgs(s: Settings): string[] {
+  const extra = s.compose.files.map((f) => path.resolve(s.projectDir, f.replaceAll('{mode}', s.mode)))
+  return [modeComposeFile(s), ...extra].flatMap((f) => ['-f', f])
+}
+
 export interface UpPlanInputs {
   settings: Settings
   renderWrites: Step[]
@@ -71,7 +77,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
   const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have)
   const overridePath = path.join(runDir, 'compose.cache.json')
   // plain progress: the build's "#N CACHED" lines are counted for the hit report
-  const argv = ['compose', '--progress', 'plain', '-p', s.projectName, '-f', modeComposeFile(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
+  const argv = ['compose', '--progress', 'plain', '-p', s.projectName, ...composeFileArgs(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
   // The stack's images build FROM the bases in the registry: bake them first
   // (the same step as build's first phase; fully cached when nothing changed).
   const bases = baseSteps(inp, runDir, reportFile)
@@ -100,7 +106,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
 export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]): Plan {
   const env = stackEnv(s)
   const steps: Step[] = [
-    { kind: 'docker', why: `stop the ${s.mode}-mode stack ${s.projectName}`, argv: ['compose', '-p', s.projectName, '-f', modeComposeFile(s), 'down', ...extraArgs], env, cwd: s.projectDir },
+    { kind: 'docker', why: `stop the ${s.mode}-mode stack ${s.projectName}`, argv: ['compose', '-p', s.projectName, ...composeFileArgs(s), 'down', ...extraArgs], env, cwd: s.projectDir },
   ]
   if (withRegistry) steps.push({ kind: 'docker', why: 'stop the local registry (its data volume is kept)', argv: [...infraCompose(s), 'down'], env, cwd: s.projectDir })
   return { command: 'down', project: s.projectDir, mode: s.mode, env, caches: {}, steps }

@@ -6,7 +6,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { ROOT, dockerConfig, run, tmpdir } from '../lib/helpers.ts'
+import { FAKE_DOCKER, ROOT, dockerConfig, run, startRegistry, tmpdir } from '../lib/helpers.ts'
+import { BUNDLE } from '../lib/helpers.ts'
 
 const cfg = dockerConfig()
 
@@ -98,6 +99,36 @@ test('init writes esb.toml and the bundled set, and refuses to overwrite', () =>
   const again = run('docker', ['--config', cfg, 'esb', 'init', '--brand', 'acme'], { cwd: dir, env })
   assert.is(again.code, 2)
   assert.match(again.stderr, /init writes only new files/)
+})
+
+test('[compose] files: added after the mode file (with {mode}) to up and down', () => {
+  const dir = copy('[compose]\nfiles = ["extra.{mode}.yml"]\n')
+  fs.writeFileSync(path.join(dir, 'extra.docker.yml'), 'services:\n  gateway:\n    labels:\n      team: platform\n')
+  for (const cmd of ['up', 'down']) {
+    const p = plan(dir, cmd)
+    const st = p.steps.filter((s: any) => s.kind === 'docker' && s.argv.includes('compose')).pop()
+    const files = st.argv.flatMap((a: string, i: number) => (st.argv[i - 1] === '-f' ? [path.basename(a)] : []))
+    assert.equal(files.slice(0, 2), ['docker-compose.docker.yml', 'extra.docker.yml'], cmd)
+  }
+})
+
+test('a fitting builder made by another tool (the repo\'s setup_buildx.py) is adopted, not recreated', async () => {
+  const reg = await startRegistry()
+  try {
+    const dir = copy()
+    const rules = path.join(dir, 'rules.json')
+    const log = path.join(dir, 'docker.log')
+    fs.writeFileSync(rules, JSON.stringify([
+      { match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) },
+      { match: ['buildx', 'inspect'], stdout: 'Name:          acme-buildx\nDriver:        docker-container\nNodes:\nName:          acme-buildx0\nDriver Options: network="host"\n' },
+    ]))
+    const r = run(BUNDLE, ['build'], { cwd: dir, env: { ...env, PORT_REGISTRY: String(reg.port), DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules, FAKE_DOCKER_LOG: log } })
+    assert.is(r.code, 0, r.stderr)
+    assert.match(r.stderr, /builder acme-buildx: adopted as it is/)
+    const calls = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).argv.join(' '))
+    assert.not.ok(calls.some((c) => / buildx (create|rm)\b/.test(` ${c}`)), calls.join('\n'))
+    assert.is(fs.readFileSync(path.join(dir, '.acme/buildkitd.toml'), 'utf8'), fs.readFileSync(path.join(ROOT, 'examples/adopt/.acme/buildkitd.toml'), 'utf8'), 'the repo\'s buildkitd.toml is untouched')
+  } finally { await reg.stop() }
 })
 
 test.run()
