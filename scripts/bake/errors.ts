@@ -9,7 +9,7 @@ export function firstError(stderr: string): string {
 }
 
 /** A one-line message with a way forward for a failed `bake --print` (or bake). */
-export function bakeFailure(s: Settings, stderr: string, groups: string[]): string {
+export function bakeFailure(s: Settings, stderr: string, groups: string[], command = 'docker buildx bake'): string {
   const err = firstError(stderr)
   const files = s.bake.files.join(', ')
   let fix = ''
@@ -22,5 +22,5 @@ export function bakeFailure(s: Settings, stderr: string, groups: string[]): stri
     const t = /failed to find target (\S+)/.exec(err)![1]
     fix = `; ${files} has no target or group ${t} (asked for ${groups.join(', ')}): set [bake] groups in esb.toml to groups the file defines`
   }
-  return `'docker buildx bake' failed for ${files}: ${err}${fix}`
+  return `'${command}' failed for ${files}: ${err}${fix}`
 }

@@ -1,6 +1,8 @@
-// Read-only question the build planner needs answered: what bake would build
-// (`docker buildx bake --print`), parsed into typed values here.
+// Read-only questions the build and up planners need answered: which bake
+// variables the project's files declare, and what bake would build
+// (`docker buildx bake --print`, with those variables set), parsed into typed values here.
 import fs from 'node:fs'
+import path from 'node:path'
 import { EsbError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
 import type { Runner } from '../docker/runner.ts'
@@ -8,15 +10,24 @@ import { withRendered, type RenderResult } from '../render/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import { parseBakeFile, type BakeFile } from './types.ts'
 import { bakeFailure } from './errors.ts'
+import { bakeVariableEnv, declaredVariables } from './vars.ts'
 
-export async function bakePrint(s: Settings, runner: Runner, r: RenderResult, groups: string[], env: Record<string, string> = stackEnv(s)): Promise<BakeFile> {
+export interface BakeInputs {
+  print: BakeFile
+  /** variables the project's bake files declare */
+  variables: string[]
+}
+
+export async function bakeInputs(s: Settings, runner: Runner, r: RenderResult, groups: string[]): Promise<BakeInputs> {
   return withRendered(s, r, s.bake.files, async (files) => {
-    for (const f of files) if (!fs.existsSync(f)) throw new EsbError(`bake file ${f} not found; render it ('docker esb render') or set [bake] files in esb.toml`)
+    for (const f of files) if (!fs.existsSync(f)) throw new EsbError(`bake file ${path.relative(s.projectDir, f) || f} not found; set [bake] files in esb.toml to the project's bake file(s)`)
+    const variables = declaredVariables(files)
     const argv = ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', ...groups]
+    const env = { ...stackEnv(s), ...bakeVariableEnv(s, variables) }
     const res = await runner.run(argv, { capture: true, allowFail: true, env, cwd: s.projectDir })
-    if (res.code !== 0) throw new EsbError(bakeFailure(s, res.stderr, groups).replace("'docker buildx bake'", "'docker buildx bake --print'"))
+    if (res.code !== 0) throw new EsbError(bakeFailure(s, res.stderr, groups, 'docker buildx bake --print'))
     let json: unknown
     try { json = JSON.parse(res.stdout) } catch { throw new EsbError(`'docker buildx bake --print' gave no JSON; is docker buildx >= 0.17 installed?`) }
-    try { return parseBakeFile(json, "'docker buildx bake --print'") } catch (e) { throw new EsbError((e as Error).message) }
+    try { return { print: parseBakeFile(json, "'docker buildx bake --print'"), variables } } catch (e) { throw new EsbError((e as Error).message) }
   })
 }

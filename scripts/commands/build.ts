@@ -1,19 +1,16 @@
 // docker esb build: flags -> settings -> what bake would build -> a plan.
-import path from 'node:path'
 import type { CommandSpec } from './types.ts'
 import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
-import { bakePrint } from '../bake/inspect.ts'
+import { bakeInputs } from '../bake/inspect.ts'
 import { buildPlan } from '../bake/plan.ts'
 import { defaultGroups } from '../bake/phases.ts'
-import { bakeVariableEnv, declaredVariables } from '../bake/vars.ts'
 import { builderInputs } from '../builder/inspect.ts'
 import { functionDockerfiles } from '../functions/discover.ts'
 import { artifactManifests, artifactTargets } from '../functions/artifact.ts'
 import { localCaches } from '../cache/local.ts'
-import { stackEnv } from '../plan/env.ts'
 import { runId } from '../plan/types.ts'
 
 export const build: CommandSpec = {
@@ -30,10 +27,9 @@ export const build: CommandSpec = {
     const r = renderForStack(s)
     const fns = functionDockerfiles(s)
     const artifacts = artifactTargets(s, artifactManifests(s))
-    const vars = declaredVariables(s.bake.files.map((f) => path.resolve(s.projectDir, f)))
     const bx = await buildxVersion(c.runner)
-    const print = await bakePrint(s, c.runner, r, defaultGroups(s, false), { ...stackEnv(s), ...bakeVariableEnv(s, vars) })
-    const plan = buildPlan({ buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: print, functionDockerfiles: fns, artifactFunctions: artifacts, bakeVariables: vars, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
+    const bake = await bakeInputs(s, c.runner, r, defaultGroups(s, false))
+    const plan = buildPlan({ buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
     return runOrShow(c, plan)
   },
 }

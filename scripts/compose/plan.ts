@@ -34,6 +34,8 @@ export interface UpPlanInputs {
   localCaches?: string[]
   /** `docker buildx bake --print` when the project has a bake file: its bases are built first */
   bakePrint?: BakeFile
+  /** bake variables the project's bake files declare (set for the base bake, as build does) */
+  bakeVariables?: string[]
   buildxVersion?: string
 }
 

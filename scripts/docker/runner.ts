@@ -26,7 +26,6 @@ export type Signal = 'SIGINT' | 'SIGTERM'
 export class Runner {
   private active = new Set<ProcessPromise>()
   private cancelledBy: Signal | null = null
-  private cancelHooks = new Set<(sig: Signal) => void>()
 
   constructor(
     /** how to call docker back: DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND, else `docker` */
@@ -37,11 +36,6 @@ export class Runner {
     /** set on every docker call (an absolute DOCKER_CONFIG) */
     readonly baseEnv: Env = {},
   ) {}
-
-  /** The argv this runner would spawn for a docker subcommand. */
-  command(argv: string[]): string[] {
-    return [this.docker, ...this.globalFlags, ...argv]
-  }
 
   async run(argv: string[], o: RunOptions = {}): Promise<RunResult> {
     this.throwIfCancelled()
@@ -66,23 +60,14 @@ export class Runner {
     return res
   }
 
-  /** Stops running children (they get the same signal), runs cancel hooks, and makes run() throw. */
+  /** Stops running children (they get the same signal) and makes run() throw. */
   cancel(signal: Signal): Promise<unknown> {
     this.cancelledBy = signal
-    for (const h of this.cancelHooks) h(signal)
     return Promise.allSettled([...this.active].map((p) => p.kill(signal)))
   }
 
-  get cancelled(): Signal | null { return this.cancelledBy }
-
   throwIfCancelled(): void {
     if (this.cancelledBy) throw new CancelledError(this.cancelledBy)
-  }
-
-  /** Work that is not a docker child (a lock wait, a stream) registers here to be stopped on a signal. */
-  onCancel(hook: (sig: Signal) => void): () => void {
-    this.cancelHooks.add(hook)
-    return () => this.cancelHooks.delete(hook)
   }
 }
 

@@ -7,8 +7,6 @@ import type { BrandContext } from './brand.ts'
 
 /** Where a containerd-mode runtime pulls from: the registry's alias on its network. */
 export const RUNTIME_REGISTRY_ALIAS = 'registry:5010'
-/** The registry listens on this port inside its container. */
-export const REGISTRY_CONTAINER_PORT = 5010
 export const DEFAULT_REGISTRY_PORT = 5010
 export const DEFAULT_REGISTRY_IMAGE = 'registry:2'
 /** The registry config inside the registry:2 image (used by garbage-collect). */
@@ -22,9 +20,6 @@ export function brandNames(ctx: BrandContext) {
     registryContainer: `${slug}-infra-registry`,
     registryComposeProject: `${slug}-infra`,
     registryVolume: `${slug}-registry-data`,
-    registryNetwork: `${slug}-registry`,
-    homeDir: ctx.HOME_DIR,
-    labelPrefix: ctx.LABEL_PREFIX,
     /** relative to the project */
     cacheDir: `${ctx.HOME_DIR}/buildx-cache`,
     buildkitdConfig: `${ctx.HOME_DIR}/buildkitd.toml`,

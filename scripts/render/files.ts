@@ -5,7 +5,6 @@ import path from 'node:path'
 import { FileError, USER_FS_CODES, UsageError } from '../errors.ts'
 import type { Rendered, WriteAction } from './render.ts'
 
-
 /** Resolves `rel` under `root` and refuses symlinks that lead outside it. */
 export function safeJoin(root: string, rel: string): string {
   const full = path.resolve(root, rel)

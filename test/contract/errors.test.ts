@@ -4,8 +4,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
-import { BUNDLE, FAKE_DOCKER, run, startRegistry, tmpdir } from '../lib/helpers.ts'
+import { BUNDLE, FAKE_DOCKER, freePort, run, startRegistry, tmpdir } from '../lib/helpers.ts'
+import { spawn } from 'node:child_process'
 
 function oneLine(stderr: string): string {
   const lines = stderr.trim().split('\n').filter((l) => l.startsWith('docker esb:'))
@@ -83,6 +85,49 @@ test('a lock held past the timeout: one line naming the lock and its holder', as
     const r = run(BUNDLE, ['build'], { cwd: dir, env: { ...env, DOCKER_ESB_LOCK_DIR: locks, DOCKER_ESB_LOCK_TIMEOUT: '1', DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules } })
     assert.is(r.code, 1, r.stderr)
     assert.match(oneLine(r.stderr), new RegExp(`timed out after 1s waiting for the registry-${reg.port} lock held by pid ${process.pid}`))
+  } finally { await reg.stop() }
+})
+
+/** Runs the bundle without blocking this process (a server here must keep answering). */
+function runAsync(args: string[], cwd: string, extra: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const e: Record<string, string> = {}
+    for (const [k, v] of Object.entries({ ...process.env, ...extra })) if (v !== undefined && k !== 'PORT_REGISTRY' && k !== 'BUILDX_BUILDER') e[k] = v
+    const p = spawn(BUNDLE, args, { cwd, env: e })
+    let stderr = ''
+    p.stderr.on('data', (d) => (stderr += d))
+    p.on('exit', (code) => resolve({ code, stderr }))
+  })
+}
+
+test('a server on the registry port that answers /v2/ but is no registry: one line, not reused', async () => {
+  const port = await freePort()
+  const srv = http.createServer((_q, r) => { r.writeHead(200); r.end('{}') })
+  await new Promise<void>((ok) => srv.listen(port, '127.0.0.1', ok))
+  try {
+    const dir = project(port)
+    const rules = path.join(dir, 'rules.json')
+    fs.writeFileSync(rules, JSON.stringify([{ match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) }]))
+    const r = await runAsync(['build'], dir, { DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules })
+    assert.is(r.code, 1, r.stderr)
+    assert.match(oneLine(r.stderr), new RegExp(`registry port ${port} is held by .* which answers HTTP but is not a registry`))
+  } finally { srv.close() }
+})
+
+test('a failed build names the failing step and its error', async () => {
+  const reg = await startRegistry()
+  try {
+    const dir = project(reg.port)
+    const rules = path.join(dir, 'rules.json')
+    const vertex = (extra: object) => JSON.stringify({ vertexes: [{ digest: 'sha256:1', name: '[os-base 2/3] RUN exit 3', started: '2026-01-01T00:00:00Z', ...extra }] })
+    fs.writeFileSync(rules, JSON.stringify([
+      { match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) },
+      { match: ['buildx', 'inspect'], stdout: 'Driver: docker-container\nDriver Options: network="host"\n' },
+      { match: ['buildx', 'bake'], stdout: `${vertex({})}\n${vertex({ completed: '2026-01-01T00:00:01Z', error: 'process "/bin/sh -c exit 3" did not complete successfully: exit code: 3' })}\n`, exit: 1 },
+    ]))
+    const r = run(BUNDLE, ['build'], { cwd: dir, env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules } })
+    assert.is(r.code, 1, r.stderr)
+    assert.match(oneLine(r.stderr), /\[os-base 2\/3\] RUN exit 3 failed: process "\/bin\/sh -c exit 3" did not complete successfully: exit code: 3/)
   } finally { await reg.stop() }
 })
 

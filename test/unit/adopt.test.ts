@@ -7,6 +7,7 @@ import { bakeVariableEnv } from '../../scripts/bake/vars.ts'
 import { bakeFailure, firstError } from '../../scripts/bake/errors.ts'
 import { fromRefs, lambdaBaseContexts, pushRef } from '../../scripts/functions/targets.ts'
 import { resolveSettings } from '../../scripts/project/config.ts'
+import { kindOf } from '../../scripts/oci/ref.ts'
 
 const settings = (toml = 'brand = "acme"\n', mode = 'docker') => resolveSettings({ projectDir: '/p', flags: { mode }, processEnv: {}, toml: { file: '/p/esb.toml', data: Object.fromEntries(toml.trim().split('\n').map((l) => l.split(' = ')).map(([k, v]) => [k, JSON.parse(v)])), text: toml }, brandingYaml: null, envFiles: [] })
 
@@ -50,6 +51,22 @@ test('bake failures name the first error and the fix', () => {
   assert.is(firstError('#0 building with "x"\nERROR: failed to find target nope\n'), 'failed to find target nope')
   assert.match(bakeFailure(s, 'ERROR: failed to stat ./.acme/certs/rootCA.crt: stat ./.acme/certs/rootCA.crt: no such file or directory', ['base-images']), /a secret file is missing: .*CERT_DIR/)
   assert.match(bakeFailure(s, 'ERROR: failed to find target nope', ['nope']), /set \[bake\] groups in esb\.toml/)
+})
+
+test('ENV and MODE from the environment count only when the value fits; REGISTRY_BIND is read', () => {
+  const mk = (processEnv: Record<string, string>) => resolveSettings({ projectDir: '/p', flags: {}, processEnv, toml: null, brandingYaml: null, envFiles: [] })
+  assert.is(mk({ ENV: 'dev', MODE: 'containerd' }).env, 'dev')
+  assert.is(mk({ ENV: 'dev', MODE: 'containerd' }).mode, 'containerd')
+  assert.is(mk({ ENV: '/root/.shrc' }).env, 'default', "a shell's ENV file is not an env name")
+  assert.is(mk({ ESB_ENV: 'ci', ENV: 'dev' }).env, 'ci', '<PREFIX>_ENV comes first')
+  assert.is(mk({ REGISTRY_BIND: '0.0.0.0' }).registry.bind, '0.0.0.0')
+})
+
+test('images: ESB lambda-* functions and caches under a custom ref prefix', () => {
+  assert.is(kindOf('acme', 'acme-lambda-echo'), 'function')
+  assert.is(kindOf('acme', 'acme-lambda-base'), 'base')
+  assert.is(kindOf('acme', 'team/caches/os-base', 'team/caches'), 'cache')
+  assert.is(kindOf('acme', 'acme-cache/gateway', 'team/caches'), 'control', 'only the configured prefix holds caches')
 })
 
 test.run()
