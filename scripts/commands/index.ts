@@ -30,9 +30,9 @@ export const COMMANDS: Record<string, CommandSpec> = { init, build, up, down, re
 
 export const COMMON_FLAGS: [string, string][] = [
   ['-C, --project-dir DIR', 'project root (default: $<PREFIX>_REPO, else the nearest folder with esb.toml or docker-compose.<mode>.yml)'],
-  ['--brand B', 'brand (default: esb.toml brand, else config/branding.yaml, else esb)'],
-  ['--mode M', 'docker | containerd (default: $<PREFIX>_MODE, esb.toml mode, else docker)'],
-  ['--env NAME', 'environment name (default: $<PREFIX>_ENV, esb.toml env, else default)'],
+  ['--brand B', 'brand (default: esb.toml brand, else config/branding.yaml, else the generated files, else esb)'],
+  ['--mode M', 'docker | containerd (default: $<PREFIX>_MODE, $MODE, esb.toml mode, else docker)'],
+  ['--env NAME', 'environment name (default: $<PREFIX>_ENV, $ENV, esb.toml env, else default)'],
   ['--tag TAG', 'image tag (default: $<PREFIX>_TAG, esb.toml tag, else latest)'],
   ['--env-file FILE', 'extra env file (repeatable; after .env and esb.toml env_files)'],
   ['-h, --help', 'help for the command'],

@@ -16,7 +16,7 @@ import { runId } from '../plan/types.ts'
 export const up: CommandSpec = {
   name: 'up',
   usage: '[OPTIONS] [-- COMPOSE UP FLAGS]',
-  summary: 'Render, ensure the registry and the builder, then docker compose up --build -d with per-service caches',
+  summary: 'Ensure the registry and the builder, bake the bases, then docker compose up --build -d with per-service caches',
   details: 'Bakes the base images the services build on, then runs compose on the same builder (BUILDX_BUILDER)\nwith per-service caches, and prints the cache hit rate. Flags after -- go to docker compose up.',
   flags: [...DRY_RUN_FLAGS, ['--provenance', 'keep provenance attestations']],
   strings: [],
