@@ -68,18 +68,20 @@ export function phase2Contexts(print: BakeFile, fns: FunctionTarget[], bases: st
   return { contexts, refs }
 }
 
-/** Pins `docker-image://<ref>` contexts to `<ref>@<digest>` from a bake metadata file. Pure. */
-export function pinBases(json: BakeFile, refs: Record<string, string>, metadata: BakeMetadata): BakeFile {
-  const out = JSON.parse(JSON.stringify(json)) as BakeFile
-  for (const def of Object.values(out.target ?? {})) {
-    const contexts = def.contexts ?? {}
-    for (const [k, v] of Object.entries(contexts)) {
-      const base = Object.keys(refs).find((b) => v === `docker-image://${refs[b]}`)
-      if (!base) continue
-      const digest = metadata?.[base]?.['containerimage.digest']
-      if (!digest) throw new Error(`the base build did not report a digest for ${base}; its image was not pushed`)
-      contexts[k] = `docker-image://${refs[base]}@${digest}`
-    }
+/**
+ * Pins every `docker-image://<ref>` value (bake `contexts`, compose
+ * `additional_contexts`) to `<ref>@<digest>` from a bake metadata file. Pure.
+ */
+export function pinBases<T>(json: T, refs: Record<string, string>, metadata: BakeMetadata): T {
+  const pin = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(pin)
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, pin(x)]))
+    if (typeof v !== 'string') return v
+    const base = Object.keys(refs).find((b) => v === `docker-image://${refs[b]}`)
+    if (!base) return v
+    const digest = metadata?.[base]?.['containerimage.digest']
+    if (!digest) throw new Error(`the base build did not report a digest for ${base}; its image was not pushed`)
+    return `docker-image://${refs[base]}@${digest}`
   }
-  return out
+  return pin(json) as T
 }

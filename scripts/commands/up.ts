@@ -7,6 +7,7 @@ import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
 import { bakeInputs } from '../bake/inspect.ts'
+import { defaultGroups } from '../bake/phases.ts'
 import { composeConfig } from '../compose/inspect.ts'
 import { upPlan } from '../compose/plan.ts'
 import { builderInputs } from '../builder/inspect.ts'
@@ -28,7 +29,8 @@ export const up: CommandSpec = {
     const bx = await buildxVersion(c.runner)
     const cfg = await composeConfig(s, c.runner, r)
     const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
-    const bake = hasBake ? await bakeInputs(s, c.runner, r, ['base-images']) : undefined
+    // the bases to bake first, and the control targets whose caches compose services share
+    const bake = hasBake ? await bakeInputs(s, c.runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, c.runner, r, ['base-images'])) : undefined
     const plan = upPlan({ buildxVersion: bx, bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
     return runOrShow(c, plan)
   },

@@ -8,10 +8,13 @@ import { cacheFlagsFor } from '../cache/flags.ts'
 import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
 import { ensureRegistryStep, infraCompose } from '../registry/plan.ts'
 import { buildPlan } from '../bake/plan.ts'
+import { groupTargets } from '../bake/phases.ts'
+import { targetTag } from '../bake/override.ts'
 import type { BakeFile } from '../bake/types.ts'
 import { envSources, stackEnv } from '../plan/env.ts'
 import type { CacheGen, Plan, Step } from '../plan/types.ts'
 import type { ComposeConfig } from './types.ts'
+import { baseContexts, sharedTargets } from './share.ts'
 
 export function modeComposeFile(s: Settings): string {
   return path.join(s.templates.out, `docker-compose.${s.mode}.yml`)
@@ -39,34 +42,55 @@ export interface UpPlanInputs {
   buildxVersion?: string
 }
 
-/** Services with a build section get per-service caches through an override file. */
-export function composeOverride(s: Settings, config: ComposeConfig, runId: string, haveLocal: (t: string) => boolean = () => true): { yaml: { services: Record<string, { build: { cache_from: string[]; cache_to: string[] } }> }; gens: CacheGen[] } {
-  const services: Record<string, { build: { cache_from: string[]; cache_to: string[] } }> = {}
+type ServiceOverride = { build: { cache_from: string[]; cache_to: string[]; additional_contexts?: Record<string, string> } }
+
+/**
+ * Services with a build section get caches through an override file: a
+ * service that builds what a bake target builds uses that target's cache
+ * (read only when this run just baked it), and its `service:<base>` contexts
+ * the base image just pushed; any other service has its own cache.
+ * `baked`: bake target -> tag, for the bases baked in this run.
+ */
+export function composeOverride(s: Settings, config: ComposeConfig, runId: string, haveLocal: (t: string) => boolean = () => true, print?: BakeFile, baked: Record<string, string> = {}): { yaml: { services: Record<string, ServiceOverride> }; gens: CacheGen[]; shared: Record<string, string> } {
+  const services: Record<string, ServiceOverride> = {}
   const gens: CacheGen[] = []
+  const shared = sharedTargets(s, config, print)
   for (const [name, svc] of Object.entries(config.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     if (!svc?.build) continue
     // per mode: the same service builds differently in each mode (build args), so they must not share a cache
-    const cname = `svc-${s.mode}-${name}`
+    const cname = shared[name] ?? `svc-${s.mode}-${name}`
     const c = cacheFlagsFor(s, cname, runId, haveLocal(cname))
-    services[name] = { build: { cache_from: c.cacheFrom, cache_to: c.cacheTo } }
-    if (c.localGen) gens.push({ target: cname, dir: path.dirname(c.localGen), gen: c.localGen })
+    const fresh = baked[cname] !== undefined
+    services[name] = { build: { cache_from: c.cacheFrom, cache_to: fresh ? [] : c.cacheTo } }
+    const ctx = baseContexts(svc, shared, baked)
+    if (ctx) services[name].build.additional_contexts = ctx
+    if (c.localGen && !fresh) gens.push({ target: cname, dir: path.dirname(c.localGen), gen: c.localGen })
   }
-  return { yaml: { services }, gens }
+  return { yaml: { services }, gens, shared }
 }
 
-/** The base-images phase of build, reporting into up's report. */
-function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): { steps: Step[]; gens: CacheGen[] } {
-  if (!inp.bakePrint?.group?.['base-images']) return { steps: [], gens: [] }
+interface BaseBake { steps: Step[]; gens: CacheGen[]; baked: Record<string, string>; metadataFile: string }
+
+/** The base-images phase of build (only its targets), reporting into up's report. */
+function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): BaseBake {
+  const print = inp.bakePrint
+  if (!print?.group?.['base-images']) return { steps: [], gens: [], baked: {}, metadataFile: '' }
   const s = inp.settings
-  const b = buildPlan({ ...inp, bakePrint: inp.bakePrint, settings: { ...s, bake: { ...s.bake, groups: ['base-images'] } }, renderWrites: [], functionDockerfiles: [], extraArgs: [] })
+  const targets = groupTargets(print, 'base-images')
+  const basePrint: BakeFile = { group: { 'base-images': print.group['base-images'] }, target: Object.fromEntries(targets.map((t) => [t, print.target[t]])) }
+  const b = buildPlan({ ...inp, bakePrint: basePrint, settings: { ...s, bake: { ...s.bake, groups: ['base-images'] } }, renderWrites: [], functionDockerfiles: [], extraArgs: [] })
   const steps: Step[] = []
   const gens: CacheGen[] = []
+  let metadataFile = ''
   for (const st of b.steps) {
     if (st.kind === 'write' && st.path.startsWith(runDir)) steps.push(st)
-    if (st.kind === 'docker') steps.push({ ...st, why: 'build the base images the stack builds on', report: { command: 'up', file: reportFile, final: false } })
+    if (st.kind === 'docker') {
+      steps.push({ ...st, why: 'build the base images the stack builds on', report: { command: 'up', file: reportFile, final: false } })
+      metadataFile = st.argv[st.argv.indexOf('--metadata-file') + 1]
+    }
     if (st.kind === 'promote-cache') gens.push(...st.gens)
   }
-  return { steps, gens }
+  return { steps, gens, baked: Object.fromEntries(targets.map((t) => [t, targetTag(s, t)])), metadataFile }
 }
 
 export function upPlan(inp: UpPlanInputs): Plan {
@@ -76,23 +100,29 @@ export function upPlan(inp: UpPlanInputs): Plan {
   const runDir = paths.run(inp.runId)
   const reportFile = paths.report('up')
   const have = (t: string) => inp.localCaches === undefined || inp.localCaches.includes(t)
-  const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have)
-  const overridePath = path.join(runDir, 'compose.cache.json')
-  // plain progress: the build's "#N CACHED" lines are counted for the hit report
-  const argv = ['compose', '--progress', 'plain', '-p', s.projectName, ...composeFileArgs(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
   // The stack's images build FROM the bases in the registry: bake them first
   // (the same step as build's first phase; fully cached when nothing changed).
   const bases = baseSteps(inp, runDir, reportFile)
+  const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have, inp.bakePrint, bases.baked)
   gens.push(...bases.gens)
+  const overridePath = path.join(runDir, 'compose.cache.json')
+  // plain progress: the build's "#N CACHED" lines are counted for the hit report
+  const argv = ['compose', '--progress', 'plain', '-p', s.projectName, ...composeFileArgs(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
+  const content = JSON.stringify(yaml, null, 2) + '\n'
+  const pinned = content.includes('"docker-image://')
+  const override: Step = pinned
+    ? { kind: 'pin-bases', why: 'compose override with shared caches, bases pinned to the digests just pushed', path: overridePath, json: yaml, metadataFile: bases.metadataFile, refs: bases.baked }
+    : { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content, mode: 0o644, reason: 'changed' }
   const steps: Step[] = [
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
-    { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...gens.map((g) => g.dir)] },
-    { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content: JSON.stringify(yaml, null, 2) + '\n', mode: 0o644, reason: 'changed' },
+    { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(gens.map((g) => g.dir))] },
+    ...(pinned ? [] : [override]),
     ...bases.steps.filter((x) => x.kind === 'write'),
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
     ...bases.steps.filter((x) => x.kind === 'docker'),
+    ...(pinned ? [override] : []),
     {
       kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir,
       report: { command: 'up', file: reportFile, final: true },

@@ -1,7 +1,6 @@
 // A plan: what a command will do, as plain data. Planners (bake/, compose/,
 // builder/, registry/, prune/, render/) return steps; plan/execute.ts runs
 // them; plan/show.ts prints them for --dry-run.
-import type { BakeFile } from '../bake/types.ts'
 import type { Env } from '../docker/runner.ts'
 
 export type { Env }
@@ -24,8 +23,8 @@ export type Step =
   | { kind: 'ensure-builder'; why: string; name: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
   | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string; composeProject: string }
-  /** write a phase-2 bake file whose base contexts are pinned to the digests phase 1 pushed */
-  | { kind: 'pin-bases'; why: string; path: string; json: BakeFile; metadataFile: string; refs: Record<string, string> }
+  /** write a bake file (phase 2) or compose override whose base contexts are pinned to the digests the base bake pushed */
+  | { kind: 'pin-bases'; why: string; path: string; json: object; metadataFile: string; refs: Record<string, string> }
   /** remove local cache generations that are not current (and not younger than minAgeMs), and old run folders */
   | { kind: 'prune-local'; why: string; cacheDir: string; runsDir: string; minAgeMs: number }
   /** remove this run's own files */

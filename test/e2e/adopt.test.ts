@@ -85,8 +85,13 @@ test('build: every image in the local registry only, functions named by function
   assert.is(sh('docker', ['image', 'inspect', 'acme-os-base:latest']).code === 0 && sh('docker', ['image', 'inspect', 'acme-os-base:latest']).stdout.includes('docker.io'), false)
 })
 
-test('up: the stack starts; a second up recreates nothing; the tree is unchanged', () => {
+test('up after build: no step built twice; the stack starts; a second up recreates nothing; the tree is unchanged', () => {
   must(sh('docker', ['esb', 'up']), 'docker esb up')
+  // compose builds the bases and control images build just baked: it shares their caches and bases
+  const rep = JSON.parse(fs.readFileSync(path.join(dir, '.acme', 'reports', 'last-up.json'), 'utf8'))
+  const missed = Object.entries<any>(rep.targets).filter(([, h]) => h.cached < h.total).map(([t, h]) => `${t} ${h.cached}/${h.total}`)
+  assert.equal(missed, [], 'every step of up was cached (built once, by build)')
+  assert.ok(rep.total.total > 0, 'up reported its steps')
   const ids = () => sh('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=acme-${id}`, '--filter', 'status=running']).stdout.trim().split('\n').filter(Boolean).sort()
   const first = ids()
   assert.ok(first.length >= 2, 'gateway and agent run')

@@ -3,6 +3,8 @@
 // function image from its CONTAINER_REGISTRY; a second up recreates nothing.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import fs from 'node:fs'
+import path from 'node:path'
 import { Project, must } from './project.ts'
 
 let p: Project
@@ -10,6 +12,10 @@ let p: Project
 test.before(async () => {
   p = await Project.create()
   p.seed()
+  // [compose] files: an ops file per mode, added after the mode's compose file
+  fs.appendFileSync(path.join(p.dir, 'esb.toml'), '[compose]\nfiles = ["ops/{mode}.yml"]\n')
+  fs.mkdirSync(path.join(p.dir, 'ops'))
+  for (const m of ['docker', 'containerd']) fs.writeFileSync(path.join(p.dir, 'ops', `${m}.yml`), `services:\n  gateway:\n    labels:\n      e2e.ops: ${m}\n`)
   must(p.esb(['build']), 'build (functions for the runtime to pull)')
 })
 test.after(() => p?.cleanup())
@@ -27,6 +33,8 @@ for (const mode of ['docker', 'containerd'] as const) {
     const names = containers(env)
     const services = mode === 'docker' ? ['agent', 'gateway'] : ['agent', 'gateway', 'runtime-node']
     for (const s of services) assert.ok(names.some((n) => n.includes(`${p.brand}-${env}-${s}-1`) && /healthy/.test(n)), `${s}: ${names.join('; ')}`)
+    const label = must(p.docker(['inspect', '--format', '{{index .Config.Labels "e2e.ops"}}', `${p.brand}-${env}-gateway-1`]), 'inspect').stdout.trim()
+    assert.is(label, mode, 'the [compose] files ops file of this mode applies')
     const puller = mode === 'docker' ? 'agent' : 'runtime-node'
     const addr = mode === 'docker' ? p.registry : 'registry:5010'
     const logs = must(p.docker(['logs', `${p.brand}-${env}-${puller}-1`]), 'logs')

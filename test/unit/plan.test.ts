@@ -171,6 +171,30 @@ test('up: bakes the base images first when the project has a bake file', () => {
   assert.ok(promote.gens.some((g: any) => g.target === 'os-base') && promote.gens.some((g: any) => g.target === 'svc-docker-gateway'))
 })
 
+test('up: a service that builds what a bake target builds shares its cache and the base just pushed', () => {
+  const s = settings()
+  const withCtx = { ...print, target: { ...print.target, 'gateway-docker': { ...print.target['gateway-docker'], context: 'services/gateway', dockerfile: 'Dockerfile.docker' }, 'python-base': { ...print.target['python-base'], context: 'services/common', dockerfile: 'Dockerfile.python-base' } } }
+  const services = {
+    gateway: { build: { context: '/p/services/gateway', dockerfile: 'Dockerfile.docker', additional_contexts: { 'python-base': 'service:python-base', config: '/p/cfg' } } },
+    'python-base': { build: { context: '/p/services/common', dockerfile: 'Dockerfile.python-base' } },
+    other: { build: { context: '/p/services/gateway', dockerfile: 'Dockerfile.other' } },
+  }
+  const p = upPlan({ settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, composeConfig: { services }, runId: 'R4', extraArgs: [], bakePrint: withCtx })
+  // python-base was baked moments ago in this run: read its cache, export nothing
+  assert.equal(p.caches['python-base'].from, ['type=local,src=/p/.esb/buildx-cache/python-base/current', 'type=registry,ref=127.0.0.1:5010/esb-cache/python-base:cache'])
+  assert.equal(p.caches['python-base'].to, [])
+  // gateway writes the cache build writes for gateway-docker
+  assert.ok(p.caches.gateway.to[0].includes('/buildx-cache/gateway-docker/gen-R4'))
+  assert.ok(p.caches.other.to[0].includes('/svc-docker-other/'))
+  const pin = p.steps.find((x) => x.kind === 'pin-bases') as any
+  const kinds = p.steps.map((x) => x.kind)
+  assert.ok(kinds.indexOf('pin-bases') > kinds.indexOf('docker'), 'the override is pinned after the base bake')
+  assert.equal(pin.json.services.gateway.build.additional_contexts, { 'python-base': 'docker-image://127.0.0.1:5010/esb-python-base:latest', config: '/p/cfg' })
+  const md = { 'python-base': { 'containerimage.digest': 'sha256:abc' }, 'os-base': {}, 'lambda-base': {} }
+  assert.equal(pinBases(pin.json, { 'python-base': pin.refs['python-base'] }, md).services.gateway.build.additional_contexts['python-base'], 'docker-image://127.0.0.1:5010/esb-python-base:latest@sha256:abc')
+  assert.not.ok(p.steps.some((x) => x.kind === 'write' && x.path.endsWith('compose.cache.json')))
+})
+
 test('prune: local, builder, and a registry garbage collection that stops and restarts it', () => {
   const p = prunePlan(settings(), { local: true, builder: true, registry: true })
   assert.equal(p.steps.map((x) => x.kind), ['prune-local', 'docker', 'docker', 'docker', 'docker'])
