@@ -3,9 +3,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import TOML from '@iarna/toml'
-import { YAML, dotenv } from 'zx'
+import { YAML } from 'zx'
 import { UsageError } from '../errors.ts'
 import { brandSightings, type BrandSighting } from './detect.ts'
+import { parseEnvFile as parseComposeEnvFile } from './envfile.ts'
 
 export const CONFIG_FILE = 'esb.toml'
 export const BRANDING_FILE = 'config/branding.yaml'
@@ -70,17 +71,9 @@ function readText(file: string, what: string): string {
   }
 }
 
-export function parseEnvFile(file: string, text: string): Record<string, string> {
-  const lines = text.split(/\r?\n/)
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i].trim()
-    if (!l || l.startsWith('#')) continue
-    if (!/^(export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=/.test(l)) throw new UsageError(`${file}:${i + 1}: not a KEY=VALUE line: ${JSON.stringify(l.slice(0, 60))}; fix or comment it out with #`)
-  }
-  const parsed = dotenv.parse(text)
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(parsed)) if (v !== undefined) out[k] = v
-  return out
+/** An env file read as docker compose reads it (project/envfile.ts); `lookup` gives `$VAR` values from outside the file. */
+export function parseEnvFile(file: string, text: string, lookup: (name: string) => string | undefined = () => undefined): Record<string, string> {
+  return parseComposeEnvFile(file, text, lookup)
 }
 
 /** Reads the files the settings depend on. Only reads; never writes. */
@@ -100,6 +93,12 @@ export function loadInputs(projectDir: string, flags: Flags, processEnv: Record<
   const fromToml = toml?.data.env_files
   if (Array.isArray(fromToml)) for (const f of fromToml) if (typeof f === 'string') files.push(path.resolve(projectDir, f))
   for (const f of flags.envFiles ?? []) files.push(path.resolve(f))
-  const envFiles = files.map((file) => ({ file, vars: parseEnvFile(file, readText(file, 'env file')) }))
+  // as compose: $VAR in a file comes from the process environment, then from the files before it
+  const seen: Record<string, string> = {}
+  const envFiles = files.map((file) => {
+    const vars = parseEnvFile(file, readText(file, 'env file'), (n) => processEnv[n] ?? seen[n])
+    Object.assign(seen, vars)
+    return { file, vars }
+  })
   return { projectDir, flags, processEnv, toml, brandingYaml, envFiles, sightings: brandSightings(projectDir) }
 }
