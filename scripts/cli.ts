@@ -52,6 +52,7 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
   const parsed = minimist(own, {
     string: strings,
     boolean: booleans,
+    default: c.defaults ?? {},
     alias: { C: 'project-dir', h: 'help', ...(strings.includes('output') ? { o: 'output' } : {}) },
     unknown: (a: string) => {
       if (a.startsWith('-')) {

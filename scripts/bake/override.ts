@@ -38,3 +38,20 @@ export function bakeOverride(s: Settings, targets: string[], fns: FunctionTarget
   if (fns.length) json.group = { functions: { targets: fns.map((f) => f.target) } }
   return { json, gens }
 }
+
+/**
+ * What bake builds per target, as docker esb runs it: the project's
+ * definition with docker esb's override (tags, function targets) and no
+ * cache flags; plus the tag each target is pushed as. For the skip check.
+ */
+export function effectiveTargets(s: Settings, print: BakeFile, fns: FunctionTarget[]): { defs: Record<string, BakeTarget>; tags: Record<string, string> } {
+  const { json } = bakeOverride(s, Object.keys(print.target ?? {}), fns, 'skip-check')
+  const defs: Record<string, BakeTarget> = {}
+  const tags: Record<string, string> = {}
+  for (const [t, o] of Object.entries(json.target)) {
+    const { 'cache-from': _f, 'cache-to': _t, ...own } = { ...(print.target?.[t] ?? {}), ...o }
+    defs[t] = own
+    tags[t] = o.tags?.[0] ?? targetTag(s, t)
+  }
+  return { defs, tags }
+}

@@ -14,7 +14,8 @@ import { envSources, stackEnv } from '../plan/env.ts'
 import type { CacheGen, Plan, Step } from '../plan/types.ts'
 import { bakeOverride, targetTag } from './override.ts'
 import { bakeVariableEnv } from './vars.ts'
-import { bakePhases, groupTargets, phase2Contexts, targetsFromPrint } from './phases.ts'
+import { bakePhases, groupTargets, phase2Contexts, pinBases, targetsFromPrint } from './phases.ts'
+import type { SkipPlan } from '../skip/check.ts'
 import type { BakeFile } from './types.ts'
 
 export interface BuildPlanInputs {
@@ -36,6 +37,8 @@ export interface BuildPlanInputs {
   buildxVersion?: string
   /** the report this build writes into (`up` bakes its bases into its own report) */
   reportCommand?: string
+  /** targets that are unchanged (skipped) and why the others are rebuilt; none: build everything */
+  skip?: SkipPlan
 }
 
 /** Push guard: every tag a build would push is on the project's registry (or allowed by [bake] push_allow). */
@@ -64,58 +67,94 @@ function bakeArgv(s: Settings, inp: BuildPlanInputs, overridePath: string, metad
   return argv
 }
 
+/** The targets a phase's groups name (`functions` is docker esb's own group). */
+export function phaseTargets(print: BakeFile, groups: string[], fns: FunctionTarget[]): string[] {
+  return [...new Set(groups.flatMap((g) => (g === 'functions' && !print.group?.functions ? fns.map((f) => f.target) : groupTargets(print, g))))]
+}
+
+/** Drops the cache flags of targets this run skips: they export nothing. */
+function withoutSkipped(json: BakeFile, gens: CacheGen[], skip: Record<string, string>): CacheGen[] {
+  for (const t of Object.keys(skip)) if (json.target[t]) { delete json.target[t]['cache-from']; delete json.target[t]['cache-to'] }
+  return gens.filter((g) => skip[g.target] === undefined)
+}
+
 export function buildPlan(inp: BuildPlanInputs): Plan {
   const s = inp.settings
   const env = { ...stackEnv(s), ...bakeVariableEnv(s, inp.bakeVariables ?? []) }
   const paths = statePaths(s.projectDir, s.ctx.HOME_DIR)
   const runDir = paths.run(inp.runId)
-  const fns = [...functionsFrom(inp.functionDockerfiles).map((f) => globTarget(s, f)), ...(inp.artifactFunctions ?? [])]
+  const fns = allFunctions(inp)
   const targets = targetsFromPrint(inp.bakePrint)
   const have = (t: string) => inp.localCaches === undefined || inp.localCaches.includes(t)
   const phases = bakePhases(s, fns.length > 0)
+  const skip = inp.skip?.skip ?? {}
   const reportFile = paths.report(inp.reportCommand ?? 'build')
   const metadata = (i: number) => path.join(runDir, `bake-metadata.${i + 1}.json`)
   const writes: Step[] = []
   const bakes: Step[] = []
   const allGens: CacheGen[] = []
   const caches: Plan['caches'] = {}
+  // the phases that still have something to build, after the skip
+  const all = phases.map((groups) => phaseTargets(inp.bakePrint, groups, fns))
+  // a phase whose groups name no known target is sent as it is: bake knows best
+  const todo = all.map((ts, i) => (ts.length ? ts.filter((t) => skip[t] === undefined) : phases[i]))
+  const lastRun = todo.map((t) => t.length > 0).lastIndexOf(true)
+  let ranBefore = -1
   phases.forEach((groups, i) => {
     // each phase exports into its own folders; the last complete export is promoted
     const id = phases.length > 1 ? `${inp.runId}.${i + 1}` : inp.runId
     const { json, gens } = bakeOverride(s, targets, fns, id, have)
     if (i === 0) checkPushTargets(s, json)
-    allGens.push(...gens)
-    for (const [t, v] of Object.entries(json.target)) caches[t] ??= { from: v['cache-from'] ?? [], to: v['cache-to'] ?? [] }
+    const built = withoutSkipped(json, gens, skip)
+    for (const t of todo[i]) if (json.target[t]) caches[t] ??= { from: json.target[t]['cache-from'] ?? [], to: json.target[t]['cache-to'] ?? [] }
     const overridePath = path.join(runDir, phases.length > 1 ? `bake.generated.${i + 1}.json` : 'bake.generated.json')
-    const run: Step = {
-      kind: 'docker',
-      why: `build ${groups.join(', ')}; push to the local registry`,
-      argv: bakeArgv(s, inp, overridePath, metadata(i), groups),
-      env, cwd: s.projectDir,
-      report: { command: inp.reportCommand ?? 'build', file: reportFile, final: i === phases.length - 1 },
-      builder: s.builder.name,
-    }
-    if (i === 0) {
-      writes.push({ kind: 'write', why: 'bake file with function targets and per-target caches', path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' })
-      bakes.push(run)
-    } else {
+    if (i > 0) {
+      // phase 2 builds on the bases just pushed, or on the unchanged ones the registry holds
       const bases = phases.slice(0, i).flat().flatMap((g) => groupTargets(inp.bakePrint, g))
       const { contexts, refs } = phase2Contexts(inp.bakePrint, fns, bases, (t) => targetTag(s, t))
       for (const [t, c] of Object.entries(contexts)) json.target[t] = { ...(json.target[t] ?? {}), contexts: c }
-      bakes.push({ kind: 'pin-bases', why: `bake file for ${groups.join(', ')}, bases pinned to the digests just pushed`, path: overridePath, json, metadataFile: metadata(i - 1), refs }, run)
+      for (const b of Object.keys(refs)) if (skip[b]) { json.target = pinBases(json.target, { [b]: refs[b] }, { [b]: { 'containerimage.digest': skip[b] } }); delete refs[b] }
+      if (todo[i].length && Object.keys(refs).length && ranBefore >= 0) bakes.push({ kind: 'pin-bases', why: `bake file for ${groups.join(', ')}, bases pinned to the digests just pushed`, path: overridePath, json, metadataFile: metadata(ranBefore), refs })
+      else if (todo[i].length) writes.push({ kind: 'write', why: `bake file for ${groups.join(', ')}, on the unchanged bases`, path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' })
+    } else if (todo[i].length) {
+      writes.push({ kind: 'write', why: 'bake file with function targets and per-target caches', path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' })
     }
+    if (!todo[i].length) return
+    allGens.push(...built)
+    // a partial skip names the targets to build instead of the groups
+    const names = inp.skip && todo[i].length < all[i].length ? todo[i] : groups
+    bakes.push({
+      kind: 'docker',
+      why: `build ${names.join(', ')}; push to the local registry`,
+      argv: bakeArgv(s, inp, overridePath, metadata(i), names),
+      env, cwd: s.projectDir,
+      report: { command: inp.reportCommand ?? 'build', file: reportFile, final: i === lastRun, ...(names !== groups ? { targets: names } : {}) },
+      builder: s.builder.name,
+    })
+    const rec = Object.fromEntries(todo[i].filter((t) => inp.skip?.records[t]).map((t) => [t, inp.skip!.records[t]]))
+    if (inp.skip && Object.keys(rec).length) bakes.push({ kind: 'record-inputs', why: 'remember the inputs of what was built, to skip it when unchanged', dir: inp.skip.dir, metadataFile: metadata(i), records: rec })
+    ranBefore = i
   })
   const steps: Step[] = [
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(allGens.map((g) => g.dir))] },
+    ...(allGens.length ? [{ kind: 'seed-cache', why: 'link the current local cache blobs into this run\'s exports (only new blobs are written)', gens: allGens } as Step] : []),
     ...writes,
     ensureRegistryStep(s, env),
-    ensureBuilderStep(s, inp.builder, env),
+    // nothing to build: the builder is not even needed
+    ...(bakes.length ? [ensureBuilderStep(s, inp.builder, env)] : []),
     ...bakes,
   ]
+  if (inp.skip) steps.push({ kind: 'save-stat-cache', why: 'remember context file hashes (unchanged files are not re-read)', dir: inp.skip.dir, cache: inp.skip.statCache })
   if (allGens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens: allGens })
   steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
   const sorted = Object.fromEntries(Object.entries(caches).sort(([a], [b]) => a.localeCompare(b)))
-  return { command: 'build', project: s.projectDir, mode: s.mode, env, caches: sorted, steps, envSources: envSources(s, env) }
+  const skipInfo = inp.skip ? { skipped: Object.keys(skip).sort(), rebuild: inp.skip.rebuild, reportFile, command: inp.reportCommand ?? 'build' } : undefined
+  return { command: 'build', project: s.projectDir, mode: s.mode, env, caches: sorted, steps, envSources: envSources(s, env), skip: skipInfo }
+}
+
+/** Function targets from the Dockerfile glob and from deploy artifact manifests. */
+export function allFunctions(inp: Pick<BuildPlanInputs, 'settings' | 'functionDockerfiles' | 'artifactFunctions'>): FunctionTarget[] {
+  return [...functionsFrom(inp.functionDockerfiles).map((f) => globTarget(inp.settings, f)), ...(inp.artifactFunctions ?? [])]
 }

@@ -23,9 +23,70 @@ function currentGen(dir: string): string | null {
   try { return fs.readlinkSync(path.join(dir, 'current')) } catch { return null }
 }
 
+/**
+ * Seeds a new export folder with hard links to the current export's blobs:
+ * BuildKit's local exporter skips a blob already present, so an export
+ * writes only what changed and the folder does not grow by a full copy per
+ * run. Blobs are content-addressed and never rewritten in place, so the
+ * shared files stay valid for every generation. Returns the blobs linked.
+ */
+export function seedGen(dir: string, gen: string): number {
+  const cur = currentGen(dir)
+  if (!cur) return 0
+  const from = path.join(dir, cur, 'blobs', 'sha256')
+  const to = path.join(gen, 'blobs', 'sha256')
+  let names: string[]
+  try { names = fs.readdirSync(from) } catch { return 0 }
+  fs.mkdirSync(to, { recursive: true })
+  let n = 0
+  for (const b of names) {
+    try { fs.linkSync(path.join(from, b), path.join(to, b)); n++ } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') continue
+      // no hard links here (another file system, a restrictive mount): BuildKit writes them all
+      return n
+    }
+  }
+  return n
+}
+
+/** Digests reachable from an export's index.json (manifests, layers, configs, cache configs). */
+function reachable(gen: string): Set<string> | null {
+  const seen = new Set<string>()
+  const blob = (d: string) => path.join(gen, 'blobs', 'sha256', d.slice(7))
+  const walk = (text: string) => {
+    for (const m of text.matchAll(/sha256:[a-f0-9]{64}/g)) {
+      if (seen.has(m[0])) continue
+      seen.add(m[0])
+      let st: fs.Stats
+      try { st = fs.statSync(blob(m[0])) } catch { continue }
+      // JSON blobs (manifests, indexes, cache configs) reference others; layers do not
+      if (st.size > 8 << 20) continue
+      const fd = fs.openSync(blob(m[0]), 'r')
+      const head = Buffer.alloc(1)
+      fs.readSync(fd, head, 0, 1, 0)
+      fs.closeSync(fd)
+      if (head[0] === 0x7b) walk(fs.readFileSync(blob(m[0]), 'utf8'))
+    }
+  }
+  try { walk(fs.readFileSync(path.join(gen, 'index.json'), 'utf8')) } catch { return null }
+  return seen.size ? seen : null
+}
+
+/** Removes blobs a finished export does not reference (seeded links of layers that changed). */
+export function dropUnreferenced(gen: string): number {
+  const keep = reachable(gen)
+  if (!keep) return 0
+  const dir = path.join(gen, 'blobs', 'sha256')
+  let n = 0
+  for (const b of fs.readdirSync(dir)) if (!keep.has(`sha256:${b}`)) { fs.rmSync(path.join(dir, b), { force: true }); n++ }
+  return n
+}
+
 /** Makes `gen` current; keeps the previous one too (a parallel reader may still use it). */
 export function promoteCache(dir: string, gen: string): void {
   if (!fs.existsSync(path.join(gen, 'index.json'))) return // nothing exported (target skipped or failed)
+  dropUnreferenced(gen)
   const previous = currentGen(dir)
   const tmp = path.join(dir, `.current-${process.pid}-${Date.now()}`)
   fs.symlinkSync(path.basename(gen), tmp)

@@ -25,6 +25,8 @@ export interface CommandSpec {
   flags: [string, string][]
   strings: string[]
   booleans: string[]
+  /** boolean flags that default to true (given as --no-<flag>) */
+  defaults?: Record<string, boolean>
   /** takes the common project flags (-C, --brand, --mode, ...) */
   common: boolean
   positional?: boolean

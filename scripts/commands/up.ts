@@ -8,6 +8,7 @@ import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
 import { bakeInputs } from '../bake/inspect.ts'
 import { defaultGroups } from '../bake/phases.ts'
+import { skipFor } from '../bake/skips.ts'
 import { composeConfig } from '../compose/inspect.ts'
 import { upPlan } from '../compose/plan.ts'
 import { builderInputs } from '../builder/inspect.ts'
@@ -19,9 +20,10 @@ export const up: CommandSpec = {
   usage: '[OPTIONS] [-- COMPOSE UP FLAGS]',
   summary: 'Ensure the registry and the builder, bake the bases, then docker compose up --build -d with per-service caches',
   details: 'Bakes the base images the services build on, then runs compose on the same builder (BUILDX_BUILDER)\nwith per-service caches, and prints the cache hit rate. Flags after -- go to docker compose up.',
-  flags: [...DRY_RUN_FLAGS, ['--provenance', 'keep provenance attestations']],
+  flags: [...DRY_RUN_FLAGS, ['--no-skip', 'bake the bases even when their inputs, image and cache are unchanged'], ['--provenance', 'keep provenance attestations']],
   strings: [],
-  booleans: ['provenance'],
+  booleans: ['provenance', 'skip'],
+  defaults: { skip: true },
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
@@ -31,7 +33,10 @@ export const up: CommandSpec = {
     const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
     // the bases to bake first, and the control targets whose caches compose services share
     const bake = hasBake ? await bakeInputs(s, c.runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, c.runner, r, ['base-images'])) : undefined
-    const plan = upPlan({ buildxVersion: bx, bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) })
+    const inp = { buildxVersion: bx, bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
+    // the bases are skipped when unchanged, as build does (flags after -- go to compose, not bake)
+    const skip = bake?.print.group?.['base-images'] ? await skipFor(s, { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] }, c.flags.skip === false ? 'always built: --no-skip' : null, ['base-images']) : undefined
+    const plan = upPlan({ ...inp, skip })
     return runOrShow(c, plan)
   },
 }

@@ -11,6 +11,7 @@ import { buildPlan } from '../bake/plan.ts'
 import { groupTargets } from '../bake/phases.ts'
 import { targetTag } from '../bake/override.ts'
 import type { BakeFile } from '../bake/types.ts'
+import type { SkipPlan } from '../skip/check.ts'
 import { envSources, stackEnv } from '../plan/env.ts'
 import type { CacheGen, Plan, Step } from '../plan/types.ts'
 import type { ComposeConfig } from './types.ts'
@@ -37,6 +38,8 @@ export interface UpPlanInputs {
   localCaches?: string[]
   /** `docker buildx bake --print` when the project has a bake file: its bases are built first */
   bakePrint?: BakeFile
+  /** the bases that are unchanged (skipped) and why the others are rebuilt */
+  skip?: SkipPlan
   /** bake variables the project's bake files declare (set for the base bake, as build does) */
   bakeVariables?: string[]
   buildxVersion?: string
@@ -69,12 +72,19 @@ export function composeOverride(s: Settings, config: ComposeConfig, runId: strin
   return { yaml: { services }, gens, shared }
 }
 
-interface BaseBake { steps: Step[]; gens: CacheGen[]; baked: Record<string, string>; metadataFile: string }
+interface BaseBake {
+  steps: Step[]; gens: CacheGen[]
+  /** base target -> the reference its children use: its tag (pinned after the bake) or tag@digest (skipped, unchanged) */
+  baked: Record<string, string>
+  /** the bases this run bakes: their tags, pinned from the metadata file */
+  pinRefs: Record<string, string>
+  metadataFile: string
+}
 
 /** The base-images phase of build (only its targets), reporting into up's report. */
 function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): BaseBake {
   const print = inp.bakePrint
-  if (!print?.group?.['base-images']) return { steps: [], gens: [], baked: {}, metadataFile: '' }
+  if (!print?.group?.['base-images']) return { steps: [], gens: [], baked: {}, pinRefs: {}, metadataFile: '' }
   const s = inp.settings
   const targets = groupTargets(print, 'base-images')
   const basePrint: BakeFile = { group: { 'base-images': print.group['base-images'] }, target: Object.fromEntries(targets.map((t) => [t, print.target[t]])) }
@@ -88,9 +98,13 @@ function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): BaseB
       steps.push({ ...st, why: 'build the base images the stack builds on', report: { command: 'up', file: reportFile, final: false } })
       metadataFile = st.argv[st.argv.indexOf('--metadata-file') + 1]
     }
+    if (st.kind === 'record-inputs') steps.push(st)
     if (st.kind === 'promote-cache') gens.push(...st.gens)
   }
-  return { steps, gens, baked: Object.fromEntries(targets.map((t) => [t, targetTag(s, t)])), metadataFile }
+  const skip = inp.skip?.skip ?? {}
+  const pinRefs = Object.fromEntries(targets.filter((t) => !skip[t]).map((t) => [t, targetTag(s, t)]))
+  const baked = Object.fromEntries(targets.map((t) => [t, skip[t] ? `${targetTag(s, t)}@${skip[t]}` : targetTag(s, t)]))
+  return { steps, gens, baked, pinRefs, metadataFile }
 }
 
 export function upPlan(inp: UpPlanInputs): Plan {
@@ -109,19 +123,20 @@ export function upPlan(inp: UpPlanInputs): Plan {
   // plain progress: the build's "#N CACHED" lines are counted for the hit report
   const argv = ['compose', '--progress', 'plain', '-p', s.projectName, ...composeFileArgs(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
   const content = JSON.stringify(yaml, null, 2) + '\n'
-  const pinned = content.includes('"docker-image://')
+  const pinned = Object.values(bases.pinRefs).some((r) => content.includes(`"docker-image://${r}"`))
   const override: Step = pinned
-    ? { kind: 'pin-bases', why: 'compose override with shared caches, bases pinned to the digests just pushed', path: overridePath, json: yaml, metadataFile: bases.metadataFile, refs: bases.baked }
+    ? { kind: 'pin-bases', why: 'compose override with shared caches, bases pinned to the digests just pushed', path: overridePath, json: yaml, metadataFile: bases.metadataFile, refs: bases.pinRefs }
     : { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content, mode: 0o644, reason: 'changed' }
   const steps: Step[] = [
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(gens.map((g) => g.dir))] },
+    ...(gens.length ? [{ kind: 'seed-cache', why: 'link the current local cache blobs into this run\'s exports (only new blobs are written)', gens: gens } as Step] : []),
     ...(pinned ? [] : [override]),
     ...bases.steps.filter((x) => x.kind === 'write'),
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
-    ...bases.steps.filter((x) => x.kind === 'docker'),
+    ...bases.steps.filter((x) => x.kind === 'docker' || x.kind === 'record-inputs'),
     ...(pinned ? [override] : []),
     {
       kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir,
@@ -129,10 +144,12 @@ export function upPlan(inp: UpPlanInputs): Plan {
       builder: s.builder.name,
     },
   ]
+  if (inp.skip) steps.push({ kind: 'save-stat-cache', why: 'remember context file hashes (unchanged files are not re-read)', dir: inp.skip.dir, cache: inp.skip.statCache })
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
   steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
   const caches = Object.fromEntries(Object.entries(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))
-  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps, envSources: envSources(s, env) }
+  const skip = inp.skip ? { skipped: Object.keys(inp.skip.skip).sort(), rebuild: inp.skip.rebuild, reportFile, command: 'up' } : undefined
+  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps, envSources: envSources(s, env), skip }
 }
 
 export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]): Plan {

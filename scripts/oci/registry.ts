@@ -105,6 +105,15 @@ export class RegistryClient {
     return { mediaType: json.mediaType ?? String(res.headers['content-type']).split(';')[0], bytes, digest, json }
   }
 
+  /** The digest the registry holds at repo:ref (HEAD, nothing downloaded), or null when absent. */
+  async manifestDigest(repo: string, ref: string): Promise<string | null> {
+    const res = await this.request('HEAD', `/v2/${repo}/manifests/${ref}`, { Accept: ACCEPT })
+    res.resume()
+    if (res.statusCode === 404) return null
+    if (res.statusCode !== 200) return this.fail(res, `HEAD manifest ${repo}:${ref}`)
+    return String(res.headers['docker-content-digest'] ?? '') || null
+  }
+
   async pushManifest(repo: string, ref: string, mediaType: string, bytes: Buffer): Promise<string> {
     const res = await this.request('PUT', `/v2/${repo}/manifests/${ref}`, { 'Content-Type': mediaType, 'Content-Length': bytes.length }, bytes)
     res.resume()

@@ -9,12 +9,14 @@ import { withMutex, withShared, type LockOptions } from '../lock/lock.ts'
 import { writeFileAtomic } from '../render/files.ts'
 import { pinBases } from '../bake/phases.ts'
 import type { BakeMetadata } from '../bake/types.ts'
-import { promoteCache, pruneLocal } from '../cache/local.ts'
+import { promoteCache, pruneLocal, seedGen } from '../cache/local.ts'
 import { ensureBuilder } from '../builder/ensure.ts'
 import { ensureRegistry } from '../registry/ensure.ts'
 import { Reporter } from '../report/progress.ts'
 import type { HitReport } from '../report/hitrate.ts'
 import type { Plan, Step } from './types.ts'
+import { skipLines } from './show.ts'
+import { writeRecord, writeStatCache } from '../skip/state.ts'
 
 export class Executor {
   private reporter: Reporter
@@ -27,10 +29,14 @@ export class Executor {
   get lastReport(): HitReport | null { return this.reporter.last }
 
   async execute(plan: Plan): Promise<void> {
+    if (plan.skip) for (const l of skipLines(plan.skip)) this.runner.log(`# ${l}`)
+    this.reporter.skip = plan.skip ?? null
     for (const step of plan.steps) {
       this.runner.throwIfCancelled()
       await this.step(step)
     }
+    // nothing went to bake: the report still says what was skipped
+    if (plan.skip && !this.reporter.last) this.reporter.skippedOnly(plan.skip)
   }
 
   private lockOptions(): LockOptions {
@@ -48,6 +54,15 @@ export class Executor {
         let json
         try { json = pinBases(st.json, st.refs, md) } catch (e) { throw new EsbError((e as Error).message) }
         writeFileAtomic(st.path, JSON.stringify(json, null, 2) + '\n')
+        return
+      }
+      case 'record-inputs': {
+        let md: BakeMetadata = {}
+        try { md = JSON.parse(fs.readFileSync(st.metadataFile, 'utf8')) as BakeMetadata } catch { /* nothing recorded: the next build rebuilds */ }
+        for (const [target, r] of Object.entries(st.records)) {
+          const digest = md[target]?.['containerimage.digest']
+          if (digest) writeRecord(st.dir, { target, tag: r.tag, key: r.key, digest, inputs: r.inputs })
+        }
         return
       }
       case 'prune-local': {
@@ -71,6 +86,12 @@ export class Executor {
         return withMutex(`registry-${st.port}`, () => ensureRegistry(this.runner, st), this.lockOptions())
       case 'ensure-builder':
         return withMutex(`builder-${st.name}`, () => ensureBuilder(this.runner, st), this.lockOptions())
+      case 'save-stat-cache':
+        writeStatCache(st.dir, st.cache)
+        return
+      case 'seed-cache':
+        for (const g of st.gens) seedGen(g.dir, g.gen)
+        return
       case 'promote-cache':
         for (const g of st.gens) promoteCache(g.dir, g.gen)
         return

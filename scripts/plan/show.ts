@@ -1,5 +1,6 @@
 // Printing a plan for a person (--dry-run) or as data (--dry-run --json).
-import type { Plan, Step } from './types.ts'
+import path from 'node:path'
+import type { Plan, SkipInfo, Step } from './types.ts'
 
 function quote(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`
@@ -12,10 +13,19 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[]): s
       case 'docker': return { ...st, argv: withDocker(st.argv) }
       case 'ensure-builder': return { ...st, inspect: withDocker(st.inspect), create: withDocker(st.create), remove: withDocker(st.remove), bootstrap: withDocker(st.bootstrap) }
       case 'ensure-registry': return { ...st, up: withDocker(st.up) }
+      case 'save-stat-cache': return { ...st, cache: `${Object.keys(st.cache).length} files` }
       default: return st
     }
   })
   return JSON.stringify({ ...plan, steps }, null, 2) + '\n'
+}
+
+/** `unchanged: a, b` and one `rebuild <target>: <why>` line per rebuilt target. */
+export function skipLines(k: SkipInfo): string[] {
+  const out: string[] = []
+  if (k.skipped.length) out.push(`unchanged (skipped): ${k.skipped.length > 12 ? `${k.skipped.slice(0, 12).join(', ')} and ${k.skipped.length - 12} more` : k.skipped.join(', ')}`)
+  for (const [t, why] of Object.entries(k.rebuild).sort(([a], [b]) => a.localeCompare(b))) out.push(`rebuild ${t}: ${why.join(', ')}`)
+  return out
 }
 
 export function planToText(plan: Plan, docker: string, globalFlags: string[]): string {
@@ -29,9 +39,13 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
     for (const [t, c] of caches) out.push(`  ${t}`, ...c.from.map((f) => `    from ${f}`), ...c.to.map((f) => `    to   ${f}`))
     out.push('')
   }
+  if (plan.skip) out.push(...skipLines(plan.skip), '')
   plan.steps.forEach((st: Step, i) => {
     const n = `${i + 1}.`.padEnd(4)
     switch (st.kind) {
+      case 'save-stat-cache': out.push(`${n}${st.why}: ${st.dir}/stat-cache.json (${Object.keys(st.cache).length} files)`); break
+      case 'seed-cache': out.push(`${n}${st.why}: ${st.gens.map((g) => path.basename(g.dir)).join(', ')}`); break
+      case 'record-inputs': out.push(`${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`); break
       case 'pin-bases': out.push(`${n}write ${st.path}: ${st.why} (${Object.keys(st.refs).join(', ')} from ${st.metadataFile})`); break
       case 'prune-local': out.push(`${n}${st.why}: ${st.cacheDir}/*/gen-* except current (older than ${st.minAgeMs / 60000} min), ${st.runsDir}/* older than a day`); break
       case 'cleanup': out.push(`${n}rm -rf ${st.paths.join(' ')}`); break

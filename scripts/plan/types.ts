@@ -2,6 +2,8 @@
 // builder/, registry/, prune/, render/) return steps; plan/execute.ts runs
 // them; plan/show.ts prints them for --dry-run.
 import type { Env } from '../docker/runner.ts'
+import type { TargetInputs } from '../skip/keys.ts'
+import type { StatCache } from '../skip/files.ts'
 
 export type { Env }
 
@@ -15,7 +17,8 @@ export type Step =
   /** a docker invocation: argv after `docker` (global flags are added by the runner) */
   | {
       kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string
-      report?: { command: string; file: string; final?: boolean }
+      /** targets: what this bake builds, when it names targets (one target's steps carry no target name) */
+      report?: { command: string; file: string; final?: boolean; targets?: string[] }
       /** the builder this call builds on (held shared while it runs) */
       builder?: string
     }
@@ -29,6 +32,12 @@ export type Step =
   | { kind: 'prune-local'; why: string; cacheDir: string; runsDir: string; minAgeMs: number }
   /** remove this run's own files */
   | { kind: 'cleanup'; why: string; paths: string[] }
+  /** after a bake: record each built target's input key with the digest bake pushed (skip/) */
+  | { kind: 'record-inputs'; why: string; dir: string; metadataFile: string; records: Record<string, { tag: string; key: string; inputs: TargetInputs }> }
+  /** keep the context files' stat cache for the next skip check */
+  | { kind: 'save-stat-cache'; why: string; dir: string; cache: StatCache }
+  /** before a bake: hard-link each target's current local cache blobs into this run's export folder */
+  | { kind: 'seed-cache'; why: string; gens: CacheGen[] }
   /** swap the local cache `current` symlink of each target to this run's export */
   | { kind: 'promote-cache'; why: string; gens: CacheGen[] }
 
@@ -44,7 +53,11 @@ export interface Plan {
   steps: Step[]
   /** where each env value came from (flag, variable and file, esb.toml, default) */
   envSources?: Record<string, string>
+  /** targets skipped as unchanged, and why the others are rebuilt (build, up's bases) */
+  skip?: SkipInfo
 }
+
+export interface SkipInfo { skipped: string[]; rebuild: Record<string, string[]>; reportFile: string; command: string }
 
 /** A unique id for one run's files (`.<slug>/runs/<id>`, cache generations). */
 export function runId(): string {

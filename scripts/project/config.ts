@@ -65,6 +65,8 @@ export interface Settings {
     provenance: boolean
     /** tag prefixes outside the project's registry that builds may push to */
     pushAllow: string[]
+    /** skip targets whose inputs, image and cache are unchanged ([bake] skip; off with --no-skip) */
+    skip: boolean
   }
   functions: {
     dockerfiles: string
@@ -210,7 +212,7 @@ export function resolveSettings(inp: Inputs): Settings {
       // build/up render only a project that asks for it: an existing repo's files are its own
       render: tp.render ?? (tp.dir !== undefined || tp.files !== undefined),
     },
-    bake: { files: bk.files ?? ['docker-bake.hcl'], groups: bk.groups ?? ['default'], provenance: flags.provenance ?? bk.provenance ?? false, pushAllow: bk.push_allow ?? [] },
+    bake: { files: bk.files ?? ['docker-bake.hcl'], groups: bk.groups ?? ['default'], provenance: flags.provenance ?? bk.provenance ?? false, pushAllow: bk.push_allow ?? [], skip: bk.skip ?? true },
     functions: { dockerfiles: t.functions?.dockerfiles ?? 'functions/*/Dockerfile', artifact: t.functions?.artifact ?? null },
     compose: { files: t.compose?.files ?? [] },
     fileVars,

@@ -13,7 +13,7 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
   builder: { name: 'string', image: 'string', driver_opts: 'strings', buildkitd_config: 'string', mirrors: 'strings', gc_keep: 'string' },
   cache: { local: 'bool', dir: 'string', registry: 'bool', ref_prefix: 'string', mode: 'cachemode' },
   templates: { dir: 'string', out: 'string', files: 'strings', render: 'bool' },
-  bake: { files: 'strings', groups: 'strings', provenance: 'bool', push_allow: 'strings' },
+  bake: { files: 'strings', groups: 'strings', provenance: 'bool', push_allow: 'strings', skip: 'bool' },
   functions: { dockerfiles: 'string', artifact: 'string' },
   compose: { files: 'strings' },
 }
@@ -24,7 +24,7 @@ export interface EsbToml {
   builder?: { name?: string; image?: string; driver_opts?: string[]; buildkitd_config?: string; mirrors?: string[]; gc_keep?: string }
   cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: 'max' | 'min' }
   templates?: { dir?: string; out?: string; files?: string[]; render?: boolean }
-  bake?: { files?: string[]; groups?: string[]; provenance?: boolean; push_allow?: string[] }
+  bake?: { files?: string[]; groups?: string[]; provenance?: boolean; push_allow?: string[]; skip?: boolean }
   functions?: { dockerfiles?: string; artifact?: string }
   compose?: { files?: string[] }
 }

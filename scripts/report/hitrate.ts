@@ -84,6 +84,10 @@ export interface HitReport {
   failed: boolean
   /** cache exports that failed without failing the build (ignore-error) */
   cacheExportErrors: { target: string; cache: string; error: string }[]
+  /** targets not sent to bake: their inputs, image and cache were unchanged */
+  skipped?: string[]
+  /** target -> what changed, for each target sent to bake */
+  rebuilt?: Record<string, string[]>
 }
 
 const pct = (c: number, t: number) => (t === 0 ? 100 : Math.round((c / t) * 1000) / 10)

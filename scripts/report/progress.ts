@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Runner } from '../docker/runner.ts'
 import { DockerError, EsbError } from '../errors.ts'
-import type { StepOf } from '../plan/types.ts'
+import type { SkipInfo, StepOf } from '../plan/types.ts'
 import { ProgressCollector, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
 
 interface Acc { col: ProgressCollector; raw: string[]; t0: number }
@@ -18,6 +18,8 @@ export class Reporter {
   private reports = new Map<string, Acc>()
   /** the hit report of the last build run through this reporter (for --json) */
   last: HitReport | null = null
+  /** what the build skipped as unchanged, carried into its report */
+  skip: SkipInfo | null = null
 
   constructor(private runner: Runner) {}
 
@@ -62,11 +64,26 @@ export class Reporter {
       throw e
     } finally {
       const report = hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed)
-      fs.mkdirSync(path.dirname(rep.file), { recursive: true })
-      fs.writeFileSync(rep.file, JSON.stringify(report, null, 2) + '\n')
-      fs.writeFileSync(rep.file.replace(/\.json$/, '.progress.log'), raw.join('\n') + '\n')
-      this.last = report
+      // bake leaves the target out of step names when it builds one target
+      const only = rep.targets?.length === 1 ? rep.targets[0] : null
+      if (only && report.targets.default && !report.targets[only]) { report.targets[only] = report.targets.default; delete report.targets.default }
+      if (this.skip && this.skip.reportFile === rep.file) Object.assign(report, { skipped: this.skip.skipped, rebuilt: this.skip.rebuild })
+      this.write(rep.file, report, raw)
       if (!failed && rep.final !== false) log(reportText(report).trimEnd())
     }
+  }
+
+  /** The report of a build that sent nothing to bake: every target unchanged. */
+  skippedOnly(k: SkipInfo): void {
+    const report: HitReport = { ...hitReport(k.command, [], 0), skipped: k.skipped, rebuilt: k.rebuild }
+    this.write(k.reportFile, report, [])
+    this.runner.log(`nothing to build: ${k.skipped.length} target(s) unchanged`)
+  }
+
+  private write(file: string, report: HitReport, raw: string[]): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
+    fs.writeFileSync(file.replace(/\.json$/, '.progress.log'), raw.join('\n') + '\n')
+    this.last = report
   }
 }

@@ -45,18 +45,23 @@ test('first build: registry reused (seeded), builder created, images pushed unde
   rates.first = r.total
 })
 
-test('no-op rebuild: 100% cached, builder reused', () => {
+test('no-op rebuild: every target skipped before BuildKit, builder untouched; with --no-skip 100% cached', () => {
   const id = builderId()
   const r = build()
-  assert.is(r.total.cached, r.total.total, JSON.stringify(r))
+  assert.is(r.total.total, 0, 'nothing went to bake')
+  assert.equal(r.rebuilt, {})
+  assert.ok(r.skipped.includes('fn-hello') && r.skipped.includes('os-base') && r.skipped.length >= 8, JSON.stringify(r.skipped))
+  const all = build('--no-skip')
+  assert.is(all.total.cached, all.total.total, JSON.stringify(all))
+  assert.ok(all.total.total >= 18)
   assert.is(builderId(), id)
-  rates.noop = r.total
+  rates.noop = all.total
 })
 
 test('builder options change: recreated with --keep-state, cache still hits 100%', () => {
   const id = builderId()
   fs.appendFileSync(path.join(p.dir, 'esb.toml'), '[builder]\ndriver_opts = ["env.ESB_E2E_MARK=1"]\n')
-  const res = must(p.esb(['build', '--json']), 'build')
+  const res = must(p.esb(['build', '--json', '--no-skip']), 'build')
   assert.match(res.stderr, /options changed, recreating with --keep-state/)
   assert.is.not(builderId(), id, 'a new builder container')
   const r = JSON.parse(res.stdout)
@@ -64,12 +69,19 @@ test('builder options change: recreated with --keep-state, cache still hits 100%
   rates.recreated_keep_state = r.total
 })
 
-test('builder removed (state gone): served from the local cache', () => {
+test('builder removed, nothing changed: no target rebuilt, no builder started', () => {
   must(p.docker(['buildx', 'rm', p.builder]), 'rm')
+  const r = build()
+  assert.is(r.total.total, 0)
+  assert.equal(r.rebuilt, {})
+  assert.is(p.docker(['buildx', 'inspect', p.builder]).code, 1, 'no builder was needed')
+})
+
+test('builder removed (state gone): served from the local cache', () => {
   // registry cache off for this run, so the hits can only come from the local folders
   const toml = fs.readFileSync(path.join(p.dir, 'esb.toml'), 'utf8')
   fs.writeFileSync(path.join(p.dir, 'esb.toml'), toml + '[cache]\nregistry = false\n')
-  const r = build()
+  const r = build('--no-skip')
   fs.writeFileSync(path.join(p.dir, 'esb.toml'), toml)
   assert.is(r.total.cached, r.total.total, JSON.stringify(r))
   rates.local_cache_only = r.total
@@ -78,7 +90,7 @@ test('builder removed (state gone): served from the local cache', () => {
 test('fresh builder and empty local cache: served from the registry cache', () => {
   must(p.docker(['buildx', 'rm', p.builder]), 'rm')
   fs.rmSync(p.cacheDir, { recursive: true })
-  const r = build()
+  const r = build('--no-skip')
   assert.is(r.total.cached, r.total.total, JSON.stringify(r))
   assert.ok(fs.existsSync(path.join(p.cacheDir, 'os-base', 'current', 'index.json')), 'local cache written again')
   rates.registry_cache_only = r.total
@@ -87,6 +99,9 @@ test('fresh builder and empty local cache: served from the registry cache', () =
 test('a source change rebuilds only what depends on it', () => {
   fs.appendFileSync(path.join(p.dir, 'functions/hello/handler'), 'echo changed\n')
   const r = build()
+  // only fn-hello goes to bake, and says why
+  assert.equal(r.rebuilt, { 'fn-hello': ['handler'] })
+  assert.not.ok(r.skipped.includes('fn-hello'))
   // COPY handler and the RUN after it; nothing else
   assert.is(r.targets['fn-hello'].total - r.targets['fn-hello'].cached, 2, JSON.stringify(r.targets))
   assert.is(r.total.total - r.total.cached, 2, JSON.stringify(r.total))
@@ -97,7 +112,7 @@ test('a registry cache that cannot be written is reported, and the build still s
   const toml = fs.readFileSync(path.join(p.dir, 'esb.toml'), 'utf8')
   fs.writeFileSync(path.join(p.dir, 'esb.toml'), toml + '[cache]\nref_prefix = "127.0.0.1:9/nowhere"\n')
   try {
-    const res = must(p.esb(['build', '--json']), 'build with an unreachable cache registry')
+    const res = must(p.esb(['build', '--json', '--no-skip']), 'build with an unreachable cache registry')
     const r = JSON.parse(res.stdout)
     assert.ok(r.cacheExportErrors.length > 0 && r.cacheExportErrors.every((e: any) => e.cache === 'registry'), JSON.stringify(r.cacheExportErrors))
     assert.match(res.stderr, /warning: cache export failed \(the build did not\)/)

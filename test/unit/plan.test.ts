@@ -83,7 +83,29 @@ test('build: function targets FROM the lambda base, pushed under the contract na
 })
 
 test('build: steps in order; every generated file is in the run\'s own folder', () => {
-  assert.equal(bp().steps.map((s) => s.kind), ['write', 'mkdir', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'pin-bases', 'docker', 'promote-cache', 'cleanup'])
+  assert.equal(bp().steps.map((s) => s.kind), ['write', 'mkdir', 'seed-cache', 'write', 'ensure-registry', 'ensure-builder', 'docker', 'pin-bases', 'docker', 'promote-cache', 'cleanup'])
+})
+
+test('build with skips: unchanged bases pinned to their digests, only changed targets named, nothing to build -> no builder', () => {
+  const inputs = { definition: 'd', args: {}, dockerfile: 'x', files: {}, deps: {} }
+  const skipPlan = (skip: Record<string, string>, rebuild: Record<string, string[]>) => ({ skip, rebuild, dir: '/p/.esb/inputs', statCache: {}, records: Object.fromEntries(Object.keys(rebuild).map((t) => [t, { tag: `127.0.0.1:5010/esb-${t}:latest`, key: 'k', inputs }])) })
+  const allBases = { 'lambda-base': 'sha256:l', 'os-base': 'sha256:o', 'python-base': 'sha256:p' }
+  const p = buildPlan({ settings: settings(), renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: ['functions/hello/Dockerfile', 'functions/echo/Dockerfile'], runId: 'R1', extraArgs: [], skip: skipPlan({ ...allBases, 'gateway-docker': 'sha256:g', 'agent-docker': 'sha256:a', provisioner: 'sha256:v', 'fn-echo': 'sha256:e' }, { 'fn-hello': ['handler'] }) })
+  const d = docker(p)
+  assert.is(d.length, 1, 'phase 1 has nothing to build')
+  assert.equal(d[0].argv.slice(-1), ['fn-hello'])
+  assert.is(d[0].report?.final, true)
+  assert.not.ok(p.steps.some((s) => s.kind === 'pin-bases'), 'no base is built in this run: pinned at plan time')
+  const json = JSON.parse((p.steps.find((s) => s.kind === 'write' && s.path.endsWith('bake.generated.2.json')) as any).content)
+  assert.equal(json.target['fn-hello'].contexts, { 'lambda-base': 'docker-image://127.0.0.1:5010/esb-lambda-base:latest@sha256:l' })
+  assert.is(json.target['fn-echo']['cache-to'], undefined, 'a skipped target exports nothing')
+  assert.equal(Object.keys(p.caches), ['fn-hello'])
+  const rec = p.steps.find((s) => s.kind === 'record-inputs') as any
+  assert.equal(Object.keys(rec.records), ['fn-hello'])
+  assert.is(rec.metadataFile, '/p/.esb/runs/R1/bake-metadata.2.json')
+  assert.equal(p.skip?.rebuild, { 'fn-hello': ['handler'] })
+  const none = buildPlan({ settings: settings(), renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: [], runId: 'R2', extraArgs: [], skip: skipPlan({ ...allBases, 'gateway-docker': 'g', 'agent-docker': 'a', provisioner: 'v' }, {}) })
+  assert.equal(none.steps.map((s) => s.kind), ['write', 'mkdir', 'ensure-registry', 'save-stat-cache', 'cleanup'])
 })
 
 test('no local cache: no local flags, no promote step', () => {

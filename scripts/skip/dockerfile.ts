@@ -1,0 +1,72 @@
+// What a Dockerfile pulls in from outside its context: base images (FROM,
+// COPY --from, RUN --mount from=) and what makes its result unknowable
+// without building (ADD of a URL or git repo, a `# syntax=` frontend not
+// pinned by digest). Pure.
+
+export interface DockerfileRefs {
+  /** image references outside the build: not stages, not named contexts, not scratch */
+  images: string[]
+  /** why this Dockerfile must always be built, or null */
+  never: string | null
+}
+
+/** `${X}`, `${X:-d}`, `$X` from build args and the global ARG defaults. */
+function expand(v: string, args: Record<string, string>): string {
+  return v.replace(/\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g, (_m, a: string | undefined, d: string | undefined, b: string | undefined) => {
+    const k = (a ?? b)!
+    const x = args[k]
+    return x !== undefined && x !== '' ? x : d ?? ''
+  })
+}
+
+/** Joins continuation lines; drops comments (the `# syntax=` directive is read apart). */
+function instructions(text: string): string[] {
+  const out: string[] = []
+  let cur = ''
+  for (const raw of text.split(/\r?\n/)) {
+    const l = raw.trim()
+    if (!cur && (l.startsWith('#') || !l)) continue
+    if (l.endsWith('\\')) { cur += l.slice(0, -1) + ' '; continue }
+    out.push(cur + l)
+    cur = ''
+  }
+  if (cur.trim()) out.push(cur)
+  return out
+}
+
+export function dockerfileRefs(text: string, buildArgs: Record<string, string | null | undefined>, namedContexts: string[]): DockerfileRefs {
+  const syntax = /^#\s*syntax\s*=\s*(\S+)/im.exec(text.split(/\r?\n/).filter((l) => l.startsWith('#')).join('\n'))
+  if (syntax && !syntax[1].includes('@sha256:')) return { images: [], never: `its # syntax= frontend ${syntax[1]} is not pinned by digest` }
+  const args: Record<string, string> = {}
+  const given: Record<string, string> = {}
+  for (const [k, v] of Object.entries(buildArgs)) if (typeof v === 'string') given[k] = v
+  const stages = new Set<string>()
+  const images = new Set<string>()
+  const contexts = new Set(namedContexts)
+  let inStage = false
+  const external = (ref: string) => {
+    if (!ref || ref === 'scratch' || stages.has(ref.toLowerCase()) || contexts.has(ref) || /^\d+$/.test(ref)) return
+    images.add(ref)
+  }
+  for (const ins of instructions(text)) {
+    const [word, ...rest] = ins.split(/\s+/)
+    const cmd = word.toUpperCase()
+    const line = rest.join(' ')
+    if (cmd === 'ARG' && !inStage) {
+      // global ARGs: defaults for FROM lines, overridden by build args
+      for (const a of line.split(/\s+/)) {
+        const m = /^(\w+)(?:=(.*))?$/.exec(a)
+        if (m) args[m[1]] = given[m[1]] ?? expand((m[2] ?? '').replace(/^["']|["']$/g, ''), args)
+      }
+    } else if (cmd === 'FROM') {
+      inStage = true
+      const parts = line.split(/\s+/).filter((p) => !p.startsWith('--'))
+      external(expand(parts[0] ?? '', { ...args }))
+      if (parts[1]?.toUpperCase() === 'AS' && parts[2]) stages.add(parts[2].toLowerCase())
+    } else if (cmd === 'COPY' || cmd === 'ADD' || cmd === 'RUN') {
+      for (const m of line.matchAll(/--(?:from|mount=\S*?from)=([^\s,]+)/g)) external(m[1])
+      if (cmd === 'ADD' && /(^|\s)(https?:\/\/|git@|git:\/\/)\S+/.test(line.replace(/--\S+/g, ''))) return { images: [], never: 'it ADDs from a URL or git repository' }
+    }
+  }
+  return { images: [...images].sort(), never: null }
+}
