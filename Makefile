@@ -48,6 +48,8 @@ bench: build ## benchmarks; results in bench/results/
 	bash test/e2e/engine/plugins.sh
 	node bench/startup.mjs
 	node bench/oci.mjs 1024
+	bash test/e2e/engine/provision.sh
+	node bench/rebuild.mjs 10 50 --reps 3
 
 demo: $(NODE_MODULES) ## install the plugin, then docker esb up on examples/mini
 	bash examples/demo.sh

@@ -37,7 +37,7 @@ fs.mkdirSync(cfg)
 fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ cliPluginsExtraDirs: [path.join(root, 'dist'), path.join(root, '.tools', 'cli-plugins')] }))
 
 const freePort = () => new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)) }) })
-const SPIN = 'i=0; while [ $i -lt 120000 ]; do i=$((i+1)); done'
+const SPIN = 'i=0; while [ $i -lt 2000000 ]; do i=$((i+1)); done' // ~2 s of CPU in busybox sh
 
 function sh(p, cmd, args, extra = {}) {
   const env = { ...process.env, DOCKER_CONFIG: cfg, PORT_REGISTRY: String(p.port), [`${p.prefix}_UPSTREAM_BASE`]: `127.0.0.1:${p.port}/library/${BUSYBOX}`, BUILDX_BUILDER: '', ...extra }
@@ -71,20 +71,26 @@ async function project(n) {
   const nocache = { group: gen.group, target: {} }
   const cached = { group: gen.group, target: {} }
   for (const [t, d] of Object.entries(gen.target)) {
-    const { 'cache-from': _f, 'cache-to': _t, ...own } = d
+    // its own tags: a plain bake must not replace the images docker esb keeps track of
+    const { 'cache-from': _f, 'cache-to': _t, ...rest } = d
+    const own = { ...rest, tags: (d.tags ?? []).map((x) => x.replace(`/${brand}-`, `/${brand}-plain-`)) }
     nocache.target[t] = own
     const reg = `127.0.0.1:${p.port}/${brand}-plaincache/${t}:cache`
+    // buildx checks entitlements against existing folders
+    fs.mkdirSync(path.join(plainCache, t), { recursive: true })
     cached.target[t] = { ...own, 'cache-from': [`type=local,src=${plainCache}/${t}`, `type=registry,ref=${reg}`], 'cache-to': [`type=local,dest=${plainCache}/${t},mode=max`, `type=registry,ref=${reg},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`] }
   }
   fs.writeFileSync(path.join(p.dir, 'plain.nocache.json'), JSON.stringify(nocache))
   fs.writeFileSync(path.join(p.dir, 'plain.cached.json'), JSON.stringify(cached))
   p.env = plan.env
+  p.plainCache = plainCache
+  p.fns = fs.readdirSync(path.join(p.dir, 'functions')).sort()
   p.groups = ['base-images', 'control-images-docker', 'functions']
   return p
 }
 
 const builder = (p) => `${p.brand}-buildx`
-const plainBake = (p, file, targets = p.groups) => sh(p, 'docker', ['buildx', 'bake', '--builder', builder(p), '-f', 'docker-bake.hcl', '-f', file, '--provenance=false', '--progress=quiet', ...targets], p.env)
+const plainBake = (p, file, targets = p.groups) => sh(p, 'docker', ['buildx', 'bake', '--builder', builder(p), '-f', 'docker-bake.hcl', '-f', file, '--allow', `fs=${p.plainCache}`, '--provenance=false', '--progress=quiet', ...targets], p.env)
 const esb = (p, args) => sh(p, 'docker', ['esb', ...args])
 const rebuilt = (r) => (r.err.match(/^# rebuild /gm) ?? []).length
 
@@ -120,7 +126,7 @@ for (const n of SIZES) {
     // one function changed (a different function each rep for esb; the same edit for plain bake)
     const one = { esb: [], bake_that_target_no_cache_flags: [] }
     for (let i = 0; i < REPS; i++) {
-      const fn = `fn${String(i + 1).padStart(3, '0')}`
+      const fn = p.fns[i % p.fns.length]
       fs.appendFileSync(path.join(p.dir, 'functions', fn, 'handler'), `echo edit ${i}\n`)
       one.esb.push(esb(p, ['build']).s)
       fs.appendFileSync(path.join(p.dir, 'functions', fn, 'handler'), `echo plain ${i}\n`)
@@ -130,7 +136,7 @@ for (const n of SIZES) {
     r.onechange.ratio_esb_to_bake_that_target = +(r.onechange.esb.median / r.onechange.bake_that_target_no_cache_flags.median).toFixed(3)
     // ten one-change builds: the local cache must not grow by a copy per build
     for (let i = 0; i < 10 - REPS; i++) {
-      fs.appendFileSync(path.join(p.dir, 'functions', `fn${String(REPS + i + 1).padStart(3, '0')}`, 'handler'), `echo more ${i}\n`)
+      fs.appendFileSync(path.join(p.dir, 'functions', p.fns[(REPS + i) % p.fns.length], 'handler'), `echo more ${i}\n`)
       esb(p, ['build'])
     }
     const cacheTen = du(path.join(p.dir, `.${p.brand}`, 'buildx-cache'))

@@ -29,8 +29,7 @@ export const build: CommandSpec = {
     const r = renderForStack(s)
     const fns = functionDockerfiles(s)
     const artifacts = artifactTargets(s, artifactManifests(s))
-    const bx = await buildxVersion(c.runner)
-    const bake = await bakeInputs(s, c.runner, r, defaultGroups(s, false))
+    const [bx, bake] = await Promise.all([buildxVersion(c.runner), bakeInputs(s, c.runner, r, defaultGroups(s, false))])
     const inp = { buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
     const skip = await skipFor(s, inp, c.flags.skip === false ? 'always built: --no-skip' : null)
     const plan = buildPlan({ ...inp, skip })

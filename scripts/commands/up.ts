@@ -11,6 +11,7 @@ import { defaultGroups } from '../bake/phases.ts'
 import { skipFor } from '../bake/skips.ts'
 import { composeConfig } from '../compose/inspect.ts'
 import { upPlan } from '../compose/plan.ts'
+import { sharedTargets } from '../compose/share.ts'
 import { builderInputs } from '../builder/inspect.ts'
 import { localCaches } from '../cache/local.ts'
 import { runId } from '../plan/types.ts'
@@ -28,14 +29,19 @@ export const up: CommandSpec = {
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
     const r = renderForStack(s)
-    const bx = await buildxVersion(c.runner)
-    const cfg = await composeConfig(s, c.runner, r)
     const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
-    // the bases to bake first, and the control targets whose caches compose services share
-    const bake = hasBake ? await bakeInputs(s, c.runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, c.runner, r, ['base-images'])) : undefined
+    // read-only questions, asked at once: the buildx version, the compose
+    // config, and the bases to bake first with the control targets whose caches compose services share
+    const [bx, cfg, bake] = await Promise.all([
+      buildxVersion(c.runner),
+      composeConfig(s, c.runner, r),
+      hasBake ? bakeInputs(s, c.runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, c.runner, r, ['base-images'])) : undefined,
+    ])
     const inp = { buildxVersion: bx, bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
     // the bases are skipped when unchanged, as build does (flags after -- go to compose, not bake)
-    const skip = bake?.print.group?.['base-images'] ? await skipFor(s, { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] }, c.flags.skip === false ? 'always built: --no-skip' : null, ['base-images']) : undefined
+    // and the control targets compose services share a cache with: unchanged since build, their cache is current
+    const shared = bake ? [...new Set(Object.values(sharedTargets(s, cfg, bake.print)))] : []
+    const skip = bake?.print.group?.['base-images'] ? await skipFor(s, { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] }, c.flags.skip === false ? 'always built: --no-skip' : null, ['base-images', ...shared]) : undefined
     const plan = upPlan({ ...inp, skip })
     return runOrShow(c, plan)
   },

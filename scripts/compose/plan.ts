@@ -54,7 +54,7 @@ type ServiceOverride = { build: { cache_from: string[]; cache_to: string[]; addi
  * the base image just pushed; any other service has its own cache.
  * `baked`: bake target -> tag, for the bases baked in this run.
  */
-export function composeOverride(s: Settings, config: ComposeConfig, runId: string, haveLocal: (t: string) => boolean = () => true, print?: BakeFile, baked: Record<string, string> = {}): { yaml: { services: Record<string, ServiceOverride> }; gens: CacheGen[]; shared: Record<string, string> } {
+export function composeOverride(s: Settings, config: ComposeConfig, runId: string, haveLocal: (t: string) => boolean = () => true, print?: BakeFile, baked: Record<string, string> = {}, current = new Set<string>()): { yaml: { services: Record<string, ServiceOverride> }; gens: CacheGen[]; shared: Record<string, string> } {
   const services: Record<string, ServiceOverride> = {}
   const gens: CacheGen[] = []
   const shared = sharedTargets(s, config, print)
@@ -63,7 +63,8 @@ export function composeOverride(s: Settings, config: ComposeConfig, runId: strin
     // per mode: the same service builds differently in each mode (build args), so they must not share a cache
     const cname = shared[name] ?? `svc-${s.mode}-${name}`
     const c = cacheFlagsFor(s, cname, runId, haveLocal(cname))
-    const fresh = baked[cname] !== undefined
+    // a base baked in this run, or a target unchanged since its last build: its cache is current
+    const fresh = baked[cname] !== undefined || current.has(cname)
     services[name] = { build: { cache_from: c.cacheFrom, cache_to: fresh ? [] : c.cacheTo } }
     const ctx = baseContexts(svc, shared, baked)
     if (ctx) services[name].build.additional_contexts = ctx
@@ -117,7 +118,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
   // The stack's images build FROM the bases in the registry: bake them first
   // (the same step as build's first phase; fully cached when nothing changed).
   const bases = baseSteps(inp, runDir, reportFile)
-  const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have, inp.bakePrint, bases.baked)
+  const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have, inp.bakePrint, bases.baked, new Set(Object.keys(inp.skip?.skip ?? {})))
   gens.push(...bases.gens)
   const overridePath = path.join(runDir, 'compose.cache.json')
   // plain progress: the build's "#N CACHED" lines are counted for the hit report
