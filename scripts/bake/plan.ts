@@ -11,7 +11,7 @@ import { UsageError } from '../errors.ts'
 import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
 import { ensureRegistryStep } from '../registry/plan.ts'
 import { envSources, stackEnv } from '../plan/env.ts'
-import type { CacheGen, Plan, Step } from '../plan/types.ts'
+import type { CacheGen, Plan, SkipInfo, Step } from '../plan/types.ts'
 import { bakeOverride, targetTag } from './override.ts'
 import { bakeVariableEnv } from './vars.ts'
 import { bakePhases, groupTargets, phase2Contexts, pinBases, targetsFromPrint } from './phases.ts'
@@ -70,6 +70,21 @@ function bakeArgv(s: Settings, inp: BuildPlanInputs, overridePath: string, metad
 /** The targets a phase's groups name (`functions` is docker esb's own group). */
 export function phaseTargets(print: BakeFile, groups: string[], fns: FunctionTarget[]): string[] {
   return [...new Set(groups.flatMap((g) => (g === 'functions' && !print.group?.functions ? fns.map((f) => f.target) : groupTargets(print, g))))]
+}
+
+/** Before the bakes: seed this run's local exports with the current blobs. */
+export function seedCacheSteps(gens: CacheGen[]): Step[] {
+  return gens.length ? [{ kind: 'seed-cache', why: 'link the current local cache blobs into this run\'s exports (only new blobs are written)', gens }] : []
+}
+
+/** After the bakes: keep the stat cache of the skip check. */
+export function statCacheSteps(skip: SkipPlan | undefined): Step[] {
+  return skip ? [{ kind: 'save-stat-cache', why: 'remember context file hashes (unchanged files are not re-read)', dir: skip.dir, cache: skip.statCache }] : []
+}
+
+/** What a plan says about the skip, for its log lines and report. */
+export function skipInfo(skip: SkipPlan | undefined, reportFile: string, command: string): SkipInfo | undefined {
+  return skip ? { skipped: Object.keys(skip.skip).sort(), rebuild: skip.rebuild, reportFile, command } : undefined
 }
 
 /** Drops the cache flags of targets this run skips: they export nothing. */
@@ -139,19 +154,18 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(allGens.map((g) => g.dir))] },
-    ...(allGens.length ? [{ kind: 'seed-cache', why: 'link the current local cache blobs into this run\'s exports (only new blobs are written)', gens: allGens } as Step] : []),
+    ...seedCacheSteps(allGens),
     ...writes,
     ensureRegistryStep(s, env),
     // nothing to build: the builder is not even needed
     ...(bakes.length ? [ensureBuilderStep(s, inp.builder, env)] : []),
     ...bakes,
   ]
-  if (inp.skip) steps.push({ kind: 'save-stat-cache', why: 'remember context file hashes (unchanged files are not re-read)', dir: inp.skip.dir, cache: inp.skip.statCache })
+  steps.push(...statCacheSteps(inp.skip))
   if (allGens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens: allGens })
   steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
   const sorted = Object.fromEntries(Object.entries(caches).sort(([a], [b]) => a.localeCompare(b)))
-  const skipInfo = inp.skip ? { skipped: Object.keys(skip).sort(), rebuild: inp.skip.rebuild, reportFile, command: inp.reportCommand ?? 'build' } : undefined
-  return { command: 'build', project: s.projectDir, mode: s.mode, env, caches: sorted, steps, envSources: envSources(s, env), skip: skipInfo }
+  return { command: 'build', project: s.projectDir, mode: s.mode, env, caches: sorted, steps, envSources: envSources(s, env), skip: skipInfo(inp.skip, reportFile, inp.reportCommand ?? 'build') }
 }
 
 /** Function targets from the Dockerfile glob and from deploy artifact manifests. */

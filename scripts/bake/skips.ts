@@ -6,15 +6,23 @@ import { checkSkips, type SkipPlan } from '../skip/check.ts'
 import { effectiveTargets } from './override.ts'
 import { bakePhases } from './phases.ts'
 import { allFunctions, phaseTargets, type BuildPlanInputs } from './plan.ts'
+
+/** The flag build and up share: `--no-skip` (minimist gives skip=false). */
+export const SKIP_FLAG = {
+  flag: ['--no-skip', 'send every target to bake, even those whose inputs, image and cache are unchanged'] as [string, string],
+  boolean: 'skip',
+  defaults: { skip: true },
+}
+
 /**
  * Which targets this build may skip (skip/check.ts), for the targets its
- * phases would build. `off`: the reason nothing is skipped (--no-skip);
- * flags after -- may change any target, so they turn the skip off too.
+ * phases would build (or `groups`). Nothing is skipped with --no-skip,
+ * [bake] skip = false, or flags after -- (they may change any target).
  */
-export async function skipFor(s: Settings, inp: BuildPlanInputs, off: string | null, groups?: string[]): Promise<SkipPlan> {
+export async function skipFor(s: Settings, inp: BuildPlanInputs, noSkip: boolean, groups?: string[]): Promise<SkipPlan> {
   const fns = allFunctions(inp)
   const build = (groups ? [groups] : bakePhases(s, fns.length > 0)).flatMap((g) => phaseTargets(inp.bakePrint, g, fns))
   const { defs, tags } = effectiveTargets(s, inp.bakePrint, fns)
-  const why = off ?? (!s.bake.skip ? 'always built: [bake] skip = false' : inp.extraArgs.length ? 'always built: flags after -- may change any target' : null)
+  const why = noSkip ? 'always built: --no-skip' : (!s.bake.skip ? 'always built: [bake] skip = false' : inp.extraArgs.length ? 'always built: flags after -- may change any target' : null)
   return checkSkips(s, defs, [...new Set(build)], tags, why)
 }

@@ -6,7 +6,7 @@ import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
 import { bakeInputs } from '../bake/inspect.ts'
 import { buildPlan } from '../bake/plan.ts'
-import { skipFor } from '../bake/skips.ts'
+import { SKIP_FLAG, skipFor } from '../bake/skips.ts'
 import { defaultGroups } from '../bake/phases.ts'
 import { builderInputs } from '../builder/inspect.ts'
 import { functionDockerfiles } from '../functions/discover.ts'
@@ -19,10 +19,10 @@ export const build: CommandSpec = {
   usage: '[OPTIONS] [-- BAKE FLAGS]',
   summary: 'Ensure the registry and the builder, then docker buildx bake with per-target caches',
   details: 'Bakes the base images first, then control and function images on the bases just pushed (pinned by\ndigest), all pushed to the local registry 127.0.0.1:<port>, and prints the cache hit rate.\nFunctions come from functions/*/Dockerfile and from deploy artifact manifests ([functions] artifact).\nFlags after -- go to docker buildx bake.',
-  flags: [...DRY_RUN_FLAGS, ['--no-skip', 'send every target to bake, even those whose inputs, image and cache are unchanged'], ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)']],
+  flags: [...DRY_RUN_FLAGS, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)']],
   strings: [],
-  booleans: ['provenance', 'skip'],
-  defaults: { skip: true },
+  booleans: ['provenance', SKIP_FLAG.boolean],
+  defaults: SKIP_FLAG.defaults,
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
@@ -31,7 +31,7 @@ export const build: CommandSpec = {
     const artifacts = artifactTargets(s, artifactManifests(s))
     const [bx, bake] = await Promise.all([buildxVersion(c.runner), bakeInputs(s, c.runner, r, defaultGroups(s, false))])
     const inp = { buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
-    const skip = await skipFor(s, inp, c.flags.skip === false ? 'always built: --no-skip' : null)
+    const skip = await skipFor(s, inp, c.flags.skip === false)
     const plan = buildPlan({ ...inp, skip })
     return runOrShow(c, plan)
   },

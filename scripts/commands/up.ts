@@ -8,7 +8,7 @@ import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
 import { bakeInputs } from '../bake/inspect.ts'
 import { defaultGroups } from '../bake/phases.ts'
-import { skipFor } from '../bake/skips.ts'
+import { SKIP_FLAG, skipFor } from '../bake/skips.ts'
 import { composeConfig } from '../compose/inspect.ts'
 import { upPlan } from '../compose/plan.ts'
 import { sharedTargets } from '../compose/share.ts'
@@ -21,10 +21,10 @@ export const up: CommandSpec = {
   usage: '[OPTIONS] [-- COMPOSE UP FLAGS]',
   summary: 'Ensure the registry and the builder, bake the bases, then docker compose up --build -d with per-service caches',
   details: 'Bakes the base images the services build on, then runs compose on the same builder (BUILDX_BUILDER)\nwith per-service caches, and prints the cache hit rate. Flags after -- go to docker compose up.',
-  flags: [...DRY_RUN_FLAGS, ['--no-skip', 'bake the bases even when their inputs, image and cache are unchanged'], ['--provenance', 'keep provenance attestations']],
+  flags: [...DRY_RUN_FLAGS, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations']],
   strings: [],
-  booleans: ['provenance', 'skip'],
-  defaults: { skip: true },
+  booleans: ['provenance', SKIP_FLAG.boolean],
+  defaults: SKIP_FLAG.defaults,
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
@@ -41,7 +41,7 @@ export const up: CommandSpec = {
     // the bases are skipped when unchanged, as build does (flags after -- go to compose, not bake)
     // and the control targets compose services share a cache with: unchanged since build, their cache is current
     const shared = bake ? [...new Set(Object.values(sharedTargets(s, cfg, bake.print)))] : []
-    const skip = bake?.print.group?.['base-images'] ? await skipFor(s, { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] }, c.flags.skip === false ? 'always built: --no-skip' : null, ['base-images', ...shared]) : undefined
+    const skip = bake?.print.group?.['base-images'] ? await skipFor(s, { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] }, c.flags.skip === false, ['base-images', ...shared]) : undefined
     const plan = upPlan({ ...inp, skip })
     return runOrShow(c, plan)
   },

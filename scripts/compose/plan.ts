@@ -7,7 +7,7 @@ import { statePaths } from '../project/names.ts'
 import { cacheFlagsFor } from '../cache/flags.ts'
 import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
 import { ensureRegistryStep, infraCompose } from '../registry/plan.ts'
-import { buildPlan } from '../bake/plan.ts'
+import { buildPlan, seedCacheSteps, skipInfo, statCacheSteps } from '../bake/plan.ts'
 import { groupTargets } from '../bake/phases.ts'
 import { targetTag } from '../bake/override.ts'
 import type { BakeFile } from '../bake/types.ts'
@@ -132,7 +132,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(gens.map((g) => g.dir))] },
-    ...(gens.length ? [{ kind: 'seed-cache', why: 'link the current local cache blobs into this run\'s exports (only new blobs are written)', gens: gens } as Step] : []),
+    ...seedCacheSteps(gens),
     ...(pinned ? [] : [override]),
     ...bases.steps.filter((x) => x.kind === 'write'),
     ensureRegistryStep(s, env),
@@ -145,12 +145,11 @@ export function upPlan(inp: UpPlanInputs): Plan {
       builder: s.builder.name,
     },
   ]
-  if (inp.skip) steps.push({ kind: 'save-stat-cache', why: 'remember context file hashes (unchanged files are not re-read)', dir: inp.skip.dir, cache: inp.skip.statCache })
+  steps.push(...statCacheSteps(inp.skip))
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
   steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
   const caches = Object.fromEntries(Object.entries(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))
-  const skip = inp.skip ? { skipped: Object.keys(inp.skip.skip).sort(), rebuild: inp.skip.rebuild, reportFile, command: 'up' } : undefined
-  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps, envSources: envSources(s, env), skip }
+  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps, envSources: envSources(s, env), skip: skipInfo(inp.skip, reportFile, 'up') }
 }
 
 export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]): Plan {

@@ -92,14 +92,15 @@ export interface HitReport {
 
 const pct = (c: number, t: number) => (t === 0 ? 100 : Math.round((c / t) * 1000) / 10)
 
-export function hitReport(command: string, vertexIter: Iterable<Vertex>, wallMs: number, failed = false): HitReport {
+/** `unnamed`: the target of steps that carry no target name (bake leaves it out when it builds one target). */
+export function hitReport(command: string, vertexIter: Iterable<Vertex>, wallMs: number, failed = false, unnamed = 'default'): HitReport {
   const vertices = [...vertexIter]
   const targets: Record<string, HitCount> = {}
   let cached = 0, total = 0
   for (const v of vertices) {
     const s = stepOf(v.name)
     if (!s || !v.completed || v.error) continue
-    const t = (targets[s.target] ??= { cached: 0, total: 0, percent: 0 })
+    const t = (targets[s.target === 'default' ? unnamed : s.target] ??= { cached: 0, total: 0, percent: 0 })
     t.total++; total++
     if (v.cached) { t.cached++; cached++ }
   }

@@ -63,10 +63,7 @@ export class Reporter {
       if (bad && e instanceof DockerError) throw new EsbError(`${bad.name.length > 120 ? bad.name.slice(0, 117) + '...' : bad.name} failed: ${bad.error}; the step's last log lines are above (exit ${e.exitCode})`, e.exitCode)
       throw e
     } finally {
-      const report = hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed)
-      // bake leaves the target out of step names when it builds one target
-      const only = rep.targets?.length === 1 ? rep.targets[0] : null
-      if (only && report.targets.default && !report.targets[only]) { report.targets[only] = report.targets.default; delete report.targets.default }
+      const report = hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed, rep.targets?.length === 1 ? rep.targets[0] : undefined)
       if (this.skip && this.skip.reportFile === rep.file) Object.assign(report, { skipped: this.skip.skipped, rebuilt: this.skip.rebuild })
       this.write(rep.file, report, raw)
       if (!failed && rep.final !== false) log(reportText(report).trimEnd())

@@ -69,6 +69,22 @@ test('up --dry-run --json: per-service caches through an override file, same bui
   fs.rmSync(dir, { recursive: true })
 })
 
+test('--dry-run says why each target is built: a base that cannot be keyed, or --no-skip for every target', () => {
+  const dir = project()
+  const first = plan(dir, 'build')
+  // this project has function folders only: the lambda base's Dockerfile is not there, so it (and what builds on it) is always built
+  assert.equal(first.skip.rebuild['fn-hello'], ['always built: it builds on lambda-base, which is always built'])
+  assert.match(first.skip.rebuild['lambda-base'][0], /^always built: its Dockerfile \S+\/services\/lambda-base\/Dockerfile cannot be read$/)
+  assert.equal(first.skip.skipped, [])
+  const all = plan(dir, 'build', '--no-skip')
+  assert.ok(Object.values(all.skip.rebuild).every((w: any) => w[0] === 'always built: --no-skip'), JSON.stringify(all.skip.rebuild))
+  assert.ok(Object.keys(all.skip.rebuild).length >= 8)
+  const text = run('docker', ['--config', cfg, 'esb', 'build', '--dry-run', '--no-skip'], { cwd: dir })
+  assert.match(text.stdout, /^rebuild fn-hello: always built: --no-skip$/m)
+  assert.equal(fs.readdirSync(dir).sort(), ['esb.toml', 'functions'], 'a dry run writes nothing, not even the stat cache')
+  fs.rmSync(dir, { recursive: true })
+})
+
 test('human-readable --dry-run lists caches and commands', () => {
   const dir = project()
   const r = run('docker', ['--config', cfg, 'esb', 'build', '--dry-run'], { cwd: dir })

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { promoteCache, pruneLocal, GEN_MIN_AGE_MS } from '../../scripts/cache/local.ts'
+import crypto from 'node:crypto'
+import { dropUnreferenced, promoteCache, pruneLocal, seedGen, GEN_MIN_AGE_MS } from '../../scripts/cache/local.ts'
 
 function gen(dir: string, name: string, complete = true, ageMs = 0): string {
   const g = path.join(dir, name)
@@ -52,6 +53,38 @@ test('pruneLocal keeps only current (and young exports); removes old run folders
   assert.equal(fs.readdirSync(dir).filter((n) => n.startsWith('gen-')).sort(), ['gen-cur', 'gen-young'])
   assert.equal(fs.readdirSync(runs), ['r-new'])
   fs.rmSync(root, { recursive: true })
+})
+
+/** Writes a blob into an export folder; returns its digest. */
+function blob(g: string, content: string): string {
+  const d = crypto.createHash('sha256').update(content).digest('hex')
+  fs.mkdirSync(path.join(g, 'blobs', 'sha256'), { recursive: true })
+  fs.writeFileSync(path.join(g, 'blobs', 'sha256', d), content)
+  return `sha256:${d}`
+}
+
+test('a new export is seeded with hard links to the current blobs; what it does not reference is dropped on promotion', () => {
+  const dir = tmp()
+  const g1 = path.join(dir, 'gen-1')
+  const layerA = blob(g1, 'layer a')
+  const layerB = blob(g1, 'layer b')
+  const list1 = blob(g1, JSON.stringify({ manifests: [{ digest: layerA }, { digest: layerB }] }))
+  fs.writeFileSync(path.join(g1, 'index.json'), JSON.stringify({ manifests: [{ digest: list1 }] }))
+  promoteCache(dir, g1)
+  const g2 = path.join(dir, 'gen-2')
+  assert.is(seedGen(dir, g2), 3)
+  const st = (g: string, d: string) => fs.statSync(path.join(g, 'blobs', 'sha256', d.slice(7)))
+  assert.is(st(g2, layerA).ino, st(g1, layerA).ino, 'a hard link, not a copy')
+  // the new export: layer b changed to c; its index no longer references b or the old list
+  const layerC = blob(g2, 'layer c')
+  const list2 = blob(g2, JSON.stringify({ manifests: [{ digest: layerA }, { digest: layerC }] }))
+  fs.writeFileSync(path.join(g2, 'index.json'), JSON.stringify({ manifests: [{ digest: list2 }] }))
+  promoteCache(dir, g2)
+  assert.equal(fs.readdirSync(path.join(g2, 'blobs', 'sha256')).sort(), [layerA, layerC, list2].map((d) => d.slice(7)).sort())
+  assert.is(fs.readFileSync(path.join(g1, 'blobs', 'sha256', layerB.slice(7)), 'utf8'), 'layer b', 'the previous export is intact')
+  assert.is(seedGen(path.join(dir, 'none'), path.join(dir, 'gen-x')), 0, 'nothing current: nothing seeded')
+  assert.is(dropUnreferenced(path.join(dir, 'gen-x')), 0, 'no index: nothing dropped')
+  fs.rmSync(dir, { recursive: true })
 })
 
 test.run()

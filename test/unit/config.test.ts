@@ -1,7 +1,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { resolveSettings, type Inputs } from '../../scripts/project/config.ts'
-import { parseToml, parseBrandingYaml, parseEnvFile } from '../../scripts/project/read.ts'
+import { loadInputs, parseToml, parseBrandingYaml, parseEnvFile } from '../../scripts/project/read.ts'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { lineOf } from '../../scripts/project/schema.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
@@ -184,6 +187,15 @@ test('lineOf finds keys in sections', () => {
   assert.is(lineOf('a = 1\n[registry]\nport = 2\n', 'registry', 'port'), 3)
   assert.is(lineOf('a = 1\n', '', 'a'), 1)
   assert.is(lineOf('a = 1\n', 'x', 'a'), null)
+})
+
+test('env files: $VAR from the process environment first, then earlier files (as compose)', () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-envfiles-'))
+  fs.writeFileSync(path.join(d, '.env'), 'BASE=from-dotenv\nHOMEISH=$FROM_PROCESS\n')
+  fs.writeFileSync(path.join(d, 'extra.env'), 'DERIVED=${BASE}-x\n')
+  const inp = loadInputs(d, { envFiles: [path.join(d, 'extra.env')] }, { FROM_PROCESS: 'proc' })
+  assert.equal(inp.envFiles.map((f) => f.vars), [{ BASE: 'from-dotenv', HOMEISH: 'proc' }, { DERIVED: 'from-dotenv-x' }])
+  fs.rmSync(d, { recursive: true })
 })
 
 test.run()

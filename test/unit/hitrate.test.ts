@@ -36,6 +36,13 @@ test('plain progress (compose): "#N [svc i/n] INSTR" then "#N CACHED" or "#N DON
   assert.equal(r.targets.gateway, { cached: 1, total: 2, percent: 50 })
 })
 
+test('steps with no target name (bake building one target) count under that target', () => {
+  const c = new ProgressCollector()
+  c.line(raw([{ digest: 'a', name: '[2/3] COPY handler /x', cached: true, completed: '2026-01-01T00:00:01Z' }]))
+  assert.equal(Object.keys(hitReport('build', c.vertices.values(), 1, false, 'fn-hello').targets), ['fn-hello'])
+  assert.equal(Object.keys(hitReport('build', c.vertices.values(), 1).targets), ['default'])
+})
+
 test('failed cache exports are reported, not failures', () => {
   const c = new ProgressCollector()
   c.line(raw([{ digest: 'e', name: '[fn-a] exporting cache to registry', completed: '2026-01-01T00:00:02Z', error: 'failed to do request: connection refused' }]))

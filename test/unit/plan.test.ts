@@ -215,6 +215,15 @@ test('up: a service that builds what a bake target builds shares its cache and t
   const md = { 'python-base': { 'containerimage.digest': 'sha256:abc' }, 'os-base': {}, 'lambda-base': {} }
   assert.equal(pinBases(pin.json, { 'python-base': pin.refs['python-base'] }, md).services.gateway.build.additional_contexts['python-base'], 'docker-image://127.0.0.1:5010/esb-python-base:latest@sha256:abc')
   assert.not.ok(p.steps.some((x) => x.kind === 'write' && x.path.endsWith('compose.cache.json')))
+  // unchanged since the last build: bases pinned to their digests now, gateway-docker's cache is current (no export)
+  const skip = { skip: { 'python-base': 'sha256:p', 'os-base': 'sha256:o', 'lambda-base': 'sha256:l', 'gateway-docker': 'sha256:g' }, rebuild: {}, records: {}, dir: '/p/.esb/inputs', statCache: {} }
+  const q = upPlan({ settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, composeConfig: { services }, runId: 'R5', extraArgs: [], bakePrint: withCtx, skip })
+  assert.equal(q.caches.gateway.to, [])
+  assert.ok(q.caches.other.to.length > 0)
+  assert.not.ok(q.steps.some((x) => x.kind === 'pin-bases'), 'nothing baked: nothing to pin at run time')
+  const written = JSON.parse((q.steps.find((x) => x.kind === 'write' && x.path.endsWith('compose.cache.json')) as any).content)
+  assert.is(written.services.gateway.build.additional_contexts['python-base'], 'docker-image://127.0.0.1:5010/esb-python-base:latest@sha256:p')
+  assert.equal(docker(q).map((d) => d.argv[0]), ['compose'], 'no base bake')
 })
 
 test('prune: local, builder, and a registry garbage collection that stops and restarts it', () => {
