@@ -1,6 +1,6 @@
 // Command-line front: parses flags, dispatches to a command, and is the one
 // top-level error handler that maps errors to exit codes.
-import { minimist } from 'zx'
+import minimist from 'minimist'
 import path from 'node:path'
 import { absoluteConfigFlags, splitDockerArgv } from './docker/argv.ts'
 import { REPORT_BUGS, UsageError, toEsbError } from './errors.ts'

@@ -1,6 +1,6 @@
 // The runner: the ONLY code that spawns docker. It spawns, streams output
 // and cancels; it decides nothing. Plans are executed by plan/execute.ts.
-import { $, type ProcessPromise } from 'zx'
+import { $, type ProcessPromise } from 'zx/core'
 import { CancelledError, DockerError } from '../errors.ts'
 
 $.verbose = false

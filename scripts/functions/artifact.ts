@@ -4,7 +4,8 @@
 // and returns plain targets.
 import fs from 'node:fs'
 import path from 'node:path'
-import { YAML, glob } from 'zx'
+import YAML from 'yaml'
+import { globbySync } from 'globby'
 import { UsageError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
 import { lambdaBaseContexts, pushRef, type FunctionTarget } from './targets.ts'
@@ -21,7 +22,7 @@ function readYaml<T>(file: string, what: string): T {
 /** The manifests to read: [functions] artifact (path or glob), else the contract's default location when it exists. */
 export function artifactManifests(s: Settings): string[] {
   if (s.functions.artifact) {
-    const found = glob.sync(s.functions.artifact, { cwd: s.projectDir, onlyFiles: true, dot: true }).sort().map((f) => path.resolve(s.projectDir, f))
+    const found = globbySync(s.functions.artifact, { cwd: s.projectDir, onlyFiles: true, dot: true }).sort().map((f) => path.resolve(s.projectDir, f))
     if (!found.length) throw new UsageError(`[functions] artifact ${JSON.stringify(s.functions.artifact)} matches no file under ${s.projectDir}; point it at an artifact.yml`)
     return found
   }

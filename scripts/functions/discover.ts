@@ -1,13 +1,13 @@
 // Function images: `fn-<name>` targets from the Dockerfiles the
 // `[functions] dockerfiles` glob finds (relative to the project root).
 import path from 'node:path'
-import { glob } from 'zx'
+import { globbySync } from 'globby'
 import type { Settings } from '../project/config.ts'
 
 export interface FunctionDef { name: string; dockerfile: string }
 
 export function functionDockerfiles(s: Settings): string[] {
-  return glob.sync(s.functions.dockerfiles, { cwd: s.projectDir, onlyFiles: true }).sort()
+  return globbySync(s.functions.dockerfiles, { cwd: s.projectDir, onlyFiles: true }).sort()
 }
 
 /** Function targets `fn-<name>` from Dockerfiles found by the glob (relative paths). Pure. */

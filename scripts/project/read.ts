@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import TOML from '@iarna/toml'
-import { YAML } from 'zx'
+import YAML from 'yaml'
 import { UsageError } from '../errors.ts'
 import { brandSightings, type BrandSighting } from './detect.ts'
 import { parseEnvFile as parseComposeEnvFile } from './envfile.ts'

@@ -8,7 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { YAML } from 'zx'
+import YAML from 'yaml'
 import { ROOT, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
 import { BUSYBOX, e2eDockerConfig, must } from './project.ts'
 
