@@ -78,7 +78,7 @@ export function seedCacheSteps(gens: CacheGen[]): Step[] {
 }
 
 /** After the bakes: keep the stat cache of the skip check. */
-export function statCacheSteps(skip: SkipPlan | undefined): Step[] {
+export function statCacheSteps(skip: Pick<SkipPlan, 'dir' | 'statCache'> | undefined): Step[] {
   return skip ? [{ kind: 'save-stat-cache', why: 'remember context file hashes (unchanged files are not re-read)', dir: skip.dir, cache: skip.statCache }] : []
 }
 

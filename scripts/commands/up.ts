@@ -7,11 +7,14 @@ import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
 import { bakeInputs } from '../bake/inspect.ts'
-import { defaultGroups } from '../bake/phases.ts'
+import { defaultGroups, groupTargets } from '../bake/phases.ts'
 import { SKIP_FLAG, skipFor } from '../bake/skips.ts'
-import { composeConfig } from '../compose/inspect.ts'
+import { composeConfig, engineImageIds, projectContainers } from '../compose/inspect.ts'
 import { upPlan } from '../compose/plan.ts'
-import { sharedTargets } from '../compose/share.ts'
+import { bakedRefs, serviceContexts, sharedTargets } from '../compose/share.ts'
+import { checkServices, serviceImages, servicesOff } from '../compose/skip.ts'
+import { inputsDir, readStatCache } from '../skip/state.ts'
+import { statePaths } from '../project/names.ts'
 import { builderInputs } from '../builder/inspect.ts'
 import { localCaches } from '../cache/local.ts'
 import { runId } from '../plan/types.ts'
@@ -30,19 +33,32 @@ export const up: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const r = renderForStack(s)
     const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
-    // read-only questions, asked at once: the buildx version, the compose
-    // config, and the bases to bake first with the control targets whose caches compose services share
-    const [bx, cfg, bake] = await Promise.all([
-      buildxVersion(c.runner),
+    // read-only questions, asked at once: the compose config, and the bases
+    // to bake first with the control targets whose caches compose services share
+    const [cfg, bake] = await Promise.all([
       composeConfig(s, c.runner, r),
       hasBake ? bakeInputs(s, c.runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, c.runner, r, ['base-images'])) : undefined,
     ])
-    const inp = { buildxVersion: bx, bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
+    const inp = { bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
     // the bases are skipped when unchanged, as build does (flags after -- go to compose, not bake)
     // and the control targets compose services share a cache with: unchanged since build, their cache is current
     const shared = bake ? [...new Set(Object.values(sharedTargets(s, cfg, bake.print)))] : []
-    const skip = bake?.print.group?.['base-images'] ? await skipFor(s, { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] }, c.flags.skip === false, ['base-images', ...shared]) : undefined
-    const plan = upPlan({ ...inp, skip })
+    const images = serviceImages(s.projectName, cfg)
+    const [skip, ids, containers] = await Promise.all([
+      bake?.print.group?.['base-images'] ? skipFor(s, { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] }, c.flags.skip === false, ['base-images', ...shared]) : undefined,
+      engineImageIds(c.runner, Object.values(images)),
+      Object.keys(images).length ? projectContainers(c.runner, s.projectName) : {},
+    ])
+    // services unchanged since compose built them, their images still in the engine: nothing to build
+    const bases = bake ? groupTargets(bake.print, 'base-images') : []
+    const dir = inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state)
+    const off = servicesOff(s, c.flags.skip === false, c.flags['--'], bases.filter((t) => skip?.rebuild[t]))
+    const services = Object.keys(images).length
+      ? await checkServices(s, cfg, serviceContexts(s, cfg, bake?.print, bakedRefs(s, bake?.print, skip?.skip)), skip?.statCache ?? readStatCache(dir), ids, containers, dir, off)
+      : undefined
+    // the buildx version decides bake's flags: asked only when a base is baked (a no-op up asks nothing more)
+    const bx = bases.some((t) => !skip?.skip[t]) ? await buildxVersion(c.runner) : undefined
+    const plan = upPlan({ ...inp, buildxVersion: bx, skip, services })
     return runOrShow(c, plan)
   },
 }

@@ -13,9 +13,10 @@ import { targetTag } from '../bake/override.ts'
 import type { BakeFile } from '../bake/types.ts'
 import type { SkipPlan } from '../skip/check.ts'
 import { envSources, stackEnv } from '../plan/env.ts'
-import type { CacheGen, Plan, Step } from '../plan/types.ts'
+import type { CacheGen, Plan, SkipInfo, Step } from '../plan/types.ts'
 import type { ComposeConfig } from './types.ts'
-import { baseContexts, sharedTargets } from './share.ts'
+import { bakedRefs, baseContexts, sharedTargets } from './share.ts'
+import { containersArgv, imageIdsArgv, type ServiceSkip } from './skip.ts'
 
 export function modeComposeFile(s: Settings): string {
   return path.join(s.templates.out, `docker-compose.${s.mode}.yml`)
@@ -43,6 +44,8 @@ export interface UpPlanInputs {
   /** bake variables the project's bake files declare (set for the base bake, as build does) */
   bakeVariables?: string[]
   buildxVersion?: string
+  /** the services that are unchanged since compose built them (compose/skip.ts) */
+  services?: ServiceSkip
 }
 
 type ServiceOverride = { build: { cache_from: string[]; cache_to: string[]; additional_contexts?: Record<string, string> } }
@@ -104,8 +107,38 @@ function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): BaseB
   }
   const skip = inp.skip?.skip ?? {}
   const pinRefs = Object.fromEntries(targets.filter((t) => !skip[t]).map((t) => [t, targetTag(s, t)]))
-  const baked = Object.fromEntries(targets.map((t) => [t, skip[t] ? `${targetTag(s, t)}@${skip[t]}` : targetTag(s, t)]))
-  return { steps, gens, baked, pinRefs, metadataFile }
+  return { steps, gens, baked: bakedRefs(s, print, skip), pinRefs, metadataFile }
+}
+
+/** Bases and services skipped as unchanged, and why the others are rebuilt: services as `service:<name>`. */
+function upSkipInfo(inp: UpPlanInputs, reportFile: string): SkipInfo | undefined {
+  const base = skipInfo(inp.skip, reportFile, 'up')
+  const svc = inp.services
+  if (!svc) return base
+  const named = (o: Record<string, unknown>) => Object.keys(o).sort().map((n) => `service:${n}`)
+  return {
+    skipped: [...(base?.skipped ?? []), ...named(svc.skip)],
+    rebuild: { ...(base?.rebuild ?? {}), ...Object.fromEntries(Object.entries(svc.rebuild).map(([n, why]) => [`service:${n}`, why])) },
+    reportFile, command: 'up',
+  }
+}
+
+/** Every buildable service unchanged, its image still in the engine: start the stack without building. */
+function noBuildPlan(inp: UpPlanInputs, reportFile: string): Plan {
+  const s = inp.settings
+  const env = stackEnv(s)
+  // --no-recreate: the containers are as the last up left them (compose/skip.ts). Without it compose
+  // would recreate each once, comparing it with the image id rather than the digest its build recorded.
+  const argv = ['compose', '-p', s.projectName, ...composeFileArgs(s), 'up', '-d', '--no-recreate', ...inp.extraArgs]
+  const steps: Step[] = [
+    ...inp.renderWrites,
+    ensureRegistryStep(s, env),
+    { kind: 'docker', why: `start the ${s.mode}-mode stack (its images are unchanged: nothing to build)`, argv, env, cwd: s.projectDir },
+    ...statCacheSteps(inp.skip ?? inp.services),
+  ]
+  // no service is built (and so no base, see servicesOff): control targets the services share are not either
+  const info = upSkipInfo(inp, reportFile)
+  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches: {}, steps, envSources: envSources(s, env), skip: info && { ...info, rebuild: {} } }
 }
 
 export function upPlan(inp: UpPlanInputs): Plan {
@@ -114,6 +147,9 @@ export function upPlan(inp: UpPlanInputs): Plan {
   const paths = statePaths(s.projectDir, s.ctx.HOME_DIR)
   const runDir = paths.run(inp.runId)
   const reportFile = paths.report('up')
+  const svc = inp.services
+  const buildable = Object.keys(svc?.images ?? {})
+  if (svc && buildable.length && buildable.every((n) => svc.skip[n] !== undefined)) return noBuildPlan(inp, reportFile)
   const have = (t: string) => inp.localCaches === undefined || inp.localCaches.includes(t)
   // The stack's images build FROM the bases in the registry: bake them first
   // (the same step as build's first phase; fully cached when nothing changed).
@@ -145,11 +181,12 @@ export function upPlan(inp: UpPlanInputs): Plan {
       builder: s.builder.name,
     },
   ]
-  steps.push(...statCacheSteps(inp.skip))
+  if (svc) steps.push({ kind: 'record-services', why: 'record each service\'s inputs with the image compose built, and the stack\'s containers', dir: svc.dir, records: svc.records, inspect: imageIdsArgv(Object.values(svc.records).map((r) => r.image)), ps: containersArgv(s.projectName), stack: svc.stack })
+  steps.push(...statCacheSteps(inp.skip ?? svc))
   if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
   steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
   const caches = Object.fromEntries(Object.entries(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))
-  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps, envSources: envSources(s, env), skip: skipInfo(inp.skip, reportFile, 'up') }
+  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps, envSources: envSources(s, env), skip: upSkipInfo(inp, reportFile) }
 }
 
 export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]): Plan {

@@ -5,6 +5,8 @@
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import type { BakeFile } from '../bake/types.ts'
+import { targetTag } from '../bake/override.ts'
+import { groupTargets } from '../bake/phases.ts'
 import type { ComposeConfig, ComposeService } from './types.ts'
 
 function buildKey(context: string, dockerfile: string | undefined, stage: unknown): string {
@@ -49,4 +51,16 @@ export function baseContexts(svc: ComposeService, shared: Record<string, string>
     if (ref) { out[k] = `docker-image://${ref}`; changed = true } else if (typeof v === 'string') out[k] = v
   }
   return changed ? out : null
+}
+
+/** Each base target -> the reference its children use: its tag (pinned after this run's bake) or tag@digest (skipped, unchanged). */
+export function bakedRefs(s: Settings, print: BakeFile | undefined, skip: Record<string, string> = {}): Record<string, string> {
+  if (!print?.group?.['base-images']) return {}
+  return Object.fromEntries(groupTargets(print, 'base-images').map((t) => [t, skip[t] ? `${targetTag(s, t)}@${skip[t]}` : targetTag(s, t)]))
+}
+
+/** Each buildable service's named contexts as up passes them (null: as the compose file has them). */
+export function serviceContexts(s: Settings, config: ComposeConfig, print: BakeFile | undefined, baked: Record<string, string>): Record<string, Record<string, string> | null> {
+  const shared = sharedTargets(s, config, print)
+  return Object.fromEntries(Object.entries(config.services ?? {}).filter(([, v]) => v?.build).map(([n, v]) => [n, baseContexts(v, shared, baked)]))
 }

@@ -4,7 +4,11 @@ export interface ComposeService {
   image?: string
   [key: string]: unknown
 }
-export interface ComposeConfig { services: Record<string, ComposeService> }
+export interface ComposeConfig {
+  services: Record<string, ComposeService>
+  /** sha256 of the whole config (networks, volumes... included), to tell whether it changed since the last up */
+  hash?: string
+}
 
 export function parseComposeConfig(v: unknown, where: string): ComposeConfig {
   const o = (typeof v === 'object' && v !== null ? v : null) as Record<string, unknown> | null

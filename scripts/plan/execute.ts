@@ -17,6 +17,7 @@ import type { HitReport } from '../report/hitrate.ts'
 import type { Plan, Step } from './types.ts'
 import { skipLines } from './show.ts'
 import { writeRecord, writeStatCache } from '../skip/state.ts'
+import { parseContainers, parseImageIds } from '../compose/skip.ts'
 
 export class Executor {
   private reporter: Reporter
@@ -63,6 +64,16 @@ export class Executor {
           const digest = md[target]?.['containerimage.digest']
           if (digest) writeRecord(st.dir, { target, tag: r.tag, key: r.key, digest, inputs: r.inputs })
         }
+        return
+      }
+      case 'record-services': {
+        const [images, ps] = await Promise.all([st.inspect, st.ps].map((argv) => this.runner.run(argv, { capture: true, allowFail: true })))
+        const ids = parseImageIds(images.stdout, Object.values(st.records).map((r) => r.image))
+        for (const [name, r] of Object.entries(st.records)) {
+          const id = ids[r.image]
+          if (id) writeRecord(st.dir, { target: `service:${name}`, tag: r.tag, key: r.key, digest: id, inputs: r.inputs })
+        }
+        if (ps.code === 0) writeFileAtomic(st.stack.file, JSON.stringify({ project: st.stack.project, config: st.stack.config, containers: parseContainers(ps.stdout) }) + '\n')
         return
       }
       case 'prune-local': {

@@ -13,6 +13,7 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[]): s
       case 'docker': return { ...st, argv: withDocker(st.argv) }
       case 'ensure-builder': return { ...st, inspect: withDocker(st.inspect), create: withDocker(st.create), remove: withDocker(st.remove), bootstrap: withDocker(st.bootstrap) }
       case 'ensure-registry': return { ...st, up: withDocker(st.up) }
+      case 'record-services': return { ...st, inspect: withDocker(st.inspect), ps: withDocker(st.ps) }
       case 'save-stat-cache': return { ...st, cache: `${Object.keys(st.cache).length} files` }
       default: return st
     }
@@ -45,6 +46,7 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
     switch (st.kind) {
       case 'save-stat-cache': out.push(`${n}${st.why}: ${st.dir}/stat-cache.json (${Object.keys(st.cache).length} files)`); break
       case 'seed-cache': out.push(`${n}${st.why}: ${st.gens.map((g) => path.basename(g.dir)).join(', ')}`); break
+      case 'record-services': out.push(`${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`, `    ${cmd(st.inspect)}`, `    ${cmd(st.ps)}`); break
       case 'record-inputs': out.push(`${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`); break
       case 'pin-bases': out.push(`${n}write ${st.path}: ${st.why} (${Object.keys(st.refs).join(', ')} from ${st.metadataFile})`); break
       case 'prune-local': out.push(`${n}${st.why}: ${st.cacheDir}/*/gen-* except current (older than ${st.minAgeMs / 60000} min), ${st.runsDir}/* older than a day`); break

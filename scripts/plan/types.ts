@@ -4,6 +4,7 @@
 import type { Env } from '../docker/runner.ts'
 import type { TargetInputs } from '../skip/keys.ts'
 import type { StatCache } from '../skip/files.ts'
+import type { ServiceRecords } from '../compose/skip.ts'
 
 export type { Env }
 
@@ -34,6 +35,8 @@ export type Step =
   | { kind: 'cleanup'; why: string; paths: string[] }
   /** after a bake: record each built target's input key with the digest bake pushed (skip/) */
   | { kind: 'record-inputs'; why: string; dir: string; metadataFile: string; records: Record<string, { tag: string; key: string; inputs: TargetInputs }> }
+  /** after compose up --build: record each service's input key with the id of the image the engine now holds (compose/skip.ts) */
+  | { kind: 'record-services'; why: string; dir: string; records: ServiceRecords; inspect: string[]; ps: string[]; stack: { file: string; project: string; config: string } }
   /** keep the context files' stat cache for the next skip check */
   | { kind: 'save-stat-cache'; why: string; dir: string; cache: StatCache }
   /** before a bake: hard-link each target's current local cache blobs into this run's export folder */

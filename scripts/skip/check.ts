@@ -42,6 +42,13 @@ async function headDigest(client: RegistryClient, s: Settings, ref: string): Pro
   try { return await client.manifestDigest(r[0], r[1]) } catch { return null }
 }
 
+const registryClient = (s: Settings) => new RegistryClient(`http://${s.registry.buildAddress}`, s.registry.buildAddress)
+
+/** Image references -> their digests: pinned ones as written, the project registry's by a HEAD, others null. */
+export async function resolveDigests(s: Settings, refs: string[], client = registryClient(s)): Promise<Record<string, string | null>> {
+  return Object.fromEntries(await Promise.all([...new Set(refs)].map(async (r) => [r, await headDigest(client, s, r)] as const)))
+}
+
 /**
  * `defs`: every target bake knows (the project's definitions merged with
  * docker esb's overrides, caches left out); `build`: the targets this run
@@ -57,9 +64,8 @@ export async function checkSkips(s: Settings, defs: Record<string, BakeTarget>, 
     for (const d of Object.values(gathered[t].targets)) want(d)
   }
   for (const t of build) want(t)
-  const client = new RegistryClient(`http://${s.registry.buildAddress}`, s.registry.buildAddress)
-  const refs = [...new Set(Object.values(gathered).flatMap((g) => g.images))]
-  const digests = Object.fromEntries(await Promise.all(refs.map(async (r) => [r, await headDigest(client, s, r)] as const)))
+  const client = registryClient(s)
+  const digests = await resolveDigests(s, Object.values(gathered).flatMap((g) => g.images), client)
   const keys = computeKeys(gathered, digests)
   const records = Object.fromEntries(build.map((t) => [t, readRecord(dir, t, tags[t])]))
   const reg: Record<string, RegistryState> = {}

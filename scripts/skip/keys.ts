@@ -85,7 +85,8 @@ export function explain(prev: TargetInputs, cur: TargetInputs): string[] {
   out.push(...listChanges('build arg ', prev.args, cur.args))
   out.push(...listChanges('', prev.deps, cur.deps).map((d) => d.startsWith('target:') ? `base ${d.slice(7)}` : `image ${d}`))
   if (prev.definition !== cur.definition) out.push('bake definition (tags, labels, target, platforms, secrets...)')
-  return out.length ? out : ['inputs']
+  // a Dockerfile inside its context is named once
+  return out.length ? [...new Set(out)] : ['inputs']
 }
 
 export interface RegistryState {
