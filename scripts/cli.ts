@@ -3,7 +3,8 @@
 import minimist from 'minimist'
 import path from 'node:path'
 import { absoluteConfigFlags, splitDockerArgv } from './docker/argv.ts'
-import { REPORT_BUGS, UsageError, toEsbError } from './errors.ts'
+import { CancelledError, REPORT_BUGS, UsageError, toEsbError } from './errors.ts'
+import { runForcedExit } from './exit-cleanup.ts'
 import { Runner } from './docker/runner.ts'
 import { processIo, type Io } from './io.ts'
 import { VERSION } from '../plugin/metadata.ts'
@@ -63,10 +64,22 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
       return true
     },
   })
+  const shortOf: Record<string, string> = { 'project-dir': 'C', output: 'o', help: 'h' }
+  const longOf = (n: string) => Object.keys(shortOf).find((k) => shortOf[k] === n) ?? n
   for (const s of strings) {
     const v = parsed[s]
     if (Array.isArray(v) && s !== 'env-file') throw new UsageError(`flag --${s} given more than once; give it once`)
-    if (v === '' && own.includes(`--${s}`)) throw new UsageError(`flag --${s} needs a value`)
+    // minimist gives '' to a string flag with nothing after it, or another flag after it (`-C --brand x`), or `--x=`
+    if (([] as unknown[]).concat(v).includes('')) {
+      const f = shortOf[s] && !own.some((a) => a === `--${s}` || a.startsWith(`--${s}=`)) ? `-${shortOf[s]}` : `--${s}`
+      throw new UsageError(`flag ${f} needs a value; give it as ${f} VALUE`)
+    }
+  }
+  // A boolean flag takes no value. `--flag=true` / `--flag=false` stay accepted (minimist reads them so, and the
+  // docker CLI accepts them for its boolean flags); any other `=value` (`--check=foo`) is an error, not a silent true.
+  for (const a of own) {
+    const m = /^-{1,2}([^=-][^=]*)=([\s\S]*)$/.exec(a)
+    if (m && booleans.includes(longOf(m[1])) && m[2] !== 'true' && m[2] !== 'false') throw new UsageError(`flag ${a.split('=')[0]} takes no value (got ${JSON.stringify(m[2])}); give it as ${a.split('=')[0]} alone, or =true / =false`)
   }
   if (parsed._.length && !c.positional) throw new UsageError(`'docker esb ${c.name}' takes no argument ${JSON.stringify(parsed._[0])}; put tool flags after --`)
   return { ...parsed, _: parsed._.map(String), '--': passthrough }
@@ -74,7 +87,20 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let runner: Runner | null = null
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => { void runner?.cancel(sig) }
+  let watchdog: NodeJS.Timeout | undefined
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    void runner?.cancel(sig)
+    // work that does not notice the cancel (a file read, a stream) must not keep the user
+    // waiting: after 1 s (up to 10 s while docker children stop) remove partial files and exit
+    const t0 = Date.now()
+    const tick = () => {
+      if (runner?.busy && Date.now() - t0 < 10_000) { watchdog = setTimeout(tick, 250); return }
+      runForcedExit()
+      io.err(`docker esb: cancelled by ${sig}\n`)
+      process.exit(sig === 'SIGINT' ? 130 : 143)
+    }
+    watchdog ??= setTimeout(tick, 1000)
+  }
   const onInt = () => onSignal('SIGINT')
   const onTerm = () => onSignal('SIGTERM')
   process.on('SIGINT', onInt)
@@ -95,12 +121,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     }
     if (name === '--version' || name === '-v') { io.out(`docker esb ${VERSION}\n`); return 0 }
     const cmd = COMMANDS[name]
+    if (!cmd && name.startsWith('-')) throw new UsageError(`flag ${name.split('=')[0]} goes after the command, e.g. 'docker esb build ${name.split('=')[0]} ...'; commands: ${Object.keys(COMMANDS).join(', ')}`)
     if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see 'docker esb --help')`)
     const flags = parseFlags(cmd, rest)
     if (flags.help) { io.out(commandHelp(cmd)); return 0 }
     return (await cmd.run({ flags, io, runner })) ?? 0
   } catch (e) {
-    const known = toEsbError(e)
+    // whatever a cancelled run failed with, it was cancelled
+    const known = runner?.cancelled ? new CancelledError(runner.cancelled) : toEsbError(e)
     if (known) {
       // one line: a message with newlines (from a tool) is folded
       io.err(`docker esb: ${known.message.replace(/\s*\n\s*/g, ' ')}\n`)
@@ -109,6 +137,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.err(`docker esb: internal error (${REPORT_BUGS}): ${e instanceof Error ? e.stack : String(e)}\n`)
     return 1
   } finally {
+    clearTimeout(watchdog)
     process.off('SIGINT', onInt)
     process.off('SIGTERM', onTerm)
   }

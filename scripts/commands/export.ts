@@ -37,8 +37,8 @@ export const exportCmd: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const file = path.resolve(c.io.cwd, out)
     checkOutputFile(file)
-    const reg = await localRegistry(s)
-    const r = await exportImages(reg, names.map((n) => projectImage(s, n)), file, (l) => c.io.err(l + '\n'))
+    const reg = await localRegistry(s, c.runner.signal)
+    const r = await exportImages(reg, names.map((n) => projectImage(s, n)), file, (l) => c.io.err(l + '\n'), c.runner.signal)
     c.io.err(`wrote ${file}: ${r.blobs} blobs, ${(r.bytes / 1048576).toFixed(1)} MiB\n`)
   },
 }

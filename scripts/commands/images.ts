@@ -15,7 +15,7 @@ export const imagesCmd: CommandSpec = {
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
-    const reg = await localRegistry(s)
+    const reg = await localRegistry(s, c.runner.signal)
     // caches live under [cache] ref_prefix; only those in this registry are listed as caches
     const host = `${s.registry.buildAddress}/`
     const cachePrefix = s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null

@@ -10,6 +10,7 @@ import { RegistryClient } from '../oci/registry.ts'
 import { checkTag, parseRef, projectRepo, registryBase } from '../oci/ref.ts'
 import { copyImage } from '../oci/copy.ts'
 import { localRegistry } from '../oci/local.ts'
+import { onForcedExit } from '../exit-cleanup.ts'
 import { layoutDirSource, registrySource, tarSource, type OpenSource } from '../oci/sources.ts'
 
 async function openSource(c: CommandCtx, s: string, insecure: boolean): Promise<OpenSource> {
@@ -17,7 +18,8 @@ async function openSource(c: CommandCtx, s: string, insecure: boolean): Promise<
     // an image only in the engine's store: `docker save` it to a temp file first
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-esb-save-'))
     const file = path.join(dir, 'image.tar')
-    const drop = () => fs.rmSync(dir, { recursive: true, force: true })
+    const done = onForcedExit(() => fs.rmSync(dir, { recursive: true, force: true }))
+    const drop = () => { fs.rmSync(dir, { recursive: true, force: true }); done() }
     try {
       await c.runner.run(['save', '-o', file, s], { capture: true })
       const src = await tarSource(file)
@@ -31,7 +33,7 @@ async function openSource(c: CommandCtx, s: string, insecure: boolean): Promise<
   if (fs.existsSync(p)) return fs.statSync(p).isDirectory() ? layoutDirSource(p) : tarSource(p)
   if (/^[./]/.test(s) || /\.tar$/.test(s)) throw new UsageError(`${s}: no such file or folder`)
   const ref = parseRef(s)
-  const client = new RegistryClient(registryBase(ref.registry, insecure), ref.registry)
+  const client = new RegistryClient(registryBase(ref.registry, insecure), ref.registry, c.runner.signal)
   return registrySource(client, ref.repo, ref.digest ?? ref.tag!)
 }
 
@@ -55,7 +57,7 @@ export const importCmd: CommandSpec = {
     if (args.length !== 1) throw new UsageError("'docker esb import' takes one SOURCE (an image reference, a tar or an OCI layout folder)")
     const tagFlag = str(c.flags, 'tag')
     const s = settingsFrom({ ...c.flags, tag: undefined }, c.io)
-    const dst = await localRegistry(s)
+    const dst = await localRegistry(s, c.runner.signal)
     const src = await openSource(c, args[0], !!c.flags.insecure)
     try {
       if (src.images.length === 0) throw new EsbError(`${src.describe}: holds no image`)

@@ -26,6 +26,9 @@ export type Signal = 'SIGINT' | 'SIGTERM'
 export class Runner {
   private active = new Set<ProcessPromise>()
   private cancelledBy: Signal | null = null
+  private aborter = new AbortController()
+  /** aborted on cancel: streams and HTTP requests (oci/) stop with it */
+  readonly signal = this.aborter.signal
 
   constructor(
     /** how to call docker back: DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND, else `docker` */
@@ -63,8 +66,15 @@ export class Runner {
   /** Stops running children (they get the same signal) and makes run() throw. */
   cancel(signal: Signal): Promise<unknown> {
     this.cancelledBy = signal
+    this.aborter.abort(new CancelledError(signal))
     return Promise.allSettled([...this.active].map((p) => p.kill(signal)))
   }
+
+  /** the signal that cancelled this run, or null */
+  get cancelled(): Signal | null { return this.cancelledBy }
+
+  /** docker children still running (a cancelled build is given time to stop them) */
+  get busy(): boolean { return this.active.size > 0 }
 
   throwIfCancelled(): void {
     if (this.cancelledBy) throw new CancelledError(this.cancelledBy)

@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { globbySync } from 'globby'
 import type { Settings } from '../project/config.ts'
+import { UsageError } from '../errors.ts'
 
 export interface FunctionDef { name: string; dockerfile: string }
 
@@ -10,9 +11,14 @@ export function functionDockerfiles(s: Settings): string[] {
   return globbySync(s.functions.dockerfiles, { cwd: s.projectDir, onlyFiles: true }).sort()
 }
 
-/** Function targets `fn-<name>` from Dockerfiles found by the glob (relative paths). Pure. */
+/** Function targets `fn-<name>` from Dockerfiles found by the glob (relative paths); two folders giving one name are an error. Pure. */
 export function functionsFrom(dockerfiles: string[]): FunctionDef[] {
-  return dockerfiles
-    .map((f) => ({ name: path.basename(path.dirname(f)).toLowerCase().replace(/[^a-z0-9-]+/g, '-'), dockerfile: f }))
-    .sort((a, b) => a.name.localeCompare(b.name))
+  const defs = dockerfiles.map((f) => ({ name: path.basename(path.dirname(f)).toLowerCase().replace(/[^a-z0-9-]+/g, '-'), dockerfile: f }))
+  const seen = new Map<string, string>()
+  for (const d of defs) {
+    const other = seen.get(d.name)
+    if (other !== undefined) throw new UsageError(`${other} and ${d.dockerfile} both become target fn-${d.name} (folder names are lowercased, other characters become -); rename one of the folders`)
+    seen.set(d.name, d.dockerfile)
+  }
+  return defs.sort((a, b) => a.name.localeCompare(b.name))
 }

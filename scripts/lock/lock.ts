@@ -44,7 +44,10 @@ async function acquireDir(dir: string, what: string, o: LockOptions): Promise<vo
       fs.writeFileSync(path.join(dir, 'pid'), String(process.pid))
       return
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      const code = (e as NodeJS.ErrnoException).code
+      // another run just tidied the lock's folder away (see tidy): make it again
+      if (code === 'ENOENT') { fs.mkdirSync(path.dirname(dir), { recursive: true }); continue }
+      if (code !== 'EEXIST') throw e
     }
     // a holder that died leaves its dir behind: take it over
     let pid = NaN
@@ -83,23 +86,35 @@ export async function withMutex<T>(name: string, fn: () => Promise<T>, o: LockOp
     return await fn()
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
+    tidy(root)
   }
+}
+
+/** Removes a lock's folders once nobody uses them (rmdir fails on a folder in use, which is fine). */
+function tidy(root: string): void {
+  for (const d of [path.join(root, 'shared'), root]) { try { fs.rmdirSync(d) } catch { /* in use or gone */ } }
 }
 
 let seq = 0
 export async function withShared<T>(name: string, fn: () => Promise<T>, o: LockOptions = {}): Promise<T> {
   const root = path.join(lockRoot(), safe(name))
   const readers = path.join(root, 'shared')
-  fs.mkdirSync(readers, { recursive: true })
   const me = path.join(readers, `${process.pid}-${++seq}`)
   // register while holding the mutex, so a pending mutex holder is not overtaken midway
   const dir = path.join(root, 'mutex')
   await acquireDir(dir, name, o)
-  try { fs.writeFileSync(me, '') } finally { fs.rmSync(dir, { recursive: true, force: true }) }
+  try {
+    // a reader leaving may tidy the empty folder away between these two calls: try again
+    for (let i = 0; ; i++) {
+      fs.mkdirSync(readers, { recursive: true })
+      try { fs.writeFileSync(me, ''); break } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || i > 20) throw e }
+    }
+  } finally { fs.rmSync(dir, { recursive: true, force: true }) }
   try {
     return await fn()
   } finally {
     fs.rmSync(me, { force: true })
+    tidy(root)
   }
 }
 

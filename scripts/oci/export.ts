@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import * as tar from 'tar-stream'
 import { EsbError } from '../errors.ts'
+import { onForcedExit } from '../exit-cleanup.ts'
 import { INDEX_TYPES } from './ref.ts'
 import { blobsOf, mediaTypeOf } from './copy.ts'
 import type { Desc, Manifest, ManifestJson } from './types.ts'
@@ -20,11 +21,12 @@ export function pickPlatform(index: ManifestJson, arch = process.arch === 'x64' 
   return ms.find((d) => d.platform?.os === 'linux' && d.platform?.architecture === arch) ?? ms[0]
 }
 
-export async function exportImages(client: RegistryClient, images: ExportImage[], outFile: string, log: (s: string) => void = () => {}): Promise<{ blobs: number; bytes: number }> {
+export async function exportImages(client: RegistryClient, images: ExportImage[], outFile: string, log: (s: string) => void = () => {}, signal?: AbortSignal): Promise<{ blobs: number; bytes: number }> {
   const pack = tar.pack()
   const tmp = `${outFile}.partial-${process.pid}`
   const out = fs.createWriteStream(tmp)
-  const writing = pipeline(pack, out)
+  const forced = onForcedExit(() => fs.rmSync(tmp, { force: true }))
+  const writing = pipeline(pack, out, { signal })
   const written = new Set<string>()
   let bytes = 0
   const entry = (name: string, data: Buffer) => new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime: new Date(0) }, data, (e) => (e ? reject(e) : resolve())))
@@ -82,6 +84,8 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
     pack.destroy()
     await writing.catch(() => {})
     fs.rmSync(tmp, { force: true })
-    throw e
+    throw signal?.aborted ? signal.reason : e
+  } finally {
+    forced()
   }
 }

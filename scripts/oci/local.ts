@@ -3,8 +3,11 @@ import { EsbError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
 import { RegistryClient } from './registry.ts'
 
-export async function localRegistry(s: Settings): Promise<RegistryClient> {
-  const c = new RegistryClient(`http://${s.registry.buildAddress}`, s.registry.buildAddress)
-  try { await c.ping() } catch { throw new EsbError(`the project's registry is not running on ${s.registry.buildAddress}; start it with 'docker esb build' or 'docker esb up' (or set PORT_REGISTRY)`) }
+export async function localRegistry(s: Settings, signal?: AbortSignal): Promise<RegistryClient> {
+  const c = new RegistryClient(`http://${s.registry.buildAddress}`, s.registry.buildAddress, signal)
+  try { await c.ping() } catch (e) {
+    if (signal?.aborted) throw e
+    throw new EsbError(`the project's registry is not running on ${s.registry.buildAddress}; start it with 'docker esb build' or 'docker esb up' (or set PORT_REGISTRY)`)
+  }
   return c
 }

@@ -12,7 +12,8 @@ import type { Manifest } from './types.ts'
 
 export class RegistryClient {
   private token: string | null = null
-  constructor(readonly base: string, readonly name = base) {}
+  /** `signal`: aborts every request and stream (Ctrl-C) */
+  constructor(readonly base: string, readonly name = base, private signal?: AbortSignal) {}
 
   private request(method: string, path: string, headers: Record<string, string | number> = {}, body?: Readable | Buffer): Promise<http.IncomingMessage> {
     const url = new URL(path, this.base)
@@ -21,10 +22,10 @@ export class RegistryClient {
       const h: Record<string, string | number> = { ...headers }
       if (this.token) h.Authorization = `Bearer ${this.token}`
       let bodyErr: Error | null = null
-      const req = mod.request(url, { method, headers: h, timeout: 60_000 }, resolve)
+      const req = mod.request(url, { method, headers: h, timeout: 60_000, signal: this.signal }, resolve)
       req.on('timeout', () => req.destroy(new Error('timed out')))
       // a failing body (a corrupt source) is the error to report, not the aborted request
-      req.on('error', (e: NodeJS.ErrnoException) => reject(bodyErr ?? new EsbError(`registry ${this.name} unreachable (${e.code ?? e.message}); is it running and is the address right?`)))
+      req.on('error', (e: NodeJS.ErrnoException) => reject(bodyErr ?? (this.signal?.aborted ? this.signal.reason : null) ?? new EsbError(`registry ${this.name} unreachable (${e.code ?? e.message}); is it running and is the address right?`)))
       if (body === undefined) req.end()
       else if (Buffer.isBuffer(body)) req.end(body)
       else pipeline(body, req).catch((e) => { bodyErr = e; req.destroy(e); reject(e) })

@@ -9,7 +9,7 @@ import * as tar from 'tar-stream'
 import { EsbError, UsageError } from '../errors.ts'
 import { MT, checkDigest } from './ref.ts'
 import { RegistryClient } from './registry.ts'
-import { VerifyStream, sha256 } from './verify.ts'
+import { VerifyStream, checkSize, sha256 } from './verify.ts'
 import { mediaTypeOf, type Source } from './copy.ts'
 import type { Desc, Manifest, ManifestJson } from './types.ts'
 
@@ -25,6 +25,28 @@ const manifestOf = (bytes: Buffer, where: string, expect?: string): Manifest => 
   const json = parse(bytes, where)
   return { mediaType: mediaTypeOf({ json }), digest, bytes, json }
 }
+
+/**
+ * Checks every descriptor's size against the bytes it names, from the index
+ * entries through child manifests to configs and layers, before anything is
+ * pushed. What the archive does not hold fails later, when it is needed.
+ */
+function checkSizes(where: string, descs: Desc[], read: (digest: string) => Buffer | undefined, sizeOf: (digest: string) => number | undefined, seen = new Set<string>()): void {
+  for (const d of descs) {
+    if (!d?.digest || seen.has(d.digest)) continue
+    seen.add(d.digest)
+    const bytes = read(d.digest)
+    if (!bytes) continue
+    checkSize(where, d, bytes.length, 'manifest')
+    const json = parse(bytes, `${where} ${d.digest}`)
+    checkSizes(where, json.manifests ?? [], read, sizeOf, seen)
+    for (const b of [json.config, ...(json.layers ?? [])]) {
+      const n = b?.digest ? sizeOf(b.digest) : undefined
+      if (b && n !== undefined) checkSize(where, b, n, b === json.config ? 'config' : 'layer')
+    }
+  }
+}
+const attempt = <T>(f: () => T): T | undefined => { try { return f() } catch { return undefined } }
 
 /** Names from an OCI index entry's annotations. */
 function nameOf(d: Desc): { name: string | null; tag: string | null } {
@@ -64,6 +86,7 @@ export function layoutDirSource(dir: string): OpenSource {
   }
   const index = parse(fs.readFileSync(idxFile), idxFile)
   const images = (index.manifests ?? []).map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${dir} ${d.digest}`, d.digest) }))
+  checkSizes(dir, index.manifests ?? [], (d) => attempt(() => read(d)), (d) => attempt(() => fs.statSync(blobPath(d)).size))
   return {
     describe: dir,
     images,
@@ -138,6 +161,7 @@ export async function tarSource(file: string): Promise<OpenSource> {
     const index = parse(small.get('index.json')!, `${file} index.json`)
     // a `docker save` index may wrap the image index once more; names from the outer entry
     const images: SourceImage[] = (index.manifests ?? []).map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${file} ${d.digest}`, d.digest) }))
+    checkSizes(file, index.manifests ?? [], (d) => attempt(() => read(d)), (d) => attempt(() => sizes.get(blobName(d))))
     return {
       describe: file,
       images,

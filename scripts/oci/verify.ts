@@ -26,6 +26,11 @@ export class VerifyStream extends Transform {
   get bytes() { return this.n }
 }
 
+/** A descriptor's `size` must be the byte length of what it names (registries and `docker load` refuse it otherwise). */
+export function checkSize(where: string, d: { digest: string; size?: unknown }, actual: number, what: string): void {
+  if (d.size !== actual) throw new EsbError(`${where}: ${what} ${d.digest} is ${actual} bytes but its descriptor says size ${JSON.stringify(d.size ?? null)}; the archive is corrupt, export or save it again`)
+}
+
 export function sha256(buf: Buffer | string): string {
   return `sha256:${createHash('sha256').update(buf).digest('hex')}`
 }

@@ -18,6 +18,7 @@ import type { Plan, Step } from './types.ts'
 import { skipLines } from './show.ts'
 import { writeRecord, writeStatCache } from '../skip/state.ts'
 import { parseContainers, parseImageIds } from '../compose/skip.ts'
+import { onForcedExit } from '../exit-cleanup.ts'
 
 export class Executor {
   private reporter: Reporter
@@ -32,9 +33,22 @@ export class Executor {
   async execute(plan: Plan): Promise<void> {
     if (plan.skip) for (const l of skipLines(plan.skip)) this.runner.log(`# ${l}`)
     this.reporter.skip = plan.skip ?? null
-    for (const step of plan.steps) {
-      this.runner.throwIfCancelled()
-      await this.step(step)
+    // a failed or cancelled run leaves neither its run folder nor its unpromoted cache exports
+    const leftovers = new Set(plan.steps.flatMap((st) => st.kind === 'cleanup' ? st.paths : st.kind === 'promote-cache' ? st.gens.map((g) => g.gen) : []))
+    const drop = () => { for (const p of leftovers) fs.rmSync(p, { recursive: true, force: true }) }
+    const forced = onForcedExit(drop)
+    try {
+      for (const step of plan.steps) {
+        this.runner.throwIfCancelled()
+        await this.step(step)
+        // promoted exports are the current cache now: never removed
+        if (step.kind === 'promote-cache') for (const g of step.gens) leftovers.delete(g.gen)
+      }
+    } catch (e) {
+      drop()
+      throw e
+    } finally {
+      forced()
     }
     // nothing went to bake: the report still says what was skipped
     if (plan.skip && !this.reporter.last) this.reporter.skippedOnly(plan.skip)

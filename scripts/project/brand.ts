@@ -14,6 +14,13 @@ export function slugOf(brand: string): string {
   return brand.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
 }
 
+/**
+ * Longest slug accepted: `<slug>-infra-registry` (the registry container, a
+ * DNS name on its network) must stay within DNS's 63-character label limit,
+ * and `<slug>-buildx`, `<slug>-<target>` image names and `.<slug>/` with it.
+ */
+export const MAX_SLUG = 40
+
 export function envPrefixOf(brand: string): string {
   return brand.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '')
 }
@@ -24,6 +31,7 @@ export function deriveBrand(raw: string, source = '--brand'): BrandContext {
   if (!brand) throw new BrandError(`${source}: brand must be a non-empty string (e.g. brand = "acme")`)
   const slug = slugOf(brand)
   if (!slug) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} must include at least one alphanumeric character`)
+  if (slug.length > MAX_SLUG) throw new BrandError(`${source}: brand ${JSON.stringify(brand.length > 24 ? brand.slice(0, 24) + '...' : brand)} gives a ${slug.length}-character slug; use a brand whose slug has at most ${MAX_SLUG} characters (the registry container <slug>-infra-registry must fit a 63-character DNS name)`)
   if (!SLUG_RE.test(slug)) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} gives slug ${JSON.stringify(slug)}, which must match ${SLUG_RE.source}`)
   const prefix = envPrefixOf(brand)
   if (!prefix || !/^[A-Z]/.test(prefix)) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} must start with a letter (its env prefix ${JSON.stringify(prefix)} must match ${ENV_PREFIX_RE.source})`)
@@ -55,4 +63,17 @@ export function deriveBrand(raw: string, source = '--brand'): BrandContext {
     RUNTIME_LABEL_CREATED_BY_VALUE: `${slug}-agent`,
     RUNTIME_CGROUP_LEAF: 'runtime-node',
   }
+}
+
+/**
+ * Warnings about a valid brand: letters and digits outside ASCII (`ñandú`)
+ * are dropped from the slug, so say which and what slug results.
+ */
+export function brandWarnings(raw: string, source = '--brand'): string[] {
+  const brand = raw.trim()
+  const dropped = [...new Set(brand.match(/[^\x00-\x7f]/gu) ?? [])].filter((ch) => /[\p{L}\p{N}]/u.test(ch))
+  if (!dropped.length) return []
+  const ascii = brand.normalize('NFD').replace(/\p{M}/gu, '')
+  const hint = slugOf(ascii) && /^[\x00-\x7f]*$/.test(ascii) ? `the brand ${JSON.stringify(ascii)}` : 'an ASCII brand'
+  return [`brand ${JSON.stringify(brand)} (from ${source}) gives slug ${JSON.stringify(slugOf(brand))}: ${dropped.join(' ')} ${dropped.length > 1 ? 'are' : 'is'} not ASCII and dropped; use ${hint} to choose the slug yourself`]
 }

@@ -4,7 +4,7 @@
 // read.ts reads the files; resolveSettings() here is pure and unit-tested.
 import path from 'node:path'
 import { UsageError } from '../errors.ts'
-import { deriveBrand, envPrefixOf, type BrandContext } from './brand.ts'
+import { brandWarnings, deriveBrand, envPrefixOf, type BrandContext } from './brand.ts'
 import { checkToml, MODES, type EsbToml, type Mode } from './schema.ts'
 import { CONFIG_FILE, type Inputs } from './read.ts'
 import { brandNames, loopbackRegistry, RUNTIME_REGISTRY_ALIAS, DEFAULT_REGISTRY_IMAGE, DEFAULT_REGISTRY_PORT } from './names.ts'
@@ -54,6 +54,7 @@ export interface Settings {
   templates: {
     dir: string | null
     out: string
+    given: { out: boolean; templates: boolean }
     /** which templates render (names or globs of output paths); null: all */
     files: string[] | null
     /** render before build/up ([templates] render; default: when [templates] dir or files is set) */
@@ -81,6 +82,8 @@ export interface Settings {
   fileVars: Record<string, string>
   /** the env file each of fileVars came from */
   fileOf: Record<string, string>
+  /** things to tell the user once, on stderr (e.g. a brand whose slug drops characters) */
+  warnings: string[]
   /** where each main value came from (a flag, a variable and its file, esb.toml, a default) */
   sources: Record<string, string>
 }
@@ -148,6 +151,8 @@ export function resolveSettings(inp: Inputs): Settings {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; at most 128)`)
   const pn = pick(undefined, '', ['PROJECT_NAME'], t.project_name, `${tf}: key 'project_name'`, nm.projectName(env))
   const projectName = pn.value
+  // as docker compose requires: checked here so a bad value fails with where it came from
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(projectName)) throw new UsageError(`${pn.where} is ${JSON.stringify(projectName)}; a compose project name must be lowercase letters, digits, - or _, starting with a letter or digit (e.g. ${JSON.stringify(nm.projectName(env))})`)
 
   const r = t.registry ?? {}
   const p = pick(undefined, '', ['PORT_REGISTRY'], r.port, `${tf}: key 'registry.port'`, String(DEFAULT_REGISTRY_PORT))
@@ -209,6 +214,8 @@ export function resolveSettings(inp: Inputs): Settings {
       dir: flags.templates !== undefined ? path.resolve(flags.templates) : tp.dir !== undefined ? path.resolve(projectDir, tp.dir) : null,
       out: flags.out !== undefined ? path.resolve(flags.out) : path.resolve(projectDir, tp.out ?? '.'),
       files: tp.files ?? null,
+      /** --out / --templates came from the command line (the user's own choice: not confined to the project) */
+      given: { out: flags.out !== undefined, templates: flags.templates !== undefined },
       // build/up render only a project that asks for it: an existing repo's files are its own
       render: tp.render ?? (tp.dir !== undefined || tp.files !== undefined),
     },
@@ -217,6 +224,7 @@ export function resolveSettings(inp: Inputs): Settings {
     compose: { files: t.compose?.files ?? [] },
     fileVars,
     fileOf,
+    warnings: brandWarnings(brand, brandSource),
     sources: { brand: brandSource, mode: m.where, env: envPick.where, tag: tagPick.where, projectName: pn.where, registryPort: p.where, builder: bn.where },
   }
 }

@@ -4,6 +4,7 @@ import { findProjectRoot } from './root.ts'
 import { loadInputs } from './read.ts'
 import { repoEnvName, resolveSettings, type Flags, type Settings } from './config.ts'
 import type { Io } from '../io.ts'
+import { confinePaths } from './paths.ts'
 
 /** The flags every project command takes, as minimist gives them. */
 export interface CommonFlags {
@@ -38,5 +39,8 @@ export function settingsFrom(f: CommonFlags, io: Io): Settings {
   const projectDir = findProjectRoot({ flag: f['project-dir'], repoEnv: { name: repoVar, value: io.env[repoVar] }, cwd: io.cwd })
   // env files and --templates/--out are relative to where the user stands
   const abs = { ...flags, envFiles: flags.envFiles?.map((p) => path.resolve(io.cwd, p)), templates: flags.templates && path.resolve(io.cwd, flags.templates), out: flags.out && path.resolve(io.cwd, flags.out) }
-  return resolveSettings(loadInputs(projectDir, abs, io.env))
+  const s = resolveSettings(loadInputs(projectDir, abs, io.env))
+  for (const w of s.warnings) io.err(`docker esb: warning: ${w}\n`)
+  confinePaths(s)
+  return s
 }

@@ -11,6 +11,7 @@ import { readStates } from './files.ts'
 import { recordWrites, refusedWrites, selectFiles, type Written } from './ownership.ts'
 import { statePaths } from '../project/names.ts'
 import { UsageError } from '../errors.ts'
+import { checkTemplateTree } from '../project/paths.ts'
 
 export interface RenderResult {
   rendered: Rendered[]
@@ -28,6 +29,7 @@ export function readWritten(s: Settings): Written {
 
 /** Renders the selected templates in memory and decides what to write. Reads only. */
 export function renderFor(s: Settings): RenderResult {
+  if (s.templates.dir && !s.templates.given.templates) checkTemplateTree(s.templates.dir)
   const templates = s.templates.dir ? loadTemplateDir(s.templates.dir) : bundledTemplates()
   const rendered = selectFiles(renderTemplates(templates, s.ctx), s.templates.files)
   if (s.templates.files && rendered.length === 0) throw new UsageError(`[templates] files ${JSON.stringify(s.templates.files)} selects no template; name rendered output paths like "docker-bake.hcl" or "docker-compose.*.yml"`)

@@ -24,7 +24,30 @@ const PLACEHOLDER_RE = /\{\{\s*([A-Z0-9_]+)\s*\}\}/g
 // Anything still shaped like a placeholder after rendering, e.g. `{{ foo }}`.
 const LEFTOVER_RE = /\{\{\s*([A-Z0-9_]+)\s*\}\}/
 
-export function renderString(text: string, ctx: BrandContext, where: string): string {
+// `{{` then a name: what a placeholder, or a misspelled or unterminated one, starts with.
+const OPENING_RE = /\{\{([ \t]*)([A-Za-z0-9_]+)([ \t]*)(\}\})?/g
+
+/**
+ * Refuses what looks like a placeholder gone wrong: a known key in another
+ * case or spacing (`{{ slug }}`, `{{Slug}`) and an unterminated `{{SLUG` (no
+ * `}}` left on its line). Other `{{` (Go/Helm templates: `{{.Name}}`,
+ * `{{ lower }}`) pass through.
+ */
+function checkPlaceholders(text: string, ctx: BrandContext, where: string, withLine: boolean): void {
+  for (const m of text.matchAll(OPENING_RE)) {
+    const [all, , name, , close] = m
+    const key = name.toUpperCase()
+    if (close && name === key) continue // {{KEY}}: rendered (or an unknown-key error) below
+    const at = withLine ? `${where}:${text.slice(0, m.index).split('\n').length}` : where
+    const rest = text.slice(m.index + all.length).split('\n')[0]
+    if (Object.hasOwn(ctx, key)) throw new UsageError(`${at}: ${JSON.stringify(all)} is not a placeholder; write {{${key}}} (upper case, closed with }})`)
+    if (!close && name === key && /[A-Z]/.test(name) && !rest.includes('}}')) throw new UsageError(`${at}: unterminated placeholder ${JSON.stringify(all)}; close it with }} (known: ${Object.keys(ctx).join(', ')})`)
+  }
+}
+
+/** `where` names the template for messages; `withLine`: add the line (false for a one-line output path). */
+export function renderString(text: string, ctx: BrandContext, where: string, withLine = true): string {
+  checkPlaceholders(text, ctx, where, withLine)
   const out = text.replace(PLACEHOLDER_RE, (_m, key: string) => {
     if (!Object.hasOwn(ctx, key)) throw new UsageError(`${where}: unknown template key {{${key}}} (known: ${Object.keys(ctx).join(', ')})`)
     return ctx[key]
@@ -43,7 +66,7 @@ function normaliseNewlines(s: string): string {
 export function renderTemplates(templates: Template[], ctx: BrandContext): Rendered[] {
   const seen = new Map<string, string>()
   return templates.map((t) => {
-    const relOut = renderString(t.relPath.replace(/\.tmpl$/, ''), ctx, `${t.source} (path)`)
+    const relOut = renderString(t.relPath.replace(/\.tmpl$/, ''), ctx, `${t.source} (path)`, false)
     const norm = path.posix.normalize(relOut.split(path.sep).join('/'))
     if (path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../') || norm === '.') {
       throw new UsageError(`${t.source}: output path ${JSON.stringify(relOut)} is outside the output dir; template paths must be relative and stay inside it`)

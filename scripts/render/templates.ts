@@ -8,6 +8,13 @@ import type { Template } from './render.ts'
 
 declare const __ESB_TEMPLATES__: Record<string, string> | undefined
 
+/** Reads a template only if it is a regular file (after symlinks): a FIFO or device would block the read forever. */
+function readRegular(file: string): string {
+  const st = fs.statSync(file)
+  if (!st.isFile()) throw new UsageError(`template ${file} is not a regular file (${st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a folder' : st.isSocket() ? 'a socket' : 'a device'}); replace it with a file or remove it`)
+  return fs.readFileSync(file, 'utf8')
+}
+
 /** Reads every `*.tmpl` below dir (sorted, so output order is stable). */
 export function loadTemplateDir(dir: string): Template[] {
   let st: fs.Stats
@@ -18,7 +25,7 @@ export function loadTemplateDir(dir: string): Template[] {
     for (const ent of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const r = rel ? `${rel}/${ent.name}` : ent.name
       if (ent.isDirectory()) walk(r)
-      else if (ent.name.endsWith('.tmpl')) out.push({ relPath: r, content: fs.readFileSync(path.join(dir, r), 'utf8'), source: path.join(dir, r) })
+      else if (ent.name.endsWith('.tmpl')) out.push({ relPath: r, content: readRegular(path.join(dir, r)), source: path.join(dir, r) })
     }
   }
   walk('')

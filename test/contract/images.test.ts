@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { BUNDLE, freePort, run, startRegistry, tmpdir } from '../lib/helpers.ts'
 import { makeLayout, makeDockerSave, tarDir, sha } from '../lib/oci-fixtures.ts'
 
@@ -155,6 +155,29 @@ test('an upload interrupted midway leaves no tag, and a retry completes', async 
   const again = esb(pa, 'import', path.join(pa, 'big'))
   assert.is(again.code, 0, again.stderr)
   assert.equal(await tags(A, 'acme-fn-big'), ['v1'])
+})
+
+test('export -o onto a device, a pipe or a folder: one line, exit 2, nothing replaced', () => {
+  const pa = project(A)
+  const targets: [string, (p: string) => boolean][] = []
+  const fifo = path.join(pa, 'pipe')
+  spawnSync('mkfifo', [fifo])
+  targets.push([fifo, (p) => fs.lstatSync(p).isFIFO()])
+  // as root (CI): a character device like /dev/null, made in the test's own folder
+  const dev = path.join(pa, 'fakenull')
+  if (spawnSync('mknod', [dev, 'c', '1', '3']).status === 0) targets.push([dev, (p) => fs.lstatSync(p).isCharacterDevice()])
+  else console.log('  (mknod needs root: the device case is not run here)')
+  for (const [p, same] of targets) {
+    const r = esb(pa, 'export', 'fn-hello', '-o', p)
+    assert.is(r.code, 2, r.stderr)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, /is not a regular file/)
+    assert.ok(same(p), `${p} is still what it was`)
+    assert.equal(fs.readdirSync(pa).filter((f) => f.includes('.partial-')), [])
+  }
+  const r = esb(pa, 'export', 'fn-hello', '-o', pa)
+  assert.is(r.code, 1, r.stderr)
+  assert.ok(fs.statSync(pa).isDirectory())
 })
 
 test.run()

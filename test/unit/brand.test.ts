@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { deriveBrand, BrandError } from '../../scripts/project/brand.ts'
+import { deriveBrand, brandWarnings, BrandError, MAX_SLUG } from '../../scripts/project/brand.ts'
 
 test('esb', () => {
   const c = deriveBrand('esb')
@@ -61,6 +61,23 @@ test('env prefix must start with a letter', () => {
 
 test('the error names where the brand came from and the brand', () => {
   fails('9lives', /^esb\.toml: brand "9lives"/)
+})
+
+test('a slug longer than the limit is refused up front, naming the source and the limit', () => {
+  assert.is(deriveBrand('a'.repeat(MAX_SLUG)).SLUG.length, MAX_SLUG)
+  fails('a'.repeat(300), /^esb\.toml: brand "a{24}\.\.\." gives a 300-character slug; use a brand whose slug has at most 40 characters/)
+  fails('x'.repeat(MAX_SLUG + 1), /41-character slug/)
+  assert.not.match(String((() => { try { deriveBrand('a'.repeat(300)) } catch (e) { return (e as Error).message } })()), /\n/)
+})
+
+test('a brand whose slug drops non-ASCII letters warns, naming them and the slug', () => {
+  assert.is(deriveBrand('ñandú').SLUG, 'and')
+  const w = brandWarnings('ñandú', 'esb.toml')
+  assert.is(w.length, 1)
+  assert.match(w[0], /^brand "ñandú" \(from esb\.toml\) gives slug "and": ñ ú are not ASCII and dropped; use the brand "nandu"/)
+  assert.equal(brandWarnings('Acme Prod'), [])
+  assert.equal(brandWarnings('  --My__Brand!!v2--  '), [])
+  assert.match(brandWarnings('東京 x')[0], /東 京 are not ASCII and dropped; use an ASCII brand/)
 })
 
 test.run()

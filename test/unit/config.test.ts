@@ -164,6 +164,26 @@ test('invalid brands name their source', () => {
   assert.throws(() => resolveSettings(base({ brandingYaml: { file: '/p/config/branding.yaml', brand: '1x' } })), usage(/^\/p\/config\/branding\.yaml: brand "1x" must start with a letter/))
 })
 
+test('PROJECT_NAME is checked as compose checks it, naming where it came from', () => {
+  assert.throws(() => resolveSettings(base({ processEnv: { PROJECT_NAME: 'a\nb' } })), usage(/^environment variable PROJECT_NAME is "a\\nb"; a compose project name must be lowercase letters, digits, - or _/))
+  assert.throws(() => resolveSettings(base({ toml: toml('project_name = "My App"') })), usage(/^\/p\/esb\.toml: key 'project_name' is "My App"; a compose project name/))
+  assert.throws(() => resolveSettings(base({ envFiles: [{ file: '/p/.env', vars: { PROJECT_NAME: '-x' } }] })), usage(/^\/p\/\.env: PROJECT_NAME is "-x"/))
+  assert.is(resolveSettings(base({ processEnv: { PROJECT_NAME: 'my_app-2' } })).projectName, 'my_app-2')
+})
+
+test('a too long brand fails in the settings, naming its source', () => {
+  assert.throws(() => resolveSettings(base({ toml: toml(`brand = "${'a'.repeat(300)}"`) })), usage(/^\/p\/esb\.toml: key 'brand': brand "a+\.\.\." gives a 300-character slug; use a brand whose slug has at most 40/))
+  assert.throws(() => resolveSettings(base({ brandingYaml: { file: '/p/config/branding.yaml', brand: 'b'.repeat(300) } })), usage(/^\/p\/config\/branding\.yaml: brand/))
+})
+
+test('settings carry the brand warnings; a plain brand has none', () => {
+  assert.equal(resolveSettings(base()).warnings, [])
+  const s = resolveSettings(base({ flags: { brand: 'ñandú' } }))
+  assert.is(s.slug, 'and')
+  assert.equal(s.warnings.length, 1)
+  assert.match(s.warnings[0], /^brand "ñandú" \(from --brand\) gives slug "and"/)
+})
+
 test('malformed TOML gives file and line', () => {
   assert.throws(() => parseToml('/p/esb.toml', 'a = 1\nb = [\n'), usage(/^\/p\/esb\.toml:3: malformed TOML: Unterminated inline array/))
   assert.throws(() => parseToml('/p/esb.toml', 'a = = 1'), usage(/^\/p\/esb\.toml:1: malformed TOML/))

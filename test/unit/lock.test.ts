@@ -35,4 +35,12 @@ test('a lock left by a dead process is taken over', async () => {
   assert.ok(ran)
 })
 
+test('locks leave no folders behind once released, even under contention', async () => {
+  const names = ['tidy-a', 'tidy-b']
+  await Promise.all([1, 2, 3, 4, 5, 6].map((i) => (i % 2 ? withMutex : withShared)(names[i % 2 === 0 ? 0 : 1], async () => { await sleep(20) })))
+  await Promise.all([1, 2, 3].map(() => withShared('tidy-a', async () => { await sleep(10) })))
+  await withMutex('tidy-a', async () => {})
+  for (const n of names) assert.not.ok(fs.existsSync(path.join(lockRoot(), n)), `${n} removed`)
+})
+
 test.run()

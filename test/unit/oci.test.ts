@@ -4,7 +4,12 @@ import { parseRef, checkRepo, projectRepo, kindOf, registryBase, knownBlobType }
 import { pickPlatform } from '../../scripts/oci/export.ts'
 import type { ManifestJson } from '../../scripts/oci/types.ts'
 import { blobsOf } from '../../scripts/oci/copy.ts'
-import { UsageError } from '../../scripts/errors.ts'
+import { EsbError, UsageError } from '../../scripts/errors.ts'
+import { layoutDirSource, tarSource } from '../../scripts/oci/sources.ts'
+import { makeLayout, tarDir, sha } from '../lib/oci-fixtures.ts'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 test('references: registry, repository, tag, digest; Docker Hub defaults', () => {
   assert.equal(parseRef('busybox'), { registry: 'docker.io', repo: 'library/busybox', tag: 'latest', digest: null })
@@ -57,6 +62,45 @@ test('media types: image and attestation blobs are known; anything else is refus
   assert.not.ok(knownBlobType('application/x-strange'))
   const m = { mediaType: '', digest: 'sha256:x', bytes: Buffer.alloc(0), json: { config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: 'sha256:c', size: 1 }, layers: [{ mediaType: 'text/plain', digest: 'sha256:l', size: 1 }] } }
   assert.throws(() => blobsOf(m, 'src'), /unknown media type "text\/plain"/)
+})
+
+const corrupt = (re: RegExp) => (e: unknown) => e instanceof EsbError && re.test((e as Error).message) && !(e as Error).message.includes('\n')
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'esb-oci-'))
+
+test('an index.json entry whose size is wrong is refused, naming the archive and digest', async () => {
+  const dir = tmp()
+  try {
+    const fx = makeLayout(path.join(dir, 'l'))
+    assert.is(layoutDirSource(fx.dir).images.length, 1)
+    fx.index.manifests[0].size += 1
+    fs.writeFileSync(path.join(fx.dir, 'index.json'), JSON.stringify(fx.index))
+    const want = new RegExp(`^${fx.dir}: manifest ${fx.rootDigest} is \\d+ bytes but its descriptor says size \\d+; the archive is corrupt`)
+    assert.throws(() => layoutDirSource(fx.dir), corrupt(want))
+    await tarDir(fx.dir, path.join(dir, 'l.tar'))
+    try { await tarSource(path.join(dir, 'l.tar')); assert.unreachable('accepted') } catch (e) { assert.ok(corrupt(new RegExp(`l\\.tar: manifest ${fx.rootDigest} is`))(e), String(e)) }
+  } finally { fs.rmSync(dir, { recursive: true }) }
+})
+
+test('a child manifest or layer descriptor with the wrong size is refused', async () => {
+  const dir = tmp()
+  try {
+    const fx = makeLayout(path.join(dir, 'multi'), { platforms: ['amd64', 'arm64'] })
+    const put = (b: Buffer) => { fs.writeFileSync(path.join(fx.dir, 'blobs/sha256', sha(b).slice(7)), b); return { digest: sha(b), size: b.length } }
+    const idx = JSON.parse(fs.readFileSync(path.join(fx.dir, 'blobs/sha256', fx.rootDigest.slice(7)), 'utf8'))
+    // a layer that says one byte less than it is, in a re-digested manifest, index and index.json
+    const child = JSON.parse(fx.manifests[idx.manifests[1].digest].toString())
+    child.layers[0].size -= 1
+    idx.manifests[1] = { ...idx.manifests[1], ...put(Buffer.from(JSON.stringify(child))) }
+    const top = put(Buffer.from(JSON.stringify(idx)))
+    fs.writeFileSync(path.join(fx.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...fx.index.manifests[0], ...top }] }))
+    assert.throws(() => layoutDirSource(fx.dir), corrupt(new RegExp(`: layer ${child.layers[0].digest} is \\d+ bytes but its descriptor says size`)))
+    // the child manifest itself announced with a wrong size in the index
+    child.layers[0].size += 1
+    idx.manifests[1] = { ...idx.manifests[1], ...put(Buffer.from(JSON.stringify(child))), size: 5 }
+    const top2 = put(Buffer.from(JSON.stringify(idx)))
+    fs.writeFileSync(path.join(fx.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...fx.index.manifests[0], ...top2 }] }))
+    assert.throws(() => layoutDirSource(fx.dir), corrupt(new RegExp(`: manifest ${idx.manifests[1].digest} is \\d+ bytes but its descriptor says size 5`)))
+  } finally { fs.rmSync(dir, { recursive: true }) }
 })
 
 test.run()

@@ -9,6 +9,7 @@ import { stackEnv } from '../../scripts/plan/env.ts'
 import { builderCreateArgv, buildkitdToml } from '../../scripts/builder/plan.ts'
 import { functionsFrom } from '../../scripts/functions/discover.ts'
 import type { Plan } from '../../scripts/plan/types.ts'
+import { UsageError } from '../../scripts/errors.ts'
 
 const settings = (over: Partial<Inputs> = {}) => resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [], ...over })
 const tag = (t: string) => ({ tags: [`127.0.0.1:5010/esb-${t}:latest`] })
@@ -170,6 +171,14 @@ test('builder: option change changes the fingerprint', () => {
 
 test('function names from Dockerfile paths', () => {
   assert.equal(functionsFrom(['functions/Hello_World/Dockerfile']).map((f) => f.name), ['hello-world'])
+})
+
+test('two function folders giving one target name are an error naming both', () => {
+  const clash = (e: unknown) => e instanceof UsageError && /^functions\/Hello\/Dockerfile and functions\/hello\/Dockerfile both become target fn-hello .*; rename one of the folders$/.test((e as Error).message)
+  assert.throws(() => functionsFrom(['functions/Hello/Dockerfile', 'functions/hello/Dockerfile']), clash)
+  assert.throws(() => buildPlan({ settings: settings(), renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: ['functions/Hello/Dockerfile', 'functions/hello/Dockerfile'], runId: 'R', extraArgs: [] }), clash)
+  assert.throws(() => functionsFrom(['fns/a_b/Dockerfile', 'fns/a-b/Dockerfile']), (e: unknown) => e instanceof UsageError && /fn-a-b/.test((e as Error).message))
+  assert.equal(functionsFrom(['functions/b/Dockerfile', 'functions/a/Dockerfile']).map((f) => f.name), ['a', 'b'])
 })
 
 test('up: compose with the mode file and a cache override per buildable service', () => {

@@ -3,10 +3,11 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { deriveBrand } from '../../scripts/project/brand.ts'
 import { renderString, renderTemplates, planWrites, driftDiffs, newFileMode } from '../../scripts/render/render.ts'
 import { applyWrites, readStates } from '../../scripts/render/files.ts'
-import { bundledTemplates } from '../../scripts/render/templates.ts'
+import { bundledTemplates, loadTemplateDir } from '../../scripts/render/templates.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
 const esb = deriveBrand('esb')
@@ -32,6 +33,38 @@ test('a value containing a placeholder is an error', () => {
 
 test('lowercase braces are not placeholders', () => {
   assert.is(renderString('{{ .Values.x }} {{lower}}', esb, 'f'), '{{ .Values.x }} {{lower}}')
+})
+
+test('a known key in the wrong case or unclosed is an error naming file and line', () => {
+  assert.throws(() => renderString('a\nb {{ slug }}\n', esb, 't/x.tmpl'), usage(/^t\/x\.tmpl:2: "\{\{ slug \}\}" is not a placeholder; write \{\{SLUG\}\}/))
+  assert.throws(() => renderString('{{Env_Prefix}}', esb, 'f'), usage(/^f:1: "\{\{Env_Prefix\}\}" is not a placeholder; write \{\{ENV_PREFIX\}\}/))
+  assert.throws(() => renderString('x\ny\nname: {{SLUG\n', esb, 'f'), usage(/^f:3: "\{\{SLUG" is not a placeholder; write \{\{SLUG\}\}/))
+  assert.throws(() => renderString('{{SLUG}-x', esb, 'f'), usage(/^f:1: "\{\{SLUG" is not a placeholder/))
+  assert.throws(() => renderString('a: {{NOT_A_KEY\n', esb, 'f'), usage(/^f:1: unterminated placeholder "\{\{NOT_A_KEY"; close it with \}\}/))
+  assert.throws(() => renderTemplates([{ relPath: '{{slug}}.mk.tmpl', content: '', source: 'tm/{{slug}}.mk.tmpl' }], esb), usage(/^tm\/\{\{slug\}\}\.mk\.tmpl \(path\): "\{\{slug\}\}" is not a placeholder/))
+})
+
+test('other {{ ... }} (Go and Helm templates) still pass through', () => {
+  const go = '{{.Name}} {{ .Values.x }} {{- if .X }}{{ end -}} {{lower}} {{ range $i := .L }} {{"{{"}} {{ printf "%s" .S }}\n'
+  assert.is(renderString(go, esb, 'f'), go)
+  assert.is(renderString('{{ SLUG }}-{{\n  HOME_DIR\n}}', esb, 'f'), 'esb-.esb')
+})
+
+test('the bundled templates and the examples still render', () => {
+  assert.ok(renderTemplates(bundledTemplates(), acme).length > 0)
+  for (const ex of fs.readdirSync(path.join(import.meta.dirname, '../../examples'))) {
+    const dir = path.join(import.meta.dirname, '../../examples', ex, 'templates')
+    if (fs.existsSync(dir)) assert.ok(renderTemplates(loadTemplateDir(dir), acme).length > 0, ex)
+  }
+})
+
+test('a template that is not a regular file (a FIFO) is refused, not read', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-fifo-'))
+  fs.writeFileSync(path.join(dir, 'a.txt.tmpl'), '{{SLUG}}')
+  execFileSync('mkfifo', [path.join(dir, 'b.txt.tmpl')])
+  try {
+    assert.throws(() => loadTemplateDir(dir), usage(/^template .*\/b\.txt\.tmpl is not a regular file \(a FIFO\); replace it with a file or remove it$/))
+  } finally { fs.rmSync(dir, { recursive: true }) }
 })
 
 test('output paths are rendered and lose .tmpl', () => {

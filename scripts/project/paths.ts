@@ -1,0 +1,54 @@
+// A repo's own files (esb.toml, .env, templates) must not make docker esb
+// write outside the repo: folders they name, and files rendered through
+// symlinks, must resolve inside the project. Paths the user gives on the
+// command line (--out, --templates) are the user's choice and are not confined.
+import fs from 'node:fs'
+import path from 'node:path'
+import { UsageError } from '../errors.ts'
+import type { Settings } from './config.ts'
+
+/** The real path of `p`: symlinks of its longest existing prefix resolved, the rest kept. */
+export function realish(p: string): string {
+  let cur = path.resolve(p)
+  const rest: string[] = []
+  for (;;) {
+    try { return path.join(fs.realpathSync(cur), ...rest.reverse()) } catch { /* not there yet: look one folder up */ }
+    const up = path.dirname(cur)
+    if (up === cur) return path.resolve(p)
+    rest.push(path.basename(cur))
+    cur = up
+  }
+}
+
+/** `p` is `root` or below it, after symlinks (`strict`: below it only). */
+export function realInside(root: string, p: string, strict = false): boolean {
+  const r = realish(root)
+  const x = realish(p)
+  return (!strict && x === r) || x.startsWith(r.endsWith(path.sep) ? r : r + path.sep)
+}
+
+/** Folders docker esb writes into, named by the project's files: each must be inside the project. */
+export function confinePaths(s: Settings): void {
+  const given = s.templates.given
+  const tf = 'esb.toml'
+  const check = (p: string, what: string, strict: boolean, fix: string) => {
+    if (!realInside(s.projectDir, p, strict)) throw new UsageError(`${tf}: ${what} ${p} is outside the project ${s.projectDir}${strict ? ' (or is the project itself)' : ''}; ${fix}`)
+  }
+  // the bake gets --allow fs.write for this folder: never the project itself or anything above it
+  check(s.cache.dir, '[cache] dir', true, 'name a folder inside the project, e.g. leave it out for the default')
+  if (!given.out) check(s.templates.out, '[templates] out', false, 'name a folder inside the project, or give --out on the command line')
+  if (!given.templates && s.templates.dir) check(s.templates.dir, '[templates] dir', false, 'name a folder inside the project, or give --templates on the command line')
+  if (s.builder.generateConfig) check(s.builder.buildkitdConfig, 'the buildkitd config', false, 'set BUILDKITD_CONFIG to a file inside the project')
+}
+
+/** Every file in a template folder, followed through symlinks, must stay in that folder. */
+export function checkTemplateTree(dir: string): void {
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (e.isSymbolicLink() && !realInside(dir, p)) throw new UsageError(`template ${p} is a symlink to ${realish(p)}, outside the template folder ${dir}; copy the file in instead`)
+      if (e.isDirectory()) walk(p)
+    }
+  }
+  walk(dir)
+}
