@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { deriveBrand } from '../../scripts/project/brand.ts'
 import { renderString, renderTemplates, planWrites, driftDiffs, newFileMode } from '../../scripts/render/render.ts'
 import { applyWrites, readStates } from '../../scripts/render/files.ts'
@@ -62,9 +62,11 @@ test('a template that is not a regular file (a FIFO) is refused, not read', () =
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-fifo-'))
   fs.writeFileSync(path.join(dir, 'a.txt.tmpl'), '{{SLUG}}')
   execFileSync('mkfifo', [path.join(dir, 'b.txt.tmpl')])
+  // a writer that ends a read of the FIFO (an unfixed reader would block here forever, not fail)
+  const writer = spawn('sh', ['-c', 'exec 3>"$0"', path.join(dir, 'b.txt.tmpl')], { stdio: 'ignore' })
   try {
     assert.throws(() => loadTemplateDir(dir), usage(/^template .*\/b\.txt\.tmpl is not a regular file \(a FIFO\); replace it with a file or remove it$/))
-  } finally { fs.rmSync(dir, { recursive: true }) }
+  } finally { writer.kill(); fs.rmSync(dir, { recursive: true }) }
 })
 
 test('output paths are rendered and lose .tmpl', () => {
