@@ -49,12 +49,13 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
   const passthrough = dd >= 0 ? args.slice(dd + 1) : []
   const strings = ['project-dir', 'brand', 'mode', 'env', 'tag', 'env-file', ...c.strings]
   const booleans = ['help', 'dry-run', 'json', ...c.booleans]
-  const known = new Set([...strings, ...booleans, 'C', 'h', ...(strings.includes('output') ? ['o'] : [])])
+  const alias: Record<string, string> = { C: 'project-dir', h: 'help', ...(strings.includes('output') ? { o: 'output' } : {}) }
+  const known = new Set([...strings, ...booleans, ...Object.keys(alias)])
   const parsed = minimist(own, {
     string: strings,
     boolean: booleans,
     default: c.defaults ?? {},
-    alias: { C: 'project-dir', h: 'help', ...(strings.includes('output') ? { o: 'output' } : {}) },
+    alias,
     unknown: (a: string) => {
       if (a.startsWith('-')) {
         const name = a.replace(/^-+/, '').split('=')[0]
@@ -64,8 +65,8 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
       return true
     },
   })
-  const shortOf: Record<string, string> = { 'project-dir': 'C', output: 'o', help: 'h' }
-  const longOf = (n: string) => Object.keys(shortOf).find((k) => shortOf[k] === n) ?? n
+  const shortOf: Record<string, string> = Object.fromEntries(Object.entries(alias).map(([short, long]) => [long, short]))
+  const longOf = (n: string) => alias[n] ?? n
   for (const s of strings) {
     const v = parsed[s]
     if (Array.isArray(v) && s !== 'env-file') throw new UsageError(`flag --${s} given more than once; give it once`)

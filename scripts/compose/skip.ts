@@ -149,14 +149,11 @@ export async function checkServices(s: Settings, config: ComposeConfig, contexts
   const records: Record<string, InputRecord | null> = Object.fromEntries(names.map((n) => [n, readRecord(dir, `service:${n}`, serviceRecordTag(s.projectName, n, images[n]))]))
   // the engine's image plays the registry's part: the id recorded must still be there
   const reg: Record<string, RegistryState> = Object.fromEntries(names.map((n) => [n, { digest: ids[images[n]] ?? null, cache: true }]))
-  const decision: Decision = off ? { skip: {}, rebuild: Object.fromEntries(names.map((n) => [n, [off]])) } : decide(names, keys, records, reg, {})
+  const inEngine = (n: string, replaced: boolean) => replaced ? `the engine holds another image as ${images[n]}` : `its image ${images[n]} is not in the engine`
+  const decision: Decision = off ? { skip: {}, rebuild: Object.fromEntries(names.map((n) => [n, [off]])) } : decide(names, keys, records, reg, {}, inEngine)
   // unchanged images, but containers compose would recreate: compose runs as usual (its builds all cached)
   const stack = stackChanged(readStack(dir, s.projectName), config.hash, containers)
   if (stack) for (const n of Object.keys(decision.skip)) { delete decision.skip[n]; decision.rebuild[n] = [stack] }
-  for (const [n, why] of Object.entries(decision.rebuild)) {
-    if (why[0] === 'its image is not in the registry') why[0] = `its image ${images[n]} is not in the engine`
-    if (why[0] === 'the registry holds another image at its tag') why[0] = `the engine holds another image as ${images[n]}`
-  }
   // compose builds every service when it builds one: all are recorded after it
   const toRecord: ServiceRecords = {}
   for (const n of names) {

@@ -81,8 +81,10 @@ export class Executor {
         return
       }
       case 'record-services': {
-        const [images, ps] = await Promise.all([st.inspect, st.ps].map((argv) => this.runner.run(argv, { capture: true, allowFail: true })))
-        const ids = parseImageIds(images.stdout, Object.values(st.records).map((r) => r.image))
+        const ask = (argv: string[]) => this.runner.run(argv, { capture: true, allowFail: true })
+        // no service with a key (each always built): only the stack is recorded
+        const [images, ps] = await Promise.all([Object.keys(st.records).length ? ask(st.inspect) : null, ask(st.ps)])
+        const ids = images ? parseImageIds(images.stdout, Object.values(st.records).map((r) => r.image)) : {}
         for (const [name, r] of Object.entries(st.records)) {
           const id = ids[r.image]
           if (id) writeRecord(st.dir, { target: `service:${name}`, tag: r.tag, key: r.key, digest: id, inputs: r.inputs })

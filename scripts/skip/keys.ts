@@ -108,7 +108,11 @@ export interface Decision {
  * holds that digest at its tag, and its cache exists; rebuild everything
  * that builds on a rebuilt target.
  */
-export function decide(targets: string[], keys: Record<string, TargetKey>, records: Record<string, InputRecord | null>, reg: Record<string, RegistryState>, deps: Record<string, string[]>): Decision {
+/** Why a target whose image is gone (or replaced) must be rebuilt; `where` holds the images (the registry, or the engine for compose services). */
+export type GoneReason = (target: string, replaced: boolean) => string
+const inRegistry: GoneReason = (_t, replaced) => replaced ? 'the registry holds another image at its tag' : 'its image is not in the registry'
+
+export function decide(targets: string[], keys: Record<string, TargetKey>, records: Record<string, InputRecord | null>, reg: Record<string, RegistryState>, deps: Record<string, string[]>, gone: GoneReason = inRegistry): Decision {
   const skip: Record<string, string> = {}
   const rebuild: Record<string, string[]> = {}
   for (const t of targets) {
@@ -117,7 +121,7 @@ export function decide(targets: string[], keys: Record<string, TargetKey>, recor
     if (!k || k.never || k.key === null) rebuild[t] = [`always built: ${k?.never ?? 'no key'}`]
     else if (!r) rebuild[t] = ['not built before']
     else if (r.key !== k.key) rebuild[t] = explain(r.inputs, k.inputs)
-    else if (reg[t]?.digest !== r.digest) rebuild[t] = [reg[t]?.digest ? 'the registry holds another image at its tag' : 'its image is not in the registry']
+    else if (reg[t]?.digest !== r.digest) rebuild[t] = [gone(t, !!reg[t]?.digest)]
     else if (!reg[t]?.cache) rebuild[t] = ['its cache is missing']
     else skip[t] = r.digest
   }
