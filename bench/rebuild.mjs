@@ -16,54 +16,20 @@
 // Needs the provisioned engine (make e2e does it) and dist/docker-esb.
 // Usage: node bench/rebuild.mjs [N ...] [--reps R]  (default: 10 50, R=5)
 //        writes bench/results/rebuild.json
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { builder, cleanup, du, machine, project as generate, rmBuilder, scratch, sh, start, stats, writeResult } from './lib.mjs'
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const argv = process.argv.slice(2)
 const repsAt = argv.indexOf('--reps')
 const REPS = repsAt >= 0 ? Number(argv.splice(repsAt, 2)[1]) : 5
 const SIZES = argv.length ? argv.map(Number) : [10, 50]
-const BUSYBOX = 'busybox:1.36'
-const tmp = path.join(root, 'bench', 'tmp', 'rebuild')
-fs.rmSync(tmp, { recursive: true, force: true })
-fs.mkdirSync(tmp, { recursive: true })
-const cfg = path.join(tmp, 'docker-config')
-fs.mkdirSync(cfg)
-fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ cliPluginsExtraDirs: [path.join(root, 'dist'), path.join(root, '.tools', 'cli-plugins')] }))
-
-const freePort = () => new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)) }) })
-const SPIN = 'i=0; while [ $i -lt 2000000 ]; do i=$((i+1)); done' // ~2 s of CPU in busybox sh
-
-function sh(p, cmd, args, extra = {}) {
-  const env = { ...process.env, DOCKER_CONFIG: cfg, PORT_REGISTRY: String(p.port), [`${p.prefix}_UPSTREAM_BASE`]: `127.0.0.1:${p.port}/library/${BUSYBOX}`, BUILDX_BUILDER: '', ...extra }
-  const t0 = process.hrtime.bigint()
-  const r = spawnSync(cmd, args, { cwd: p.dir, env, encoding: 'utf8', maxBuffer: 256 << 20 })
-  const s = Number(process.hrtime.bigint() - t0) / 1e9
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${(r.stderr ?? '').slice(-3000)}`)
-  return { s, out: r.stdout, err: r.stderr }
-}
-
-const du = (dir) => Number(spawnSync('du', ['-sb', dir], { encoding: 'utf8' }).stdout.split('\t')[0] || 0)
-const stats = (a) => { const s = [...a].sort((x, y) => x - y); return { median: +s[Math.floor(s.length / 2)].toFixed(2), min: +s[0].toFixed(2), max: +s[s.length - 1].toFixed(2), runs: a.map((x) => +x.toFixed(2)) } }
+const { tmp, cfg } = scratch('rebuild')
 
 async function project(n) {
   const brand = `bench${n}x${Math.random().toString(36).slice(2, 6)}`
-  const p = { n, brand, prefix: brand.toUpperCase(), port: await freePort(), dir: path.join(tmp, brand) }
-  spawnSync(process.execPath, [path.join(root, 'examples/mini/generate.mjs'), String(n), p.dir])
-  fs.writeFileSync(path.join(p.dir, 'esb.toml'), `brand = "${brand}"\n[templates]\nrender = true\n`)
-  // a CPU step in every function and base, so that a cache miss costs what it would in a real repo
-  for (const f of fs.readdirSync(path.join(p.dir, 'functions'))) fs.appendFileSync(path.join(p.dir, 'functions', f, 'Dockerfile'), `RUN ${SPIN}\n`)
-  for (const b of ['os-base', 'lambda-base', 'python-base']) fs.appendFileSync(path.join(p.dir, 'services', b, 'Dockerfile'), `RUN ${SPIN}\n`)
-  sh(p, 'docker', ['esb', 'render'])
-  sh(p, 'docker', ['compose', '-p', `${brand}-infra`, '-f', 'docker-compose.infra.yml', 'up', '-d', '--wait', 'registry'])
-  if (spawnSync('docker', ['image', 'inspect', BUSYBOX]).status !== 0) sh(p, 'docker', ['pull', BUSYBOX])
-  sh(p, 'docker', ['tag', BUSYBOX, `127.0.0.1:${p.port}/library/${BUSYBOX}`])
-  sh(p, 'docker', ['push', '-q', `127.0.0.1:${p.port}/library/${BUSYBOX}`])
+  const p = await generate(tmp, cfg, n, brand)
+  start(p)
   // the plain bake files: function targets as a user would write them, with and without caches
   const plan = JSON.parse(sh(p, 'docker', ['esb', 'build', '--dry-run', '--json', '--no-skip']).out)
   const gen = JSON.parse(plan.steps.find((s) => s.kind === 'write' && s.path.endsWith('bake.generated.1.json')).content)
@@ -84,24 +50,16 @@ async function project(n) {
   fs.writeFileSync(path.join(p.dir, 'plain.cached.json'), JSON.stringify(cached))
   p.env = plan.env
   p.plainCache = plainCache
-  p.fns = fs.readdirSync(path.join(p.dir, 'functions')).sort()
   p.groups = ['base-images', 'control-images-docker', 'functions']
   return p
 }
 
-const builder = (p) => `${p.brand}-buildx`
 const plainBake = (p, file, targets = p.groups) => sh(p, 'docker', ['buildx', 'bake', '--builder', builder(p), '-f', 'docker-bake.hcl', '-f', file, '--allow', `fs=${p.plainCache}`, '--provenance=false', '--progress=quiet', ...targets], p.env)
 const esb = (p, args) => sh(p, 'docker', ['esb', ...args])
 const rebuilt = (r) => (r.err.match(/^# rebuild /gm) ?? []).length
 
-function cleanup(p) {
-  sh(p, 'docker', ['compose', '-p', `${p.brand}-default`, '-f', 'docker-compose.docker.yml', 'down', '-v', '-t', '1'], p.env)
-  sh(p, 'docker', ['compose', '-p', `${p.brand}-infra`, '-f', 'docker-compose.infra.yml', 'down', '-v', '-t', '1'])
-  spawnSync('docker', ['buildx', 'rm', '-f', builder(p)], { env: { ...process.env, DOCKER_CONFIG: cfg } })
-  fs.rmSync(p.dir, { recursive: true, force: true })
-}
 
-const results = { date: new Date().toISOString(), machine: `${os.cpus().length} cpu, ${os.cpus()[0]?.model ?? ''}, node ${process.version}`, reps: REPS, sizes: {} }
+const results = { date: new Date().toISOString(), machine: machine(), reps: REPS, sizes: {} }
 for (const n of SIZES) {
   const p = await project(n)
   const r = {}
@@ -142,7 +100,7 @@ for (const n of SIZES) {
     const cacheTen = du(path.join(p.dir, `.${p.brand}`, 'buildx-cache'))
     r.cachesize = { after_one_build_bytes: cacheOne, after_ten_one_change_builds_bytes: cacheTen, ratio: +(cacheTen / cacheOne).toFixed(3) }
     // the builder removed, nothing changed
-    spawnSync('docker', ['buildx', 'rm', '-f', builder(p)], { env: { ...process.env, DOCKER_CONFIG: cfg } })
+    rmBuilder(p)
     const rm = esb(p, ['build'])
     r.buildxrm = { esb_s: +rm.s.toFixed(2), targets_rebuilt: rebuilt(rm), cold_esb_s: r.cold_esb_s }
     if (n === Math.min(...SIZES)) {
@@ -160,7 +118,7 @@ for (const n of SIZES) {
       r.upnoop = { ...Object.fromEntries(Object.entries(up).map(([k, v]) => [k, stats(v)])), containers_recreated_by_esb: recreated }
       r.upnoop.ratio_esb_to_compose = +(r.upnoop.esb.median / r.upnoop.compose_up_build.median).toFixed(3)
     }
-  } finally { cleanup(p) }
+  } finally { cleanup(p, p.env) }
   results.sizes[n] = r
   console.log(JSON.stringify({ n, ...r }, null, 2))
 }
@@ -172,6 +130,5 @@ results.targets = {
   cachesize: 'after ten one-change builds <= 1.3x one build',
 }
 results.command = `node bench/rebuild.mjs ${SIZES.join(' ')} --reps ${REPS}`
-fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true })
-fs.writeFileSync(path.join(root, 'bench', 'results', 'rebuild.json'), JSON.stringify(results, null, 2) + '\n')
+writeResult('rebuild', results)
 fs.rmSync(tmp, { recursive: true, force: true })

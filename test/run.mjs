@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { leftovers, removeLeftovers } from './leaks.mjs'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const layers = process.argv.slice(2)
@@ -16,11 +17,19 @@ for (const layer of layers) {
   console.log(`\n== ${layer} ==`)
   // every temp folder the tests (and the plugin under test) make goes here, and is removed afterwards
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `esb-tests-${layer}-`))
+  // e2e names carry this run's id, so that what a test leaves is found (test/leaks.mjs)
+  const runId = Math.random().toString(36).slice(2, 5)
   const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', layer), '\\.test\\.ts$'], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 256 << 20,
+    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp, ESB_E2E_RUN: runId, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 256 << 20,
     timeout: (LIMIT_MIN[layer] ?? 30) * 60_000, killSignal: 'SIGKILL',
   })
+  const left = layer === 'e2e' ? leftovers(runId, tmp) : []
   fs.rmSync(tmp, { recursive: true, force: true })
+  if (left.length) {
+    console.log(`${layer}: left behind after the run (now removed):\n${left.map((l) => `  ${l.kind} ${l.name}`).join('\n')}`)
+    removeLeftovers(left)
+    failed += 1
+  }
   if (res.error?.code === 'ETIMEDOUT') console.log(`${layer}: stopped after ${LIMIT_MIN[layer] ?? 30} minutes`)
   process.stdout.write(res.stdout ?? '')
   const num = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(res.stdout ?? '')?.[1] ?? NaN)

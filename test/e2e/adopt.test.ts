@@ -9,10 +9,10 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
-import { ROOT, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
+import { ROOT, e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
 import { BUSYBOX, e2eDockerConfig, must } from './project.ts'
 
-const id = `e2e${Math.random().toString(36).slice(2, 8)}`
+const id = e2eName()
 const dir = tmpdir(`esb-e2e-adopt-${id}-`)
 const cfg = e2eDockerConfig()
 let port = 0

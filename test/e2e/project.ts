@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
-import { ROOT, TOOLS, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
+import { ROOT, TOOLS, e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
 
 export const BUSYBOX = 'busybox:1.36'
 
@@ -25,7 +25,7 @@ export class Project {
   readonly cfg = e2eDockerConfig()
   readonly envs = new Set<string>(['default'])
   private constructor(readonly port: number, functions: number) {
-    this.brand = `e2e${Math.random().toString(36).slice(2, 8)}`
+    this.brand = e2eName()
     this.prefix = this.brand.toUpperCase()
     this.dir = tmpdir(`esb-e2e-${this.brand}-`)
     if (functions > 0) run(process.execPath, [path.join(ROOT, 'examples/mini/generate.mjs'), String(functions), this.dir])

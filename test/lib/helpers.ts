@@ -12,6 +12,15 @@ export const BUNDLE = path.join(ROOT, 'dist', 'docker-esb')
 export const FAKE_DOCKER = path.join(ROOT, 'test', 'lib', 'fake-docker.mjs')
 export const TOOLS = process.env.TOOLS ?? path.join(ROOT, '.tools')
 
+/**
+ * A unique name for what an e2e test creates on the engine: `e2e`, the run's
+ * id (ESB_E2E_RUN, set by test/run.mjs so that its final check can find
+ * anything a test left behind), then random characters.
+ */
+export function e2eName(): string {
+  return `e2e${process.env.ESB_E2E_RUN ?? ''}${Math.random().toString(36).slice(2, process.env.ESB_E2E_RUN ? 6 : 8)}`
+}
+
 export function tmpdir(prefix = 'esb-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
 }
