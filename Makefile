@@ -50,6 +50,7 @@ bench: build ## benchmarks; results in bench/results/
 	node bench/oci.mjs 1024
 	bash test/e2e/engine/provision.sh
 	node bench/rebuild.mjs 10 50 --reps 3
+	node bench/cachemode.mjs 10 --reps 3
 
 demo: $(NODE_MODULES) ## install the plugin, then docker esb up on examples/mini
 	bash examples/demo.sh

@@ -13,7 +13,8 @@ export function targetTag(s: Settings, target: string): string {
   return imageRef(s.registry.buildAddress, s.slug, target, s.tag)
 }
 
-export function bakeOverride(s: Settings, targets: string[], fns: FunctionTarget[], runId: string, haveLocal: (t: string) => boolean = () => true): { json: BakeFile; gens: CacheGen[] } {
+/** `bases`: the project's base targets (their cache mode is the bases' one; functions' and the rest's differ). */
+export function bakeOverride(s: Settings, targets: string[], fns: FunctionTarget[], runId: string, haveLocal: (t: string) => boolean = () => true, bases: string[] = []): { json: BakeFile; gens: CacheGen[] } {
   const target: Record<string, BakeTarget> = {}
   const gens: CacheGen[] = []
   // the project's targets are tagged for the project's registry (so --tag and <PREFIX>_TAG always apply)
@@ -30,7 +31,8 @@ export function bakeOverride(s: Settings, targets: string[], fns: FunctionTarget
   }
   const all = Object.keys(target).sort()
   for (const t of all) {
-    const c = cacheFlagsFor(s, t, runId, haveLocal(t))
+    const kind = fns.some((f) => f.target === t) ? 'functions' : bases.includes(t) ? 'bases' : 'control'
+    const c = cacheFlagsFor(s, t, kind, runId, haveLocal(t))
     target[t] = { ...target[t], 'cache-from': c.cacheFrom, 'cache-to': c.cacheTo }
     if (c.localGen) gens.push({ target: t, dir: path.dirname(c.localGen), gen: c.localGen })
   }

@@ -118,7 +118,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   phases.forEach((groups, i) => {
     // each phase exports into its own folders; the last complete export is promoted
     const id = phases.length > 1 ? `${inp.runId}.${i + 1}` : inp.runId
-    const { json, gens } = bakeOverride(s, targets, fns, id, have)
+    const { json, gens } = bakeOverride(s, targets, fns, id, have, groupTargets(inp.bakePrint, 'base-images'))
     if (i === 0) checkPushTargets(s, json)
     const built = withoutSkipped(json, gens, skip)
     for (const t of todo[i]) if (json.target[t]) caches[t] ??= { from: json.target[t]['cache-from'] ?? [], to: json.target[t]['cache-to'] ?? [] }

@@ -9,6 +9,7 @@
 // export starts empty, so the folder does not grow forever.
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
+import type { CacheKind } from '../project/schema.ts'
 import { cacheRef } from '../project/names.ts'
 
 export interface CacheFlags {
@@ -26,8 +27,12 @@ export function registryCacheRef(s: Settings, target: string): string {
   return cacheRef(s.cache.refPrefix, target)
 }
 
-/** `haveLocal`: the target has a complete local export to read (else no local cache-from, which would only warn). */
-export function cacheFlagsFor(s: Settings, target: string, runId: string, haveLocal = true): CacheFlags {
+/**
+ * `haveLocal`: the target has a complete local export to read (else no local
+ * cache-from, which would only warn). `kind` picks the export mode ([cache] mode).
+ */
+export function cacheFlagsFor(s: Settings, target: string, kind: CacheKind, runId: string, haveLocal = true): CacheFlags {
+  const mode = s.cache.mode[kind]
   const from: string[] = []
   const to: string[] = []
   let localGen: string | null = null
@@ -35,13 +40,13 @@ export function cacheFlagsFor(s: Settings, target: string, runId: string, haveLo
     const dir = localCacheDir(s, target)
     localGen = path.join(dir, `gen-${runId}`)
     if (haveLocal) from.push(`type=local,src=${path.join(dir, 'current')}`)
-    to.push(`type=local,dest=${localGen},mode=${s.cache.mode}`)
+    to.push(`type=local,dest=${localGen},mode=${mode}`)
   }
   if (s.cache.registry) {
     const ref = registryCacheRef(s, target)
     from.push(`type=registry,ref=${ref}`)
     // ignore-error: a failed cache push must not fail the build; it is reported instead.
-    to.push(`type=registry,ref=${ref},mode=${s.cache.mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`)
+    to.push(`type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`)
   }
   return { cacheFrom: from, cacheTo: to, localGen }
 }

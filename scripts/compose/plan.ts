@@ -61,11 +61,13 @@ export function composeOverride(s: Settings, config: ComposeConfig, runId: strin
   const services: Record<string, ServiceOverride> = {}
   const gens: CacheGen[] = []
   const shared = sharedTargets(s, config, print)
+  const bases = print ? groupTargets(print, 'base-images') : []
   for (const [name, svc] of Object.entries(config.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     if (!svc?.build) continue
     // per mode: the same service builds differently in each mode (build args), so they must not share a cache
     const cname = shared[name] ?? `svc-${s.mode}-${name}`
-    const c = cacheFlagsFor(s, cname, runId, haveLocal(cname))
+    // a compose service is a control-plane image unless it builds one of the bake file's bases
+    const c = cacheFlagsFor(s, cname, bases.includes(cname) ? 'bases' : 'control', runId, haveLocal(cname))
     // a base baked in this run, or a target unchanged since its last build: its cache is current
     const fresh = baked[cname] !== undefined || current.has(cname)
     services[name] = { build: { cache_from: c.cacheFrom, cache_to: fresh ? [] : c.cacheTo } }

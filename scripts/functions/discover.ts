@@ -8,7 +8,11 @@ import { UsageError } from '../errors.ts'
 export interface FunctionDef { name: string; dockerfile: string }
 
 export function functionDockerfiles(s: Settings): string[] {
-  return globbySync(s.functions.dockerfiles, { cwd: s.projectDir, onlyFiles: true }).sort()
+  const found = globbySync(s.functions.dockerfiles, { cwd: s.projectDir, onlyFiles: true }).sort()
+  // the folder names the function: a file in the root (an empty or too wide glob) has none
+  const loose = found.find((f) => !f.includes('/'))
+  if (loose !== undefined) throw new UsageError(`esb.toml: [functions] dockerfiles ${JSON.stringify(s.functions.dockerfiles)} finds ${loose}, which is not in a function folder (the folder names the function); use a glob like "functions/*/Dockerfile"`)
+  return found
 }
 
 /** Function targets `fn-<name>` from Dockerfiles found by the glob (relative paths); two folders giving one name are an error. Pure. */

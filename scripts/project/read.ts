@@ -62,12 +62,13 @@ export function parseBrandingYaml(file: string, text: string): string {
   return String(v)
 }
 
-function readText(file: string, what: string): string {
+/** `from`: the file that named this one, so the error says where to fix the name. */
+function readText(file: string, what: string, from?: string): string {
   try {
     return fs.readFileSync(file, 'utf8')
   } catch (err) {
     const e = err as NodeJS.ErrnoException
-    throw new UsageError(`${file}: cannot read ${what} (${e.code ?? e.message}); check the path and its permissions`)
+    throw new UsageError(`${file}: cannot read ${what} (${e.code ?? e.message})${from ? `, named in ${from}` : ''}; check the path and its permissions`)
   }
 }
 
@@ -87,16 +88,17 @@ export function loadInputs(projectDir: string, flags: Flags, processEnv: Record<
   const yFile = path.join(projectDir, BRANDING_FILE)
   const brandingYaml = fs.existsSync(yFile) ? { file: yFile, brand: parseBrandingYaml(yFile, readText(yFile, 'the branding file')) } : null
 
-  const files: string[] = []
+  // each with who named it: an unreadable file's error then says where to fix it
+  const files: { file: string; from?: string }[] = []
   const dotEnv = path.join(projectDir, '.env')
-  if (fs.existsSync(dotEnv)) files.push(dotEnv)
+  if (fs.existsSync(dotEnv)) files.push({ file: dotEnv })
   const fromToml = toml?.data.env_files
-  if (Array.isArray(fromToml)) for (const f of fromToml) if (typeof f === 'string') files.push(path.resolve(projectDir, f))
-  for (const f of flags.envFiles ?? []) files.push(path.resolve(f))
+  if (Array.isArray(fromToml)) for (const f of fromToml) if (typeof f === 'string') files.push({ file: path.resolve(projectDir, f), from: `${tomlFile} env_files` })
+  for (const f of flags.envFiles ?? []) files.push({ file: path.resolve(f) })
   // as compose: $VAR in a file comes from the process environment, then from the files before it
   const seen: Record<string, string> = {}
-  const envFiles = files.map((file) => {
-    const vars = parseEnvFile(file, readText(file, 'env file'), (n) => processEnv[n] ?? seen[n])
+  const envFiles = files.map(({ file, from }) => {
+    const vars = parseEnvFile(file, readText(file, 'env file', from), (n) => processEnv[n] ?? seen[n])
     Object.assign(seen, vars)
     return { file, vars }
   })

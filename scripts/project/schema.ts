@@ -5,6 +5,14 @@ import { UsageError } from '../errors.ts'
 export type Mode = 'docker' | 'containerd'
 export const MODES: Mode[] = ['docker', 'containerd']
 
+/** Cache export mode per target kind (bench/cachemode.mjs measured the defaults, see config.ts). */
+export type CacheMode = 'max' | 'min'
+export type CacheKind = 'bases' | 'control' | 'functions'
+export type CacheModes = Record<CacheKind, CacheMode>
+export const CACHE_KINDS: CacheKind[] = ['bases', 'control', 'functions']
+const isCacheMode = (v: unknown): v is CacheMode => v === 'max' || v === 'min'
+const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
 export type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode'
 /** Every key esb.toml accepts: section -> key -> kind. '' is the top level. */
 export const SCHEMA: Record<string, Record<string, Kind>> = {
@@ -22,7 +30,7 @@ export interface EsbToml {
   brand?: string; mode?: Mode; env?: string; tag?: string; project_name?: string; env_files?: string[]
   registry?: { port?: number | string; bind?: string; image?: string; container_name?: string; runtime_address?: string }
   builder?: { name?: string; image?: string; driver_opts?: string[]; buildkitd_config?: string; mirrors?: string[]; gc_keep?: string }
-  cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: 'max' | 'min' }
+  cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: CacheMode | Partial<CacheModes> }
   templates?: { dir?: string; out?: string; files?: string[]; render?: boolean }
   bake?: { files?: string[]; groups?: string[]; provenance?: boolean; push_allow?: string[]; skip?: boolean }
   functions?: { dockerfiles?: string; artifact?: string }
@@ -31,7 +39,7 @@ export interface EsbToml {
 
 const EXPECT: Record<Kind, string> = {
   string: 'a string', port: 'an integer port 1-65535', bool: 'true or false', strings: 'a list of strings',
-  mode: '"docker" or "containerd"', cachemode: '"max" or "min"',
+  mode: '"docker" or "containerd"', cachemode: '"max" or "min", or a table { bases = ..., control = ..., functions = ... } of those',
 }
 
 /** Finds the line a key is on, for messages (the TOML parser gives none for valid files). */
@@ -78,6 +86,6 @@ function checkValue(where: string, kind: Kind, v: unknown): void {
     kind === 'strings' ? Array.isArray(v) && v.every((x) => typeof x === 'string') :
     kind === 'port' ? Number.isInteger(Number(v)) && typeof v !== 'boolean' && Number(v) >= 1 && Number(v) <= 65535 && !(typeof v === 'string' && !/^\d+$/.test(v)) :
     kind === 'mode' ? MODES.includes(v as Mode) :
-    kind === 'cachemode' ? v === 'max' || v === 'min' : false
+    kind === 'cachemode' ? isCacheMode(v) || (isTable(v) && Object.entries(v).every(([k, m]) => CACHE_KINDS.includes(k as CacheKind) && isCacheMode(m))) : false
   if (!ok) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected ${EXPECT[kind]}`)
 }

@@ -66,9 +66,14 @@ export class ProgressCollector {
 
 export interface StepInfo { target: string; instr: string }
 
-/** `[os-base 2/3] RUN x` -> { target: 'os-base', instr: 'RUN x' }; null for non-steps. */
+/**
+ * `[os-base 2/3] RUN x` -> { target: 'os-base', instr: 'RUN x' }; null for non-steps.
+ * Bake names a step `[<target> <stage> n/m]` when it builds several targets
+ * and `[<stage> n/m]` when it builds one, so a lone word is a target only
+ * when the caller does not know the single target (see hitReport).
+ */
 export function stepOf(name: string): StepInfo | null {
-  const m = /^\[(?:(\S+) )?(?:stage-\d+ )?\d+\/\d+\] (.*)$/s.exec(name)
+  const m = /^\[(?:(\S+) )?(?:\S+ )?\d+\/\d+\] (.*)$/s.exec(name)
   if (!m) return null
   const instr = m[2].trim()
   if (/^FROM\b/i.test(instr)) return null
@@ -92,15 +97,15 @@ export interface HitReport {
 
 const pct = (c: number, t: number) => (t === 0 ? 100 : Math.round((c / t) * 1000) / 10)
 
-/** `unnamed`: the target of steps that carry no target name (bake leaves it out when it builds one target). */
-export function hitReport(command: string, vertexIter: Iterable<Vertex>, wallMs: number, failed = false, unnamed = 'default'): HitReport {
+/** `single`: the one target bake was asked to build: every step is its own (bake then names steps by stage only). */
+export function hitReport(command: string, vertexIter: Iterable<Vertex>, wallMs: number, failed = false, single?: string): HitReport {
   const vertices = [...vertexIter]
   const targets: Record<string, HitCount> = {}
   let cached = 0, total = 0
   for (const v of vertices) {
     const s = stepOf(v.name)
     if (!s || !v.completed || v.error) continue
-    const t = (targets[s.target === 'default' ? unnamed : s.target] ??= { cached: 0, total: 0, percent: 0 })
+    const t = (targets[single ?? s.target] ??= { cached: 0, total: 0, percent: 0 })
     t.total++; total++
     if (v.cached) { t.cached++; cached++ }
   }

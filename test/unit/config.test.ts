@@ -28,7 +28,7 @@ test('defaults', () => {
   assert.is(s.builder.buildkitdConfig, '/p/.esb/buildkitd.toml')
   assert.is(s.cache.dir, '/p/.esb/buildx-cache')
   assert.is(s.cache.refPrefix, '127.0.0.1:5010/esb-cache')
-  assert.is(s.cache.mode, 'max')
+  assert.equal(s.cache.mode, { bases: 'max', control: 'max', functions: 'min' })
   assert.is(s.templates.out, '/p')
   assert.is(s.functions.dockerfiles, 'functions/*/Dockerfile')
 })
@@ -123,7 +123,7 @@ dockerfiles = "fns/**/Dockerfile"
   assert.is(s.builder.buildkitdConfig, '/p/bk.toml')
   assert.is(s.cache.local, false)
   assert.is(s.cache.dir, '/p/cache')
-  assert.is(s.cache.mode, 'min')
+  assert.equal(s.cache.mode, { bases: 'min', control: 'min', functions: 'min' })
   assert.is(s.templates.dir, '/p/tmpl')
   assert.is(s.templates.out, '/p/gen')
   assert.equal(s.bake.files, ['a.hcl', 'b.hcl'])
@@ -139,6 +139,13 @@ test('unknown keys', () => {
   bad('[registry]\nprot = 1', /^\/p\/esb\.toml:2: unknown key 'registry\.prot'; known keys in \[registry\]: port/)
 })
 
+test('[cache] mode: one mode for every kind, or a table for some', () => {
+  const m = (t: string) => resolveSettings(base({ toml: toml(t) })).cache.mode
+  assert.equal(m('[cache]\nmode = "max"'), { bases: 'max', control: 'max', functions: 'max' })
+  assert.equal(m('[cache]\nmode = { control = "min" }'), { bases: 'max', control: 'min', functions: 'min' })
+  assert.equal(m('[cache.mode]\nfunctions = "max"'), { bases: 'max', control: 'max', functions: 'max' })
+})
+
 test('wrong types', () => {
   bad('mode = "podman"', /^\/p\/esb\.toml:1: key 'mode' is "podman"; expected "docker" or "containerd"/)
   bad('[registry]\nport = 70000', /:2: key 'registry\.port' is 70000; expected an integer port 1-65535/)
@@ -146,6 +153,8 @@ test('wrong types', () => {
   bad('[cache]\nlocal = "yes"', /key 'cache\.local' is "yes"; expected true or false/)
   bad('[bake]\nfiles = "a.hcl"', /key 'bake\.files' is "a\.hcl"; expected a list of strings/)
   bad('[cache]\nmode = "all"', /expected "max" or "min"/)
+  bad('[cache]\nmode = { function = "min" }', /:2: key 'cache\.mode' is \{"function":"min"\}; expected "max" or "min", or a table \{ bases = \.\.\., control = \.\.\., functions = \.\.\. \}/)
+  bad('[cache]\nmode = { bases = "none" }', /key 'cache\.mode' is \{"bases":"none"\}/)
   bad('registry = 1', /\[registry\] must be a table/)
 })
 

@@ -8,6 +8,7 @@ test('steps: [target i/n] INSTR, FROM and internal vertices excluded', () => {
   assert.equal(stepOf('[os-base 2/3] RUN x'), { target: 'os-base', instr: 'RUN x' })
   assert.equal(stepOf('[2/3] COPY a b'), { target: 'default', instr: 'COPY a b' })
   assert.equal(stepOf('[stage-1 2/3] COPY a b'), { target: 'stage-1', instr: 'COPY a b' })
+  assert.equal(stepOf('[gateway-docker build 2/2] RUN y'), { target: 'gateway-docker', instr: 'RUN y' })
   assert.is(stepOf('[os-base 1/3] FROM docker.io/library/busybox:1.36'), null)
   assert.is(stepOf('[os-base internal] load build definition from Dockerfile'), null)
   assert.is(stepOf('[os-base] exporting to image'), null)
@@ -41,6 +42,16 @@ test('steps with no target name (bake building one target) count under that targ
   c.line(raw([{ digest: 'a', name: '[2/3] COPY handler /x', cached: true, completed: '2026-01-01T00:00:01Z' }]))
   assert.equal(Object.keys(hitReport('build', c.vertices.values(), 1, false, 'fn-hello').targets), ['fn-hello'])
   assert.equal(Object.keys(hitReport('build', c.vertices.values(), 1).targets), ['default'])
+})
+
+test('one multi-stage target: steps named by stage only all count under that target', () => {
+  const c = new ProgressCollector()
+  c.line(raw([
+    { digest: 'a', name: '[build 2/2] RUN make tool', cached: true, completed: '2026-01-01T00:00:01Z' },
+    { digest: 'b', name: '[stage-1 3/4] COPY invoke.cgi /www', completed: '2026-01-01T00:00:02Z' },
+    { digest: 'c', name: '[stage-1 4/4] COPY --from=build /built /opt/built', completed: '2026-01-01T00:00:02Z' },
+  ]))
+  assert.equal(hitReport('build', c.vertices.values(), 1, false, 'gateway-docker').targets, { 'gateway-docker': { cached: 1, total: 3, percent: 33.3 } })
 })
 
 test('failed cache exports are reported, not failures', () => {

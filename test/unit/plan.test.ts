@@ -41,6 +41,14 @@ test('build: one local and one registry cache per target, all distinct', () => {
   ])
 })
 
+test('build: cache export mode per kind: bases and control max, functions min; [cache] mode overrides', () => {
+  const modes = (p: ReturnType<typeof bp>) => Object.fromEntries(Object.entries(p.caches).map(([t, c]) => [t, [...new Set(c.to.map((x) => /mode=(\w+)/.exec(x)?.[1]))].join()]))
+  assert.equal(modes(bp()), { 'agent-docker': 'max', 'fn-echo': 'min', 'fn-hello': 'min', 'gateway-docker': 'max', 'lambda-base': 'max', 'os-base': 'max', provisioner: 'max', 'python-base': 'max' })
+  assert.ok(Object.values(modes(bp({ toml: { file: '/p/esb.toml', text: '', data: { cache: { mode: 'min' } } } }))).every((m) => m === 'min'))
+  const some = modes(bp({ toml: { file: '/p/esb.toml', text: '', data: { cache: { mode: { functions: 'max', bases: 'min' } } } } }))
+  assert.equal([some['fn-echo'], some['os-base'], some['gateway-docker']], ['max', 'min', 'max'])
+})
+
 test('build: argv arrays, from the project root; bases first, then control and functions', () => {
   const [bases, rest] = docker(bp())
   assert.is(bases.cwd, '/p')
