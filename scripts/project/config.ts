@@ -97,7 +97,7 @@ function parsePort(where: string, v: string): number {
  * Cache export mode per target kind. Defaults by bench/cachemode.mjs
  * (bench/results/cachemode.json): mode=max pays for multi-stage images (a
  * control image's builder stage came from the cache after the builder was
- * removed: 0.61x the time of mode=min) and costs nothing measurable for
+ * removed: 0.64x the time of mode=min) and costs nothing measurable for
  * single-stage ones; functions are single-stage by the artifact contract and
  * many, so they export only their image's layers (mode=min: same time and
  * bytes there, and never the build stages of dozens of images).
