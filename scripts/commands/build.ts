@@ -1,6 +1,6 @@
 // docker esb build: flags -> settings -> what bake would build -> a plan.
 import type { CommandSpec } from './types.ts'
-import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
+import { DRY_RUN_FLAGS, registryFirst, runOrShow } from './plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
@@ -29,7 +29,7 @@ export const build: CommandSpec = {
     const r = renderForStack(s)
     const fns = functionDockerfiles(s)
     const artifacts = artifactTargets(s, artifactManifests(s))
-    const [bx, bake] = await Promise.all([buildxVersion(c.runner), bakeInputs(s, c.runner, r, defaultGroups(s, false))])
+    const [bx, bake] = await Promise.all([buildxVersion(c.runner), bakeInputs(s, c.runner, r, defaultGroups(s, false)), registryFirst(c, s, r.writes)])
     const inp = { buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
     const skip = await skipFor(s, inp, c.flags.skip === false)
     const plan = buildPlan({ ...inp, skip })

@@ -2,7 +2,11 @@
 import type { CommandCtx } from './types.ts'
 import { Executor } from '../plan/execute.ts'
 import { planToJson, planToText } from '../plan/show.ts'
-import type { Plan } from '../plan/types.ts'
+import type { Plan, Step } from '../plan/types.ts'
+import type { Settings } from '../project/config.ts'
+import { stackEnv } from '../plan/env.ts'
+import { httpStatus } from '../registry/probe.ts'
+import { registryFirstSteps, registryUrl } from '../registry/plan.ts'
 
 export const DRY_RUN_FLAGS: [string, string][] = [
   ['--dry-run', 'print the plan and change nothing (may ask docker read-only questions)'],
@@ -18,4 +22,12 @@ export async function runOrShow(c: CommandCtx, plan: Plan): Promise<number> {
   await ex.execute(plan)
   if (c.flags.json && ex.lastReport) c.io.out(JSON.stringify(ex.lastReport, null, 2) + '\n')
   return 0
+}
+
+/** A registry that does not answer is started before the skip check asks it (registry/plan.ts registryFirstSteps); never in --dry-run. */
+export async function registryFirst(c: CommandCtx, s: Settings, renderWrites: Step[]): Promise<void> {
+  if (c.flags['dry-run'] || (await httpStatus(registryUrl(s))) === 200) return
+  const env = stackEnv(s)
+  const steps = registryFirstSteps(s, renderWrites, env)
+  if (steps.length) await new Executor(c.runner).execute({ command: 'registry', project: s.projectName, mode: s.mode, env, caches: {}, steps })
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { CommandSpec } from './types.ts'
-import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
+import { DRY_RUN_FLAGS, registryFirst, runOrShow } from './plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
 import { buildxVersion } from '../docker/version.ts'
@@ -33,11 +33,13 @@ export const up: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const r = renderForStack(s)
     const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
-    // read-only questions, asked at once: the compose config, and the bases
-    // to bake first with the control targets whose caches compose services share
+    // asked at once: the compose config, and the bases to bake first with the
+    // control targets whose caches compose services share; and a registry
+    // removed since the last run is started, so that the skip check finds its images
     const [cfg, bake] = await Promise.all([
       composeConfig(s, c.runner, r),
       hasBake ? bakeInputs(s, c.runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, c.runner, r, ['base-images'])) : undefined,
+      registryFirst(c, s, r.writes),
     ])
     const inp = { bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
     // the bases are skipped when unchanged, as build does (flags after -- go to compose, not bake)

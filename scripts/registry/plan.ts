@@ -2,7 +2,7 @@
 // docker-compose.infra.yml, on 127.0.0.1:<port>, ready when GET /v2/ is 200.
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
-import type { Env, StepOf } from '../plan/types.ts'
+import type { Env, Step, StepOf } from '../plan/types.ts'
 
 export const REGISTRY_READY_TIMEOUT_MS = 60_000
 
@@ -32,4 +32,17 @@ export function ensureRegistryStep(s: Settings, env: Env): StepOf<'ensure-regist
     containerName: s.registry.containerName,
     composeProject: s.registry.composeProject,
   }
+}
+
+/**
+ * The skip check asks the registry whether each image and cache is still
+ * there: a registry container removed since the last run would make every
+ * target look gone and be rebuilt. So a registry that does not answer is
+ * started before the check, when its compose file is already on disk as this
+ * run leaves it (a new or changed one is written by the plan, then started).
+ */
+export function registryFirstSteps(s: Settings, renderWrites: Step[], env: Env): StepOf<'ensure-registry'>[] {
+  const file = path.resolve(s.projectDir, infraComposeFile(s))
+  if (renderWrites.some((w) => w.kind === 'write' && path.resolve(w.path) === file)) return []
+  return [ensureRegistryStep(s, env)]
 }

@@ -64,6 +64,22 @@ export class ProgressCollector {
   }
 }
 
+const CACHE_IO = /importing cache manifest from|exporting cache to/
+
+/**
+ * The vertex that made a failed build fail, for the one-line error. A step's
+ * own error first; BuildKit then cancels the rest ("context canceled"), so a
+ * cancelled export is never the cause when a cache export failed for real
+ * (e.g. the cache folder's disk is full).
+ */
+export function culprit(vertices: Iterable<Vertex>): Vertex | undefined {
+  const failed = [...vertices].filter((v) => v.error)
+  const cancelled = (v: Vertex) => /context canceled/.test(v.error ?? '')
+  return failed.find((v) => !CACHE_IO.test(v.name) && !cancelled(v))
+    ?? failed.find((v) => /exporting cache to/.test(v.name) && !cancelled(v))
+    ?? failed.find((v) => !CACHE_IO.test(v.name))
+}
+
 export interface StepInfo { target: string; instr: string }
 
 /**

@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { Runner } from '../docker/runner.ts'
 import { DockerError, EsbError } from '../errors.ts'
 import type { SkipInfo, StepOf } from '../plan/types.ts'
-import { ProgressCollector, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
+import { ProgressCollector, culprit, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
 
 interface Acc { col: ProgressCollector; raw: string[]; t0: number }
 
@@ -59,8 +59,11 @@ export class Reporter {
       await this.runner.run(st.argv, { env: st.env, cwd: st.cwd, onLine })
     } catch (e) {
       failed = true
-      const bad = [...col.vertices.values()].find((v) => v.error && !/importing cache manifest from|exporting cache to/.test(v.name))
-      if (bad && e instanceof DockerError) throw new EsbError(`${bad.name.length > 120 ? bad.name.slice(0, 117) + '...' : bad.name} failed: ${bad.error}; the step's last log lines are above (exit ${e.exitCode})`, e.exitCode)
+      const bad = culprit(col.vertices.values())
+      if (bad && e instanceof DockerError) {
+        const hint = /no space left on device/.test(bad.error ?? '') ? 'free some space (docker esb prune) and build again' : "the step's last log lines are above"
+        throw new EsbError(`${bad.name.length > 120 ? bad.name.slice(0, 117) + '...' : bad.name} failed: ${bad.error}; ${hint} (exit ${e.exitCode})`, e.exitCode)
+      }
       throw e
     } finally {
       const report = hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed, rep.targets?.length === 1 ? rep.targets[0] : undefined)

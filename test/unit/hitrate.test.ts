@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ProgressCollector, hitReport, stepOf, reportText } from '../../scripts/report/hitrate.ts'
+import { ProgressCollector, culprit, hitReport, stepOf, reportText } from '../../scripts/report/hitrate.ts'
 
 const raw = (vs: any[]) => JSON.stringify({ vertexes: vs })
 
@@ -64,6 +64,17 @@ test('failed cache exports are reported, not failures', () => {
 
 test('nothing to build counts as 100%', () => {
   assert.is(hitReport('build', [], 0).total.percent, 100)
+})
+
+test('the failed build\'s culprit: a step\'s own error, else a cache export that really failed, never a cancelled push', () => {
+  const v = (name: string, error: string) => ({ name, error, cached: false, completed: true })
+  const enospc = v('[fn-hello] exporting cache to client directory', 'write /c/fn-hello/gen-1/ingest/x/data: no space left on device')
+  const push = v('[fn-hello] exporting to image', 'failed to push 127.0.0.1:5010/esb-fn-hello:latest: context canceled')
+  assert.is(culprit([push, enospc]), enospc)
+  const step = v('[fn-hello 3/4] RUN make', 'process "/bin/sh -c make" did not complete successfully: exit code: 2')
+  assert.is(culprit([push, enospc, step]), step)
+  assert.is(culprit([push]), push)
+  assert.is(culprit([v('[fn-hello] exporting cache to registry', 'context canceled')]), undefined)
 })
 
 test.run()

@@ -7,6 +7,7 @@ import { upPlan, downPlan } from '../../scripts/compose/plan.ts'
 import { prunePlan } from '../../scripts/prune/plan.ts'
 import { stackEnv } from '../../scripts/plan/env.ts'
 import { builderCreateArgv, buildkitdToml } from '../../scripts/builder/plan.ts'
+import { registryFirstSteps } from '../../scripts/registry/plan.ts'
 import { functionsFrom } from '../../scripts/functions/discover.ts'
 import type { Plan } from '../../scripts/plan/types.ts'
 import { UsageError } from '../../scripts/errors.ts'
@@ -289,6 +290,14 @@ test('a user buildkitd config is not generated, and its content feeds the finger
   assert.not.ok(mk('a').steps.some((x) => x.kind === 'write' && x.path === '/etc/bk.toml'))
   assert.is.not(a.fingerprint, (mk('b').steps.find((x) => x.kind === 'ensure-builder') as any).fingerprint)
   assert.ok(a.create.includes('/etc/bk.toml'))
+})
+
+
+test('a registry that does not answer is started before the skip check, unless this run writes its compose file', () => {
+  const s = settings()
+  assert.equal(registryFirstSteps(s, [], {}).map((x) => x.up.slice(-4)), [['up', '-d', '--wait', 'registry']])
+  assert.equal(registryFirstSteps(s, [{ kind: 'write', why: '', path: '/p/docker-compose.infra.yml', content: '', mode: null, reason: 'changed' }], {}), [])
+  assert.is(registryFirstSteps(s, [{ kind: 'write', why: '', path: '/p/docker-bake.hcl', content: '', mode: null, reason: 'changed' }], {}).length, 1)
 })
 
 test.run()
