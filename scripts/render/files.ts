@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { FileError, USER_FS_CODES, UsageError } from '../errors.ts'
 import type { Rendered, WriteAction } from './render.ts'
+import { kindOf } from './templates.ts'
 
 /** Resolves `rel` under `root` and refuses symlinks that lead outside it. */
 export function safeJoin(root: string, rel: string): string {
@@ -28,6 +29,9 @@ export function readStates(outDir: string, rendered: Rendered[]): Map<string, st
   for (const r of rendered) {
     const p = safeJoin(outDir, r.relPath)
     let cur: string | null = null
+    // only a regular file is read and replaced: a FIFO would block the read, a device or folder is not ours to replace
+    const st = fs.statSync(p, { throwIfNoEntry: false })
+    if (st && !st.isFile()) throw new UsageError(`${p}: output is not a regular file (${kindOf(st)}); docker esb writes only regular files: remove it or choose another --out`)
     try { cur = fs.readFileSync(p, 'utf8') } catch (e) { const code = (e as NodeJS.ErrnoException).code; if (code !== 'ENOENT') throw new UsageError(`${p}: cannot read (${code}); fix its permissions`) }
     m.set(r.relPath, cur)
   }

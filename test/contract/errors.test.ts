@@ -131,4 +131,18 @@ test('a failed build names the failing step and its error', async () => {
   } finally { await reg.stop() }
 })
 
+test('import --from-engine whose docker save fails: one line, no docker-esb-save-* folder left in the temp dir', async () => {
+  const reg = await startRegistry()
+  try {
+    const dir = project(reg.port)
+    const tmp = tmpdir('esb-save-tmp-')
+    const rules = path.join(dir, 'rules.json')
+    fs.writeFileSync(rules, JSON.stringify([{ match: ['save'], stderr: 'Error response from daemon: reference does not exist\n', exit: 1 }]))
+    const r = run(BUNDLE, ['import', 'acme-fn-gone:latest', '--from-engine'], { cwd: dir, env: { ...env, TMPDIR: tmp, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules } })
+    assert.is(r.code, 1, r.stderr)
+    assert.match(oneLine(r.stderr), /docker save/)
+    assert.equal(fs.readdirSync(tmp).filter((e) => e.startsWith('docker-esb-save-')), [])
+  } finally { await reg.stop() }
+})
+
 test.run()

@@ -69,6 +69,19 @@ test('a template that is not a regular file (a FIFO) is refused, not read', () =
   } finally { writer.kill(); fs.rmSync(dir, { recursive: true }) }
 })
 
+test('an existing output that is not a regular file (a FIFO, a folder) is refused, not read or replaced', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-fifo-out-'))
+  execFileSync('mkfifo', [path.join(dir, 'b.txt')])
+  fs.mkdirSync(path.join(dir, 'c.txt'))
+  const writer = spawn('sh', ['-c', 'exec 3>"$0"', path.join(dir, 'b.txt')], { stdio: 'ignore' })
+  try {
+    const r = (rel: string) => [{ relPath: rel, content: 'x', template: 'x.tmpl' }]
+    assert.throws(() => readStates(dir, r('b.txt')), usage(/\/b\.txt: output is not a regular file \(a FIFO\); docker esb writes only regular files: remove it or choose another --out$/))
+    assert.throws(() => readStates(dir, r('c.txt')), usage(/\/c\.txt: output is not a regular file \(a folder\)/))
+    assert.ok(fs.statSync(path.join(dir, 'b.txt')).isFIFO(), 'the FIFO is untouched')
+  } finally { writer.kill(); fs.rmSync(dir, { recursive: true }) }
+})
+
 test('output paths are rendered and lose .tmpl', () => {
   const r = renderTemplates([{ relPath: '{{SLUG}}/meta.go.tmpl', content: 'x', source: 's' }], acme)
   assert.is(r[0].relPath, 'acme-prod/meta.go')
