@@ -71,9 +71,17 @@ export function deriveBrand(raw: string, source = '--brand'): BrandContext {
  */
 export function brandWarnings(raw: string, source = '--brand'): string[] {
   const brand = raw.trim()
+  const out: string[] = []
   const dropped = [...new Set(brand.match(/[^\x00-\x7f]/gu) ?? [])].filter((ch) => /[\p{L}\p{N}]/u.test(ch))
-  if (!dropped.length) return []
-  const ascii = brand.normalize('NFD').replace(/\p{M}/gu, '')
-  const hint = slugOf(ascii) && /^[\x00-\x7f]*$/.test(ascii) ? `the brand ${JSON.stringify(ascii)}` : 'an ASCII brand'
-  return [`brand ${JSON.stringify(brand)} (from ${source}) gives slug ${JSON.stringify(slugOf(brand))}: ${dropped.join(' ')} ${dropped.length > 1 ? 'are' : 'is'} not ASCII and dropped; use ${hint} to choose the slug yourself`]
+  if (dropped.length) {
+    const ascii = brand.normalize('NFD').replace(/\p{M}/gu, '')
+    const hint = slugOf(ascii) && /^[\x00-\x7f]*$/.test(ascii) ? `the brand ${JSON.stringify(ascii)}` : 'an ASCII brand'
+    out.push(`brand ${JSON.stringify(brand)} (from ${source}) gives slug ${JSON.stringify(slugOf(brand))}: ${dropped.join(' ')} ${dropped.length > 1 ? 'are' : 'is'} not ASCII and dropped; use ${hint} to choose the slug yourself`)
+  }
+  // Linux interface names hold 15 bytes: containerd mode's CNI bridge would fail to come up
+  const bridge = `${slugOf(brand)}0`
+  if (bridge.length > MAX_IFNAME) out.push(`brand ${JSON.stringify(brand)} (from ${source}): containerd mode's CNI bridge RUNTIME_CNI_BRIDGE=${bridge} is ${bridge.length} characters, over Linux's ${MAX_IFNAME}; use a brand whose slug has at most ${MAX_IFNAME - 1} characters for containerd mode`)
+  return out
 }
+
+const MAX_IFNAME = 15

@@ -80,4 +80,9 @@ test('a brand whose slug drops non-ASCII letters warns, naming them and the slug
   assert.match(brandWarnings('東京 x')[0], /東 京 are not ASCII and dropped; use an ASCII brand/)
 })
 
+test('a slug too long for a Linux interface name warns about containerd mode\'s CNI bridge', () => {
+  assert.equal(brandWarnings('abcdefghijklmn'), [], '14 characters: abcdefghijklmn0 fits')
+  assert.equal(brandWarnings('abcdefghijklmno', 'esb.toml'), [`brand "abcdefghijklmno" (from esb.toml): containerd mode's CNI bridge RUNTIME_CNI_BRIDGE=abcdefghijklmno0 is 16 characters, over Linux's 15; use a brand whose slug has at most 14 characters for containerd mode`])
+})
+
 test.run()
