@@ -170,5 +170,13 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
 
 /** Function targets from the Dockerfile glob and from deploy artifact manifests. */
 export function allFunctions(inp: Pick<BuildPlanInputs, 'settings' | 'functionDockerfiles' | 'artifactFunctions'>): FunctionTarget[] {
-  return [...functionsFrom(inp.functionDockerfiles).map((f) => globTarget(inp.settings, f)), ...(inp.artifactFunctions ?? [])]
+  const all = [...functionsFrom(inp.functionDockerfiles).map((f) => globTarget(inp.settings, f)), ...(inp.artifactFunctions ?? [])]
+  // a function folder and an artifact entry of one name: bake would silently keep only one of them
+  const seen = new Map<string, string>()
+  for (const f of all) {
+    const other = seen.get(f.target)
+    if (other !== undefined) throw new UsageError(`${other} and ${f.source} both become target ${f.target}; rename one, or drop the folder from [functions] dockerfiles`)
+    seen.set(f.target, f.source)
+  }
+  return all
 }

@@ -300,4 +300,12 @@ test('a registry that does not answer is started before the skip check, unless t
   assert.is(registryFirstSteps(s, [{ kind: 'write', why: '', path: '/p/docker-bake.hcl', content: '', mode: null, reason: 'changed' }], {}).length, 1)
 })
 
+test('a function folder and an artifact entry of one name: one error naming both', () => {
+  const art = { target: 'fn-hello', context: '/p/.esb/artifacts/a', dockerfile: 'functions/hello/Dockerfile', tag: '127.0.0.1:5010/hello:latest', contexts: {}, source: '/p/.esb/artifacts/a/functions.yml (hello)' }
+  assert.throws(
+    () => buildPlan({ settings: settings(), renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: ['functions/hello/Dockerfile'], artifactFunctions: [art], runId: 'R1', extraArgs: [] }),
+    (e: unknown) => e instanceof UsageError && /^functions\/hello\/Dockerfile and \/p\/\.esb\/artifacts\/a\/functions\.yml \(hello\) both become target fn-hello; rename one/.test((e as Error).message),
+  )
+})
+
 test.run()
