@@ -10,6 +10,7 @@ import { processIo, type Io } from './io.ts'
 import { VERSION } from '../plugin/metadata.ts'
 import { COMMANDS, COMMON_FLAGS, type CommandSpec } from './commands/index.ts'
 import type { ParsedFlags } from './commands/types.ts'
+import { complete } from './complete/run.ts'
 
 export function topHelp(): string {
   const lines = [
@@ -82,6 +83,11 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
     const m = /^-{1,2}([^=-][^=]*)=([\s\S]*)$/.exec(a)
     if (m && booleans.includes(longOf(m[1])) && m[2] !== 'true' && m[2] !== 'false') throw new UsageError(`flag ${a.split('=')[0]} takes no value (got ${JSON.stringify(m[2])}); give it as ${a.split('=')[0]} alone, or =true / =false`)
   }
+  // --format json|table where a command prints data; --json stays its alias
+  if (strings.includes('format') && parsed.format !== undefined) {
+    if (parsed.format !== 'json' && parsed.format !== 'table') throw new UsageError(`flag --format takes json or table (got ${JSON.stringify(parsed.format)}); give it as --format json`)
+    if (parsed.format === 'json') parsed.json = true
+  }
   if (parsed._.length && !c.positional) throw new UsageError(`'docker esb ${c.name}' takes no argument ${JSON.stringify(parsed._[0])}; put tool flags after --`)
   return { ...parsed, _: parsed._.map(String), '--': passthrough }
 }
@@ -113,7 +119,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const dockerConfig = io.env.DOCKER_CONFIG ? path.resolve(io.cwd, io.env.DOCKER_CONFIG) : undefined
     runner = new Runner(docker, globalFlags, (l) => io.err(l + '\n'), dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {})
     const [name, ...rest] = split.args
-    if (split.via === 'complete') { io.out(Object.keys(COMMANDS).join('\n') + '\n:4\n'); return 0 }
+    if (split.via === 'complete') return await complete(COMMANDS, split.args, io, runner, parseFlags)
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const sub = name === 'help' || name === '--help' ? rest.find((a) => !a.startsWith('-')) : undefined
       if (sub && COMMANDS[sub]) { io.out(commandHelp(COMMANDS[sub])); return 0 }

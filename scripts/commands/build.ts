@@ -20,7 +20,7 @@ export const build: CommandSpec = {
   summary: 'Ensure the registry and the builder, then docker buildx bake with per-target caches',
   details: 'Bakes the base images first, then control and function images on the bases just pushed (pinned by\ndigest), all pushed to the local registry 127.0.0.1:<port>, and prints the cache hit rate.\nFunctions come from functions/*/Dockerfile and from deploy artifact manifests ([functions] artifact).\nFlags after -- go to docker buildx bake.',
   flags: [...DRY_RUN_FLAGS, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)']],
-  strings: [],
+  strings: ['format'],
   booleans: ['provenance', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
   common: true,

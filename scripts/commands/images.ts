@@ -1,5 +1,5 @@
 // docker esb images: what the project's registry holds.
-import type { CommandSpec } from './types.ts'
+import { FORMAT_FLAG, type CommandSpec } from './types.ts'
 import { settingsFrom } from '../project/context.ts'
 import { INDEX_TYPES, kindOf } from '../oci/ref.ts'
 import { blobsOf, mediaTypeOf } from '../oci/copy.ts'
@@ -7,10 +7,10 @@ import { localRegistry } from '../oci/local.ts'
 
 export const imagesCmd: CommandSpec = {
   name: 'images',
-  usage: '[--json] [--all]',
+  usage: '[--format json|table] [--all]',
   summary: "List what the project's registry holds: repository, tag, digest, size, kind",
-  flags: [['--json', 'as JSON'], ['--all', 'also repositories that are not the project\'s']],
-  strings: [],
+  flags: [FORMAT_FLAG, ['--json', 'as JSON'], ['--all', 'also repositories that are not the project\'s']],
+  strings: ['format'],
   booleans: ['all'],
   common: true,
   async run(c) {

@@ -9,24 +9,13 @@ import { prune } from './prune.ts'
 import { importCmd } from './import.ts'
 import { exportCmd } from './export.ts'
 import { imagesCmd } from './images.ts'
-import { VERSION } from '../../plugin/metadata.ts'
+import { version } from './version.ts'
+import { doctor } from './doctor.ts'
+import { status } from './status.ts'
 
 export type { CommandSpec }
 
-const version: CommandSpec = {
-  name: 'version',
-  usage: '',
-  summary: 'Show the docker esb version',
-  flags: [],
-  strings: [],
-  booleans: [],
-  common: false,
-  async run({ io }) {
-    io.out(`docker esb ${VERSION} (node ${process.version})\n`)
-  },
-}
-
-export const COMMANDS: Record<string, CommandSpec> = { init, build, up, down, render, images: imagesCmd, import: importCmd, export: exportCmd, prune, version }
+export const COMMANDS: Record<string, CommandSpec> = { init, build, up, down, render, images: imagesCmd, import: importCmd, export: exportCmd, prune, status, doctor, version }
 
 export const COMMON_FLAGS: [string, string][] = [
   ['-C, --project-dir DIR', 'project root (default: $<PREFIX>_REPO, else the nearest folder with esb.toml or docker-compose.<mode>.yml)'],

@@ -38,3 +38,6 @@ export function str(f: ParsedFlags, name: string): string | undefined {
   const v = f[name]
   return typeof v === 'string' ? v : undefined
 }
+
+/** Commands that print data take --format json|table (cli.ts parseFlags checks it; json sets --json). */
+export const FORMAT_FLAG: [string, string] = ['--format FORMAT', 'json or table (default); --json is the same as --format json']

@@ -25,7 +25,7 @@ export const up: CommandSpec = {
   summary: 'Ensure the registry and the builder, bake the bases, then docker compose up --build -d with per-service caches',
   details: 'Bakes the base images the services build on, then runs compose on the same builder (BUILDX_BUILDER)\nwith per-service caches, and prints the cache hit rate. Flags after -- go to docker compose up.',
   flags: [...DRY_RUN_FLAGS, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations']],
-  strings: [],
+  strings: ['format'],
   booleans: ['provenance', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
   common: true,

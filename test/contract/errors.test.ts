@@ -145,4 +145,19 @@ test('import --from-engine whose docker save fails: one line, no docker-esb-save
   } finally { await reg.stop() }
 })
 
+test('doctor against an engine that does not answer: FAIL lines with their fix on stdout, exit 1', () => {
+  const dir = project(1)
+  const rules = path.join(dir, 'rules.json')
+  const down = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n'
+  fs.writeFileSync(rules, JSON.stringify([{ match: ['buildx', 'version'], stdout: 'github.com/docker/buildx v0.12.1 x\n' }, { match: ['compose', 'version'], stdout: '2.40.3\n' }, { match: ['version'], stderr: down, exit: 1 }, { match: ['buildx', 'inspect'], stderr: 'ERROR: no builder found\n', exit: 1 }, { match: ['ps'], stderr: down, exit: 1 }]))
+  const r = run(BUNDLE, ['doctor'], { cwd: dir, env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules } })
+  assert.is(r.code, 1, r.stderr)
+  assert.match(r.stdout, /^FAIL {2}engine +not reachable: Cannot connect to the Docker daemon at unix:\/\/\/var\/run\/docker\.sock\. Is the docker daemon running\?\n +fix: start Docker/m)
+  assert.match(r.stdout, /^FAIL {2}buildx +buildx 0\.12\.1\n +fix: install buildx >= 0\.17/m)
+  assert.match(r.stdout, /^ok {4}compose +compose 2\.40\.3$/m)
+  const j = JSON.parse(run(BUNDLE, ['doctor', '--format', 'json'], { cwd: dir, env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules } }).stdout)
+  assert.is(j.ok, false)
+  assert.equal(j.checks.filter((c: { status: string }) => c.status === 'fail').map((c: { check: string }) => c.check), ['engine', 'buildx'])
+})
+
 test.run()

@@ -63,10 +63,25 @@ test('docker esb --help, docker help esb, docker esb build --help', () => {
   assert.match(b.stdout, /--project-dir/)
 })
 
-test('docker esb version', () => {
+test('docker esb version, --short, --format json (machine output alone on stdout)', () => {
   const r = docker('esb', 'version')
   assert.is(r.code, 0)
   assert.match(r.stdout, /docker esb \d/)
+  const short = docker('esb', 'version', '--short')
+  assert.match(short.stdout, /^\d+\.\d+\.\d+\S*\n$/)
+  const j = JSON.parse(docker('esb', 'version', '--format', 'json').stdout)
+  assert.equal(Object.keys(j), ['version', 'node', 'platform'])
+  assert.is(j.version, short.stdout.trim())
+  assert.equal(JSON.parse(docker('esb', 'version', '--json').stdout), j, '--json is --format json')
+  const bad = docker('esb', 'version', '--format', 'yaml')
+  assert.is(bad.code, 2)
+  assert.is(bad.stderr, 'docker esb: flag --format takes json or table (got "yaml"); give it as --format json\n')
+})
+
+test('completion through the Docker CLI: docker __complete esb sta gives status', () => {
+  const r = docker('__complete', 'esb', 'sta')
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /^status\tShow the builder .*\n:4\n$/)
 })
 
 test('make install / link / uninstall put the plugin where the docker CLI finds it', () => {
@@ -92,7 +107,7 @@ test('make install / link / uninstall put the plugin where the docker CLI finds 
 test('usage errors exit 2 with one line naming the problem', () => {
   const r = docker('esb', 'nope')
   assert.is(r.code, 2)
-  assert.match(r.stderr, /^docker esb: unknown command "nope"; commands: init, build, up, down, render, images, import, export, prune, version/)
+  assert.match(r.stderr, /^docker esb: unknown command "nope"; commands: init, build, up, down, render, images, import, export, prune, status, doctor, version/)
   const f = docker('esb', 'render', '--bogus')
   assert.is(f.code, 2)
   assert.match(f.stderr, /unknown flag --bogus for 'docker esb render'/)
