@@ -5,6 +5,8 @@ export interface Io {
   err: (s: string) => void
   env: Record<string, string | undefined>
   cwd: string
+  /** stderr is a terminal (progress: BuildKit's live display) */
+  errIsTTY?: boolean
 }
 
 export const processIo = (): Io => ({
@@ -12,4 +14,5 @@ export const processIo = (): Io => ({
   err: (s) => process.stderr.write(s),
   env: process.env,
   cwd: process.cwd(),
+  errIsTTY: process.stderr.isTTY === true,
 })

@@ -17,6 +17,7 @@ import { bakeVariableEnv } from './vars.ts'
 import { bakePhases, groupTargets, phase2Contexts, pinBases, targetsFromPrint } from './phases.ts'
 import type { SkipPlan } from '../skip/check.ts'
 import type { BakeFile } from './types.ts'
+import { bakeProgressArg, type ProgressMode } from '../report/mode.ts'
 
 export interface BuildPlanInputs {
   settings: Settings
@@ -37,6 +38,8 @@ export interface BuildPlanInputs {
   buildxVersion?: string
   /** the report this build writes into (`up` bakes its bases into its own report) */
   reportCommand?: string
+  /** how bake's output is shown (report/mode.ts); default plain */
+  progress?: ProgressMode
   /** targets that are unchanged (skipped) and why the others are rebuilt; none: build everything */
   skip?: SkipPlan
 }
@@ -62,7 +65,7 @@ function bakeArgv(s: Settings, inp: BuildPlanInputs, overridePath: string, metad
     for (const c of new Set((inp.artifactFunctions ?? []).map((f) => f.context))) if (!c.startsWith(s.projectDir + path.sep)) argv.push('--allow', `fs.read=${c}`)
   }
   if (!s.bake.provenance) argv.push('--provenance=false')
-  argv.push('--progress=rawjson', '--metadata-file', metadataFile)
+  argv.push(bakeProgressArg(inp.progress ?? 'plain'), '--metadata-file', metadataFile)
   argv.push(...inp.extraArgs, ...groups)
   return argv
 }
@@ -143,7 +146,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
       why: `build ${names.join(', ')}; push to the local registry`,
       argv: bakeArgv(s, inp, overridePath, metadata(i), names),
       env, cwd: s.projectDir,
-      report: { command: inp.reportCommand ?? 'build', file: reportFile, final: i === lastRun, ...(names !== groups ? { targets: names } : {}) },
+      report: { command: inp.reportCommand ?? 'build', file: reportFile, final: i === lastRun, ...(names !== groups ? { targets: names } : {}), progress: inp.progress ?? 'plain', metadataFile: metadata(i), builder: s.builder.name },
       builder: s.builder.name,
     })
     const rec = Object.fromEntries(todo[i].filter((t) => inp.skip?.records[t]).map((t) => [t, inp.skip!.records[t]]))

@@ -1,7 +1,8 @@
 // docker esb up: flags -> settings -> compose services and bake bases -> a plan.
 import fs from 'node:fs'
 import path from 'node:path'
-import type { CommandSpec } from './types.ts'
+import { str, type CommandSpec } from './types.ts'
+import { PROGRESS_FLAG, progressMode } from '../report/mode.ts'
 import { DRY_RUN_FLAGS, registryFirst, runOrShow } from './plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
@@ -24,13 +25,14 @@ export const up: CommandSpec = {
   usage: '[OPTIONS] [-- COMPOSE UP FLAGS]',
   summary: 'Ensure the registry and the builder, bake the bases, then docker compose up --build -d with per-service caches',
   details: 'Bakes the base images the services build on, then runs compose on the same builder (BUILDX_BUILDER)\nwith per-service caches, and prints the cache hit rate. Flags after -- go to docker compose up.',
-  flags: [...DRY_RUN_FLAGS, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations']],
-  strings: ['format'],
+  flags: [...DRY_RUN_FLAGS, PROGRESS_FLAG, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations']],
+  strings: ['format', 'progress'],
   booleans: ['provenance', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
+    const progress = progressMode(str(c.flags, 'progress'), c.io.env, c.io.errIsTTY === true)
     const r = renderForStack(s)
     const hasBake = s.bake.files.every((f) => r.rendered.some((x) => path.join(s.templates.out, x.relPath) === path.resolve(s.projectDir, f)) || fs.existsSync(path.resolve(s.projectDir, f)))
     // asked at once: the compose config, and the bases to bake first with the
@@ -41,7 +43,7 @@ export const up: CommandSpec = {
       hasBake ? bakeInputs(s, c.runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, c.runner, r, ['base-images'])) : undefined,
       registryFirst(c, s, r.writes),
     ])
-    const inp = { bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
+    const inp = { progress, bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
     // the bases are skipped when unchanged, as build does (flags after -- go to compose, not bake)
     // and the control targets compose services share a cache with: unchanged since build, their cache is current
     const shared = bake ? [...new Set(Object.values(sharedTargets(s, cfg, bake.print)))] : []

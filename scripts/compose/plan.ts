@@ -15,6 +15,7 @@ import type { SkipPlan } from '../skip/check.ts'
 import { envSources, stackEnv } from '../plan/env.ts'
 import type { CacheGen, Plan, SkipInfo, Step } from '../plan/types.ts'
 import type { ComposeConfig } from './types.ts'
+import { composeProgressArg, type ProgressMode } from '../report/mode.ts'
 import { bakedRefs, baseContexts, sharedTargets } from './share.ts'
 import { containersArgv, imageIdsArgv, type ServiceSkip } from './skip.ts'
 
@@ -46,6 +47,8 @@ export interface UpPlanInputs {
   buildxVersion?: string
   /** the services that are unchanged since compose built them (compose/skip.ts) */
   services?: ServiceSkip
+  /** how build output is shown (report/mode.ts); default plain */
+  progress?: ProgressMode
 }
 
 type ServiceOverride = { build: { cache_from: string[]; cache_to: string[]; additional_contexts?: Record<string, string> } }
@@ -101,7 +104,7 @@ function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): BaseB
   for (const st of b.steps) {
     if (st.kind === 'write' && st.path.startsWith(runDir)) steps.push(st)
     if (st.kind === 'docker') {
-      steps.push({ ...st, why: 'build the base images the stack builds on', report: { command: 'up', file: reportFile, final: false } })
+      steps.push({ ...st, why: 'build the base images the stack builds on', report: { ...st.report, command: 'up', file: reportFile, final: false } })
       metadataFile = st.argv[st.argv.indexOf('--metadata-file') + 1]
     }
     if (st.kind === 'record-inputs') steps.push(st)
@@ -159,8 +162,8 @@ export function upPlan(inp: UpPlanInputs): Plan {
   const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have, inp.bakePrint, bases.baked, new Set(Object.keys(inp.skip?.skip ?? {})))
   gens.push(...bases.gens)
   const overridePath = path.join(runDir, 'compose.cache.json')
-  // plain progress: the build's "#N CACHED" lines are counted for the hit report
-  const argv = ['compose', '--progress', 'plain', '-p', s.projectName, ...composeFileArgs(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
+  // plain progress: the build's "#N CACHED" lines are counted for the hit report (tty: BuildKit's records, read back)
+  const argv = ['compose', ...composeProgressArg(inp.progress ?? 'plain'), '-p', s.projectName, ...composeFileArgs(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
   const content = JSON.stringify(yaml, null, 2) + '\n'
   const pinned = Object.values(bases.pinRefs).some((r) => content.includes(`"docker-image://${r}"`))
   const override: Step = pinned
@@ -179,7 +182,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
     ...(pinned ? [override] : []),
     {
       kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir,
-      report: { command: 'up', file: reportFile, final: true },
+      report: { command: 'up', file: reportFile, final: true, progress: inp.progress ?? 'plain', builder: s.builder.name },
       builder: s.builder.name,
     },
   ]

@@ -2,6 +2,7 @@
 // builder/, registry/, prune/, render/) return steps; plan/execute.ts runs
 // them; plan/show.ts prints them for --dry-run.
 import type { Env } from '../docker/runner.ts'
+import type { ProgressMode } from '../report/mode.ts'
 import type { TargetInputs } from '../skip/keys.ts'
 import type { StatCache } from '../skip/files.ts'
 import type { ServiceRecords } from '../compose/skip.ts'
@@ -19,7 +20,7 @@ export type Step =
   | {
       kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string
       /** targets: what this bake builds, when it names targets (one target's steps carry no target name) */
-      report?: { command: string; file: string; final?: boolean; targets?: string[] }
+      report?: { command: string; file: string; final?: boolean; targets?: string[]; progress?: ProgressMode; metadataFile?: string; builder?: string }
       /** the builder this call builds on (held shared while it runs) */
       builder?: string
     }

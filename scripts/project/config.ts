@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { UsageError } from '../errors.ts'
 import { brandWarnings, deriveBrand, envPrefixOf, type BrandContext } from './brand.ts'
-import { checkToml, MODES, type CacheMode, type CacheModes, type EsbToml, type Mode } from './schema.ts'
+import { cacheModes, checkToml, MODES, type CacheModes, type EsbToml, type Mode } from './schema.ts'
 import { CONFIG_FILE, type Inputs } from './read.ts'
 import { brandNames, loopbackRegistry, RUNTIME_REGISTRY_ALIAS, DEFAULT_REGISTRY_IMAGE, DEFAULT_REGISTRY_PORT } from './names.ts'
 
@@ -91,24 +91,6 @@ export interface Settings {
 function parsePort(where: string, v: string): number {
   if (!/^\d+$/.test(v.trim()) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected an integer port 1-65535`)
   return Number(v)
-}
-
-/**
- * Cache export mode per target kind. Defaults by bench/cachemode.mjs
- * (bench/results/cachemode.json): mode=max pays for multi-stage images (a
- * control image's builder stage came from the cache after the builder was
- * removed: 0.64x the time of mode=min) and costs nothing measurable for
- * single-stage ones; functions are single-stage by the artifact contract and
- * many, so they export only their image's layers (mode=min: same time and
- * bytes there, and never the build stages of dozens of images).
- * `[cache] mode = "max"` sets every kind; a table sets some.
- */
-export const DEFAULT_CACHE_MODES: CacheModes = { bases: 'max', control: 'max', functions: 'min' }
-
-function cacheModes(v: CacheMode | Partial<CacheModes> | undefined): CacheModes {
-  if (v === undefined) return { ...DEFAULT_CACHE_MODES }
-  if (typeof v === 'string') return { bases: v, control: v, functions: v }
-  return { ...DEFAULT_CACHE_MODES, ...v }
 }
 
 function parseMode(where: string, v: string): Mode {

@@ -13,6 +13,24 @@ export const CACHE_KINDS: CacheKind[] = ['bases', 'control', 'functions']
 const isCacheMode = (v: unknown): v is CacheMode => v === 'max' || v === 'min'
 const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
+/**
+ * Cache export mode per target kind. Defaults by bench/cachemode.mjs
+ * (bench/results/cachemode.json): mode=max pays for multi-stage images (a
+ * control image's builder stage came from the cache after the builder was
+ * removed: 0.64x the time of mode=min) and costs nothing measurable for
+ * single-stage ones; functions are single-stage by the artifact contract and
+ * many, so they export only their image's layers (mode=min: same time and
+ * bytes there, and never the build stages of dozens of images).
+ * `[cache] mode = "max"` sets every kind; a table sets some.
+ */
+export const DEFAULT_CACHE_MODES: CacheModes = { bases: 'max', control: 'max', functions: 'min' }
+
+export function cacheModes(v: CacheMode | Partial<CacheModes> | undefined): CacheModes {
+  if (v === undefined) return { ...DEFAULT_CACHE_MODES }
+  if (typeof v === 'string') return { bases: v, control: v, functions: v }
+  return { ...DEFAULT_CACHE_MODES, ...v }
+}
+
 export type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode'
 /** Every key esb.toml accepts: section -> key -> kind. '' is the top level. */
 export const SCHEMA: Record<string, Record<string, Kind>> = {

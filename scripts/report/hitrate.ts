@@ -134,6 +134,20 @@ export function hitReport(command: string, vertexIter: Iterable<Vertex>, wallMs:
   return { command, wallMs, total: { cached, total, percent: pct(cached, total) }, targets: sorted, failed, cacheExportErrors }
 }
 
+/** The report with per-target counts gathered elsewhere (build records in tty mode) added in. */
+export function withCounts(r: HitReport, counts: Record<string, HitCount>): HitReport {
+  if (!Object.keys(counts).length) return r
+  const targets = { ...r.targets }
+  for (const [t, h] of Object.entries(counts)) {
+    const cur = targets[t] ?? { cached: 0, total: 0, percent: 0 }
+    targets[t] = { cached: cur.cached + h.cached, total: cur.total + h.total, percent: pct(cur.cached + h.cached, cur.total + h.total) }
+  }
+  const cached = Object.values(targets).reduce((a, h) => a + h.cached, 0)
+  const total = Object.values(targets).reduce((a, h) => a + h.total, 0)
+  const sorted = Object.fromEntries(Object.entries(targets).sort(([a], [b]) => a.localeCompare(b)))
+  return { ...r, targets: sorted, total: { cached, total, percent: pct(cached, total) } }
+}
+
 export function reportText(r: HitReport): string {
   const w = Math.max(6, ...Object.keys(r.targets).map((t) => t.length))
   const line = (name: string, h: HitCount) => `  ${name.padEnd(w)}  ${String(h.cached).padStart(4)}/${String(h.total).padEnd(4)} ${h.percent.toFixed(1).padStart(5)}%`

@@ -6,9 +6,10 @@ import path from 'node:path'
 import type { Runner } from '../docker/runner.ts'
 import { DockerError, EsbError } from '../errors.ts'
 import type { SkipInfo, StepOf } from '../plan/types.ts'
-import { ProgressCollector, culprit, hitReport, reportText, stepOf, type HitReport } from './hitrate.ts'
+import { ProgressCollector, culprit, hitReport, reportText, withCounts, type HitCount, type HitReport } from './hitrate.ts'
+import { buildRefs, historyVertices, recentRefs, targetCounts } from './history.ts'
 
-interface Acc { col: ProgressCollector; raw: string[]; t0: number }
+interface Acc { col: ProgressCollector; raw: string[]; t0: number; counts: Record<string, HitCount> }
 
 /** Log lines of one vertex, from rawjson `logs` records (base64 data). */
 interface RawLog { vertex?: string; data?: string }
@@ -25,38 +26,40 @@ export class Reporter {
 
   async run(st: StepOf<'docker'>): Promise<void> {
     const rep = st.report!
-    const acc = this.reports.get(rep.file) ?? { col: new ProgressCollector(), raw: [], t0: Date.now() }
+    const acc = this.reports.get(rep.file) ?? { col: new ProgressCollector(), raw: [], t0: Date.now(), counts: {} }
     this.reports.set(rep.file, acc)
     const { col, raw, t0 } = acc
     const log = this.runner.log
+    const mode = rep.progress ?? 'plain'
     const logs = new Map<string, string[]>()
+    // plain and rawjson output is the tool's own, shown as it comes; quiet shows only a failed step's logs
     const onLine = (line: string) => {
       raw.push(line)
-      if (!line.startsWith('{')) { col.line(line); log(line); return } // warnings, errors, plain progress
-      try {
-        const rec = JSON.parse(line) as { logs?: RawLog[] }
-        for (const l of rec.logs ?? []) {
-          const key = l.vertex ?? ''
-          const arr = logs.get(key) ?? []
-          arr.push(...Buffer.from(l.data ?? '', 'base64').toString('utf8').split('\n').filter(Boolean))
-          logs.set(key, arr.slice(-30))
-        }
-      } catch { /* not ours */ }
+      if (mode === 'plain' || mode === 'rawjson' || (!line.startsWith('{') && mode !== 'tty')) log(line)
+      if (line.startsWith('{')) {
+        try {
+          const rec = JSON.parse(line) as { logs?: RawLog[] }
+          for (const l of rec.logs ?? []) {
+            const key = l.vertex ?? ''
+            const arr = logs.get(key) ?? []
+            arr.push(...Buffer.from(l.data ?? '', 'base64').toString('utf8').split('\n').filter(Boolean))
+            logs.set(key, arr.slice(-30))
+          }
+        } catch { /* not ours */ }
+      }
       for (const v of col.line(line)) {
-        if (!stepOf(v.name) && !v.error) continue
-        // a cache that does not exist yet is not a failure (ignore-error / first run)
-        if (v.error && /importing cache manifest from|exporting cache to/.test(v.name)) { log(`${v.name}  (skipped: ${v.error.split(': ').pop()})`); continue }
-        const secs = v.startedMs && v.completedMs ? ` ${((v.completedMs - v.startedMs) / 1000).toFixed(1)}s` : ''
-        log(`${v.name.length > 100 ? v.name.slice(0, 97) + '...' : v.name}  ${v.error ? 'ERROR: ' + v.error : v.cached ? 'CACHED' : 'done' + secs}`)
-        if (v.error) {
-          const digest = [...col.vertices.entries()].find(([, x]) => x === v)?.[0]
-          for (const l of (digest && logs.get(digest)) || []) log(`  | ${l}`)
-        }
+        if (!v.error || /importing cache manifest from|exporting cache to/.test(v.name) || mode === 'plain') continue
+        // rawjson carries a failed step's logs base64-encoded: show them readable
+        const digest = [...col.vertices.entries()].find(([, x]) => x === v)?.[0]
+        for (const l of (digest && logs.get(digest)) || []) log(`  | ${l}`)
       }
     }
     let failed = false
+    const started = Date.now()
     try {
-      await this.runner.run(st.argv, { env: st.env, cwd: st.cwd, onLine })
+      // tty: BuildKit's live display on the user's terminal; the steps are read back from its records
+      if (mode === 'tty') await this.runner.run(st.argv, { env: st.env, cwd: st.cwd })
+      else await this.runner.run(st.argv, { env: st.env, cwd: st.cwd, onLine })
     } catch (e) {
       failed = true
       const bad = culprit(col.vertices.values())
@@ -66,7 +69,11 @@ export class Reporter {
       }
       throw e
     } finally {
-      const report = hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed, rep.targets?.length === 1 ? rep.targets[0] : undefined)
+      if (mode === 'tty' && !failed && rep.builder) {
+        const refs = rep.metadataFile ? buildRefs(rep.metadataFile) : await recentRefs(this.runner, rep.builder, started)
+        Object.assign(acc.counts, targetCounts(await historyVertices(this.runner, rep.builder, refs)))
+      }
+      const report = withCounts(hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed, rep.targets?.length === 1 ? rep.targets[0] : undefined), acc.counts)
       if (this.skip && this.skip.reportFile === rep.file) Object.assign(report, { skipped: this.skip.skipped, rebuilt: this.skip.rebuild })
       this.write(rep.file, report, raw)
       if (!failed && rep.final !== false) log(reportText(report).trimEnd())

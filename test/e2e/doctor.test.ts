@@ -4,7 +4,10 @@
 // targets and image names through `docker __complete esb ...`.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import fs from 'node:fs'
+import path from 'node:path'
 import { Project, must } from './project.ts'
+import { run, which } from '../lib/helpers.ts'
 
 let p: Project
 test.before(async () => {
@@ -67,6 +70,30 @@ test('completion through the Docker CLI: commands, flags, --mode values, bake ta
   for (const t of ['base-images', 'functions', 'os-base', 'fn-hello']) assert.ok(targets.includes(t), `${t} in ${targets}`)
   const images = complete('export', 'fn-')
   assert.equal(images.items, ['fn-echo', 'fn-hello'])
+})
+
+test('build on a terminal (tmux): BuildKit\'s live display redraws in place, the hit report follows it', async () => {
+  if (!which('tmux')) { console.log('  (skipped: no tmux)'); return }
+  fs.appendFileSync(path.join(p.dir, 'functions', 'hello', 'handler'), 'echo tty\n')
+  const script = path.join(p.dir, 'tty.sh')
+  const env = Object.entries(p.env()).map(([k, v]) => (v === undefined ? `unset ${k}` : `export ${k}='${v}'`)).join('\n')
+  fs.writeFileSync(script, `${env}\nunset BUILDKIT_PROGRESS\ncd '${p.dir}'\ndocker esb build\necho "EXIT=$?"\nsleep 600\n`)
+  const session = `esb-${p.brand}`
+  must(run('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '60', `bash ${script}`]), 'tmux')
+  try {
+    let pane = ''
+    for (let i = 0; i < 240 && !/EXIT=\d+/.test(pane); i++) {
+      await new Promise((r) => setTimeout(r, 500))
+      pane = run('tmux', ['capture-pane', '-p', '-t', session, '-S', '-500']).stdout
+    }
+    assert.match(pane, /EXIT=0/, pane)
+    // the live display: one "[+] Building" block redrawn in place, not a log of "#N" lines
+    assert.is((pane.match(/\[\+\] Building/g) ?? []).length, 1, pane)
+    assert.not.match(pane, /^#\d+ /m, pane)
+    assert.match(pane, /cache hits \(build, [\d.]+s\):\n +fn-hello +\d+\/\d+ /, pane)
+  } finally { run('tmux', ['kill-session', '-t', session]) }
+  const rep = p.report('build')
+  assert.ok(rep.targets['fn-hello'].total >= 2, JSON.stringify(rep.targets))
 })
 
 test.run()

@@ -205,7 +205,7 @@ test('up: bakes the base images first when the project has a bake file', () => {
   const p = upPlan({ settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, composeConfig: { services: { gateway: { build: {} } } }, runId: 'R3', extraArgs: [], bakePrint: print })
   const [bases, up] = docker(p)
   assert.equal(bases.argv.slice(-1), ['base-images'])
-  assert.equal(bases.report, { command: 'up', file: '/p/.esb/reports/last-up.json', final: false })
+  assert.equal(bases.report, { command: 'up', file: '/p/.esb/reports/last-up.json', final: false, progress: 'plain', metadataFile: '/p/.esb/runs/R3/bake-metadata.1.json', builder: 'esb-buildx' })
   assert.ok(up.argv.includes('compose'))
   const promote = p.steps.find((x) => x.kind === 'promote-cache') as any
   assert.ok(promote.gens.some((g: any) => g.target === 'os-base') && promote.gens.some((g: any) => g.target === 'svc-docker-gateway'))
