@@ -18,27 +18,31 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
   }
   if (inspect.code === 0) {
     const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1]
-    if (driver && driver !== 'docker-container') {
-      throw new EsbError(`builder ${st.name} exists with driver ${driver}, not docker-container; remove it ('docker buildx rm ${st.name}') or set BUILDX_BUILDER to another name`)
+    if (driver && driver !== st.driver) {
+      throw new EsbError(`builder ${st.name} exists with driver ${driver}, not ${st.driver}; remove it ('docker buildx rm ${st.name}') or set BUILDX_BUILDER to another name`)
     }
     if (state.fingerprint === st.fingerprint) { runner.log(`# builder ${st.name}: reused`); return }
     // A builder docker esb did not create (e.g. the repo's own setup_buildx.py) that fits is adopted as it is.
-    if (state.fingerprint === undefined && /network="?host"?/.test(inspect.stdout)) {
-      runner.log(`# builder ${st.name}: adopted as it is (docker-container, network=host; made by another tool)`)
+    if (state.fingerprint === undefined && (st.driver !== 'docker-container' || /network="?host"?/.test(inspect.stdout))) {
+      runner.log(`# builder ${st.name}: adopted as it is (${st.driver}${st.driver === 'docker-container' ? ', network=host' : ''}; made by another tool)`)
       remember()
       return
     }
     // Options changed (or unknown): recreate, keeping BuildKit's state (the cache).
     const was = new Set(state.create ?? []), now = new Set(st.create)
     const diff = [...st.create.filter((a) => !was.has(a)).map((a) => `+${a}`), ...(state.create ?? []).filter((a) => !now.has(a)).map((a) => `-${a}`)].filter((a) => !/^[+-]--/.test(a))
-    runner.log(`# builder ${st.name}: options changed, recreating with --keep-state (${diff.length ? diff.join(' ') : 'buildkitd config or unknown'})`)
+    runner.log(`# builder ${st.name}: options changed, recreating${st.remove.includes('--keep-state') ? ' with --keep-state' : ''} (${diff.length ? diff.join(' ') : 'buildkitd config or unknown'})`)
     await runner.run(st.remove, { env: st.env })
   } else {
     runner.log(`# ${st.why}: creating`)
   }
+  // until it is up, the builder matches nothing: a failed create (it may leave buildx's entry behind)
+  // is recreated by the next run, never reused or adopted
+  fs.mkdirSync(path.dirname(st.stateFile), { recursive: true })
+  fs.writeFileSync(st.stateFile, JSON.stringify({ name: st.name, fingerprint: 'pending', create: st.create }, null, 2) + '\n')
   const created = await runner.run(st.create, { env: st.env, capture: true, allowFail: true })
   if (created.code !== 0) {
-    throw new EsbError(`could not create builder ${st.name}: ${lastLine(created.stderr) || 'no output'}; check that the engine can run the BuildKit image (set [builder] image in esb.toml for an offline mirror)`)
+    throw new EsbError(`could not create builder ${st.name}: ${lastLine(created.stderr) || 'no output'}; ${st.hint}`)
   }
   // A fresh builder can report running before buildkitd listens (buildx#4021): bootstrap, retry once.
   const boot = await runner.run(st.bootstrap, { env: st.env, capture: true, allowFail: true })

@@ -13,6 +13,16 @@ const PROXY_VARS = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTP
 
 /** Options that define the builder; a change means the builder is recreated (state kept). */
 export function builderCreateArgv(s: Settings, procEnv: Record<string, string | undefined>, hasBuildkitdConfig: boolean): string[] {
+  const d = s.builder.driver
+  // a remote BuildKit has its own config and network; only its TLS options are the client's
+  if (d.kind === 'remote') return ['buildx', 'create', '--name', s.builder.name, '--driver', 'remote', ...d.opts.flatMap((o) => ['--driver-opt', o]), d.endpoint]
+  if (d.kind === 'kubernetes') {
+    const argv = ['buildx', 'create', '--name', s.builder.name, '--driver', 'kubernetes', ...d.opts.flatMap((o) => ['--driver-opt', o])]
+    if (s.builder.image) argv.push('--driver-opt', `image=${s.builder.image}`)
+    for (const o of s.builder.driverOpts) argv.push('--driver-opt', o)
+    if (hasBuildkitdConfig) argv.push('--buildkitd-config', s.builder.buildkitdConfig)
+    return argv
+  }
   const argv = ['buildx', 'create', '--name', s.builder.name, '--driver', 'docker-container', '--driver-opt', 'network=host']
   if (s.builder.image) argv.push('--driver-opt', `image=${s.builder.image}`)
   for (const k of PROXY_VARS) {
@@ -80,7 +90,7 @@ export interface BuilderInputs {
 
 /** docker esb writes the config at the default path unless a file it did not write is there (the repo's own tools'). */
 export function writesConfig(s: Settings, b: BuilderInputs): boolean {
-  return s.builder.generateConfig && (b.buildkitdConfig === null || b.buildkitdConfig.startsWith(BUILDKITD_MARKER))
+  return s.builder.driver.kind !== 'remote' && s.builder.generateConfig && (b.buildkitdConfig === null || b.buildkitdConfig.startsWith(BUILDKITD_MARKER))
 }
 
 /** The buildkitd.toml to write, when docker esb generates it. */
@@ -89,17 +99,29 @@ export function builderConfigWrites(s: Settings, b: BuilderInputs): Step[] {
   return [{ kind: 'write', why: 'buildkitd config of the builder', path: s.builder.buildkitdConfig, content: buildkitdToml(s), mode: 0o644, reason: 'changed' }]
 }
 
+/** What to check when the builder cannot be created or reached, per driver. */
+function createHint(s: Settings): string {
+  const d = s.builder.driver
+  if (d.kind === 'remote') return `check that BuildKit answers on ${d.endpoint} and that [builder] cacert, cert, key and servername in esb.toml match its certificates`
+  if (d.kind === 'kubernetes') return 'check the current kubectl context, the namespace and that the BuildKit image can be pulled there'
+  return 'check that the engine can run the BuildKit image (set [builder] image in esb.toml for an offline mirror)'
+}
+
 export function ensureBuilderStep(s: Settings, b: BuilderInputs, env: Env): StepOf<'ensure-builder'> {
   // the generated config is known here; a user's file was read by the caller and is used as it is
   if (writesConfig(s, b)) b = { ...b, buildkitdConfig: buildkitdToml(s) }
-  const create = [...builderCreateArgv(s, b.procEnv, b.buildkitdConfig !== null), '--bootstrap']
+  const remote = s.builder.driver.kind === 'remote'
+  const create = [...builderCreateArgv(s, b.procEnv, !remote && b.buildkitdConfig !== null), '--bootstrap']
   return {
     kind: 'ensure-builder',
-    why: `docker-container builder ${s.builder.name} (network=host, so it reaches 127.0.0.1:${s.registry.port})`,
+    why: s.builder.driver.kind === 'docker-container' ? `docker-container builder ${s.builder.name} (network=host, so it reaches 127.0.0.1:${s.registry.port})` : `${s.builder.driver.kind} builder ${s.builder.name}`,
     name: s.builder.name,
     inspect: ['buildx', 'inspect', s.builder.name],
     create,
-    remove: ['buildx', 'rm', '--keep-state', s.builder.name],
+    // a docker-container builder keeps its cache volume; a remote one's state lives on the server (rm drops only the client's entry)
+    remove: ['buildx', 'rm', ...(s.builder.driver.kind === 'docker-container' ? ['--keep-state'] : []), s.builder.name],
+    driver: s.builder.driver.kind,
+    hint: createHint(s),
     bootstrap: ['buildx', 'inspect', '--bootstrap', s.builder.name],
     fingerprint: fingerprintOf(create, b.buildkitdConfig),
     stateFile: statePaths(s.projectDir, s.ctx.HOME_DIR).builderState,

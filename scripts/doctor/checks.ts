@@ -39,6 +39,8 @@ export interface Facts {
   localhostFirst: string | null
   cache: { dir: string; freeBytes: number | null }
   buildkitdConfig: string
+  /** the driver [builder] driver asks for */
+  builderDriver: string
 }
 
 export type Status = 'ok' | 'fail' | 'info'
@@ -63,8 +65,9 @@ export function checks(f: Facts): Check[] {
   const b = f.builder
   if (!b.exists) info('builder', `${b.name} does not exist yet; docker esb build creates it`)
   else {
-    add('builder', b.driver === 'docker-container', `${b.name}: driver ${b.driver ?? '?'}, ${b.status ?? 'unknown'}${b.buildkit ? `, BuildKit ${b.buildkit}` : ''}`, `remove it ('docker buildx rm ${b.name}'): docker esb needs the docker-container driver and creates it`)
-    add('builder network', b.networkHost, b.networkHost ? 'network=host: reaches the registry on 127.0.0.1' : 'not network=host: the builder cannot reach 127.0.0.1:<port>', `remove it ('docker buildx rm ${b.name}'); docker esb build creates it with network=host`)
+    const container = b.driver === 'docker-container'
+    add('builder', b.driver === f.builderDriver, `${b.name}: driver ${b.driver ?? '?'}, ${b.status ?? 'unknown'}${b.buildkit ? `, BuildKit ${b.buildkit}` : ''}`, `remove it ('docker buildx rm ${b.name}'): esb.toml asks for the ${f.builderDriver} driver, and docker esb build creates it`)
+    if (container) add('builder network', b.networkHost, b.networkHost ? 'network=host: reaches the registry on 127.0.0.1' : 'not network=host: the builder cannot reach 127.0.0.1:<port>', `remove it ('docker buildx rm ${b.name}'); docker esb build creates it with network=host`)
     if (b.reachesRegistry !== null) add('registry from the builder', b.reachesRegistry, b.reachesRegistry ? `${f.registry.url} answers inside ${b.name}` : `${f.registry.url} does not answer inside ${b.name}`, 'the builder must share the host network with the registry: on Docker Desktop use the registry port the engine VM publishes, or set [registry] build_address')
     add('builder config', b.drift !== 'changed', b.drift === 'changed' ? `${b.name} no longer matches its options or ${f.buildkitdConfig}` : b.drift === 'adopted' ? `${b.name} was made by another tool and is used as it is` : b.drift === 'unknown' ? `${b.name} was not made by docker esb` : `${b.name} matches ${f.buildkitdConfig}`, 'run docker esb build: it recreates the builder with --keep-state (its cache is kept)')
   }

@@ -41,7 +41,7 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
   const status = /^Status:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? null
   const [within, disk] = await Promise.all([
     // the builder's own view of the registry: what bake's pushes and base pulls see
-    exists && status === 'running' ? ask(['exec', container, 'wget', '-q', '-O', '/dev/null', registryUrl(s)]).then((r) => r.code === 0) : Promise.resolve(null),
+    exists && status === 'running' && s.builder.driver.kind === 'docker-container' ? ask(['exec', container, 'wget', '-q', '-O', '/dev/null', registryUrl(s)]).then((r) => r.code === 0) : Promise.resolve(null),
     reg.registry ? ask(['exec', s.registry.containerName, 'du', '-sk', '/var/lib/registry']).then((r) => (r.code === 0 ? Number(r.stdout.split(/\s/)[0]) * 1024 : null)) : Promise.resolve(null),
   ])
   let state: { fingerprint?: string } | null = null
@@ -78,6 +78,7 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
     proxy: { http: env.HTTP_PROXY ?? env.http_proxy ?? env.HTTPS_PROXY ?? env.https_proxy, noProxy: env.NO_PROXY ?? env.no_proxy },
     localhostFirst: localhost,
     cache: { dir: s.cache.dir, freeBytes: freeBytes(s.cache.dir) },
+    builderDriver: s.builder.driver.kind,
     buildkitdConfig: path.relative(s.projectDir, s.builder.buildkitdConfig) || s.builder.buildkitdConfig,
   }
 }

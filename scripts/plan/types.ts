@@ -25,7 +25,7 @@ export type Step =
       builder?: string
     }
   /** create the builder unless `inspect` shows it exists with the same fingerprint */
-  | { kind: 'ensure-builder'; why: string; name: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
+  | { kind: 'ensure-builder'; why: string; name: string; driver: string; hint: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
   | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string; composeProject: string }
   /** write a bake file (phase 2) or compose override whose base contexts are pinned to the digests the base bake pushed */

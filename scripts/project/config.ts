@@ -5,8 +5,9 @@
 import path from 'node:path'
 import { UsageError } from '../errors.ts'
 import { brandWarnings, deriveBrand, envPrefixOf, type BrandContext } from './brand.ts'
-import { cacheModes, checkToml, MODES, type CacheModes, type EsbToml, type Mode } from './schema.ts'
+import { cacheModes, checkToml, lineOf, MODES, type CacheModes, type EsbToml, type Mode } from './schema.ts'
 import { CONFIG_FILE, type Inputs } from './read.ts'
+import { builderDriver, type BuilderDriver } from '../builder/driver.ts'
 import { brandNames, loopbackRegistry, RUNTIME_REGISTRY_ALIAS, DEFAULT_REGISTRY_IMAGE, DEFAULT_REGISTRY_PORT } from './names.ts'
 
 export type { Mode } from './schema.ts'
@@ -40,6 +41,8 @@ export interface Settings {
   }
   builder: {
     name: string
+    /** which buildx driver (builder/driver.ts) */
+    driver: BuilderDriver
     image: string | null
     driverOpts: string[]
     buildkitdConfig: string
@@ -196,6 +199,7 @@ export function resolveSettings(inp: Inputs): Settings {
     },
     builder: {
       name: builderName,
+      driver: builderDriver(b, (k: string) => { const l = toml ? lineOf(toml.text, 'builder', k) : null; return l ? `${tf}:${l}` : tf }, projectDir),
       image: b.image ?? null,
       driverOpts: b.driver_opts ?? [],
       buildkitdConfig: path.resolve(projectDir, bkCfg),

@@ -31,12 +31,16 @@ export function cacheModes(v: CacheMode | Partial<CacheModes> | undefined): Cach
   return { ...DEFAULT_CACHE_MODES, ...v }
 }
 
-export type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode'
+export type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode' | 'count'
 /** Every key esb.toml accepts: section -> key -> kind. '' is the top level. */
 export const SCHEMA: Record<string, Record<string, Kind>> = {
   '': { brand: 'string', mode: 'mode', env: 'string', tag: 'string', project_name: 'string', env_files: 'strings' },
   registry: { port: 'port', bind: 'string', image: 'string', container_name: 'string', runtime_address: 'string' },
-  builder: { name: 'string', image: 'string', driver_opts: 'strings', buildkitd_config: 'string', mirrors: 'strings', gc_keep: 'string' },
+  builder: {
+    name: 'string', image: 'string', driver_opts: 'strings', buildkitd_config: 'string', mirrors: 'strings', gc_keep: 'string',
+    driver: 'string', endpoint: 'string', cacert: 'string', cert: 'string', key: 'string', servername: 'string',
+    namespace: 'string', replicas: 'count', loadbalance: 'string', requests_cpu: 'string', requests_memory: 'string', limits_cpu: 'string', limits_memory: 'string', nodeselector: 'string',
+  },
   cache: { local: 'bool', dir: 'string', registry: 'bool', ref_prefix: 'string', mode: 'cachemode' },
   templates: { dir: 'string', out: 'string', files: 'strings', render: 'bool' },
   bake: { files: 'strings', groups: 'strings', provenance: 'bool', push_allow: 'strings', skip: 'bool' },
@@ -47,7 +51,7 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
 export interface EsbToml {
   brand?: string; mode?: Mode; env?: string; tag?: string; project_name?: string; env_files?: string[]
   registry?: { port?: number | string; bind?: string; image?: string; container_name?: string; runtime_address?: string }
-  builder?: { name?: string; image?: string; driver_opts?: string[]; buildkitd_config?: string; mirrors?: string[]; gc_keep?: string }
+  builder?: { name?: string; image?: string; driver_opts?: string[]; buildkitd_config?: string; mirrors?: string[]; gc_keep?: string; [driverKey: string]: unknown }
   cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: CacheMode | Partial<CacheModes> }
   templates?: { dir?: string; out?: string; files?: string[]; render?: boolean }
   bake?: { files?: string[]; groups?: string[]; provenance?: boolean; push_allow?: string[]; skip?: boolean }
@@ -57,7 +61,7 @@ export interface EsbToml {
 
 const EXPECT: Record<Kind, string> = {
   string: 'a string', port: 'an integer port 1-65535', bool: 'true or false', strings: 'a list of strings',
-  mode: '"docker" or "containerd"', cachemode: '"max" or "min", or a table { bases = ..., control = ..., functions = ... } of those',
+  mode: '"docker" or "containerd"', count: 'an integer >= 1', cachemode: '"max" or "min", or a table { bases = ..., control = ..., functions = ... } of those',
 }
 
 /** Finds the line a key is on, for messages (the TOML parser gives none for valid files). */
@@ -104,6 +108,7 @@ function checkValue(where: string, kind: Kind, v: unknown): void {
     kind === 'strings' ? Array.isArray(v) && v.every((x) => typeof x === 'string') :
     kind === 'port' ? Number.isInteger(Number(v)) && typeof v !== 'boolean' && Number(v) >= 1 && Number(v) <= 65535 && !(typeof v === 'string' && !/^\d+$/.test(v)) :
     kind === 'mode' ? MODES.includes(v as Mode) :
+    kind === 'count' ? Number.isInteger(v) && (v as number) >= 1 :
     kind === 'cachemode' ? isCacheMode(v) || (isTable(v) && Object.entries(v).every(([k, m]) => CACHE_KINDS.includes(k as CacheKind) && isCacheMode(m))) : false
   if (!ok) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected ${EXPECT[kind]}`)
 }

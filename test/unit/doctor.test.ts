@@ -13,6 +13,7 @@ const good: Facts = {
   localhostFirst: '127.0.0.1',
   cache: { dir: '/p/.esb/buildx-cache', freeBytes: 50 * 1024 ** 3 },
   buildkitdConfig: '.esb/buildkitd.toml',
+  builderDriver: 'docker-container',
 }
 const withF = (over: (f: Facts) => void) => { const f = structuredClone(good); over(f); return checks(f) }
 const failed = (cs: ReturnType<typeof checks>) => cs.filter((c) => c.status === 'fail').map((c) => [c.check, c.detail, c.fix])
