@@ -11,6 +11,7 @@ import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import type { CacheKind } from '../project/schema.ts'
 import { cacheRef } from '../project/names.ts'
+import { expandCacheRef } from './shared.ts'
 
 export interface CacheFlags {
   cacheFrom: string[]
@@ -42,11 +43,15 @@ export function cacheFlagsFor(s: Settings, target: string, kind: CacheKind, runI
     if (haveLocal) from.push(`type=local,src=${path.join(dir, 'current')}`)
     to.push(`type=local,dest=${localGen},mode=${mode}`)
   }
+  // ignore-error: a failed cache push must not fail the build; it is reported instead.
+  const push = (ref: string) => `type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`
   if (s.cache.registry) {
     const ref = registryCacheRef(s, target)
     from.push(`type=registry,ref=${ref}`)
-    // ignore-error: a failed cache push must not fail the build; it is reported instead.
-    to.push(`type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`)
+    to.push(push(ref))
   }
+  // shared caches ([cache] from / to) come after the project's own, in the order given
+  for (const t of s.cache.from) from.push(`type=registry,ref=${expandCacheRef(t, target, s.cache.branch)}`)
+  if (s.cache.to) to.push(push(expandCacheRef(s.cache.to, target, s.cache.branch)))
   return { cacheFrom: from, cacheTo: to, localGen }
 }

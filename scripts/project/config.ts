@@ -8,6 +8,8 @@ import { brandWarnings, deriveBrand, envPrefixOf, type BrandContext } from './br
 import { cacheModes, checkToml, lineOf, MODES, type CacheModes, type EsbToml, type Mode } from './schema.ts'
 import { CONFIG_FILE, type Inputs } from './read.ts'
 import { builderDriver, type BuilderDriver } from '../builder/driver.ts'
+import { branchOf } from './branch.ts'
+import { sharedCaches } from '../cache/shared.ts'
 import { brandNames, loopbackRegistry, RUNTIME_REGISTRY_ALIAS, DEFAULT_REGISTRY_IMAGE, DEFAULT_REGISTRY_PORT } from './names.ts'
 
 export type { Mode } from './schema.ts'
@@ -53,7 +55,7 @@ export interface Settings {
     /** BuildKit GC: space kept for the cache */
     gcKeep: string
   }
-  cache: { local: boolean; dir: string; registry: boolean; refPrefix: string; mode: CacheModes }
+  cache: { local: boolean; dir: string; registry: boolean; refPrefix: string; mode: CacheModes; from: string[]; to: string | null; branch: string }
   templates: {
     dir: string | null
     out: string
@@ -213,6 +215,7 @@ export function resolveSettings(inp: Inputs): Settings {
       registry: c.registry ?? true,
       refPrefix: c.ref_prefix ?? `${buildAddress}/${nm.cacheRepoPrefix}`,
       mode: cacheModes(c.mode),
+      ...sharedCaches(c, tf, branchOf(projectDir, processEnv, prefix)),
     },
     templates: {
       dir: flags.templates !== undefined ? path.resolve(flags.templates) : tp.dir !== undefined ? path.resolve(projectDir, tp.dir) : null,

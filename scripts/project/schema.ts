@@ -41,7 +41,7 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
     driver: 'string', endpoint: 'string', cacert: 'string', cert: 'string', key: 'string', servername: 'string',
     namespace: 'string', replicas: 'count', loadbalance: 'string', requests_cpu: 'string', requests_memory: 'string', limits_cpu: 'string', limits_memory: 'string', nodeselector: 'string',
   },
-  cache: { local: 'bool', dir: 'string', registry: 'bool', ref_prefix: 'string', mode: 'cachemode' },
+  cache: { local: 'bool', dir: 'string', registry: 'bool', ref_prefix: 'string', mode: 'cachemode', from: 'strings', to: 'string' },
   templates: { dir: 'string', out: 'string', files: 'strings', render: 'bool' },
   bake: { files: 'strings', groups: 'strings', provenance: 'bool', push_allow: 'strings', skip: 'bool' },
   functions: { dockerfiles: 'string', artifact: 'string' },
@@ -52,7 +52,7 @@ export interface EsbToml {
   brand?: string; mode?: Mode; env?: string; tag?: string; project_name?: string; env_files?: string[]
   registry?: { port?: number | string; bind?: string; image?: string; container_name?: string; runtime_address?: string }
   builder?: { name?: string; image?: string; driver_opts?: string[]; buildkitd_config?: string; mirrors?: string[]; gc_keep?: string; [driverKey: string]: unknown }
-  cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: CacheMode | Partial<CacheModes> }
+  cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: CacheMode | Partial<CacheModes>; from?: string[]; to?: string }
   templates?: { dir?: string; out?: string; files?: string[]; render?: boolean }
   bake?: { files?: string[]; groups?: string[]; provenance?: boolean; push_allow?: string[]; skip?: boolean }
   functions?: { dockerfiles?: string; artifact?: string }
