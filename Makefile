@@ -4,7 +4,7 @@ DOCKER_CONFIG_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)
 PLUGIN_DIR := $(DOCKER_CONFIG_DIR)/cli-plugins
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: build install link uninstall test typecheck tools unit contract e2e bench demo clean
+.PHONY: build install link uninstall test typecheck tools unit contract fuzz fuzz-long e2e bench demo clean
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,8 +25,8 @@ link: build ## symlink for development (rebuild with make build)
 uninstall:
 	rm -f "$(PLUGIN_DIR)/docker-esb"
 
-test: build typecheck tools ## type check, unit + contract tests
-	node test/run.mjs unit contract
+test: build typecheck tools ## type check, unit + contract + fuzz tests
+	node test/run.mjs unit contract fuzz
 
 typecheck: $(NODE_MODULES) ## tsc --noEmit over scripts/, plugin/, test/ (strict)
 	node_modules/.bin/tsc -p .
@@ -39,6 +39,13 @@ unit: $(NODE_MODULES)
 
 contract: build tools
 	node test/run.mjs contract
+
+fuzz: build tools ## property tests on generated config, templates and archives (FUZZ_SEED, FUZZ_RUNS)
+	node test/run.mjs fuzz
+
+fuzz-long: build tools ## 1000 cases per property from a random seed; replay a failure with FUZZ_SEED=<seed> make fuzz
+	@seed=$${FUZZ_SEED:-$$RANDOM$$RANDOM}; echo "fuzz-long: FUZZ_SEED=$$seed FUZZ_RUNS=$${FUZZ_RUNS:-1000}"; \
+	FUZZ_SEED=$$seed FUZZ_RUNS=$${FUZZ_RUNS:-1000} node test/run.mjs fuzz
 
 e2e: build ## end-to-end tests on a real engine (provisioned if needed)
 	bash test/e2e/engine/provision.sh

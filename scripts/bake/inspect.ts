@@ -3,7 +3,7 @@
 // (`docker buildx bake --print`, with those variables set), parsed into typed values here.
 import fs from 'node:fs'
 import path from 'node:path'
-import { EsbError } from '../errors.ts'
+import { EsbError, UsageError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
 import type { Runner } from '../docker/runner.ts'
 import { withRendered, type RenderResult } from '../render/plan.ts'
@@ -20,7 +20,12 @@ export interface BakeInputs {
 
 export async function bakeInputs(s: Settings, runner: Runner, r: RenderResult, groups: string[]): Promise<BakeInputs> {
   return withRendered(s, r, s.bake.files, async (files) => {
-    for (const f of files) if (!fs.existsSync(f)) throw new EsbError(`bake file ${path.relative(s.projectDir, f) || f} not found; set [bake] files in esb.toml to the project's bake file(s)`)
+    for (const f of files) {
+      // a config error (exit 2), caught before a folder or a missing file fails a read later
+      let st: fs.Stats | null = null
+      try { st = fs.statSync(f) } catch { /* missing */ }
+      if (!st?.isFile()) throw new UsageError(`bake file ${path.relative(s.projectDir, f) || f} ${st ? 'is not a file' : 'not found'}; set [bake] files in esb.toml to the project's bake file(s)`)
+    }
     const variables = declaredVariables(files)
     const argv = ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', ...groups]
     const env = { ...stackEnv(s), ...bakeVariableEnv(s, variables) }

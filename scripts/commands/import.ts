@@ -8,7 +8,7 @@ import { settingsFrom } from '../project/context.ts'
 import { EsbError, UsageError } from '../errors.ts'
 import { RegistryClient } from '../oci/registry.ts'
 import { checkTag, parseRef, projectRepo, registryBase } from '../oci/ref.ts'
-import { copyImage } from '../oci/copy.ts'
+import { copyImage, mediaTypeOf } from '../oci/copy.ts'
 import { localRegistry } from '../oci/local.ts'
 import { onForcedExit } from '../exit-cleanup.ts'
 import { layoutDirSource, registrySource, tarSource, type OpenSource } from '../oci/sources.ts'
@@ -62,14 +62,23 @@ export const importCmd: CommandSpec = {
     try {
       if (src.images.length === 0) throw new EsbError(`${src.describe}: holds no image`)
       if (src.images.length > 1 && c.flags.name) throw new UsageError(`${src.describe} holds ${src.images.length} images; --name applies to one`)
-      for (const img of src.images) {
+      // a bad name or tag says where it came from: the flag, or the source
+      const named = <T>(flag: string | false, f: () => T): T => {
+        try { return f() } catch (e) { throw e instanceof UsageError ? new UsageError(`${flag || src.describe}: ${e.message}`) : e }
+      }
+      // every name first, every image's blobs and manifests next, the tags last: a failure anywhere leaves no tag
+      const plan = src.images.map((img) => {
         const name = str(c.flags, 'name') ?? img.name
         if (!name) throw new UsageError(`${src.describe}: the image has no name; give one with --name`)
-        const repo = projectRepo(s.slug, name)
-        const tag = checkTag(tagFlag ?? img.tag ?? s.tag)
+        return { img, repo: named(!!c.flags.name && '--name', () => projectRepo(s.slug, name)), tag: named(tagFlag !== undefined && '--tag', () => checkTag(tagFlag ?? img.tag ?? s.tag)) }
+      })
+      for (const { img, repo, tag } of plan) {
         c.io.err(`import ${src.describe} -> ${s.registry.buildAddress}/${repo}:${tag}\n`)
-        const st = await copyImage(src, img.root, dst, repo, tag, (l) => c.io.err(l + '\n'))
+        const st = await copyImage(src, img.root, dst, repo, null, (l) => c.io.err(l + '\n'))
         c.io.err(`  ${img.root.digest}: ${st.blobsPushed} blobs pushed (${(st.bytesPushed / 1048576).toFixed(1)} MiB), ${st.blobsSkipped} already there\n`)
+      }
+      for (const { img, repo, tag } of plan) {
+        await dst.pushManifest(repo, tag, mediaTypeOf(img.root), img.root.bytes)
         c.io.out(`${s.registry.buildAddress}/${repo}:${tag}@${img.root.digest}\n`)
       }
     } finally {

@@ -13,7 +13,8 @@ import type { Step } from '../plan/types.ts'
 /** The esb.toml init writes. Pure. */
 export function initToml(brand: string): string {
   return [
-    `brand = ${JSON.stringify(brand)}`,
+    // a JSON string is a TOML basic string, except that TOML also wants DEL escaped
+    `brand = ${JSON.stringify(brand).replace(/\x7f/g, '\\u007f')}`,
     '',
     '# build/up render the bundled templates for the brand before they run',
     '[templates]',

@@ -22,8 +22,9 @@ function readYaml<T>(file: string, what: string): T {
 /** The manifests to read: [functions] artifact (path or glob), else the contract's default location when it exists. */
 export function artifactManifests(s: Settings): string[] {
   if (s.functions.artifact) {
-    const found = globbySync(s.functions.artifact, { cwd: s.projectDir, onlyFiles: true, dot: true }).sort().map((f) => path.resolve(s.projectDir, f))
-    if (!found.length) throw new UsageError(`[functions] artifact ${JSON.stringify(s.functions.artifact)} matches no file under ${s.projectDir}; point it at an artifact.yml`)
+    // a folder is not expanded to every file below it (`/` would walk the disk); a path through a file matches nothing
+    const found = globbySync(s.functions.artifact, { cwd: s.projectDir, onlyFiles: true, dot: true, expandDirectories: false, suppressErrors: true }).sort().map((f) => path.resolve(s.projectDir, f))
+    if (!found.length) throw new UsageError(`esb.toml: [functions] artifact ${JSON.stringify(s.functions.artifact)} matches no file under ${s.projectDir}; point it at an artifact.yml`)
     return found
   }
   const clean = (x: string) => x.replace(/[/\\]/g, '-')

@@ -8,10 +8,13 @@ import { UsageError } from '../errors.ts'
 export interface FunctionDef { name: string; dockerfile: string }
 
 export function functionDockerfiles(s: Settings): string[] {
-  const found = globbySync(s.functions.dockerfiles, { cwd: s.projectDir, onlyFiles: true }).sort()
-  // the folder names the function: a file in the root (an empty or too wide glob) has none
+  const glob = s.functions.dockerfiles
+  // "" means no such functions; a folder is not expanded to every file below it (`..` or `/` would walk
+  // the disk); a path through a file matches nothing rather than failing with ENOTDIR
+  const found = glob.trim() ? globbySync(glob, { cwd: s.projectDir, onlyFiles: true, expandDirectories: false, suppressErrors: true }).sort() : []
+  // the folder names the function: a file in the root (a glob like `*`) has none
   const loose = found.find((f) => !f.includes('/'))
-  if (loose !== undefined) throw new UsageError(`esb.toml: [functions] dockerfiles ${JSON.stringify(s.functions.dockerfiles)} finds ${loose}, which is not in a function folder (the folder names the function); use a glob like "functions/*/Dockerfile"`)
+  if (loose !== undefined) throw new UsageError(`esb.toml: [functions] dockerfiles ${JSON.stringify(glob)} finds ${loose}, which is not in a function folder (the folder names the function); use a glob like "functions/*/Dockerfile"`)
   return found
 }
 

@@ -32,7 +32,8 @@ export function blobsOf(m: Manifest, where: string): Desc[] {
   return out
 }
 
-export async function copyImage(src: Source, root: Manifest, dst: RegistryClient, repo: string, tag: string, log: (s: string) => void = () => {}): Promise<CopyStats> {
+/** `tag` null: no tag is written (the caller tags once every image of a source is in). */
+export async function copyImage(src: Source, root: Manifest, dst: RegistryClient, repo: string, tag: string | null, log: (s: string) => void = () => {}): Promise<CopyStats> {
   const stats: CopyStats = { blobsPushed: 0, blobsSkipped: 0, bytesPushed: 0, manifests: 0 }
   const done = new Set<string>()
   const copyManifest = async (m: Manifest, ref: string | null) => {
@@ -61,6 +62,6 @@ export async function copyImage(src: Source, root: Manifest, dst: RegistryClient
     stats.manifests++
   }
   await copyManifest(root, null) // by digest first: nothing is tagged until everything is in
-  await dst.pushManifest(repo, tag, mediaTypeOf(root), root.bytes)
+  if (tag !== null) await dst.pushManifest(repo, tag, mediaTypeOf(root), root.bytes)
   return stats
 }

@@ -23,6 +23,7 @@ const manifestOf = (bytes: Buffer, where: string, expect?: string): Manifest => 
   const digest = sha256(bytes)
   if (expect && expect !== digest) throw new EsbError(`${where}: digest ${digest} does not match ${expect}; the source is corrupt`)
   const json = parse(bytes, where)
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new EsbError(`${where}: not a manifest (a JSON object); the source is corrupt`)
   return { mediaType: mediaTypeOf({ json }), digest, bytes, json }
 }
 
@@ -46,12 +47,20 @@ function checkSizes(where: string, descs: Desc[], read: (digest: string) => Buff
     }
   }
 }
+/** An index's descriptors; anything but a list of objects with a digest is a corrupt archive, not a crash. */
+function descriptors(index: ManifestJson | null, where: string): Desc[] {
+  const list: unknown = index?.manifests ?? []
+  if (!Array.isArray(list) || list.some((d) => typeof d?.digest !== 'string')) throw new EsbError(`${where}: 'manifests' must be a list of descriptors with a digest; the archive is corrupt`)
+  return list as Desc[]
+}
 const attempt = <T>(f: () => T): T | undefined => { try { return f() } catch { return undefined } }
 
 /** Names from an OCI index entry's annotations. */
 function nameOf(d: Desc): { name: string | null; tag: string | null } {
-  const full: string | undefined = d.annotations?.['io.containerd.image.name']
-  const refName: string | undefined = d.annotations?.['org.opencontainers.image.ref.name']
+  // annotations are the archive's to get wrong: only strings count
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+  const full = str(d.annotations?.['io.containerd.image.name'])
+  const refName = str(d.annotations?.['org.opencontainers.image.ref.name'])
   if (full) {
     const m = /^(.*?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?$/.exec(full.replace(/@.*$/, ''))!
     return { name: m[1], tag: m[2] ?? refName ?? null }
@@ -85,8 +94,9 @@ export function layoutDirSource(dir: string): OpenSource {
     try { return fs.readFileSync(blobPath(digest)) } catch { throw new EsbError(`${dir}: blob ${digest} is missing; the layout is incomplete`) }
   }
   const index = parse(fs.readFileSync(idxFile), idxFile)
-  const images = (index.manifests ?? []).map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${dir} ${d.digest}`, d.digest) }))
-  checkSizes(dir, index.manifests ?? [], (d) => attempt(() => read(d)), (d) => attempt(() => fs.statSync(blobPath(d)).size))
+  const descs = descriptors(index, idxFile)
+  const images = descs.map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${dir} ${d.digest}`, d.digest) }))
+  checkSizes(dir, descs, (d) => attempt(() => read(d)), (d) => attempt(() => fs.statSync(blobPath(d)).size))
   return {
     describe: dir,
     images,
@@ -160,8 +170,9 @@ export async function tarSource(file: string): Promise<OpenSource> {
     }
     const index = parse(small.get('index.json')!, `${file} index.json`)
     // a `docker save` index may wrap the image index once more; names from the outer entry
-    const images: SourceImage[] = (index.manifests ?? []).map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${file} ${d.digest}`, d.digest) }))
-    checkSizes(file, index.manifests ?? [], (d) => attempt(() => read(d)), (d) => attempt(() => sizes.get(blobName(d))))
+    const descs = descriptors(index, `${file} index.json`)
+    const images: SourceImage[] = descs.map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${file} ${d.digest}`, d.digest) }))
+    checkSizes(file, descs, (d) => attempt(() => read(d)), (d) => attempt(() => sizes.get(blobName(d))))
     return {
       describe: file,
       images,

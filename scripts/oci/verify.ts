@@ -8,6 +8,9 @@ export class VerifyStream extends Transform {
   private n = 0
   constructor(readonly digest: string | null, readonly size: number | null, readonly what: string) {
     super()
+    // a small blob may be checked (and fail) before its consumer attaches; the consumer still gets the
+    // error (pipeline sees `errored`), and the process does not die of an 'error' nobody listened to
+    this.on('error', () => {})
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk)

@@ -29,10 +29,17 @@ export function readStates(outDir: string, rendered: Rendered[]): Map<string, st
   for (const r of rendered) {
     const p = safeJoin(outDir, r.relPath)
     let cur: string | null = null
+    let st: fs.Stats | undefined
+    try {
+      st = fs.statSync(p, { throwIfNoEntry: false })
+      if (st?.isFile()) cur = fs.readFileSync(p, 'utf8')
+    } catch (e) {
+      // a file where the output needs a folder (ENOTDIR): name the template too, it is fixed there or here
+      const code = (e as NodeJS.ErrnoException).code
+      throw new UsageError(`${p}: cannot read (${code}): ${code === 'ENOTDIR' ? 'a part of its path is a file' : 'fix its permissions'}; ${r.template} renders to it`)
+    }
     // only a regular file is read and replaced: a FIFO would block the read, a device or folder is not ours to replace
-    const st = fs.statSync(p, { throwIfNoEntry: false })
     if (st && !st.isFile()) throw new UsageError(`${p}: output is not a regular file (${kindOf(st)}); docker esb writes only regular files: remove it or choose another --out`)
-    try { cur = fs.readFileSync(p, 'utf8') } catch (e) { const code = (e as NodeJS.ErrnoException).code; if (code !== 'ENOENT') throw new UsageError(`${p}: cannot read (${code}); fix its permissions`) }
     m.set(r.relPath, cur)
   }
   return m

@@ -32,7 +32,11 @@ export function renderFor(s: Settings): RenderResult {
   if (s.templates.dir && !s.templates.given.templates) checkTemplateTree(s.templates.dir)
   const templates = s.templates.dir ? loadTemplateDir(s.templates.dir) : bundledTemplates()
   const rendered = selectFiles(renderTemplates(templates, s.ctx), s.templates.files)
-  if (s.templates.files && rendered.length === 0) throw new UsageError(`[templates] files ${JSON.stringify(s.templates.files)} selects no template; name rendered output paths like "docker-bake.hcl" or "docker-compose.*.yml"`)
+  // the record of what was written goes to .<slug>/written.json: an output on its way would fail the run half way
+  const record = statePaths(s.projectDir, s.ctx.HOME_DIR).written
+  const clash = rendered.find((x) => { const p = path.join(s.templates.out, x.relPath); return p === record || record.startsWith(p + path.sep) })
+  if (clash) throw new UsageError(`${clash.template}: renders to ${path.join(s.templates.out, clash.relPath)}, where docker esb keeps its record ${record}; rename the template`)
+  if (s.templates.files && rendered.length === 0) throw new UsageError(`esb.toml: [templates] files ${JSON.stringify(s.templates.files)} selects no template; name rendered output paths like "docker-bake.hcl" or "docker-compose.*.yml"`)
   const states = readStates(s.templates.out, rendered)
   const actions = planWrites(rendered, states)
   const written = readWritten(s)

@@ -65,7 +65,7 @@ function normaliseNewlines(s: string): string {
 /** Renders every template; refuses output paths that escape the output dir. */
 export function renderTemplates(templates: Template[], ctx: BrandContext): Rendered[] {
   const seen = new Map<string, string>()
-  return templates.map((t) => {
+  const out = templates.map((t) => {
     const relOut = renderString(t.relPath.replace(/\.tmpl$/, ''), ctx, `${t.source} (path)`, false)
     const norm = path.posix.normalize(relOut.split(path.sep).join('/'))
     if (path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../') || norm === '.') {
@@ -75,6 +75,13 @@ export function renderTemplates(templates: Template[], ctx: BrandContext): Rende
     seen.set(norm, t.source)
     return { relPath: norm, content: renderString(normaliseNewlines(t.content), ctx, t.source), template: t.source }
   })
+  // a file and a folder of one name cannot both be written: refused before anything is
+  for (const [p, src] of seen) {
+    for (let d = path.posix.dirname(p); d !== '.'; d = path.posix.dirname(d)) {
+      if (seen.has(d)) throw new UsageError(`${src}: renders to ${p}, inside ${d}, which ${seen.get(d)} renders to as a file; rename one template`)
+    }
+  }
+  return out
 }
 
 export interface WriteAction {
