@@ -150,10 +150,10 @@ export function resolveSettings(inp: Inputs): Settings {
   const mode = parseMode(m.where, m.value)
   const envPick = pick(flags.env, '--env', [`${prefix}_ENV`, 'ENV'], t.env, `${tf}: key 'env'`, 'default')
   const env = envPick.value
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(env)) throw new UsageError(`env name ${JSON.stringify(env)} must be lowercase letters, digits, - or _ (it becomes part of the compose project name)`)
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(env)) throw new UsageError(`${envPick.where}: env name ${JSON.stringify(env)} must be lowercase letters, digits, - or _ (it becomes part of the compose project name)`)
   const tagPick = pick(flags.tag, '--tag', [`${prefix}_TAG`], t.tag, `${tf}: key 'tag'`, 'latest')
   const tag = tagPick.value
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; at most 128)`)
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`${tagPick.where}: tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; at most 128)`)
   const pn = pick(undefined, '', ['PROJECT_NAME'], t.project_name, `${tf}: key 'project_name'`, nm.projectName(env))
   const projectName = pn.value
   // as docker compose requires: checked here so a bad value fails with where it came from
@@ -165,8 +165,9 @@ export function resolveSettings(inp: Inputs): Settings {
   const bind = pick(undefined, '', ['REGISTRY_BIND'], r.bind, `${tf}: key 'registry.bind'`, '127.0.0.1').value
   const buildAddress = loopbackRegistry(port)
   const runtimeDefault = mode === 'docker' ? buildAddress : RUNTIME_REGISTRY_ALIAS
-  const runtimeAddress = pick(undefined, '', ['CONTAINER_REGISTRY'], r.runtime_address, `${tf}: key 'registry.runtime_address'`, runtimeDefault).value
-  if (/^localhost(:|$)/.test(runtimeAddress)) throw new UsageError(`CONTAINER_REGISTRY ${runtimeAddress} uses localhost, which may resolve to ::1; use 127.0.0.1:${port}`)
+  const rt = pick(undefined, '', ['CONTAINER_REGISTRY'], r.runtime_address, `${tf}: key 'registry.runtime_address'`, runtimeDefault)
+  const runtimeAddress = rt.value
+  if (/^localhost(:|$)/.test(runtimeAddress)) throw new UsageError(`${rt.where}: ${runtimeAddress} uses localhost, which may resolve to ::1; use 127.0.0.1:${port}`)
 
   const b = t.builder ?? {}
   const bn = pick(undefined, '', ['BUILDX_BUILDER'], b.name, `${tf}: key 'builder.name'`, nm.builder)

@@ -165,7 +165,10 @@ test('bad values from the environment name the variable', () => {
   assert.throws(() => resolveSettings(base({ flags: { mode: 'x' } })), usage(/^--mode is "x"/))
   assert.throws(() => resolveSettings(base({ processEnv: { CONTAINER_REGISTRY: 'localhost:5010' } })), usage(/use 127\.0\.0\.1/))
   assert.throws(() => resolveSettings(base({ flags: { tag: 'a b' } })), usage(/tag "a b" is not a valid image tag/))
-  assert.throws(() => resolveSettings(base({ flags: { env: 'Prod!' } })), usage(/env name "Prod!"/))
+  assert.throws(() => resolveSettings(base({ flags: { env: 'Prod!' } })), usage(/^--env: env name "Prod!"/))
+  assert.throws(() => resolveSettings(base({ toml: toml('env = ""') })), usage(/^\/p\/esb\.toml: key 'env': env name ""/))
+  assert.throws(() => resolveSettings(base({ toml: toml('tag = "a b"') })), usage(/^\/p\/esb\.toml: key 'tag': tag "a b"/))
+  assert.throws(() => resolveSettings(base({ toml: toml('[registry]\nruntime_address = "localhost:5000"') })), usage(/^\/p\/esb\.toml: key 'registry\.runtime_address': localhost:5000 uses localhost/))
 })
 
 test('invalid brands name their source', () => {
