@@ -9,6 +9,7 @@ import type { Settings } from '../project/config.ts'
 import { checkTag, projectRepo } from '../oci/ref.ts'
 import { localRegistry } from '../oci/local.ts'
 import { exportImages } from '../oci/export.ts'
+import { Meter } from '../report/meter.ts'
 
 /** `fn-hello`, `esb-fn-hello`, `fn-hello:v1` -> repo and tag in the project. */
 function projectImage(s: Settings, arg: string) {
@@ -38,7 +39,10 @@ export const exportCmd: CommandSpec = {
     const file = path.resolve(c.io.cwd, out)
     checkOutputFile(file)
     const reg = await localRegistry(s, c.runner.signal)
-    const r = await exportImages(reg, names.map((n) => projectImage(s, n)), file, (l) => c.io.err(l + '\n'), c.runner.signal)
+    // bytes and rate on a terminal; nothing in a CI log
+    const meter = new Meter(`export ${path.basename(file)}`, 0, c.io.err, c.io.errIsTTY === true)
+    const r = await exportImages(reg, names.map((n) => projectImage(s, n)), file, (l) => c.io.err(l + '\n'), c.runner.signal, meter)
+    meter.finish()
     c.io.err(`wrote ${file}: ${r.blobs} blobs, ${(r.bytes / 1048576).toFixed(1)} MiB\n`)
   },
 }

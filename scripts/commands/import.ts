@@ -11,6 +11,7 @@ import { checkTag, parseRef, projectRepo, registryBase } from '../oci/ref.ts'
 import { copyImage, mediaTypeOf } from '../oci/copy.ts'
 import { localRegistry } from '../oci/local.ts'
 import { onForcedExit } from '../exit-cleanup.ts'
+import { Meter } from '../report/meter.ts'
 import { layoutDirSource, registrySource, tarSource, type OpenSource } from '../oci/sources.ts'
 
 async function openSource(c: CommandCtx, s: string, insecure: boolean): Promise<OpenSource> {
@@ -74,7 +75,10 @@ export const importCmd: CommandSpec = {
       })
       for (const { img, repo, tag } of plan) {
         c.io.err(`import ${src.describe} -> ${s.registry.buildAddress}/${repo}:${tag}\n`)
-        const st = await copyImage(src, img.root, dst, repo, null, (l) => c.io.err(l + '\n'))
+        // bytes and rate on a terminal; nothing in a CI log
+        const meter = new Meter(`import ${repo}`, 0, c.io.err, c.io.errIsTTY === true)
+        const st = await copyImage(src, img.root, dst, repo, null, (l) => c.io.err(l + '\n'), meter)
+        meter.finish()
         c.io.err(`  ${img.root.digest}: ${st.blobsPushed} blobs pushed (${(st.bytesPushed / 1048576).toFixed(1)} MiB), ${st.blobsSkipped} already there\n`)
       }
       for (const { img, repo, tag } of plan) {

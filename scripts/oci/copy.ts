@@ -2,6 +2,7 @@
 // source into a registry: blobs first (skipped when present, verified while
 // streaming), then child manifests by digest, and the tag last, so a failed
 // or interrupted copy never leaves a tag pointing at a partial image.
+import type { Meter } from '../report/meter.ts'
 import type { Readable } from 'node:stream'
 import { EsbError } from '../errors.ts'
 import { INDEX_TYPES, MANIFEST_TYPES, knownBlobType } from './ref.ts'
@@ -33,7 +34,7 @@ export function blobsOf(m: Manifest, where: string): Desc[] {
 }
 
 /** `tag` null: no tag is written (the caller tags once every image of a source is in). */
-export async function copyImage(src: Source, root: Manifest, dst: RegistryClient, repo: string, tag: string | null, log: (s: string) => void = () => {}): Promise<CopyStats> {
+export async function copyImage(src: Source, root: Manifest, dst: RegistryClient, repo: string, tag: string | null, log: (s: string) => void = () => {}, meter?: Meter): Promise<CopyStats> {
   const stats: CopyStats = { blobsPushed: 0, blobsSkipped: 0, bytesPushed: 0, manifests: 0 }
   const done = new Set<string>()
   const copyManifest = async (m: Manifest, ref: string | null) => {
@@ -45,12 +46,15 @@ export async function copyImage(src: Source, root: Manifest, dst: RegistryClient
         await copyManifest(child, null)
       }
     } else if (MANIFEST_TYPES.includes(mt)) {
-      for (const b of blobsOf(m, src.describe)) {
+      const blobs = blobsOf(m, src.describe).filter((b) => !done.has(b.digest))
+      meter?.grow(blobs.reduce((a, b) => a + b.size, 0))
+      for (const b of blobs) {
         if (done.has(b.digest)) continue
         done.add(b.digest)
-        if (await dst.hasBlob(repo, b.digest)) { stats.blobsSkipped++; continue }
+        if (await dst.hasBlob(repo, b.digest)) { stats.blobsSkipped++; meter?.add(b.size); continue }
         log(`  push ${b.digest.slice(0, 19)} (${(b.size / 1048576).toFixed(1)} MiB)`)
-        await dst.pushBlob(repo, b.digest, b.size, await src.blob(b))
+        const body = await src.blob(b)
+        await dst.pushBlob(repo, b.digest, b.size, meter ? meter.counted(body) : body)
         stats.blobsPushed++
         stats.bytesPushed += b.size
       }

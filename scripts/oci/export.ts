@@ -3,6 +3,7 @@
 // blobs/sha256/...) plus a Docker manifest.json naming the same blobs.
 // Blobs stream from the registry into the tar; the file appears under its
 // name only when complete.
+import type { Meter } from '../report/meter.ts'
 import fs from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import * as tar from 'tar-stream'
@@ -21,7 +22,7 @@ export function pickPlatform(index: ManifestJson, arch = process.arch === 'x64' 
   return ms.find((d) => d.platform?.os === 'linux' && d.platform?.architecture === arch) ?? ms[0]
 }
 
-export async function exportImages(client: RegistryClient, images: ExportImage[], outFile: string, log: (s: string) => void = () => {}, signal?: AbortSignal): Promise<{ blobs: number; bytes: number }> {
+export async function exportImages(client: RegistryClient, images: ExportImage[], outFile: string, log: (s: string) => void = () => {}, signal?: AbortSignal, meter?: Meter): Promise<{ blobs: number; bytes: number }> {
   const pack = tar.pack()
   const tmp = `${outFile}.partial-${process.pid}`
   const out = fs.createWriteStream(tmp)
@@ -35,7 +36,7 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
     written.add(digest)
     const src = await client.blob(repo, digest, size)
     const sink = pack.entry({ name: `blobs/sha256/${digest.slice(7)}`, size, mode: 0o644, mtime: new Date(0) })
-    await pipeline(src, sink)
+    await pipeline(meter ? meter.counted(src) : src, sink)
     bytes += size
   }
   const manifestEntry = async (m: Manifest) => {
@@ -52,15 +53,23 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
       if (!root) throw new EsbError(`${img.repo}:${img.tag} is not in the registry ${client.name}; see 'docker esb images'`)
       log(`export ${img.fullName} (${root.digest.slice(0, 19)})`)
       let forLoad: Manifest = root
+      // the image's blobs are known once its manifests are read: the meter's total grows by them
+      const grow = (ms: Manifest[]) => { const seen = new Set<string>(); for (const m of ms) for (const b of blobsOf(m, client.name)) if (!written.has(b.digest) && !seen.has(b.digest)) { seen.add(b.digest); meter?.grow(b.size) } }
       if (INDEX_TYPES.includes(mediaTypeOf(root))) {
+        const children: [Desc, Manifest][] = []
         for (const d of root.json.manifests ?? []) {
           const child = await client.manifest(img.repo, d.digest)
           if (!child) throw new EsbError(`${img.repo}@${d.digest} is missing from the registry`)
+          children.push([d, child])
+        }
+        grow(children.map(([, m]) => m))
+        for (const [d, child] of children) {
           for (const b of blobsOf(child, client.name)) await blobEntry(img.repo, b.digest, b.size)
           await manifestEntry(child)
           if (d.digest === pickPlatform(root.json)?.digest) forLoad = child
         }
       } else {
+        grow([root])
         for (const b of blobsOf(root, client.name)) await blobEntry(img.repo, b.digest, b.size)
       }
       await manifestEntry(root)

@@ -180,4 +180,18 @@ test('export -o onto a device, a pipe or a folder: one line, exit 2, nothing rep
   assert.ok(fs.statSync(pa).isDirectory())
 })
 
+test('export and import on a terminal show bytes done of the total and the rate, redrawn in place; nothing of it in a log', () => {
+  const pa = project(A)
+  makeLayout(path.join(pa, 'l3'), { name: 'fn-meter', tag: 'latest' })
+  assert.is(esb(pa, 'import', path.join(pa, 'l3')).code, 0)
+  const out = path.join(pa, 'meter.tar')
+  // `script` gives the command a pseudo-terminal, as an interactive shell would
+  const tty = run('script', ['-qec', `${BUNDLE} export fn-meter -o ${out} -C ${pa}`, '/dev/null'], { cwd: pa, env: { PORT_REGISTRY: undefined } })
+  assert.is(tty.code, 0, tty.stdout)
+  assert.match(tty.stdout, /\r\x1b\[Kexport meter\.tar: \d+\.\d\/(\d+\.\d) MB \([\d.]+ MB\/s\)\r?\n/)
+  const logged = esb(pa, 'export', 'fn-meter', '-o', out)
+  assert.is(logged.code, 0)
+  assert.not.match(logged.stderr, /MB\/s|\r/, 'no meter without a terminal')
+})
+
 test.run()
