@@ -39,6 +39,21 @@ plugin_ok() {
   [ -n "$bx" ] && [ -n "$cp" ] && vge "$bx" "$BUILDX_MIN" && vge "$cp" "$COMPOSE_MIN"
 }
 
+# what some tests drive besides docker: openssl makes the remote builder's
+# certificates, tmux is the terminal BuildKit's live display is checked on
+step "test tools (openssl, tmux)"
+tools_need=()
+for t in openssl tmux; do command -v "$t" >/dev/null || tools_need+=("$t"); done
+if [ ${#tools_need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq "${tools_need[@]}" >/dev/null; } || fail "apt-get install ${tools_need[*]}"
+  else
+    echo "engine: ${tools_need[*]} missing (not root with apt): the tests that need them say so and stop" >&2
+  fi
+fi
+done_step
+
 step "check for a running engine"
 ours() { [ -f "$TOOLS/dockerd.pid" ] && kill -0 "$(cat "$TOOLS/dockerd.pid")" 2>/dev/null; }
 if $DOCKER info >/dev/null 2>&1 && plugin_ok && ! ours && [ -z "${ESB_FORCE_PROVISION:-}" ]; then
