@@ -29,6 +29,8 @@ export function stackEnv(s: Settings): Env {
     // The existing stack spells these literally in some compose files.
     ESB_REGISTRY: `${s.registry.buildAddress}/`,
     ESB_TAG: s.tag,
+    // buildx passes it to every build as a build arg: timestamps, and so digests, repeat across builders
+    SOURCE_DATE_EPOCH: s.bake.sourceDateEpoch,
   }
   if (s.mode === 'containerd') env.CONTAINER_REGISTRY_INSECURE = '1'
   // Provenance attestations change the digest on every build, so `up --build` would recreate containers.

@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { UsageError } from '../errors.ts'
 import { brandWarnings, deriveBrand, envPrefixOf, type BrandContext } from './brand.ts'
-import { cacheModes, checkToml, lineOf, MODES, type CacheModes, type EsbToml, type Mode } from './schema.ts'
+import { cacheModes, checkToml, lineOf, MODES, sourceDateEpoch, type CacheModes, type EsbToml, type Mode } from './schema.ts'
 import { CONFIG_FILE, type Inputs } from './read.ts'
 import { builderDriver, type BuilderDriver } from '../builder/driver.ts'
 import { branchOf } from './branch.ts'
@@ -73,6 +73,8 @@ export interface Settings {
     pushAllow: string[]
     /** skip targets whose inputs, image and cache are unchanged ([bake] skip; off with --no-skip) */
     skip: boolean
+    /** SOURCE_DATE_EPOCH for builds: image timestamps from it, so digests depend on content only */
+    sourceDateEpoch: string
   }
   functions: {
     dockerfiles: string
@@ -227,7 +229,7 @@ export function resolveSettings(inp: Inputs): Settings {
       // build/up render only a project that asks for it: an existing repo's files are its own
       render: tp.render ?? (tp.dir !== undefined || tp.files !== undefined),
     },
-    bake: { files: bk.files ?? ['docker-bake.hcl'], groups: bk.groups ?? ['default'], provenance: flags.provenance ?? bk.provenance ?? false, pushAllow: bk.push_allow ?? [], skip: bk.skip ?? true },
+    bake: { files: bk.files ?? ['docker-bake.hcl'], groups: bk.groups ?? ['default'], provenance: flags.provenance ?? bk.provenance ?? false, pushAllow: bk.push_allow ?? [], skip: bk.skip ?? true, sourceDateEpoch: sourceDateEpoch(pick(undefined, '', ['SOURCE_DATE_EPOCH'], bk.source_date_epoch, `${tf}: key 'bake.source_date_epoch'`, '0')) },
     functions: { dockerfiles: t.functions?.dockerfiles ?? 'functions/*/Dockerfile', artifact: t.functions?.artifact ?? null },
     compose: { files: t.compose?.files ?? [] },
     fileVars,

@@ -31,6 +31,17 @@ export function cacheModes(v: CacheMode | Partial<CacheModes> | undefined): Cach
   return { ...DEFAULT_CACHE_MODES, ...v }
 }
 
+/**
+ * Image timestamps (config and history) from SOURCE_DATE_EPOCH, 0 unless set:
+ * a step whose result BuildKit loads from an imported cache otherwise gets a
+ * new time, so a base rebuilt from a shared cache on a fresh runner got a new
+ * digest and every child built on it missed its cache (bench/ciwarm.mjs).
+ */
+export function sourceDateEpoch(p: { value: string; where: string }): string {
+  if (!/^\d{1,12}$/.test(p.value)) throw new UsageError(`${p.where}: SOURCE_DATE_EPOCH ${JSON.stringify(p.value)} is not a number of seconds since 1970; give e.g. 0 or $(git log -1 --format=%ct)`)
+  return p.value
+}
+
 export type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode' | 'count'
 /** Every key esb.toml accepts: section -> key -> kind. '' is the top level. */
 export const SCHEMA: Record<string, Record<string, Kind>> = {
@@ -43,7 +54,7 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
   },
   cache: { local: 'bool', dir: 'string', registry: 'bool', ref_prefix: 'string', mode: 'cachemode', from: 'strings', to: 'string' },
   templates: { dir: 'string', out: 'string', files: 'strings', render: 'bool' },
-  bake: { files: 'strings', groups: 'strings', provenance: 'bool', push_allow: 'strings', skip: 'bool' },
+  bake: { files: 'strings', groups: 'strings', provenance: 'bool', push_allow: 'strings', skip: 'bool', source_date_epoch: 'string' },
   functions: { dockerfiles: 'string', artifact: 'string' },
   compose: { files: 'strings' },
 }
@@ -54,7 +65,7 @@ export interface EsbToml {
   builder?: { name?: string; image?: string; driver_opts?: string[]; buildkitd_config?: string; mirrors?: string[]; gc_keep?: string; [driverKey: string]: unknown }
   cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: CacheMode | Partial<CacheModes>; from?: string[]; to?: string }
   templates?: { dir?: string; out?: string; files?: string[]; render?: boolean }
-  bake?: { files?: string[]; groups?: string[]; provenance?: boolean; push_allow?: string[]; skip?: boolean }
+  bake?: { files?: string[]; groups?: string[]; provenance?: boolean; push_allow?: string[]; skip?: boolean; source_date_epoch?: string }
   functions?: { dockerfiles?: string; artifact?: string }
   compose?: { files?: string[] }
 }

@@ -146,6 +146,13 @@ test('[cache] mode: one mode for every kind, or a table for some', () => {
   assert.equal(m('[cache.mode]\nfunctions = "max"'), { bases: 'max', control: 'max', functions: 'max' })
 })
 
+test('SOURCE_DATE_EPOCH for builds: 0 unless the environment or [bake] source_date_epoch says; a non-number is one line', () => {
+  assert.is(resolveSettings(base()).bake.sourceDateEpoch, '0')
+  assert.is(resolveSettings(base({ processEnv: { SOURCE_DATE_EPOCH: '1700000000' } })).bake.sourceDateEpoch, '1700000000')
+  assert.is(resolveSettings(base({ toml: toml('[bake]\nsource_date_epoch = "1600000000"') })).bake.sourceDateEpoch, '1600000000')
+  assert.throws(() => resolveSettings(base({ toml: toml('[bake]\nsource_date_epoch = "yesterday"') })), usage(/^\/p\/esb\.toml: key 'bake\.source_date_epoch': SOURCE_DATE_EPOCH "yesterday" is not a number of seconds since 1970/))
+})
+
 test('wrong types', () => {
   bad('mode = "podman"', /^\/p\/esb\.toml:1: key 'mode' is "podman"; expected "docker" or "containerd"/)
   bad('[registry]\nport = 70000', /:2: key 'registry\.port' is 70000; expected an integer port 1-65535/)

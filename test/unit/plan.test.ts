@@ -138,6 +138,7 @@ test('env for docker: docker mode', () => {
   assert.is(e.CONTAINER_REGISTRY_INSECURE, undefined)
   assert.is(e.REGISTRY_IMAGE, 'registry:2', 'the infra compose file reads [registry] image from it')
   assert.is(e.REGISTRY_BIND, '127.0.0.1')
+  assert.is(e.SOURCE_DATE_EPOCH, '0', 'image timestamps repeat across builders')
 })
 
 test('env for docker: containerd mode, other brand keeps the literal ESB_ names too', () => {
