@@ -62,7 +62,8 @@ function nameOf(d: Desc): { name: string | null; tag: string | null } {
   const full = str(d.annotations?.['io.containerd.image.name'])
   const refName = str(d.annotations?.['org.opencontainers.image.ref.name'])
   if (full) {
-    const m = /^(.*?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?$/.exec(full.replace(/@.*$/, ''))!
+    // [\s\S]: a name with a newline must reach the name check, not fail this match
+    const m = /^([\s\S]*?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]*))?$/.exec(full.replace(/@[\s\S]*$/, ''))!
     return { name: m[1], tag: m[2] ?? refName ?? null }
   }
   if (refName && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(refName)) return { name: null, tag: refName }

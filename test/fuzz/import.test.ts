@@ -88,6 +88,8 @@ fuzz('import of a damaged archive: exit 0, 1 or 2, one line naming the archive o
   ['export', { kind: 'index', json: '{"manifests":"x"}' }, false, null, null],
   ['export', { kind: 'index', json: '{"manifests":[null]}' }, true, null, null],
   ['export', { kind: 'annotation', key: 'io.containerd.image.name', value: 5 as unknown as string }, false, null, null],
+  // found by a 300-run seed: a name annotation with a newline was an internal error (TypeError)
+  ['export', { kind: 'annotation', key: 'io.containerd.image.name', value: 'x\ny' }, false, null, null],
 ])
 
 test.run()
