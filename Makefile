@@ -58,6 +58,8 @@ bench: build ## benchmarks; results in bench/results/
 	bash test/e2e/engine/provision.sh
 	node bench/rebuild.mjs 10 50 --reps 3
 	node bench/cachemode.mjs 10 --reps 3
+	node bench/ciwarm.mjs 10 50 --reps 2
+	node bench/reliability.mjs 200 --seed 1
 
 demo: $(NODE_MODULES) ## install the plugin, then docker esb up on examples/mini
 	bash examples/demo.sh
