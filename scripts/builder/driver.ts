@@ -17,7 +17,6 @@ const KUBE_KEYS: Record<string, string> = {
   namespace: 'namespace', replicas: 'replicas', loadbalance: 'loadbalance', requests_cpu: 'requests.cpu', requests_memory: 'requests.memory',
   limits_cpu: 'limits.cpu', limits_memory: 'limits.memory', nodeselector: 'nodeselector',
 }
-export const DRIVER_KEYS = ['driver', ...REMOTE_KEYS, ...Object.keys(KUBE_KEYS)]
 
 /** `b`: the [builder] table; `where(key)`: the file:line naming a key, for messages; TLS files resolve from the project. */
 export function builderDriver(b: Record<string, unknown>, where: (key: string) => string, projectDir: string): BuilderDriver {
@@ -27,6 +26,9 @@ export function builderDriver(b: Record<string, unknown>, where: (key: string) =
   const foreign = kind === 'remote' ? given(Object.keys(KUBE_KEYS)) : kind === 'kubernetes' ? given(REMOTE_KEYS) : given([...REMOTE_KEYS, ...Object.keys(KUBE_KEYS)])
   if (foreign.length) throw new UsageError(`${where(foreign[0])}: key 'builder.${foreign[0]}' does not apply to driver "${kind}"; remove it or set [builder] driver`)
   if (kind === 'remote') {
+    // these shape a builder docker esb creates; a remote BuildKit has its own image and config
+    const own = given(['image', 'driver_opts', 'mirrors', 'gc_keep', 'buildkitd_config'])
+    if (own.length) throw new UsageError(`${where(own[0])}: key 'builder.${own[0]}' does not apply to driver "remote" (the server has its own image and config); remove it`)
     const endpoint = b.endpoint as string | undefined
     if (!endpoint || !/^(tcp|unix|ssh|docker-container|kube-pod):\/\/\S+$/.test(endpoint)) throw new UsageError(`${where(endpoint ? 'endpoint' : 'driver')}: the remote driver needs key 'builder.endpoint' = "tcp://host:port" (or unix://, ssh://)${endpoint ? `, not ${JSON.stringify(endpoint)}` : ''}`)
     const opts: string[] = []
@@ -39,7 +41,6 @@ export function builderDriver(b: Record<string, unknown>, where: (key: string) =
     const opts: string[] = []
     for (const [k, opt] of Object.entries(KUBE_KEYS)) if (b[k] !== undefined) opts.push(`${opt}=${b[k]}`)
     if (b.loadbalance !== undefined && !['sticky', 'random'].includes(String(b.loadbalance))) throw new UsageError(`${where('loadbalance')}: key 'builder.loadbalance' is ${JSON.stringify(b.loadbalance)}; use "sticky" (a context always goes to one pod, whose cache stays warm) or "random"`)
-    if (b.replicas !== undefined && !(Number.isInteger(b.replicas) && (b.replicas as number) >= 1)) throw new UsageError(`${where('replicas')}: key 'builder.replicas' is ${JSON.stringify(b.replicas)}; expected an integer >= 1`)
     return { kind, opts }
   }
   return { kind: 'docker-container' }

@@ -1,10 +1,10 @@
 // docker esb build: flags -> settings -> what bake would build -> a plan.
-import { str, type CommandSpec } from './types.ts'
-import { PROGRESS_FLAG, progressMode } from '../report/mode.ts'
+import { FORMAT_FLAG, str, type CommandSpec } from './types.ts'
+import { PROGRESS_FLAG, progressMode, withHistory } from '../report/mode.ts'
 import { DRY_RUN_FLAGS, registryFirst, runOrShow } from './plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
-import { buildxVersion } from '../docker/version.ts'
+import { buildxVersion, versionLess } from '../docker/version.ts'
 import { bakeInputs } from '../bake/inspect.ts'
 import { buildPlan } from '../bake/plan.ts'
 import { SKIP_FLAG, skipFor } from '../bake/skips.ts'
@@ -20,7 +20,7 @@ export const build: CommandSpec = {
   usage: '[OPTIONS] [-- BAKE FLAGS]',
   summary: 'Ensure the registry and the builder, then docker buildx bake with per-target caches',
   details: 'Bakes the base images first, then control and function images on the bases just pushed (pinned by\ndigest), all pushed to the local registry 127.0.0.1:<port>, and prints the cache hit rate.\nFunctions come from functions/*/Dockerfile and from deploy artifact manifests ([functions] artifact).\nFlags after -- go to docker buildx bake.',
-  flags: [...DRY_RUN_FLAGS, PROGRESS_FLAG, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)']],
+  flags: [...DRY_RUN_FLAGS, FORMAT_FLAG, PROGRESS_FLAG, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)']],
   strings: ['format', 'progress'],
   booleans: ['provenance', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
@@ -32,7 +32,7 @@ export const build: CommandSpec = {
     const fns = functionDockerfiles(s)
     const artifacts = artifactTargets(s, artifactManifests(s))
     const [bx, bake] = await Promise.all([buildxVersion(c.runner), bakeInputs(s, c.runner, r, defaultGroups(s, false)), registryFirst(c, s, r.writes)])
-    const inp = { progress, buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
+    const inp = { progress: withHistory(progress, bx, versionLess), buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
     const skip = await skipFor(s, inp, c.flags.skip === false)
     const plan = buildPlan({ ...inp, skip })
     return runOrShow(c, plan)

@@ -41,8 +41,8 @@ export const exportCmd: CommandSpec = {
     const reg = await localRegistry(s, c.runner.signal)
     // bytes and rate on a terminal; nothing in a CI log
     const meter = new Meter(`export ${path.basename(file)}`, 0, c.io.err, c.io.errIsTTY === true)
-    const r = await exportImages(reg, names.map((n) => projectImage(s, n)), file, (l) => c.io.err(l + '\n'), c.runner.signal, meter)
-    meter.finish()
+    let r
+    try { r = await exportImages(reg, names.map((n) => projectImage(s, n)), file, (l) => c.io.err(l + '\n'), c.runner.signal, meter) } finally { meter.finish() } // an error starts on its own line
     c.io.err(`wrote ${file}: ${r.blobs} blobs, ${(r.bytes / 1048576).toFixed(1)} MiB\n`)
   },
 }

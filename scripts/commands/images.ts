@@ -3,7 +3,7 @@ import { FORMAT_FLAG, type CommandSpec } from './types.ts'
 import { settingsFrom } from '../project/context.ts'
 import { INDEX_TYPES, kindOf } from '../oci/ref.ts'
 import { blobsOf, mediaTypeOf } from '../oci/copy.ts'
-import { localRegistry } from '../oci/local.ts'
+import { localCachePrefix, localRegistry } from '../oci/local.ts'
 
 export const imagesCmd: CommandSpec = {
   name: 'images',
@@ -17,8 +17,7 @@ export const imagesCmd: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const reg = await localRegistry(s, c.runner.signal)
     // caches live under [cache] ref_prefix; only those in this registry are listed as caches
-    const host = `${s.registry.buildAddress}/`
-    const cachePrefix = s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null
+    const cachePrefix = localCachePrefix(s)
     const rows: { repository: string; tag: string; digest: string; size: number; kind: string; platforms: number }[] = []
     for (const repo of await reg.catalog()) {
       const kind = kindOf(s.slug, repo, cachePrefix)

@@ -77,8 +77,8 @@ export const importCmd: CommandSpec = {
         c.io.err(`import ${src.describe} -> ${s.registry.buildAddress}/${repo}:${tag}\n`)
         // bytes and rate on a terminal; nothing in a CI log
         const meter = new Meter(`import ${repo}`, 0, c.io.err, c.io.errIsTTY === true)
-        const st = await copyImage(src, img.root, dst, repo, null, (l) => c.io.err(l + '\n'), meter)
-        meter.finish()
+        let st
+        try { st = await copyImage(src, img.root, dst, repo, null, (l) => c.io.err(l + '\n'), meter) } finally { meter.finish() } // an error starts on its own line
         c.io.err(`  ${img.root.digest}: ${st.blobsPushed} blobs pushed (${(st.bytesPushed / 1048576).toFixed(1)} MiB), ${st.blobsSkipped} already there\n`)
       }
       for (const { img, repo, tag } of plan) {

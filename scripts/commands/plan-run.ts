@@ -11,7 +11,6 @@ import { registryFirstSteps, registryUrl } from '../registry/plan.ts'
 export const DRY_RUN_FLAGS: [string, string][] = [
   ['--dry-run', 'print the plan and change nothing (may ask docker read-only questions)'],
   ['--json', 'with --dry-run: the plan as JSON (every docker call as an argv array with its env); else the cache hit report as JSON on stdout'],
-  ['--format FORMAT', 'json (the same as --json) or table (default)'],
 ]
 
 export async function runOrShow(c: CommandCtx, plan: Plan): Promise<number> {

@@ -1,12 +1,12 @@
 // docker esb up: flags -> settings -> compose services and bake bases -> a plan.
 import fs from 'node:fs'
 import path from 'node:path'
-import { str, type CommandSpec } from './types.ts'
-import { PROGRESS_FLAG, progressMode } from '../report/mode.ts'
+import { FORMAT_FLAG, str, type CommandSpec } from './types.ts'
+import { PROGRESS_FLAG, progressMode, withHistory } from '../report/mode.ts'
 import { DRY_RUN_FLAGS, registryFirst, runOrShow } from './plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
-import { buildxVersion } from '../docker/version.ts'
+import { buildxVersion, versionLess } from '../docker/version.ts'
 import { bakeInputs } from '../bake/inspect.ts'
 import { defaultGroups, groupTargets } from '../bake/phases.ts'
 import { SKIP_FLAG, skipFor } from '../bake/skips.ts'
@@ -25,7 +25,7 @@ export const up: CommandSpec = {
   usage: '[OPTIONS] [-- COMPOSE UP FLAGS]',
   summary: 'Ensure the registry and the builder, bake the bases, then docker compose up --build -d with per-service caches',
   details: 'Bakes the base images the services build on, then runs compose on the same builder (BUILDX_BUILDER)\nwith per-service caches, and prints the cache hit rate. Flags after -- go to docker compose up.',
-  flags: [...DRY_RUN_FLAGS, PROGRESS_FLAG, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations']],
+  flags: [...DRY_RUN_FLAGS, FORMAT_FLAG, PROGRESS_FLAG, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations']],
   strings: ['format', 'progress'],
   booleans: ['provenance', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
@@ -61,8 +61,9 @@ export const up: CommandSpec = {
       ? await checkServices(s, cfg, serviceContexts(s, cfg, bake?.print, bakedRefs(s, bake?.print, skip?.skip)), skip?.statCache ?? readStatCache(dir), ids, containers, dir, off)
       : undefined
     // the buildx version decides bake's flags: asked only when a base is baked (a no-op up asks nothing more)
-    const bx = bases.some((t) => !skip?.skip[t]) ? await buildxVersion(c.runner) : undefined
-    const plan = upPlan({ ...inp, buildxVersion: bx, skip, services })
+    // also for tty progress: its hit report needs buildx history (0.20+)
+    const bx = bases.some((t) => !skip?.skip[t]) || inp.progress === 'tty' ? await buildxVersion(c.runner) : undefined
+    const plan = upPlan({ ...inp, progress: withHistory(inp.progress, bx, versionLess), buildxVersion: bx, skip, services })
     return runOrShow(c, plan)
   },
 }

@@ -67,8 +67,8 @@ export function checks(f: Facts): Check[] {
   else {
     const container = b.driver === 'docker-container'
     add('builder', b.driver === f.builderDriver, `${b.name}: driver ${b.driver ?? '?'}, ${b.status ?? 'unknown'}${b.buildkit ? `, BuildKit ${b.buildkit}` : ''}`, `remove it ('docker buildx rm ${b.name}'): esb.toml asks for the ${f.builderDriver} driver, and docker esb build creates it`)
-    if (container) add('builder network', b.networkHost, b.networkHost ? 'network=host: reaches the registry on 127.0.0.1' : 'not network=host: the builder cannot reach 127.0.0.1:<port>', `remove it ('docker buildx rm ${b.name}'); docker esb build creates it with network=host`)
-    if (b.reachesRegistry !== null) add('registry from the builder', b.reachesRegistry, b.reachesRegistry ? `${f.registry.url} answers inside ${b.name}` : `${f.registry.url} does not answer inside ${b.name}`, 'the builder must share the host network with the registry: on Docker Desktop use the registry port the engine VM publishes, or set [registry] build_address')
+    if (container) add('builder network', b.networkHost, b.networkHost ? 'network=host: reaches the registry on 127.0.0.1' : 'not network=host: the builder cannot reach 127.0.0.1:<port>', 'run docker esb build: it recreates the builder with network=host, keeping its cache (--keep-state)')
+    if (b.reachesRegistry !== null) add('registry from the builder', b.reachesRegistry, b.reachesRegistry ? `${f.registry.url} answers inside ${b.name}` : `${f.registry.url} does not answer inside ${b.name}`, 'the builder must share the network of the registry: check that the engine publishes the registry port on 127.0.0.1 of the host the builder runs on')
     add('builder config', b.drift !== 'changed', b.drift === 'changed' ? `${b.name} no longer matches its options or ${f.buildkitdConfig}` : b.drift === 'adopted' ? `${b.name} was made by another tool and is used as it is` : b.drift === 'unknown' ? `${b.name} was not made by docker esb` : `${b.name} matches ${f.buildkitdConfig}`, 'run docker esb build: it recreates the builder with --keep-state (its cache is kept)')
   }
 
@@ -78,16 +78,19 @@ export function checks(f: Facts): Check[] {
     else info('registry', `${r.url} is not running; docker esb build and up start ${r.container}`)
   } else {
     add('registry', r.distribution, r.distribution ? `${r.url}: distribution API${r.publishedOn ? `, published on ${r.publishedOn}` : ''}${r.diskBytes !== null ? `, ${mb(r.diskBytes)} on disk` : ''}` : `${r.url} answers but is not a registry (no Docker-Distribution-Api-Version header)`, 'pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml')
-    if (r.containerProject !== null) add('registry container', r.containerProject === r.expectedProject, `${r.container} (compose project ${r.containerProject || 'none'})`, `it belongs to another project: stop it, or set REGISTRY_CONTAINER_NAME / [registry] container_name`)
+    // a registry container of the repo's own compose project is used as it is (registry/ensure.ts)
+    if (r.containerProject !== null) info('registry container', `${r.container} (compose project ${r.containerProject || 'none'}${r.containerProject !== r.expectedProject ? `; not ${r.expectedProject}: used as it is` : ''})`)
     if (r.publishedOn && !/^127\.|^\[?::1\]?/.test(r.publishedOn) && r.bind.startsWith('127.')) add('registry bind', false, `published on ${r.publishedOn}, reachable from the network`, 'recreate it with docker esb down --registry, then docker esb build (it binds 127.0.0.1)')
   }
 
   const hosts = (f.proxy.noProxy ?? '').split(',').map((h) => h.trim())
   if (f.proxy.http) {
-    const missing = ['127.0.0.1', 'localhost', 'registry'].filter((h) => !hosts.includes(h))
+    const covers = (h: string) => hosts.includes('*') || hosts.includes(h) || (h === '127.0.0.1' && hosts.some((x) => /^127\.0\.0\.0\/[1-8]$/.test(x)))
+    const missing = ['127.0.0.1', 'localhost', 'registry'].filter((h) => !covers(h))
     add('proxy', missing.length === 0, missing.length ? `a proxy is set (${f.proxy.http}) and NO_PROXY leaves out ${missing.join(', ')}` : 'NO_PROXY covers 127.0.0.1, localhost and registry', `add ${missing.join(',')} to NO_PROXY (and no_proxy), then run docker esb build so the builder gets it`)
   } else info('proxy', 'no proxy set')
-  if (f.localhostFirst) add('localhost', f.localhostFirst !== '::1', `localhost resolves to ${f.localhostFirst} first`, 'use 127.0.0.1, not localhost, in registry addresses: the registry listens on IPv4 only')
+  // docker esb itself never uses localhost (it refuses it in registry addresses): only worth knowing for your own scripts
+  if (f.localhostFirst) info('localhost', `resolves to ${f.localhostFirst} first${f.localhostFirst === '::1' ? ': use 127.0.0.1, not localhost, for the registry (it listens on IPv4 only)' : ''}`)
   add('disk', f.cache.freeBytes === null || f.cache.freeBytes >= MIN_FREE_BYTES, f.cache.freeBytes === null ? `${f.cache.dir}: free space unknown` : `${gb(f.cache.freeBytes)} free for ${f.cache.dir}`, `free space there (docker esb prune --local --builder), or set [cache] dir to a bigger disk; exports need at least ${gb(MIN_FREE_BYTES)}`)
   return out
 }

@@ -11,3 +11,9 @@ export async function localRegistry(s: Settings, signal?: AbortSignal): Promise<
   }
   return c
 }
+
+/** The repository prefix of the registry caches, when they live in the project's own registry (else null). */
+export function localCachePrefix(s: Settings): string | null {
+  const host = `${s.registry.buildAddress}/`
+  return s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null
+}

@@ -94,7 +94,7 @@ export function loadInputs(projectDir: string, flags: Flags, processEnv: Record<
   if (fs.existsSync(dotEnv)) files.push({ file: dotEnv })
   const fromToml = toml?.data.env_files
   if (Array.isArray(fromToml)) for (const f of fromToml) if (typeof f === 'string') files.push({ file: path.resolve(projectDir, f), from: `${tomlFile} env_files` })
-  for (const f of flags.envFiles ?? []) files.push({ file: path.resolve(f) })
+  for (const f of flags.envFiles ?? []) files.push({ file: path.resolve(f), from: '--env-file' })
   // as compose: $VAR in a file comes from the process environment, then from the files before it
   const seen: Record<string, string> = {}
   const envFiles = files.map(({ file, from }) => {

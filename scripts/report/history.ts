@@ -25,7 +25,8 @@ export async function recentRefs(runner: Runner, builder: string, sinceMs: numbe
   for (const line of r.stdout.split('\n')) {
     let rec: { name?: string; ref?: string; created_at?: string }
     try { rec = JSON.parse(line) as typeof rec } catch { continue }
-    if (!rec.ref || !rec.name || Date.parse(rec.created_at ?? '') < sinceMs - 1000) continue
+    // a record without a readable time is not known to be this run's
+    if (!rec.ref || !rec.name || !(Date.parse(rec.created_at ?? '') >= sinceMs - 1000)) continue
     out[rec.name] ??= rec.ref.split('/').pop()! // newest first
   }
   return out

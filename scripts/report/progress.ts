@@ -35,7 +35,11 @@ export class Reporter {
     // plain and rawjson output is the tool's own, shown as it comes; quiet shows only a failed step's logs
     const onLine = (line: string) => {
       raw.push(line)
-      if (mode === 'plain' || mode === 'rawjson' || (!line.startsWith('{') && mode !== 'tty')) log(line)
+      if (mode === 'plain' || mode === 'rawjson') log(line)
+      // quiet: a plain log (compose's) is kept per step, for the failed step's lines
+      const plainStep = mode === 'quiet' ? /^#(\d+) /.exec(line) : null
+      if (plainStep) { const arr = logs.get(`plain-${plainStep[1]}`) ?? []; arr.push(line); logs.set(`plain-${plainStep[1]}`, arr.slice(-30)) }
+      else if (mode === 'quiet' && !line.startsWith('{')) log(line) // warnings and errors
       if (line.startsWith('{')) {
         try {
           const rec = JSON.parse(line) as { logs?: RawLog[] }
@@ -48,7 +52,7 @@ export class Reporter {
         } catch { /* not ours */ }
       }
       for (const v of col.line(line)) {
-        if (!v.error || /importing cache manifest from|exporting cache to/.test(v.name) || mode === 'plain') continue
+        if (!v.error || /importing cache manifest from|exporting cache to/.test(v.name) || mode !== 'quiet') continue
         // rawjson carries a failed step's logs base64-encoded: show them readable
         const digest = [...col.vertices.entries()].find(([, x]) => x === v)?.[0]
         for (const l of (digest && logs.get(digest)) || []) log(`  | ${l}`)

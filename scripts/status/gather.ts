@@ -8,7 +8,7 @@ import type { Runner } from '../docker/runner.ts'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import { GEN_MIN_AGE_MS } from '../cache/local.ts'
-import { localRegistry } from '../oci/local.ts'
+import { localCachePrefix, localRegistry } from '../oci/local.ts'
 import { kindOf } from '../oci/ref.ts'
 import { registryUrl } from '../registry/plan.ts'
 import { isRegistry } from '../registry/probe.ts'
@@ -80,11 +80,12 @@ export async function gatherStatus(s: Settings, runner: Runner): Promise<Status>
     reg.registry ? localRegistry(s, runner.signal).then((r) => r.catalog()).catch(() => [] as string[]) : Promise.resolve([] as string[]),
   ])
   const size = (label: string) => (du?.code === 0 ? new RegExp(`^${label}:\\s*(\\S+)`, 'm').exec(du.stdout)?.[1] ?? null : null)
-  const host = `${s.registry.buildAddress}/`
-  const cachePrefix = s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null
+  const cachePrefix = localCachePrefix(s)
   const kinds = repos.map((r) => kindOf(s.slug, r, cachePrefix))
   const paths = statePaths(s.projectDir, s.ctx.HOME_DIR)
-  const caches = fs.existsSync(s.cache.dir) ? fs.readdirSync(s.cache.dir).map((t) => path.join(s.cache.dir, t)).filter((d) => fs.statSync(d).isDirectory()).map((d) => localCache(d)) : []
+  // a build running at the same time may remove an old export while it is read: that folder is left out
+  const one = (d: string) => { try { return fs.statSync(d).isDirectory() ? [localCache(d)] : [] } catch { return [] } }
+  const caches = fs.existsSync(s.cache.dir) ? fs.readdirSync(s.cache.dir).flatMap((t) => one(path.join(s.cache.dir, t))) : []
   const runs = fs.existsSync(paths.runs) ? fs.readdirSync(paths.runs).map((r) => path.join(paths.runs, r)) : []
   return {
     project: s.projectDir,

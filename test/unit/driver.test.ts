@@ -37,6 +37,7 @@ test('bad driver settings: one line naming the file, line and key', () => {
   bad('[builder]\ndriver = "remote"\nendpoint = "10.0.0.5:1234"', /:3: the remote driver needs .*, not "10\.0\.0\.5:1234"/)
   bad('[builder]\ndriver = "remote"\nendpoint = "tcp://h:1"\ncert = "c.pem"', /keys 'builder\.cert' and 'builder\.key' go together/)
   bad('[builder]\nendpoint = "tcp://h:1"', /:2: key 'builder\.endpoint' does not apply to driver "docker-container"/)
+  bad('[builder]\ndriver = "remote"\nendpoint = "tcp://h:1"\nimage = "x"', /:4: key 'builder\.image' does not apply to driver "remote" \(the server has its own image and config\)/)
   bad('[builder]\ndriver = "kubernetes"\nloadbalance = "roundrobin"', /key 'builder\.loadbalance' is "roundrobin"; use "sticky"/)
   bad('[builder]\ndriver = "kubernetes"\nreplicas = 0', /key 'builder\.replicas' is 0; expected an integer >= 1/)
 })
