@@ -17,6 +17,13 @@ interface RawVertex { digest: string; name?: string; cached?: boolean; started?:
 export class ProgressCollector {
   readonly vertices = new Map<string, Vertex>()
   private plainIds = new Map<string, string>()
+  private stream = 0
+
+  /** A new progress stream (the next bake of the same command): plain `#N` numbers start again at 1. */
+  newStream(): void { this.stream++; this.plainIds.clear() }
+
+  /** The vertex key of plain `#n` in the current stream. */
+  plainKey(n: string): string { return `plain-${this.stream}-${n}` }
 
   /** Feeds one line of rawjson progress (or plain progress); returns vertices that just completed. */
   line(line: string): Vertex[] {
@@ -45,15 +52,18 @@ export class ProgressCollector {
   }
 
   private plain(t: string): Vertex[] {
-    const head = /^#(\d+) \[([^\]]+)\] (.*)$/.exec(t)
+    const m = /^#(\d+) (CACHED|DONE\b.*|ERROR\b.*|CANCELED)$/.exec(t)
+    // the first line of a vertex's block is its name: `[target 1/2] RUN x`, or `exporting cache to client directory`
+    const head = m ? null : /^#(\d+) (.+)$/.exec(t)
     if (head) {
-      const key = `plain-${head[1]}`
-      if (!this.vertices.has(key)) this.vertices.set(key, { name: `[${head[2]}] ${head[3]}`, cached: false, completed: false })
-      this.plainIds.set(head[1], key)
+      if (!this.plainIds.has(head[1])) {
+        const key = this.plainKey(head[1])
+        this.vertices.set(key, { name: head[2], cached: false, completed: false })
+        this.plainIds.set(head[1], key)
+      }
       return []
     }
-    const m = /^#(\d+) (CACHED|DONE\b.*|ERROR\b.*)$/.exec(t)
-    if (!m) return []
+    if (!m || m[2] === 'CANCELED') return []
     const key = this.plainIds.get(m[1])
     const v = key ? this.vertices.get(key) : undefined
     if (!v || v.completed) return []

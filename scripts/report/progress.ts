@@ -29,6 +29,7 @@ export class Reporter {
     const acc = this.reports.get(rep.file) ?? { col: new ProgressCollector(), raw: [], t0: Date.now(), counts: {} }
     this.reports.set(rep.file, acc)
     const { col, raw, t0 } = acc
+    col.newStream()
     const log = this.runner.log
     const mode = rep.progress ?? 'plain'
     const logs = new Map<string, string[]>()
@@ -38,7 +39,7 @@ export class Reporter {
       if (mode === 'plain' || mode === 'rawjson') log(line)
       // quiet: a plain log (compose's) is kept per step, for the failed step's lines
       const plainStep = mode === 'quiet' ? /^#(\d+) /.exec(line) : null
-      if (plainStep) { const arr = logs.get(`plain-${plainStep[1]}`) ?? []; arr.push(line); logs.set(`plain-${plainStep[1]}`, arr.slice(-30)) }
+      if (plainStep) { const k = col.plainKey(plainStep[1]); const arr = logs.get(k) ?? []; arr.push(line); logs.set(k, arr.slice(-30)) }
       else if (mode === 'quiet' && !line.startsWith('{')) log(line) // warnings and errors
       if (line.startsWith('{')) {
         try {

@@ -77,4 +77,14 @@ test('the failed build\'s culprit: a step\'s own error, else a cache export that
   assert.is(culprit([v('[fn-hello] exporting cache to registry', 'context canceled')]), undefined)
 })
 
+test('plain progress: two bakes of one command (numbers start again at #1) both count; an unbracketed vertex keeps its name for errors', () => {
+  const c = new ProgressCollector()
+  for (const l of ['#1 [internal] load local bake definitions', '#1 DONE 0.0s', '#5 [os-base 1/2] RUN a', '#5 CACHED']) c.line(l)
+  c.newStream()
+  for (const l of ['#1 [internal] load local bake definitions', '#1 DONE 0.0s', '#5 [fn-a 1/2] COPY x /x', '#5 DONE 0.1s', '#9 exporting cache to client directory', '#9 writing layer sha256:abc', '#9 ERROR: write /c/data: no space left on device', '#10 exporting to image', '#10 CANCELED']) c.line(l)
+  const r = hitReport('build', c.vertices.values(), 1)
+  assert.equal(r.targets, { 'fn-a': { cached: 0, total: 1, percent: 0 }, 'os-base': { cached: 1, total: 1, percent: 100 } })
+  assert.is(culprit(c.vertices.values())?.name, 'exporting cache to client directory')
+})
+
 test.run()
