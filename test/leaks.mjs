@@ -21,8 +21,8 @@ export function leftovers(run, tmp) {
   const mark = `e2e${run}`
   const found = []
   for (const k of KINDS) for (const name of lines(docker(k.list))) if (name.includes(mark)) found.push({ kind: k.kind, name })
-  // lock folders are shared by every docker esb on the machine and removed when free
-  for (const e of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) if (!e.startsWith('docker-esb-locks-')) found.push({ kind: 'temp', name: path.join(tmp, e) })
+  // lock folders are shared by every docker esb on the machine and removed when free; tsx-* is the test loader's own compile cache
+  for (const e of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) if (!e.startsWith('docker-esb-locks-') && !e.startsWith('tsx-')) found.push({ kind: 'temp', name: path.join(tmp, e) })
   return found
 }
 

@@ -68,9 +68,12 @@ export class Reporter {
     } catch (e) {
       failed = true
       const bad = culprit(col.vertices.values())
-      if (bad && e instanceof DockerError) {
-        const hint = /no space left on device/.test(bad.error ?? '') ? 'free some space (docker esb prune) and build again' : "the step's last log lines are above"
-        throw new EsbError(`${bad.name.length > 120 ? bad.name.slice(0, 117) + '...' : bad.name} failed: ${bad.error}; ${hint} (exit ${e.exitCode})`, e.exitCode)
+      // plain output may name the cause only in its closing ERROR line (an export cut short)
+      const last = bad ? undefined : [...raw].reverse().find((l) => /^ERROR: /.test(l) && !/context canceled/.test(l))
+      const what = bad ? `${bad.name.length > 120 ? bad.name.slice(0, 117) + '...' : bad.name} failed: ${bad.error}` : last ? `the build failed: ${last.slice(7)}` : null
+      if (what && e instanceof DockerError) {
+        const hint = /no space left on device/.test(what) ? 'free some space (docker esb prune) and build again' : "the step's last log lines are above"
+        throw new EsbError(`${what}; ${hint} (exit ${e.exitCode})`, e.exitCode)
       }
       throw e
     } finally {

@@ -20,9 +20,10 @@ test.after(() => p?.cleanup())
 test('doctor on a built project: every check passes, the builder reaches the registry from inside; exit 0', () => {
   const r = p.esb(['doctor'])
   assert.is(r.code, 0, r.stdout + r.stderr)
-  for (const line of ['engine', 'buildx', 'compose', 'builder', 'builder network', 'registry from the builder', 'builder config', 'registry', 'registry container', 'disk']) {
+  for (const line of ['engine', 'buildx', 'compose', 'builder', 'builder network', 'registry from the builder', 'builder config', 'registry', 'disk']) {
     assert.match(r.stdout, new RegExp(`^ok {4}${line} +`, 'm'), `${line}:\n${r.stdout}`)
   }
+  assert.match(r.stdout, /^info {2}registry container +\S+-infra-registry \(compose project \S+-infra\)$/m)
   const j = JSON.parse(must(p.esb(['doctor', '--format', 'json']), 'doctor json').stdout)
   assert.is(j.ok, true)
   assert.ok(j.checks.every((c: { status: string }) => c.status !== 'fail'))
@@ -35,7 +36,7 @@ test('doctor with a builder that is not network=host: that check fails with its 
   try {
     const r = p.esb(['doctor'], { BUILDX_BUILDER: other })
     assert.is(r.code, 1, r.stdout + r.stderr)
-    assert.match(r.stdout, /^FAIL {2}builder network +not network=host: the builder cannot reach 127\.0\.0\.1:<port>\n +fix: remove it \('docker buildx rm .*-nohost'\); docker esb build creates it with network=host$/m)
+    assert.match(r.stdout, /^FAIL {2}builder network +not network=host: the builder cannot reach 127\.0\.0\.1:<port>\n +fix: run docker esb build: it recreates the builder with network=host, keeping its cache \(--keep-state\)$/m)
   } finally { p.docker(['buildx', 'rm', '-f', other]) }
 })
 
