@@ -2,8 +2,8 @@
 // every target's cache to a second registry per branch; then, as on a fresh
 // CI runner (builder removed with its state, no local cache folder, an empty
 // local registry), the same commit builds from that shared cache alone: every
-// target's steps served from that cache (all but at most one flagged cached
-// by BuildKit, see below), the images at the same digests as before.
+// target's steps served from that cache (all but at most one step per base
+// flagged cached by BuildKit, see below), the images at the same digests as before.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
@@ -58,7 +58,8 @@ test('branch caches written to the shared registry; a fresh runner of the same c
   // export (then it shows the pulls and DONE, no CACHED): on these small targets one such step is up to a
   // third of a target, so the per-target figure is not asserted; the digests below prove nothing re-ran
   // (os-base stamps the build time into a layer).
-  assert.ok(r.total.total - r.total.cached <= 1, `at most that one step not flagged: ${JSON.stringify(r.total)}`)
+  // at most one such step per base image (its last step's layers are pulled to push it): os-base, lambda-base, python-base
+  assert.ok(r.total.total - r.total.cached <= 3, `at most one step per base not flagged: ${JSON.stringify(r.total)}`)
   assert.equal(await digests(), before, 'the same images, at the same digests')
 })
 
