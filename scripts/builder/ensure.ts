@@ -7,6 +7,7 @@ import path from 'node:path'
 import { EsbError } from '../errors.ts'
 import { lastLine, type Runner } from '../docker/runner.ts'
 import type { StepOf } from '../plan/types.ts'
+import { parseInspect } from './inspect.ts'
 
 export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>): Promise<void> {
   const inspect = await runner.run(st.inspect, { capture: true, allowFail: true, env: st.env })
@@ -17,13 +18,13 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
     fs.writeFileSync(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n')
   }
   if (inspect.code === 0) {
-    const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1]
+    const { driver, networkHost } = parseInspect(inspect.stdout)
     if (driver && driver !== st.driver) {
       throw new EsbError(`builder ${st.name} exists with driver ${driver}, not ${st.driver}; remove it ('docker buildx rm ${st.name}') or set BUILDX_BUILDER to another name`)
     }
     if (state.fingerprint === st.fingerprint) { runner.log(`# builder ${st.name}: reused`); return }
     // A builder docker esb did not create (e.g. the repo's own setup_buildx.py) that fits is adopted as it is.
-    if (state.fingerprint === undefined && (st.driver !== 'docker-container' || /network="?host"?/.test(inspect.stdout))) {
+    if (state.fingerprint === undefined && (st.driver !== 'docker-container' || networkHost)) {
       runner.log(`# builder ${st.name}: adopted as it is (${st.driver}${st.driver === 'docker-container' ? ', network=host' : ''}; made by another tool)`)
       remember()
       return

@@ -7,7 +7,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Runner } from '../docker/runner.ts'
 import type { Settings } from '../project/config.ts'
-import { builderInputs } from '../builder/inspect.ts'
+import { builderInputs, parseInspect } from '../builder/inspect.ts'
+import { registryDiskBytes } from '../registry/disk.ts'
 import { ensureBuilderStep } from '../builder/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import { registryUrl } from '../registry/plan.ts'
@@ -38,11 +39,12 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
     dns.lookup('localhost', { all: true }).then((a) => a[0]?.address ?? null, () => null),
   ])
   const exists = inspect.code === 0
-  const status = /^Status:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? null
+  const facts = parseInspect(inspect.stdout)
+  const status = facts.status
   const [within, disk] = await Promise.all([
     // the builder's own view of the registry: what bake's pushes and base pulls see
     exists && status === 'running' && s.builder.driver.kind === 'docker-container' ? ask(['exec', container, 'wget', '-q', '-O', '/dev/null', registryUrl(s)]).then((r) => r.code === 0) : Promise.resolve(null),
-    reg.registry ? ask(['exec', s.registry.containerName, 'du', '-sk', '/var/lib/registry']).then((r) => (r.code === 0 ? Number(r.stdout.split(/\s/)[0]) * 1024 : null)) : Promise.resolve(null),
+    reg.registry ? registryDiskBytes(runner, s) : Promise.resolve(null),
   ])
   let state: { fingerprint?: string } | null = null
   const step = ensureBuilderStep(s, builderInputs(s, env), stackEnv(s))
@@ -56,10 +58,7 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
     builder: {
       name,
       exists,
-      driver: /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? null,
-      status,
-      buildkit: /^BuildKit version:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? null,
-      networkHost: /network="?host"?/.test(inspect.stdout),
+      ...facts,
       reachesRegistry: within,
       drift: !state ? 'unknown' : state.fingerprint === undefined ? 'adopted' : state.fingerprint === step.fingerprint ? 'match' : 'changed',
     },

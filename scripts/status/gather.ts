@@ -11,6 +11,8 @@ import { GEN_MIN_AGE_MS } from '../cache/local.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
 import { kindOf } from '../oci/ref.ts'
 import { registryUrl } from '../registry/plan.ts'
+import { registryDiskBytes } from '../registry/disk.ts'
+import { parseInspect } from '../builder/inspect.ts'
 import { isRegistry } from '../registry/probe.ts'
 
 export interface LocalCache { target: string; current: string | null; bytes: number; exports: number; ageSeconds: number | null; prunableBytes: number }
@@ -72,11 +74,11 @@ export async function gatherStatus(s: Settings, runner: Runner): Promise<Status>
   const ask = (argv: string[]) => runner.run(argv, { capture: true, allowFail: true })
   const name = s.builder.name
   const [inspect, reg] = await Promise.all([ask(['buildx', 'inspect', name]), isRegistry(registryUrl(s))])
-  const status = inspect.code === 0 ? /^Status:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? null : null
+  const status = inspect.code === 0 ? parseInspect(inspect.stdout).status : null
   const [du, disk, repos] = await Promise.all([
     // asked only of a running builder: du would start a stopped one
     status === 'running' ? ask(['buildx', 'du', '--builder', name]) : Promise.resolve(null),
-    reg.registry ? ask(['exec', s.registry.containerName, 'du', '-sk', '/var/lib/registry']).then((r) => (r.code === 0 ? Number(r.stdout.split(/\s/)[0]) * 1024 : null)) : Promise.resolve(null),
+    reg.registry ? registryDiskBytes(runner, s) : Promise.resolve(null),
     reg.registry ? localRegistry(s, runner.signal).then((r) => r.catalog()).catch(() => [] as string[]) : Promise.resolve([] as string[]),
   ])
   const size = (label: string) => (du?.code === 0 ? new RegExp(`^${label}:\\s*(\\S+)`, 'm').exec(du.stdout)?.[1] ?? null : null)

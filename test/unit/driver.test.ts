@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import { resolveSettings, type Inputs } from '../../scripts/project/config.ts'
 import { parseToml } from '../../scripts/project/read.ts'
 import { builderCreateArgv, builderConfigWrites, ensureBuilderStep } from '../../scripts/builder/plan.ts'
+import { parseInspect } from '../../scripts/builder/inspect.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
 const settings = (text: string) => resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: { file: '/p/esb.toml', data: parseToml('/p/esb.toml', text), text }, brandingYaml: null, envFiles: [] } as Inputs)
@@ -40,6 +41,12 @@ test('bad driver settings: one line naming the file, line and key', () => {
   bad('[builder]\ndriver = "remote"\nendpoint = "tcp://h:1"\nimage = "x"', /:4: key 'builder\.image' does not apply to driver "remote" \(the server has its own image and config\)/)
   bad('[builder]\ndriver = "kubernetes"\nloadbalance = "roundrobin"', /key 'builder\.loadbalance' is "roundrobin"; use "sticky"/)
   bad('[builder]\ndriver = "kubernetes"\nreplicas = 0', /key 'builder\.replicas' is 0; expected an integer >= 1/)
+})
+
+test('buildx inspect output: driver, state, BuildKit version, network=host', () => {
+  const out = 'Name:          esb-buildx\nDriver:        docker-container\nNodes:\nName:                  esb-buildx0\nStatus:                running\nDriver Options:        network="host"\nBuildKit version:      v0.34.2\n'
+  assert.equal(parseInspect(out), { driver: 'docker-container', status: 'running', buildkit: 'v0.34.2', networkHost: true })
+  assert.equal(parseInspect('Driver: remote\nStatus: inactive\n'), { driver: 'remote', status: 'inactive', buildkit: null, networkHost: false })
 })
 
 test.run()
