@@ -5,6 +5,7 @@ import path from 'node:path'
 import { absoluteConfigFlags, splitDockerArgv } from './docker/argv.ts'
 import { CancelledError, REPORT_BUGS, UsageError, toEsbError } from './errors.ts'
 import { runForcedExit } from './exit-cleanup.ts'
+import { dockerConfigDir } from './registry/auth.ts'
 import { Runner } from './docker/runner.ts'
 import { processIo, type Io } from './io.ts'
 import { VERSION } from '../plugin/metadata.ts'
@@ -117,7 +118,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const docker = split.via !== 'complete' && io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND ? io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND : 'docker'
     const globalFlags = absoluteConfigFlags(split.globalFlags, io.cwd, path.resolve)
     const dockerConfig = io.env.DOCKER_CONFIG ? path.resolve(io.cwd, io.env.DOCKER_CONFIG) : undefined
-    runner = new Runner(docker, globalFlags, (l) => io.err(l + '\n'), dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {})
+    runner = new Runner(docker, globalFlags, (l) => io.err(l + '\n'), dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}, dockerConfigDir(globalFlags, io.env, io.cwd))
     const [name, ...rest] = split.args
     if (split.via === 'complete') return await complete(COMMANDS, split.args, io, runner, parseFlags)
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

@@ -1,6 +1,7 @@
 // `docker esb build` as a plan: render, registry, builder, then bake in
 // phases (bases first) with per-target caches, promote the local caches,
 // remove the run's files. Pure.
+import os from 'node:os'
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
@@ -10,6 +11,7 @@ import { globTarget, type FunctionTarget } from '../functions/targets.ts'
 import { UsageError } from '../errors.ts'
 import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
 import { ensureRegistryStep } from '../registry/plan.ts'
+import { checkRegistryStep, copyToLocalStep } from '../registry/build.ts'
 import { envSources, stackEnv } from '../plan/env.ts'
 import type { CacheGen, Plan, SkipInfo, Step } from '../plan/types.ts'
 import { bakeOverride, targetTag } from './override.ts'
@@ -42,6 +44,8 @@ export interface BuildPlanInputs {
   progress?: ProgressMode
   /** targets that are unchanged (skipped) and why the others are rebuilt; none: build everything */
   skip?: SkipPlan
+  /** the docker config folder (credentials for [registry] build_address) */
+  dockerConfigDir?: string
 }
 
 /** Push guard: every tag a build would push is on the project's registry (or allowed by [bake] push_allow). */
@@ -107,6 +111,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   const phases = bakePhases(s, fns.length > 0)
   const skip = inp.skip?.skip ?? {}
   const reportFile = paths.report(inp.reportCommand ?? 'build')
+  const configDir = inp.dockerConfigDir ?? path.join(os.homedir(), '.docker')
   const metadata = (i: number) => path.join(runDir, `bake-metadata.${i + 1}.json`)
   const writes: Step[] = []
   const bakes: Step[] = []
@@ -160,9 +165,12 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     ...seedCacheSteps(allGens),
     ...writes,
     ensureRegistryStep(s, env),
+    ...checkRegistryStep(s, configDir),
     // nothing to build: the builder is not even needed
     ...(bakes.length ? [ensureBuilderStep(s, inp.builder, env)] : []),
     ...bakes,
+    // skipped targets too: a fresh local registry gets every image the stack runs
+    ...copyToLocalStep(s, configDir, all.flat().map((t) => fns.find((f) => f.target === t)?.tag ?? targetTag(s, t))),
   ]
   steps.push(...statCacheSteps(inp.skip))
   if (allGens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens: allGens })

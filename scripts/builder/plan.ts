@@ -64,6 +64,10 @@ export function buildkitdToml(s: Settings): string {
   ]
   const rt = s.registry.runtimeAddress
   if (rt !== RUNTIME_REGISTRY_ALIAS && !isLoopback(rt)) lines.push(`[registry."${rt}"]`, '  http = true', '')
+  // the build registry ([registry] build_address): its private CA (buildx copies the file into the builder), or plain HTTP when opted in
+  const b = s.registry.build
+  if (b?.ca) lines.push(`[registry."${s.registry.buildAddress}"]`, `  ca = [${JSON.stringify(b.ca)}]`, '')
+  else if (b?.insecure) lines.push(`[registry."${s.registry.buildAddress}"]`, '  http = true', '  insecure = true', '')
   if (s.builder.mirrors.length) lines.push('[registry."docker.io"]', `  mirrors = [${s.builder.mirrors.map((m) => JSON.stringify(m)).join(', ')}]`, '')
   for (const m of s.builder.mirrors) if (!isLoopback(m)) lines.push(`[registry."${m}"]`, '  http = true', '')
   lines.push(

@@ -32,7 +32,7 @@ export const build: CommandSpec = {
     const fns = functionDockerfiles(s)
     const artifacts = artifactTargets(s, artifactManifests(s))
     const [bx, bake] = await Promise.all([buildxVersion(c.runner), bakeInputs(s, c.runner, r, defaultGroups(s, false)), registryFirst(c, s, r.writes)])
-    const inp = { progress: withHistory(progress, bx, versionLess), buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
+    const inp = { progress: withHistory(progress, bx, versionLess), buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s), dockerConfigDir: c.runner.configDir }
     const skip = await skipFor(s, inp, c.flags.skip === false)
     const plan = buildPlan({ ...inp, skip })
     return runOrShow(c, plan)

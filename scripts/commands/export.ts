@@ -17,7 +17,7 @@ function projectImage(s: Settings, arg: string) {
   if (!m) throw new UsageError(`${arg}: expected NAME or NAME:TAG`)
   const repo = projectRepo(s.slug, m[1])
   const tag = checkTag(m[2] ?? s.tag)
-  return { repo, tag, fullName: `${s.registry.buildAddress}/${repo}:${tag}` }
+  return { repo, tag, fullName: `${s.registry.localAddress}/${repo}:${tag}` }
 }
 
 export const exportCmd: CommandSpec = {

@@ -38,7 +38,7 @@ export const imagesCmd: CommandSpec = {
         } else {
           size += blobsOf(m, reg.name).reduce((a, b) => a + b.size, 0)
         }
-        rows.push({ repository: `${s.registry.buildAddress}/${repo}`, tag, digest: m.digest, size, kind, platforms })
+        rows.push({ repository: `${s.registry.localAddress}/${repo}`, tag, digest: m.digest, size, kind, platforms })
       }
     }
     if (c.flags.json) { c.io.out(JSON.stringify(rows, null, 2) + '\n'); return }

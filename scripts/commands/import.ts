@@ -74,7 +74,7 @@ export const importCmd: CommandSpec = {
         return { img, repo: named(!!c.flags.name && '--name', () => projectRepo(s.slug, name)), tag: named(tagFlag !== undefined && '--tag', () => checkTag(tagFlag ?? img.tag ?? s.tag)) }
       })
       for (const { img, repo, tag } of plan) {
-        c.io.err(`import ${src.describe} -> ${s.registry.buildAddress}/${repo}:${tag}\n`)
+        c.io.err(`import ${src.describe} -> ${s.registry.localAddress}/${repo}:${tag}\n`)
         // bytes and rate on a terminal; nothing in a CI log
         const meter = new Meter(`import ${repo}`, 0, c.io.err, c.io.errIsTTY === true)
         let st
@@ -83,7 +83,7 @@ export const importCmd: CommandSpec = {
       }
       for (const { img, repo, tag } of plan) {
         await dst.pushManifest(repo, tag, mediaTypeOf(img.root), img.root.bytes)
-        c.io.out(`${s.registry.buildAddress}/${repo}:${tag}@${img.root.digest}\n`)
+        c.io.out(`${s.registry.localAddress}/${repo}:${tag}@${img.root.digest}\n`)
       }
     } finally {
       src.close?.()

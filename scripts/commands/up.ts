@@ -43,7 +43,7 @@ export const up: CommandSpec = {
       hasBake ? bakeInputs(s, c.runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, c.runner, r, ['base-images'])) : undefined,
       registryFirst(c, s, r.writes),
     ])
-    const inp = { progress, bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s) }
+    const inp = { progress, bakePrint: bake?.print, bakeVariables: bake?.variables, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), composeConfig: cfg, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s), dockerConfigDir: c.runner.configDir }
     // the bases are skipped when unchanged, as build does (flags after -- go to compose, not bake)
     // and the control targets compose services share a cache with: unchanged since build, their cache is current
     const shared = bake ? [...new Set(Object.values(sharedTargets(s, cfg, bake.print)))] : []
@@ -58,7 +58,7 @@ export const up: CommandSpec = {
     const dir = inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state)
     const off = servicesOff(s, c.flags.skip === false, c.flags['--'], bases.filter((t) => skip?.rebuild[t]))
     const services = Object.keys(images).length
-      ? await checkServices(s, cfg, serviceContexts(s, cfg, bake?.print, bakedRefs(s, bake?.print, skip?.skip)), skip?.statCache ?? readStatCache(dir), ids, containers, dir, off)
+      ? await checkServices(s, cfg, serviceContexts(s, cfg, bake?.print, bakedRefs(s, bake?.print, skip?.skip)), skip?.statCache ?? readStatCache(dir), ids, containers, dir, off, c.runner.configDir)
       : undefined
     // the buildx version decides bake's flags: asked only when a base is baked (a no-op up asks nothing more)
     // also for tty progress: its hit report needs buildx history (0.20+)

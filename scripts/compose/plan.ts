@@ -1,12 +1,14 @@
 // `docker esb up` and `down` as plans: bake the bases the stack builds on,
 // then `docker compose up --build -d` on the same builder with a generated
 // override giving each buildable service its own caches. Pure.
+import os from 'node:os'
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import { cacheFlagsFor } from '../cache/flags.ts'
 import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
 import { ensureRegistryStep, infraCompose } from '../registry/plan.ts'
+import { checkRegistryStep } from '../registry/build.ts'
 import { buildPlan, seedCacheSteps, skipInfo, statCacheSteps } from '../bake/plan.ts'
 import { groupTargets } from '../bake/phases.ts'
 import { targetTag } from '../bake/override.ts'
@@ -42,6 +44,8 @@ export interface UpPlanInputs {
   bakePrint?: BakeFile
   /** the bases that are unchanged (skipped) and why the others are rebuilt */
   skip?: SkipPlan
+  /** the docker config folder (credentials for [registry] build_address) */
+  dockerConfigDir?: string
   /** bake variables the project's bake files declare (set for the base bake, as build does) */
   bakeVariables?: string[]
   buildxVersion?: string
@@ -107,7 +111,7 @@ function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): BaseB
       steps.push({ ...st, why: 'build the base images the stack builds on', report: { ...st.report, command: 'up', file: reportFile, final: false } })
       metadataFile = st.argv[st.argv.indexOf('--metadata-file') + 1]
     }
-    if (st.kind === 'record-inputs') steps.push(st)
+    if (st.kind === 'record-inputs' || st.kind === 'copy-images') steps.push(st)
     if (st.kind === 'promote-cache') gens.push(...st.gens)
   }
   const skip = inp.skip?.skip ?? {}
@@ -177,8 +181,9 @@ export function upPlan(inp: UpPlanInputs): Plan {
     ...(pinned ? [] : [override]),
     ...bases.steps.filter((x) => x.kind === 'write'),
     ensureRegistryStep(s, env),
+    ...checkRegistryStep(s, inp.dockerConfigDir ?? path.join(os.homedir(), '.docker')),
     ensureBuilderStep(s, inp.builder, env),
-    ...bases.steps.filter((x) => x.kind === 'docker' || x.kind === 'record-inputs'),
+    ...bases.steps.filter((x) => x.kind === 'docker' || x.kind === 'record-inputs' || x.kind === 'copy-images'),
     ...(pinned ? [override] : []),
     {
       kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir,

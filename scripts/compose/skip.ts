@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import type { Settings } from '../project/config.ts'
 import type { BakeTarget } from '../bake/types.ts'
 import { gatherTarget } from '../skip/gather.ts'
-import { resolveDigests } from '../skip/check.ts'
+import { registryClient, resolveDigests } from '../skip/check.ts'
 import { computeKeys, decide, type Decision, type Gathered, type InputRecord, type RegistryState, type TargetInputs } from '../skip/keys.ts'
 import { readRecord, recordFile } from '../skip/state.ts'
 import type { StatCache } from '../skip/files.ts'
@@ -139,12 +139,12 @@ export function servicesOff(s: Settings, noSkip: boolean, extraArgs: string[], r
  * `contexts`: each service's named contexts as up passes them (bases
  * replaced by their pinned images); `ids`: image -> id in the engine.
  */
-export async function checkServices(s: Settings, config: ComposeConfig, contexts: Record<string, Record<string, string> | null>, cache: StatCache, ids: Record<string, string | null>, containers: Record<string, string[]>, dir: string, off: string | null): Promise<ServiceSkip> {
+export async function checkServices(s: Settings, config: ComposeConfig, contexts: Record<string, Record<string, string> | null>, cache: StatCache, ids: Record<string, string | null>, containers: Record<string, string[]>, dir: string, off: string | null, configDir?: string): Promise<ServiceSkip> {
   const images = serviceImages(s.projectName, config)
   const names = Object.keys(images).sort()
   const gathered: Record<string, Gathered> = {}
   for (const n of names) gathered[n] = gatherTarget(s.projectDir, buildDefinition(config.services[n], images[n], contexts[n] ?? null), cache)
-  const digests = off ? {} : await resolveDigests(s, Object.values(gathered).flatMap((g) => g.images))
+  const digests = off ? {} : await resolveDigests(s, Object.values(gathered).flatMap((g) => g.images), registryClient(s, configDir))
   const keys = computeKeys(gathered, digests)
   const records: Record<string, InputRecord | null> = Object.fromEntries(names.map((n) => [n, readRecord(dir, `service:${n}`, serviceRecordTag(s.projectName, n, images[n]))]))
   // the engine's image plays the registry's part: the id recorded must still be there

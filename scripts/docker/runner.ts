@@ -1,5 +1,8 @@
 // The runner: the ONLY code that spawns docker. It spawns, streams output
 // and cancels; it decides nothing. Plans are executed by plan/execute.ts.
+import os from 'node:os'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { $, type ProcessPromise } from 'zx/core'
 import { CancelledError, DockerError } from '../errors.ts'
 
@@ -38,6 +41,8 @@ export class Runner {
     readonly log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
     /** set on every docker call (an absolute DOCKER_CONFIG) */
     readonly baseEnv: Env = {},
+    /** the docker config folder docker uses (--config, DOCKER_CONFIG, ~/.docker): registry credentials */
+    readonly configDir: string = path.join(os.homedir(), '.docker'),
   ) {}
 
   async run(argv: string[], o: RunOptions = {}): Promise<RunResult> {
@@ -93,4 +98,13 @@ function splitLines(stream: NodeJS.ReadableStream, cb: (line: string) => void): 
 
 export function lastLine(s: string): string {
   return s.trim().split('\n').filter(Boolean).pop() ?? ''
+}
+
+/**
+ * A docker credential helper's answer for a registry host (registry/auth.ts):
+ * `docker-credential-<name> get`, the host on stdin, as the Docker CLI asks
+ * it. Argv, never a shell: the name comes from the user's docker config.
+ */
+export function credentialHelper(name: string, host: string): string {
+  return execFileSync(`docker-credential-${name}`, ['get'], { input: host, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 }).toString('utf8')
 }

@@ -30,7 +30,7 @@ export function globTarget(s: Settings, f: FunctionDef): FunctionTarget {
 
 /** Registry addresses that all mean "the project's registry" in an image reference. */
 export function registryAliases(s: Settings): string[] {
-  return [...new Set([s.registry.runtimeAddress, s.registry.buildAddress, RUNTIME_REGISTRY_ALIAS, '127.0.0.1:5010', 'localhost:5010'])]
+  return [...new Set([s.registry.runtimeAddress, s.registry.buildAddress, s.registry.localAddress, RUNTIME_REGISTRY_ALIAS, '127.0.0.1:5010', 'localhost:5010'])]
 }
 
 /** The reference to push for a runtime image name: the runtime alias mapped to the build registry; null if it is not the project's. */

@@ -4,16 +4,16 @@ import type { Settings } from '../project/config.ts'
 import { RegistryClient } from './registry.ts'
 
 export async function localRegistry(s: Settings, signal?: AbortSignal): Promise<RegistryClient> {
-  const c = new RegistryClient(`http://${s.registry.buildAddress}`, s.registry.buildAddress, signal)
+  const c = new RegistryClient(`http://${s.registry.localAddress}`, s.registry.localAddress, signal)
   try { await c.ping() } catch (e) {
     if (signal?.aborted) throw e
-    throw new EsbError(`the project's registry is not running on ${s.registry.buildAddress}; start it with 'docker esb build' or 'docker esb up' (or set PORT_REGISTRY)`)
+    throw new EsbError(`the project's registry is not running on ${s.registry.localAddress}; start it with 'docker esb build' or 'docker esb up' (or set PORT_REGISTRY)`)
   }
   return c
 }
 
 /** The repository prefix of the registry caches, when they live in the project's own registry (else null). */
 export function localCachePrefix(s: Settings): string | null {
-  const host = `${s.registry.buildAddress}/`
+  const host = `${s.registry.localAddress}/`
   return s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null
 }

@@ -3,50 +3,104 @@
 // Plain node:http(s): no proxy is used, so loopback registries are reached directly.
 import http from 'node:http'
 import https from 'node:https'
+import tls from 'node:tls'
 import { pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
 import { EsbError } from '../errors.ts'
 import { ACCEPT } from './ref.ts'
 import { VerifyStream, sha256 } from './verify.ts'
 import type { Manifest } from './types.ts'
+import type { Credentials } from '../registry/auth.ts'
+
+export interface ClientOptions {
+  /** aborts every request and stream (Ctrl-C) */
+  signal?: AbortSignal
+  /** PEM of a private CA, trusted besides the system's */
+  ca?: string
+  /** basic credentials (registry/auth.ts), sent when the registry asks */
+  credentials?: Credentials | null
+  /** where credentials come from, for messages (`docker login` fixes them); unset: a 401 is the caller's to report */
+  login?: { configFile: string; host: string }
+}
 
 export class RegistryClient {
   private token: string | null = null
-  /** `signal`: aborts every request and stream (Ctrl-C) */
-  constructor(readonly base: string, readonly name = base, private signal?: AbortSignal) {}
+  private basic: string | null = null
+  private readonly o: ClientOptions
+  constructor(readonly base: string, readonly name = base, signal?: AbortSignal | ClientOptions) {
+    this.o = signal instanceof AbortSignal ? { signal } : signal ?? {}
+  }
+  private get signal(): AbortSignal | undefined { return this.o.signal }
 
-  private request(method: string, path: string, headers: Record<string, string | number> = {}, body?: Readable | Buffer): Promise<http.IncomingMessage> {
-    const url = new URL(path, this.base)
+  private send(url: URL, method: string, headers: Record<string, string | number>, body?: Readable | Buffer): Promise<http.IncomingMessage> {
     const mod = url.protocol === 'https:' ? https : http
-    const go = (): Promise<http.IncomingMessage> => new Promise((resolve, reject) => {
-      const h: Record<string, string | number> = { ...headers }
-      if (this.token) h.Authorization = `Bearer ${this.token}`
+    return new Promise((resolve, reject) => {
       let bodyErr: Error | null = null
-      const req = mod.request(url, { method, headers: h, timeout: 60_000, signal: this.signal }, resolve)
+      const tlsOpts = url.protocol === 'https:' && this.o.ca ? { ca: [...tls.rootCertificates, this.o.ca] } : {}
+      const req = mod.request(url, { method, headers, timeout: 60_000, signal: this.signal, ...tlsOpts }, resolve)
       req.on('timeout', () => req.destroy(new Error('timed out')))
       // a failing body (a corrupt source) is the error to report, not the aborted request
-      req.on('error', (e: NodeJS.ErrnoException) => reject(bodyErr ?? (this.signal?.aborted ? this.signal.reason : null) ?? new EsbError(`registry ${this.name} unreachable (${e.code ?? e.message}); is it running and is the address right?`)))
+      req.on('error', (e: NodeJS.ErrnoException) => reject(bodyErr ?? (this.signal?.aborted ? this.signal.reason : null) ?? new EsbError(`registry ${this.name} unreachable (${tlsHint(e)}); is it running and is the address right?`)))
       if (body === undefined) req.end()
       else if (Buffer.isBuffer(body)) req.end(body)
       else pipeline(body, req).catch((e) => { bodyErr = e; req.destroy(e); reject(e) })
     })
-    return go().then(async (res) => {
-      // anonymous bearer token flow (Docker Hub and other token registries)
-      if (res.statusCode === 401 && !this.token && !(body && !Buffer.isBuffer(body))) {
-        res.resume()
-        const ch = /Bearer realm="([^"]+)"(?:,service="([^"]+)")?(?:,scope="([^"]+)")?/.exec(String(res.headers['www-authenticate'] ?? ''))
-        if (!ch) return res
-        const t = new URL(ch[1])
-        if (ch[2]) t.searchParams.set('service', ch[2])
-        if (ch[3]) t.searchParams.set('scope', ch[3])
-        const tr = await fetch(t)
-        if (!tr.ok) throw new EsbError(`registry ${this.name}: token request failed (${tr.status})`)
-        const tj = (await tr.json()) as { token?: string; access_token?: string }
-        this.token = tj.token ?? tj.access_token ?? null
-        return go()
-      }
-      return res
-    })
+  }
+
+  private authError(status: number | undefined): EsbError {
+    const l = this.o.login!
+    return this.o.credentials
+      ? new EsbError(`registry ${this.name} refused the credentials for ${l.host} in ${l.configFile} (HTTP ${status}); run 'docker login ${l.host}' with the right user and password`)
+      : new EsbError(`registry ${this.name} asks for credentials and ${l.configFile} has none for ${l.host}; run 'docker login ${l.host}'`)
+  }
+
+  /** Answers a 401 challenge: basic credentials, or a bearer token for the scope asked (anonymous when there are none). */
+  private async answer(challenge: string): Promise<boolean> {
+    const cred = this.o.credentials
+    const basicOf = (c: Credentials) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`
+    if (/^Basic\b/i.test(challenge)) {
+      if (!cred || this.basic) return false
+      this.basic = basicOf(cred)
+      return true
+    }
+    const ch = /^Bearer\s+(.*)$/i.exec(challenge)
+    if (!ch) return false
+    const params = Object.fromEntries([...ch[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+    if (!params.realm) return false
+    const t = new URL(params.realm)
+    if (params.service) t.searchParams.set('service', params.service)
+    if (params.scope) t.searchParams.set('scope', params.scope)
+    const res = await this.send(t, 'GET', cred ? { Authorization: basicOf(cred) } : {})
+    let text = ''
+    for await (const c of res) { text += c; if (text.length > 1 << 20) break }
+    if (res.statusCode === 401 || res.statusCode === 403) { if (this.o.login) throw this.authError(res.statusCode); return false }
+    if (res.statusCode !== 200) throw new EsbError(`registry ${this.name}: token request failed (${res.statusCode})`)
+    let tj: { token?: string; access_token?: string } = {}
+    try { tj = JSON.parse(text) } catch { throw new EsbError(`registry ${this.name}: the token service ${t.origin} did not answer JSON`) }
+    this.token = tj.token ?? tj.access_token ?? null
+    return this.token !== null
+  }
+
+  private async request(method: string, path: string, headers: Record<string, string | number> = {}, body?: Readable | Buffer): Promise<http.IncomingMessage> {
+    const url = new URL(path, this.base)
+    const go = () => {
+      const h: Record<string, string | number> = { ...headers }
+      if (this.token) h.Authorization = `Bearer ${this.token}`
+      else if (this.basic) h.Authorization = this.basic
+      return this.send(url, method, h, body)
+    }
+    const res = await go()
+    // a streamed body cannot be sent twice: its upload was opened by a POST that answered the challenge
+    if (res.statusCode !== 401 || (body && !Buffer.isBuffer(body))) return res
+    res.resume()
+    if (await this.answer(String(res.headers['www-authenticate'] ?? ''))) {
+      const again = await go()
+      if (again.statusCode !== 401 || !this.o.login) return again
+      again.resume()
+      throw this.authError(401)
+    }
+    if (this.o.login) throw this.authError(401)
+    return res
   }
 
   private async fail(res: http.IncomingMessage, what: string): Promise<never> {
@@ -145,4 +199,12 @@ export class RegistryClient {
     for await (const c of res) text += c
     return (JSON.parse(text).tags ?? []).sort()
   }
+}
+
+/** A TLS failure says what to configure; other errors their code. */
+function tlsHint(e: NodeJS.ErrnoException): string {
+  const c = e.code ?? e.message
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(c)) return `${c}: its certificate is not trusted; give its CA as [registry] build_ca in esb.toml`
+  if (c === 'EPROTO' || /wrong version number|packet length too long/.test(e.message)) return `${c}: it may speak plain HTTP; set [registry] build_insecure = true if it does`
+  return c
 }

@@ -11,7 +11,7 @@ export function stackEnv(s: Settings): Env {
     BUILDX_BUILDER: s.builder.name,
     DOCKER_BUILDKIT: '1',
     CONTAINER_REGISTRY: s.registry.runtimeAddress,
-    HOST_REGISTRY_ADDR: s.registry.buildAddress,
+    HOST_REGISTRY_ADDR: s.registry.localAddress,
     PORT_REGISTRY: String(s.registry.port),
     REGISTRY_BIND: s.registry.bind,
     REGISTRY_IMAGE: s.registry.image,
@@ -24,10 +24,10 @@ export function stackEnv(s: Settings): Env {
     [`${P}_ENV`]: s.env,
     [`${P}_MODE`]: s.mode,
     [`${P}_TAG`]: s.tag,
-    [`${P}_REGISTRY`]: `${s.registry.buildAddress}/`,
+    [`${P}_REGISTRY`]: `${s.registry.localAddress}/`,
     [`${P}_REPO`]: s.projectDir,
     // The existing stack spells these literally in some compose files.
-    ESB_REGISTRY: `${s.registry.buildAddress}/`,
+    ESB_REGISTRY: `${s.registry.localAddress}/`,
     ESB_TAG: s.tag,
     // buildx passes it to every build as a build arg: timestamps, and so digests, repeat across builders
     SOURCE_DATE_EPOCH: s.bake.sourceDateEpoch,

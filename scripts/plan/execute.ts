@@ -19,6 +19,7 @@ import { skipLines } from './show.ts'
 import { writeRecord, writeStatCache } from '../skip/state.ts'
 import { parseContainers, parseImageIds } from '../compose/skip.ts'
 import { onForcedExit } from '../exit-cleanup.ts'
+import { checkRegistry, copyImages } from '../registry/build.ts'
 
 export class Executor {
   private reporter: Reporter
@@ -113,6 +114,14 @@ export class Executor {
         return withMutex(`registry-${st.port}`, () => ensureRegistry(this.runner, st), this.lockOptions())
       case 'ensure-builder':
         return withMutex(`builder-${st.name}`, () => ensureBuilder(this.runner, st), this.lockOptions())
+      case 'check-registry':
+        return checkRegistry(st, this.runner.signal)
+      case 'copy-images': {
+        const r = await copyImages(st, this.runner.signal)
+        this.runner.log(`# copied ${r.copied.length} image(s) from ${st.from.address} into ${st.to} (${r.blobsPushed} blob(s), ${(r.bytesPushed / 1048576).toFixed(1)} MiB); ${r.present} already there`)
+        if (r.absent.length) this.runner.log(`# not in ${st.from.address}, not copied (targets that do not push?): ${r.absent.join(', ')}`)
+        return
+      }
       case 'save-stat-cache':
         writeStatCache(st.dir, st.cache)
         return

@@ -50,6 +50,8 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
       case 'record-inputs': out.push(`${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`); break
       case 'pin-bases': out.push(`${n}write ${st.path}: ${st.why} (${Object.keys(st.refs).join(', ')} from ${st.metadataFile})`); break
       case 'prune-local': out.push(`${n}${st.why}: ${st.cacheDir}/*/gen-* except current (older than ${st.minAgeMs / 60000} min), ${st.runsDir}/* older than a day`); break
+      case 'check-registry': out.push(`${n}${st.why}`, `    GET ${st.registry.base}/v2/${st.registry.caFile ? ` (CA ${st.registry.caFile})` : ''}`); break
+      case 'copy-images': out.push(`${n}${st.why}:`, ...st.images.map((i) => `    ${st.from.address}/${i} -> ${st.to}/${i}`)); break
       case 'cleanup': out.push(`${n}rm -rf ${st.paths.join(' ')}`); break
       case 'mkdir': out.push(`${n}mkdir -p ${st.paths.join(' ')}`); break
       case 'write': out.push(`${n}write ${st.path} (${st.reason}): ${st.why}`); break

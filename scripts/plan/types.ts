@@ -6,6 +6,7 @@ import type { ProgressMode } from '../report/mode.ts'
 import type { TargetInputs } from '../skip/keys.ts'
 import type { StatCache } from '../skip/files.ts'
 import type { ServiceRecords } from '../compose/skip.ts'
+import type { RegistrySpec } from '../registry/client.ts'
 
 export type { Env }
 
@@ -28,6 +29,10 @@ export type Step =
   | { kind: 'ensure-builder'; why: string; name: string; driver: string; hint: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
   | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string; composeProject: string }
+  /** the build registry ([registry] build_address) answers and takes the user's credentials */
+  | { kind: 'check-registry'; why: string; registry: RegistrySpec }
+  /** copy images (repo:tag) from the build registry into the local one: digests unchanged, missing blobs only */
+  | { kind: 'copy-images'; why: string; from: RegistrySpec; to: string; images: string[] }
   /** write a bake file (phase 2) or compose override whose base contexts are pinned to the digests the base bake pushed */
   | { kind: 'pin-bases'; why: string; path: string; json: object; metadataFile: string; refs: Record<string, string> }
   /** remove local cache generations that are not current (and not younger than minAgeMs), and old run folders */

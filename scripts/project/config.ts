@@ -10,6 +10,7 @@ import { CONFIG_FILE, type Inputs } from './read.ts'
 import { builderDriver, type BuilderDriver } from '../builder/driver.ts'
 import { branchOf } from './branch.ts'
 import { sharedCaches } from '../cache/shared.ts'
+import { buildRegistrySettings, type BuildRegistrySettings } from '../registry/settings.ts'
 import { brandNames, loopbackRegistry, RUNTIME_REGISTRY_ALIAS, DEFAULT_REGISTRY_IMAGE, DEFAULT_REGISTRY_PORT } from './names.ts'
 
 export type { Mode } from './schema.ts'
@@ -27,13 +28,14 @@ export interface Settings {
   env: string
   tag: string
   projectName: string
-  registry: {
+  /** buildAddress, build: registry/settings.ts */
+  registry: BuildRegistrySettings & {
     port: number
     bind: string
     image: string
     containerName: string
-    /** where builds push and bases come from: always host-reachable */
-    buildAddress: string
+    /** the project's own registry on this host (127.0.0.1:<port>): import, export, images, the runtime */
+    localAddress: string
     /** CONTAINER_REGISTRY: where the runtime pulls functions */
     runtimeAddress: string
     runtimeInsecure: boolean
@@ -76,15 +78,10 @@ export interface Settings {
     /** SOURCE_DATE_EPOCH for builds: image timestamps from it, so digests depend on content only */
     sourceDateEpoch: string
   }
-  functions: {
-    dockerfiles: string
-    /** deploy artifact manifest(s): a path or glob ([functions] artifact); null: the contract's default location */
-    artifact: string | null
-  }
-  compose: {
-    /** extra compose files after docker-compose.<mode>.yml; `{mode}` is replaced by the mode */
-    files: string[]
-  }
+  /** artifact: deploy artifact manifest(s), a path or glob ([functions] artifact); null: the contract's default location */
+  functions: { dockerfiles: string; artifact: string | null }
+  /** files: extra compose files after docker-compose.<mode>.yml; `{mode}` is replaced by the mode */
+  compose: { files: string[] }
   /** variables from env files, passed on to docker children */
   fileVars: Record<string, string>
   /** the env file each of fileVars came from */
@@ -109,6 +106,7 @@ export function resolveSettings(inp: Inputs): Settings {
   const { flags, processEnv, toml, brandingYaml, envFiles, projectDir } = inp
   const t: EsbToml = toml ? checkToml(toml.file, toml.data, toml.text) : {}
   const tf = toml?.file ?? CONFIG_FILE
+  const keyAt = (section: string) => (k: string) => { const l = toml ? lineOf(toml.text, section, k) : null; return l ? `${tf}:${l}` : tf }
 
   // Brand: flags > esb.toml > config/branding.yaml > what the generated files say > "esb".
   let brand = 'esb'
@@ -165,8 +163,10 @@ export function resolveSettings(inp: Inputs): Settings {
   const p = pick(undefined, '', ['PORT_REGISTRY'], r.port, `${tf}: key 'registry.port'`, String(DEFAULT_REGISTRY_PORT))
   const port = parsePort(p.where, p.value)
   const bind = pick(undefined, '', ['REGISTRY_BIND'], r.bind, `${tf}: key 'registry.bind'`, '127.0.0.1').value
-  const buildAddress = loopbackRegistry(port)
-  const runtimeDefault = mode === 'docker' ? buildAddress : RUNTIME_REGISTRY_ALIAS
+  const localAddress = loopbackRegistry(port)
+  const ba = pick(undefined, '', [`${prefix}_BUILD_REGISTRY`], r.build_address, `${tf}: key 'registry.build_address'`, localAddress)
+  const { buildAddress, build } = buildRegistrySettings(ba, localAddress, r, keyAt('registry'), projectDir)
+  const runtimeDefault = mode === 'docker' ? localAddress : RUNTIME_REGISTRY_ALIAS
   const rt = pick(undefined, '', ['CONTAINER_REGISTRY'], r.runtime_address, `${tf}: key 'registry.runtime_address'`, runtimeDefault)
   const runtimeAddress = rt.value
   if (/^localhost(:|$)/.test(runtimeAddress)) throw new UsageError(`${rt.where}: ${runtimeAddress} uses localhost, which may resolve to ::1; use 127.0.0.1:${port}`)
@@ -196,7 +196,9 @@ export function resolveSettings(inp: Inputs): Settings {
       bind,
       image: r.image ?? DEFAULT_REGISTRY_IMAGE,
       containerName: pick(undefined, '', ['REGISTRY_CONTAINER_NAME'], r.container_name, '', nm.registryContainer).value,
+      localAddress,
       buildAddress,
+      build,
       runtimeAddress,
       runtimeInsecure: mode === 'containerd',
       composeProject: nm.registryComposeProject,
@@ -204,7 +206,7 @@ export function resolveSettings(inp: Inputs): Settings {
     },
     builder: {
       name: builderName,
-      driver: builderDriver(b, (k: string) => { const l = toml ? lineOf(toml.text, 'builder', k) : null; return l ? `${tf}:${l}` : tf }, projectDir),
+      driver: builderDriver(b, keyAt('builder'), projectDir),
       image: b.image ?? null,
       driverOpts: b.driver_opts ?? [],
       buildkitdConfig: path.resolve(projectDir, bkCfg),

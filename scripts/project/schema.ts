@@ -46,7 +46,7 @@ export type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode'
 /** Every key esb.toml accepts: section -> key -> kind. '' is the top level. */
 export const SCHEMA: Record<string, Record<string, Kind>> = {
   '': { brand: 'string', mode: 'mode', env: 'string', tag: 'string', project_name: 'string', env_files: 'strings' },
-  registry: { port: 'port', bind: 'string', image: 'string', container_name: 'string', runtime_address: 'string' },
+  registry: { port: 'port', bind: 'string', image: 'string', container_name: 'string', runtime_address: 'string', build_address: 'string', build_ca: 'string', build_insecure: 'bool' },
   builder: {
     name: 'string', image: 'string', driver_opts: 'strings', buildkitd_config: 'string', mirrors: 'strings', gc_keep: 'string',
     driver: 'string', endpoint: 'string', cacert: 'string', cert: 'string', key: 'string', servername: 'string',
@@ -61,7 +61,7 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
 /** esb.toml as checked by checkToml: every key optional, every value of its kind. */
 export interface EsbToml {
   brand?: string; mode?: Mode; env?: string; tag?: string; project_name?: string; env_files?: string[]
-  registry?: { port?: number | string; bind?: string; image?: string; container_name?: string; runtime_address?: string }
+  registry?: { port?: number | string; bind?: string; image?: string; container_name?: string; runtime_address?: string; build_address?: string; build_ca?: string; build_insecure?: boolean }
   builder?: { name?: string; image?: string; driver_opts?: string[]; buildkitd_config?: string; mirrors?: string[]; gc_keep?: string; [driverKey: string]: unknown }
   cache?: { local?: boolean; dir?: string; registry?: boolean; ref_prefix?: string; mode?: CacheMode | Partial<CacheModes>; from?: string[]; to?: string }
   templates?: { dir?: string; out?: string; files?: string[]; render?: boolean }

@@ -16,7 +16,7 @@ export function infraCompose(s: Settings): string[] {
 }
 
 export function registryUrl(s: Settings): string {
-  return `http://${s.registry.buildAddress}/v2/`
+  return `http://${s.registry.localAddress}/v2/`
 }
 
 export function ensureRegistryStep(s: Settings, env: Env): StepOf<'ensure-registry'> {

@@ -3,13 +3,15 @@
 // registries are not asked, so those targets are always built), and asks the
 // registry whether the last build's image and cache are still there.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import type { BakeTarget } from '../bake/types.ts'
 import { pushRef } from '../functions/targets.ts'
 import { registryCacheRef, localCacheDir } from '../cache/flags.ts'
-import { RegistryClient } from '../oci/registry.ts'
+import type { RegistryClient } from '../oci/registry.ts'
+import { buildRegistrySpec, clientOf } from '../registry/client.ts'
 import { gatherTarget } from './gather.ts'
 import { computeKeys, decide, type Decision, type Gathered, type RegistryState, type TargetInputs } from './keys.ts'
 import { inputsDir, readRecord, readStatCache } from './state.ts'
@@ -42,10 +44,11 @@ async function headDigest(client: RegistryClient, s: Settings, ref: string): Pro
   try { return await client.manifestDigest(r[0], r[1]) } catch { return null }
 }
 
-const registryClient = (s: Settings) => new RegistryClient(`http://${s.registry.buildAddress}`, s.registry.buildAddress)
+/** The build registry, with the credentials in `configDir` when it is not the local one. */
+export const registryClient = (s: Settings, configDir = path.join(os.homedir(), '.docker')) => clientOf(buildRegistrySpec(s, configDir))
 
 /** Image references -> their digests: pinned ones as written, the project registry's by a HEAD, others null. */
-export async function resolveDigests(s: Settings, refs: string[], client = registryClient(s)): Promise<Record<string, string | null>> {
+export async function resolveDigests(s: Settings, refs: string[], client: RegistryClient = registryClient(s)): Promise<Record<string, string | null>> {
   return Object.fromEntries(await Promise.all([...new Set(refs)].map(async (r) => [r, await headDigest(client, s, r)] as const)))
 }
 
@@ -54,7 +57,7 @@ export async function resolveDigests(s: Settings, refs: string[], client = regis
  * docker esb's overrides, caches left out); `build`: the targets this run
  * would build; `tags`: the tag each is pushed as.
  */
-export async function checkSkips(s: Settings, defs: Record<string, BakeTarget>, build: string[], tags: Record<string, string>, off: string | null): Promise<SkipPlan> {
+export async function checkSkips(s: Settings, defs: Record<string, BakeTarget>, build: string[], tags: Record<string, string>, off: string | null, configDir?: string): Promise<SkipPlan> {
   const dir = inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state)
   const cache = readStatCache(dir)
   const gathered: Record<string, Gathered> = {}
@@ -64,7 +67,7 @@ export async function checkSkips(s: Settings, defs: Record<string, BakeTarget>, 
     for (const d of Object.values(gathered[t].targets)) want(d)
   }
   for (const t of build) want(t)
-  const client = registryClient(s)
+  const client = registryClient(s, configDir)
   const digests = await resolveDigests(s, Object.values(gathered).flatMap((g) => g.images), client)
   const keys = computeKeys(gathered, digests)
   const records = Object.fromEntries(build.map((t) => [t, readRecord(dir, t, tags[t])]))

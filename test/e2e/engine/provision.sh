@@ -40,10 +40,12 @@ plugin_ok() {
 }
 
 # what some tests drive besides docker: openssl makes the remote builder's
-# certificates, tmux is the terminal BuildKit's live display is checked on
-step "test tools (openssl, tmux)"
+# and the shared registry's certificates, htpasswd (apache2-utils) the shared
+# registry's password file, tmux is the terminal BuildKit's live display is checked on
+step "test tools (openssl, htpasswd, tmux)"
 tools_need=()
 for t in openssl tmux; do command -v "$t" >/dev/null || tools_need+=("$t"); done
+command -v htpasswd >/dev/null || tools_need+=(apache2-utils)
 if [ ${#tools_need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive

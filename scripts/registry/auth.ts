@@ -1,0 +1,66 @@
+// Registry credentials as the Docker CLI keeps them: `auths` in
+// <docker config>/config.json (what `docker login` writes without a helper),
+// else the credential helper it names (`credHelpers` for the host, then
+// `credsStore`), asked the way docker asks it: `docker-credential-<x> get`
+// with the host on stdin. buildx hands the same credentials to BuildKit, so
+// docker esb's own copies use what the builders use.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { credentialHelper } from '../docker/runner.ts'
+import { EsbError } from '../errors.ts'
+
+export interface Credentials { username: string; password: string }
+
+/** The docker config folder: --config, else DOCKER_CONFIG, else ~/.docker (as the Docker CLI picks it). */
+export function dockerConfigDir(globalFlags: string[], env: Record<string, string | undefined>, cwd: string): string {
+  for (let i = 0; i < globalFlags.length; i++) {
+    if (globalFlags[i] === '--config' && i + 1 < globalFlags.length) return path.resolve(cwd, globalFlags[i + 1])
+    if (globalFlags[i].startsWith('--config=')) return path.resolve(cwd, globalFlags[i].slice(9))
+  }
+  return env.DOCKER_CONFIG ? path.resolve(cwd, env.DOCKER_CONFIG) : path.join(env.HOME ?? os.homedir(), '.docker')
+}
+
+interface ConfigJson { auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>; credHelpers?: Record<string, string>; credsStore?: string }
+
+/** The `auths` entry for host: keys may be written with a scheme or a path (`https://host/v1/`). */
+function authsEntry(cfg: ConfigJson, host: string): Credentials | null {
+  for (const [k, v] of Object.entries(cfg.auths ?? {})) {
+    const keyHost = k.replace(/^https?:\/\//, '').split('/')[0]
+    if (keyHost !== host) continue
+    if (v.auth) {
+      const text = Buffer.from(v.auth, 'base64').toString('utf8')
+      const i = text.indexOf(':')
+      if (i > 0) return { username: text.slice(0, i), password: text.slice(i + 1) }
+    }
+    if (v.username && v.password) return { username: v.username, password: v.password }
+    // an identity token (OAuth refresh token) is sent as the password of the user <token>
+    if (v.identitytoken) return { username: '<token>', password: v.identitytoken }
+  }
+  return null
+}
+
+/** Credentials for a registry host, or null (anonymous). `helper` runs a credential helper (tests give their own). */
+export function credentialsFor(configDir: string, host: string, helper: (name: string, host: string) => string = credentialHelper): Credentials | null {
+  const file = path.join(configDir, 'config.json')
+  let cfg: ConfigJson
+  try { cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as ConfigJson } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw new EsbError(`${file}: not valid JSON (${(e as Error).message}); fix it or run docker login ${host} again`)
+  }
+  const name = cfg.credHelpers?.[host] ?? cfg.credsStore
+  if (name) {
+    let out: string
+    try { out = helper(name, host) } catch (e) {
+      const msg = String((e as { stderr?: Buffer }).stderr ?? '').trim() || (e as Error).message
+      // "credentials not found" is no login for this host: anonymous, as docker does
+      if (/not found/i.test(msg)) return authsEntry(cfg, host)
+      throw new EsbError(`${file}: credential helper docker-credential-${name} failed for ${host} (${msg.split('\n')[0]}); check that it is installed, or run docker login ${host}`)
+    }
+    try {
+      const j = JSON.parse(out) as { Username?: string; Secret?: string }
+      if (j.Username && j.Secret) return { username: j.Username, password: j.Secret }
+    } catch { throw new EsbError(`${file}: credential helper docker-credential-${name} gave no JSON for ${host}`) }
+  }
+  return authsEntry(cfg, host)
+}

@@ -1,0 +1,60 @@
+// The build registry: where builders push and pull bases. Without
+// [registry] build_address it is the local registry; with it, a registry
+// the builders reach (a remote BuildKit cannot reach this host's
+// 127.0.0.1), and the images the stack runs are copied from it into the
+// local one after every build (the runtime keeps pulling from
+// CONTAINER_REGISTRY). Plans carry a RegistrySpec (plain data); clientOf
+// turns it into a client when the step runs (registry/client.ts).
+import path from 'node:path'
+import type { Settings } from '../project/config.ts'
+import type { StepOf } from '../plan/types.ts'
+import { buildRegistrySpec, clientOf } from './client.ts'
+import { RegistryClient } from '../oci/registry.ts'
+import { copyImage } from '../oci/copy.ts'
+import { registrySource } from '../oci/sources.ts'
+
+
+/** Before anything is built: the build registry answers and takes the credentials (a wrong password stops here, not mid-push). */
+export function checkRegistryStep(s: Settings, configDir: string): StepOf<'check-registry'>[] {
+  if (!s.registry.build) return []
+  return [{ kind: 'check-registry', why: `build registry ${s.registry.buildAddress} answers and takes the credentials in ${path.join(configDir, 'config.json')}`, registry: buildRegistrySpec(s, configDir) }]
+}
+
+/** After the bakes: the images of every target the build knows, copied into the local registry (only what is missing). */
+export function copyToLocalStep(s: Settings, configDir: string, tags: string[]): StepOf<'copy-images'>[] {
+  if (!s.registry.build || !tags.length) return []
+  const prefix = `${s.registry.buildAddress}/`
+  const images = [...new Set(tags.filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length)))].sort()
+  if (!images.length) return []
+  return [{ kind: 'copy-images', why: `copy the images from the build registry ${s.registry.buildAddress} into the local registry ${s.registry.localAddress} (same digests, missing blobs only)`, from: buildRegistrySpec(s, configDir), to: s.registry.localAddress, images }]
+}
+
+export async function checkRegistry(st: StepOf<'check-registry'>, signal?: AbortSignal): Promise<void> {
+  await clientOf(st.registry, signal).ping()
+}
+
+export interface CopyResult { copied: string[]; present: number; absent: string[]; blobsPushed: number; bytesPushed: number }
+
+/** Runs a copy-images step: per image, nothing when the local tag already has the build registry's digest. */
+export async function copyImages(st: StepOf<'copy-images'>, signal?: AbortSignal): Promise<CopyResult> {
+  const src = clientOf(st.from, signal)
+  const dst = new RegistryClient(`http://${st.to}`, st.to, { signal })
+  const out: CopyResult = { copied: [], present: 0, absent: [], blobsPushed: 0, bytesPushed: 0 }
+  const one = async (image: string) => {
+    const i = image.lastIndexOf(':')
+    const [repo, tag] = [image.slice(0, i), image.slice(i + 1)]
+    const digest = await src.manifestDigest(repo, tag)
+    // a target whose output is not a push (cacheonly, a local folder) has no image there
+    if (!digest) { out.absent.push(image); return }
+    if ((await dst.manifestDigest(repo, tag)) === digest) { out.present++; return }
+    const source = await registrySource(src, repo, digest)
+    const stats = await copyImage(source, source.images[0].root, dst, repo, tag)
+    out.copied.push(image)
+    out.blobsPushed += stats.blobsPushed
+    out.bytesPushed += stats.bytesPushed
+  }
+  // a few at a time: many small function images, one connection each
+  const queue = [...st.images]
+  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, async () => { for (let im = queue.shift(); im !== undefined; im = queue.shift()) await one(im) }))
+  return out
+}

@@ -1,0 +1,29 @@
+// [registry] build_address, build_ca, build_insecure: where builds push
+// when that is not the local registry (registry/build.ts). Pure.
+import path from 'node:path'
+import { UsageError } from '../errors.ts'
+
+export interface BuildRegistrySettings {
+  /** where builds push and bases come from: the local registry (127.0.0.1:<port>), or [registry] build_address */
+  buildAddress: string
+  /** set with build_address: builds push there; the images are copied into the local registry after each build */
+  build: { ca: string | null; insecure: boolean } | null
+}
+
+/** `ba`: the picked build_address (or the local address); `at(key)`: file:line of a [registry] key, for messages. */
+export function buildRegistrySettings(ba: { value: string; where: string }, local: string, r: { build_ca?: string; build_insecure?: boolean }, at: (key: string) => string, projectDir: string): BuildRegistrySettings {
+  const buildAddress = address(ba, local)
+  if (buildAddress === local && (r.build_ca !== undefined || r.build_insecure !== undefined)) throw new UsageError(`${at(r.build_ca !== undefined ? 'build_ca' : 'build_insecure')}: [registry] build_ca and build_insecure apply to [registry] build_address, which is not set; set it or remove them`)
+  if (r.build_ca !== undefined && r.build_insecure) throw new UsageError(`${at('build_insecure')}: [registry] build_insecure (plain HTTP) and build_ca (TLS with a private CA) exclude each other; keep one`)
+  if (buildAddress === local) return { buildAddress, build: null }
+  return { buildAddress, build: { ca: r.build_ca !== undefined ? path.resolve(projectDir, r.build_ca) : null, insecure: r.build_insecure ?? false } }
+}
+
+/** host[:port] only: the images keep their project names under it. */
+function address(p: { value: string; where: string }, local: string): string {
+  const v = p.value.trim()
+  if (v === local) return local
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(v) && !/^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(v)) throw new UsageError(`${p.where} is ${JSON.stringify(v)}; give the registry as host[:port], e.g. registry.example.com:5000 (no scheme, no path)`)
+  if (/^localhost(:|$)/.test(v)) throw new UsageError(`${p.where}: ${v} uses localhost, which a builder resolves in its own network; give the address the builders reach, e.g. 127.0.0.1:5443 or a host name`)
+  return v
+}
