@@ -38,6 +38,8 @@ export interface Facts {
   proxy: { http: string | undefined; noProxy: string | undefined }
   localhostFirst: string | null
   cache: { dir: string; freeBytes: number | null }
+  /** [registry] build_address, asked with the user's credentials: error null when it answers; absent when not set */
+  buildRegistry?: { address: string; error: string | null } | null
   buildkitdConfig: string
   /** the driver [builder] driver asks for */
   builderDriver: string
@@ -82,6 +84,9 @@ export function checks(f: Facts): Check[] {
     if (r.containerProject !== null) info('registry container', `${r.container} (compose project ${r.containerProject || 'none'}${r.containerProject !== r.expectedProject ? `; not ${r.expectedProject}: used as it is` : ''})`)
     if (r.publishedOn && !/^127\.|^\[?::1\]?/.test(r.publishedOn) && r.bind.startsWith('127.')) add('registry bind', false, `published on ${r.publishedOn}, reachable from the network`, 'recreate it with docker esb down --registry, then docker esb build (it binds 127.0.0.1)')
   }
+
+  const br = f.buildRegistry
+  if (br) add('build registry', br.error === null, br.error ?? `${br.address} answers and takes your credentials`, `check [registry] build_address and build_ca in esb.toml, and 'docker login ${br.address}'`)
 
   const hosts = (f.proxy.noProxy ?? '').split(',').map((h) => h.trim())
   if (f.proxy.http) {

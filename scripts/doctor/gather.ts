@@ -13,6 +13,7 @@ import { ensureBuilderStep } from '../builder/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import { registryUrl } from '../registry/plan.ts'
 import { isRegistry } from '../registry/probe.ts'
+import { buildRegistrySpec, clientOf } from '../registry/client.ts'
 import type { Facts } from './checks.ts'
 
 const version = (text: string) => /v?(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? null
@@ -41,10 +42,12 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
   const exists = inspect.code === 0
   const facts = parseInspect(inspect.stdout)
   const status = facts.status
-  const [within, disk] = await Promise.all([
-    // the builder's own view of the registry: what bake's pushes and base pulls see
-    exists && status === 'running' && s.builder.driver.kind === 'docker-container' ? ask(['exec', container, 'wget', '-q', '-O', '/dev/null', registryUrl(s)]).then((r) => r.code === 0) : Promise.resolve(null),
+  const [within, disk, buildReg] = await Promise.all([
+    // the builder's own view of the registry: what bake's pushes and base pulls see (a build registry is asked below)
+    exists && status === 'running' && s.builder.driver.kind === 'docker-container' && !s.registry.build ? ask(['exec', container, 'wget', '-q', '-O', '/dev/null', registryUrl(s)]).then((r) => r.code === 0) : Promise.resolve(null),
     reg.registry ? registryDiskBytes(runner, s) : Promise.resolve(null),
+    // [registry] build_address: answers, with the user's credentials and CA (as a build's first step asks it)
+    s.registry.build ? clientOf(buildRegistrySpec(s, runner.configDir)).ping().then(() => null, (e: Error) => e.message) : Promise.resolve(undefined),
   ])
   let state: { fingerprint?: string } | null = null
   const step = ensureBuilderStep(s, builderInputs(s, env), stackEnv(s))
@@ -77,6 +80,7 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
     proxy: { http: env.HTTP_PROXY ?? env.http_proxy ?? env.HTTPS_PROXY ?? env.https_proxy, noProxy: env.NO_PROXY ?? env.no_proxy },
     localhostFirst: localhost,
     cache: { dir: s.cache.dir, freeBytes: freeBytes(s.cache.dir) },
+    buildRegistry: buildReg === undefined ? null : { address: s.registry.buildAddress, error: buildReg },
     builderDriver: s.builder.driver.kind,
     buildkitdConfig: path.relative(s.projectDir, s.builder.buildkitdConfig) || s.builder.buildkitdConfig,
   }

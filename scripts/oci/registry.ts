@@ -23,8 +23,12 @@ export interface ClientOptions {
   login?: { configFile: string; host: string }
 }
 
+/** The repository a request is about (bearer tokens are scoped to it); '' for /v2/ and the catalog. */
+const repoOf = (p: string) => /^\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(p)?.[1] ?? ''
+
 export class RegistryClient {
-  private token: string | null = null
+  /** bearer tokens per repository: requests run concurrently, and each token is scoped */
+  private tokens = new Map<string, string>()
   private basic: string | null = null
   private readonly o: ClientOptions
   constructor(readonly base: string, readonly name = base, signal?: AbortSignal | ClientOptions) {
@@ -40,7 +44,11 @@ export class RegistryClient {
       const req = mod.request(url, { method, headers, timeout: 60_000, signal: this.signal, ...tlsOpts }, resolve)
       req.on('timeout', () => req.destroy(new Error('timed out')))
       // a failing body (a corrupt source) is the error to report, not the aborted request
-      req.on('error', (e: NodeJS.ErrnoException) => reject(bodyErr ?? (this.signal?.aborted ? this.signal.reason : null) ?? new EsbError(`registry ${this.name} unreachable (${tlsHint(e)}); is it running and is the address right?`)))
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // a kept-alive connection the registry closed meanwhile (restarted): once more on a new one
+        if (e.code === 'ECONNRESET' && req.reusedSocket && !bodyErr && (body === undefined || Buffer.isBuffer(body)) && !this.signal?.aborted) { this.send(url, method, headers, body).then(resolve, reject); return }
+        reject(bodyErr ?? (this.signal?.aborted ? this.signal.reason : null) ?? new EsbError(`registry ${this.name} unreachable (${tlsHint(e)}); is it running and is the address right?`))
+      })
       if (body === undefined) req.end()
       else if (Buffer.isBuffer(body)) req.end(body)
       else pipeline(body, req).catch((e) => { bodyErr = e; req.destroy(e); reject(e) })
@@ -55,7 +63,7 @@ export class RegistryClient {
   }
 
   /** Answers a 401 challenge: basic credentials, or a bearer token for the scope asked (anonymous when there are none). */
-  private async answer(challenge: string): Promise<boolean> {
+  private async answer(challenge: string, repo: string): Promise<boolean> {
     const cred = this.o.credentials
     const basicOf = (c: Credentials) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`
     if (/^Basic\b/i.test(challenge)) {
@@ -77,23 +85,29 @@ export class RegistryClient {
     if (res.statusCode !== 200) throw new EsbError(`registry ${this.name}: token request failed (${res.statusCode})`)
     let tj: { token?: string; access_token?: string } = {}
     try { tj = JSON.parse(text) } catch { throw new EsbError(`registry ${this.name}: the token service ${t.origin} did not answer JSON`) }
-    this.token = tj.token ?? tj.access_token ?? null
-    return this.token !== null
+    const token = tj.token ?? tj.access_token ?? null
+    if (token) this.tokens.set(repo, token)
+    return token !== null
   }
 
   private async request(method: string, path: string, headers: Record<string, string | number> = {}, body?: Readable | Buffer): Promise<http.IncomingMessage> {
     const url = new URL(path, this.base)
+    const repo = repoOf(url.pathname)
+    const authHeader = () => { const t = this.tokens.get(repo); return t ? `Bearer ${t}` : this.basic }
     const go = () => {
       const h: Record<string, string | number> = { ...headers }
-      if (this.token) h.Authorization = `Bearer ${this.token}`
-      else if (this.basic) h.Authorization = this.basic
+      const a = authHeader()
+      if (a) h.Authorization = a
       return this.send(url, method, h, body)
     }
+    const sent = authHeader()
     const res = await go()
     // a streamed body cannot be sent twice: its upload was opened by a POST that answered the challenge
     if (res.statusCode !== 401 || (body && !Buffer.isBuffer(body))) return res
     res.resume()
-    if (await this.answer(String(res.headers['www-authenticate'] ?? ''))) {
+    // a concurrent request answered the challenge meanwhile: send again with its answer
+    const answered = authHeader() !== sent || (await this.answer(String(res.headers['www-authenticate'] ?? ''), repo))
+    if (answered) {
       const again = await go()
       if (again.statusCode !== 401 || !this.o.login) return again
       again.resume()

@@ -115,10 +115,13 @@ async function fakeRegistry(scheme: 'basic' | 'bearer'): Promise<{ url: string; 
       if (req.headers.authorization !== good) { res.writeHead(401); res.end(); return }
       res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ token: `T:${new URL(req.url!, 'http://x').searchParams.get('scope')}` })); return
     }
-    const ok = scheme === 'basic' ? req.headers.authorization === good : req.headers.authorization?.startsWith('Bearer T:')
+    // a token is good for its repository only
+    const repo = /^\/v2\/(.+?)\/manifests\//.exec(req.url!)?.[1]
+    const scope = repo ? `repository:${repo}:pull` : ''
+    const ok = scheme === 'basic' ? req.headers.authorization === good : req.headers.authorization === `Bearer T:${scope || null}`
     if (!ok) {
       const port = (srv.address() as AddressInfo).port
-      res.writeHead(401, { 'WWW-Authenticate': scheme === 'basic' ? 'Basic realm="registry"' : `Bearer realm="http://127.0.0.1:${port}/token",service="reg",scope="repository:esb-os-base:pull"` })
+      res.writeHead(401, { 'WWW-Authenticate': scheme === 'basic' ? 'Basic realm="registry"' : `Bearer realm="http://127.0.0.1:${port}/token",service="reg"${scope ? `,scope="${scope}"` : ''}` })
       res.end(); return
     }
     res.writeHead(200, { 'Docker-Content-Digest': 'sha256:' + 'a'.repeat(64) }); res.end('{}')
@@ -130,10 +133,15 @@ async function fakeRegistry(scheme: 'basic' | 'bearer'): Promise<{ url: string; 
 test('client: basic and token challenges answered with the credentials; refused or missing ones are one line naming docker login', async () => {
   for (const scheme of ['basic', 'bearer'] as const) {
     const r = await fakeRegistry(scheme)
+    try {
     const login = { configFile: '/cfg/config.json', host: 'reg:5000' }
     const ok = new RegistryClient(r.url, 'reg:5000', { credentials: { username: 'ci', password: 'pw' }, login })
     await ok.ping()
     assert.is(await ok.manifestDigest('esb-os-base', 'latest'), 'sha256:' + 'a'.repeat(64), scheme)
+    // concurrent first requests, several repositories: each answered (a found bug: the second challenge failed)
+    const fresh = new RegistryClient(r.url, 'reg:5000', { credentials: { username: 'ci', password: 'pw' }, login })
+    const many = await Promise.all(['a', 'b', 'c', 'd', 'a', 'b'].map((x) => fresh.manifestDigest(`esb-${x}`, 'latest')))
+    assert.ok(many.every((d) => d === 'sha256:' + 'a'.repeat(64)), scheme)
     const wrong = new RegistryClient(r.url, 'reg:5000', { credentials: { username: 'ci', password: 'nope' }, login })
     await ok.ping()
     try { await wrong.ping(); assert.unreachable(scheme) } catch (e) {
@@ -144,7 +152,7 @@ test('client: basic and token challenges answered with the credentials; refused 
     try { await none.manifestDigest('esb-os-base', 'latest'); assert.unreachable(scheme) } catch (e) {
       assert.match((e as Error).message, scheme === 'basic' ? /^registry reg:5000 asks for credentials and \/cfg\/config\.json has none for reg:5000; run 'docker login reg:5000'$/ : /^registry reg:5000 asks for credentials/)
     }
-    r.close()
+    } finally { r.close() }
   }
 })
 

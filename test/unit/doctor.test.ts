@@ -38,6 +38,9 @@ test('each failure names what is wrong and how to fix it', () => {
   assert.equal(failed(withF((f) => { f.registry.publishedOn = '0.0.0.0:5010' }))[0].slice(0, 2), ['registry bind', 'published on 0.0.0.0:5010, reachable from the network'])
   assert.equal(failed(withF((f) => { f.proxy = { http: 'http://proxy:3128', noProxy: 'localhost' } }))[0].slice(0, 2), ['proxy', 'a proxy is set (http://proxy:3128) and NO_PROXY leaves out 127.0.0.1, registry'])
   assert.equal(failed(withF((f) => { f.cache.freeBytes = 100 * 1024 ** 2 }))[0].slice(0, 2), ['disk', '0.1 GB free for /p/.esb/buildx-cache'])
+  const refused = "registry reg:5000 refused the credentials for reg:5000 in /h/.docker/config.json (HTTP 401); run 'docker login reg:5000' with the right user and password"
+  assert.equal(failed(withF((f) => { f.buildRegistry = { address: 'reg:5000', error: refused } }))[0], ['build registry', refused, "check [registry] build_address and build_ca in esb.toml, and 'docker login reg:5000'"])
+  assert.match(checksText(withF((f) => { f.buildRegistry = { address: 'reg:5000', error: null } })), /^ok {4}build registry +reg:5000 answers and takes your credentials$/m)
 })
 
 test('not failures: no builder or registry yet (build makes them), compose without bake, a proxy with NO_PROXY set', () => {
