@@ -1,7 +1,7 @@
 // docker esb images: what the project's registry holds.
 import { FORMAT_FLAG, type CommandSpec } from './types.ts'
 import { settingsFrom } from '../project/context.ts'
-import { INDEX_TYPES, kindOf } from '../oci/ref.ts'
+import { INDEX_TYPES, imageKindOf } from '../oci/ref.ts'
 import { blobsOf, mediaTypeOf } from '../oci/copy.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
 
@@ -20,7 +20,7 @@ export const imagesCmd: CommandSpec = {
     const cachePrefix = localCachePrefix(s)
     const rows: { repository: string; tag: string; digest: string; size: number; kind: string; platforms: number }[] = []
     for (const repo of await reg.catalog()) {
-      const kind = kindOf(s.slug, repo, cachePrefix)
+      const kind = imageKindOf(s.slug, repo, cachePrefix)
       if (kind === 'other' && !c.flags.all) continue
       for (const tag of await reg.tags(repo)) {
         const m = await reg.manifest(repo, tag)

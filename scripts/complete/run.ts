@@ -12,7 +12,7 @@ import { allFunctions } from '../bake/plan.ts'
 import { functionDockerfiles } from '../functions/discover.ts'
 import { artifactManifests, artifactTargets } from '../functions/artifact.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
-import { kindOf } from '../oci/ref.ts'
+import { imageKindOf } from '../oci/ref.ts'
 import { completeWords, completionText, type Lookup } from './complete.ts'
 
 /** `parse`: the command's own flag parser (cli.ts parseFlags). */
@@ -35,7 +35,7 @@ export async function complete(commands: Record<string, CommandSpec>, args: stri
     async images() {
       const s = settings()
       const reg = await localRegistry(s, runner.signal)
-      return (await reg.catalog()).filter((r) => !['cache', 'other'].includes(kindOf(s.slug, r, localCachePrefix(s)))).map((r) => r.slice(s.slug.length + 1)).sort()
+      return (await reg.catalog()).filter((r) => !['cache', 'other'].includes(imageKindOf(s.slug, r, localCachePrefix(s)))).map((r) => r.slice(s.slug.length + 1)).sort()
     },
   }
   io.out(completionText(await completeWords(commands, args, lookup)))

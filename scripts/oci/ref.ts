@@ -77,7 +77,7 @@ export function projectRepo(slug: string, name: string): string {
 
 export type Kind = 'function' | 'base' | 'control' | 'cache' | 'other'
 /** `cachePrefix`: the repository prefix the project's registry caches live under ([cache] ref_prefix without its host). */
-export function kindOf(slug: string, repo: string, cachePrefix: string | null = `${slug}-cache`): Kind {
+export function imageKindOf(slug: string, repo: string, cachePrefix: string | null = `${slug}-cache`): Kind {
   if (cachePrefix && repo.startsWith(`${cachePrefix}/`)) return 'cache'
   if (!repo.startsWith(`${slug}-`)) return 'other'
   const rest = repo.slice(slug.length + 1)

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { FileError, USER_FS_CODES, UsageError } from '../errors.ts'
 import type { Rendered, WriteAction } from './render.ts'
-import { kindOf } from './templates.ts'
+import { fileKindOf } from './templates.ts'
 
 /** Resolves `rel` under `root` and refuses symlinks that lead outside it. */
 export function safeJoin(root: string, rel: string): string {
@@ -39,7 +39,7 @@ export function readStates(outDir: string, rendered: Rendered[]): Map<string, st
       throw new UsageError(`${p}: cannot read (${code}): ${code === 'ENOTDIR' ? 'a part of its path is a file' : 'fix its permissions'}; ${r.template} renders to it`)
     }
     // only a regular file is read and replaced: a FIFO would block the read, a device or folder is not ours to replace
-    if (st && !st.isFile()) throw new UsageError(`${p}: output is not a regular file (${kindOf(st)}); docker esb writes only regular files: remove it or choose another --out`)
+    if (st && !st.isFile()) throw new UsageError(`${p}: output is not a regular file (${fileKindOf(st)}); docker esb writes only regular files: remove it or choose another --out`)
     m.set(r.relPath, cur)
   }
   return m

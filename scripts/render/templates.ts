@@ -9,14 +9,14 @@ import type { Template } from './render.ts'
 declare const __ESB_TEMPLATES__: Record<string, string> | undefined
 
 /** What a path that is not a regular file is, for messages. */
-export function kindOf(st: fs.Stats): string {
+export function fileKindOf(st: fs.Stats): string {
   return st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a folder' : st.isSocket() ? 'a socket' : 'a device'
 }
 
 /** Reads a template only if it is a regular file (after symlinks): a FIFO or device would block the read forever. */
 function readRegular(file: string): string {
   const st = fs.statSync(file)
-  if (!st.isFile()) throw new UsageError(`template ${file} is not a regular file (${kindOf(st)}); replace it with a file or remove it`)
+  if (!st.isFile()) throw new UsageError(`template ${file} is not a regular file (${fileKindOf(st)}); replace it with a file or remove it`)
   return fs.readFileSync(file, 'utf8')
 }
 

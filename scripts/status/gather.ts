@@ -9,7 +9,7 @@ import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import { GEN_MIN_AGE_MS } from '../cache/local.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
-import { kindOf } from '../oci/ref.ts'
+import { imageKindOf } from '../oci/ref.ts'
 import { registryUrl } from '../registry/plan.ts'
 import { registryDiskBytes } from '../registry/disk.ts'
 import { parseInspect } from '../builder/inspect.ts'
@@ -83,7 +83,7 @@ export async function gatherStatus(s: Settings, runner: Runner): Promise<Status>
   ])
   const size = (label: string) => (du?.code === 0 ? new RegExp(`^${label}:\\s*(\\S+)`, 'm').exec(du.stdout)?.[1] ?? null : null)
   const cachePrefix = localCachePrefix(s)
-  const kinds = repos.map((r) => kindOf(s.slug, r, cachePrefix))
+  const kinds = repos.map((r) => imageKindOf(s.slug, r, cachePrefix))
   const paths = statePaths(s.projectDir, s.ctx.HOME_DIR)
   // a build running at the same time may remove an old export while it is read: that folder is left out
   const one = (d: string) => { try { return fs.statSync(d).isDirectory() ? [localCache(d)] : [] } catch { return [] } }

@@ -7,7 +7,7 @@ import { bakeVariableEnv } from '../../scripts/bake/vars.ts'
 import { bakeFailure, firstError } from '../../scripts/bake/errors.ts'
 import { fromRefs, lambdaBaseContexts, pushRef } from '../../scripts/functions/targets.ts'
 import { resolveSettings } from '../../scripts/project/config.ts'
-import { kindOf } from '../../scripts/oci/ref.ts'
+import { imageKindOf } from '../../scripts/oci/ref.ts'
 
 const settings = (toml = 'brand = "acme"\n', mode = 'docker') => resolveSettings({ projectDir: '/p', flags: { mode }, processEnv: {}, toml: { file: '/p/esb.toml', data: Object.fromEntries(toml.trim().split('\n').map((l) => l.split(' = ')).map(([k, v]) => [k, JSON.parse(v)])), text: toml }, brandingYaml: null, envFiles: [] })
 
@@ -63,10 +63,10 @@ test('ENV and MODE from the environment count only when the value fits; REGISTRY
 })
 
 test('images: ESB lambda-* functions and caches under a custom ref prefix', () => {
-  assert.is(kindOf('acme', 'acme-lambda-echo'), 'function')
-  assert.is(kindOf('acme', 'acme-lambda-base'), 'base')
-  assert.is(kindOf('acme', 'team/caches/os-base', 'team/caches'), 'cache')
-  assert.is(kindOf('acme', 'acme-cache/gateway', 'team/caches'), 'control', 'only the configured prefix holds caches')
+  assert.is(imageKindOf('acme', 'acme-lambda-echo'), 'function')
+  assert.is(imageKindOf('acme', 'acme-lambda-base'), 'base')
+  assert.is(imageKindOf('acme', 'team/caches/os-base', 'team/caches'), 'cache')
+  assert.is(imageKindOf('acme', 'acme-cache/gateway', 'team/caches'), 'control', 'only the configured prefix holds caches')
 })
 
 test.run()

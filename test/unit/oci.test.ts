@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseRef, checkRepo, projectRepo, kindOf, registryBase, knownBlobType } from '../../scripts/oci/ref.ts'
+import { parseRef, checkRepo, projectRepo, imageKindOf, registryBase, knownBlobType } from '../../scripts/oci/ref.ts'
 import { pickPlatform } from '../../scripts/oci/export.ts'
 import type { ManifestJson } from '../../scripts/oci/types.ts'
 import { blobsOf } from '../../scripts/oci/copy.ts'
@@ -33,11 +33,11 @@ test('project naming: <slug>-<name>, not prefixed twice, last path part', () => 
 })
 
 test('kinds', () => {
-  assert.is(kindOf('esb', 'esb-fn-a'), 'function')
-  assert.is(kindOf('esb', 'esb-lambda-base'), 'base')
-  assert.is(kindOf('esb', 'esb-gateway-docker'), 'control')
-  assert.is(kindOf('esb', 'esb-cache/os-base'), 'cache')
-  assert.is(kindOf('esb', 'library/busybox'), 'other')
+  assert.is(imageKindOf('esb', 'esb-fn-a'), 'function')
+  assert.is(imageKindOf('esb', 'esb-lambda-base'), 'base')
+  assert.is(imageKindOf('esb', 'esb-gateway-docker'), 'control')
+  assert.is(imageKindOf('esb', 'esb-cache/os-base'), 'cache')
+  assert.is(imageKindOf('esb', 'library/busybox'), 'other')
 })
 
 test('loopback registries are plain HTTP, others HTTPS unless --insecure', () => {
