@@ -148,7 +148,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     const names = inp.skip && todo[i].length < all[i].length ? todo[i] : groups
     bakes.push({
       kind: 'docker',
-      why: `build ${names.join(', ')}; push to the local registry`,
+      why: `build ${names.join(', ')}; push to ${s.registry.build ? `the build registry ${s.registry.buildAddress}` : 'the local registry'}`,
       argv: bakeArgv(s, inp, overridePath, metadata(i), names),
       env, cwd: s.projectDir,
       report: { command: inp.reportCommand ?? 'build', file: reportFile, final: i === lastRun, ...(names !== groups ? { targets: names } : {}), progress: inp.progress ?? 'plain', metadataFile: metadata(i), builder: s.builder.name },
