@@ -159,13 +159,14 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     ranBefore = i
   })
   const steps: Step[] = [
+    // first: a wrong login or address stops the build before anything is written
+    ...checkRegistryStep(s, configDir),
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(allGens.map((g) => g.dir))] },
     ...seedCacheSteps(allGens),
     ...writes,
     ensureRegistryStep(s, env),
-    ...checkRegistryStep(s, configDir),
     // nothing to build: the builder is not even needed
     ...(bakes.length ? [ensureBuilderStep(s, inp.builder, env)] : []),
     ...bakes,

@@ -174,6 +174,8 @@ export function upPlan(inp: UpPlanInputs): Plan {
     ? { kind: 'pin-bases', why: 'compose override with shared caches, bases pinned to the digests just pushed', path: overridePath, json: yaml, metadataFile: bases.metadataFile, refs: bases.pinRefs }
     : { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content, mode: 0o644, reason: 'changed' }
   const steps: Step[] = [
+    // first: a wrong login or address stops before anything is written
+    ...checkRegistryStep(s, inp.dockerConfigDir ?? path.join(os.homedir(), '.docker')),
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(gens.map((g) => g.dir))] },
@@ -181,7 +183,6 @@ export function upPlan(inp: UpPlanInputs): Plan {
     ...(pinned ? [] : [override]),
     ...bases.steps.filter((x) => x.kind === 'write'),
     ensureRegistryStep(s, env),
-    ...checkRegistryStep(s, inp.dockerConfigDir ?? path.join(os.homedir(), '.docker')),
     ensureBuilderStep(s, inp.builder, env),
     ...bases.steps.filter((x) => x.kind === 'docker' || x.kind === 'record-inputs' || x.kind === 'copy-images'),
     ...(pinned ? [override] : []),

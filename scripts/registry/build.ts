@@ -10,6 +10,7 @@ import type { Settings } from '../project/config.ts'
 import type { StepOf } from '../plan/types.ts'
 import { buildRegistrySpec, clientOf } from './client.ts'
 import { RegistryClient } from '../oci/registry.ts'
+import { EsbError } from '../errors.ts'
 import { copyImage } from '../oci/copy.ts'
 import { registrySource } from '../oci/sources.ts'
 
@@ -29,8 +30,13 @@ export function copyToLocalStep(s: Settings, configDir: string, tags: string[]):
   return [{ kind: 'copy-images', why: `copy the images from the build registry ${s.registry.buildAddress} into the local registry ${s.registry.localAddress} (same digests, missing blobs only)`, from: buildRegistrySpec(s, configDir), to: s.registry.localAddress, images }]
 }
 
+/** Fails with one line that says where the address was given (an unreachable registry is often a wrong address). */
 export async function checkRegistry(st: StepOf<'check-registry'>, signal?: AbortSignal): Promise<void> {
-  await clientOf(st.registry, signal).ping()
+  const c = clientOf(st.registry, signal)
+  try { await c.ping() } catch (e) {
+    if (signal?.aborted || !(e instanceof EsbError) || !st.registry.where) throw e
+    throw new EsbError(`${st.registry.where} (${st.registry.address}): ${e.message}`)
+  }
 }
 
 export interface CopyResult { copied: string[]; present: number; absent: string[]; blobsPushed: number; bytesPushed: number }

@@ -7,7 +7,13 @@ export interface BuildRegistrySettings {
   /** where builds push and bases come from: the local registry (127.0.0.1:<port>), or [registry] build_address */
   buildAddress: string
   /** set with build_address: builds push there; the images are copied into the local registry after each build */
-  build: { ca: string | null; insecure: boolean } | null
+  build: {
+    ca: string | null
+    insecure: boolean
+    /** where the address and the CA were given, for messages (a file and line, or a variable) */
+    where: string
+    caWhere: string | null
+  } | null
 }
 
 /** `ba`: the picked build_address (or the local address); `at(key)`: file:line of a [registry] key, for messages. */
@@ -16,7 +22,8 @@ export function buildRegistrySettings(ba: { value: string; where: string }, loca
   if (buildAddress === local && (r.build_ca !== undefined || r.build_insecure !== undefined)) throw new UsageError(`${at(r.build_ca !== undefined ? 'build_ca' : 'build_insecure')}: [registry] build_ca and build_insecure apply to [registry] build_address, which is not set; set it or remove them`)
   if (r.build_ca !== undefined && r.build_insecure) throw new UsageError(`${at('build_insecure')}: [registry] build_insecure (plain HTTP) and build_ca (TLS with a private CA) exclude each other; keep one`)
   if (buildAddress === local) return { buildAddress, build: null }
-  return { buildAddress, build: { ca: r.build_ca !== undefined ? path.resolve(projectDir, r.build_ca) : null, insecure: r.build_insecure ?? false } }
+  const ca = r.build_ca !== undefined ? path.resolve(projectDir, r.build_ca) : null
+  return { buildAddress, build: { ca, insecure: r.build_insecure ?? false, where: ba.where, caWhere: ca ? at('build_ca') : null } }
 }
 
 /** host[:port] only: the images keep their project names under it. */

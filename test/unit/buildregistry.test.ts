@@ -16,6 +16,7 @@ import { buildPlan } from '../../scripts/bake/plan.ts'
 import { stackEnv } from '../../scripts/plan/env.ts'
 import { credentialsFor, dockerConfigDir } from '../../scripts/registry/auth.ts'
 import { buildRegistrySpec } from '../../scripts/registry/client.ts'
+import { checkRegistry } from '../../scripts/registry/build.ts'
 import { RegistryClient } from '../../scripts/oci/registry.ts'
 import { EsbError, UsageError } from '../../scripts/errors.ts'
 import type { Step } from '../../scripts/plan/types.ts'
@@ -28,7 +29,7 @@ test('build_address: builds, bases and registry caches go there; the runtime, im
   const s = settings(SHARED)
   assert.is(s.registry.buildAddress, 'reg.example:5443')
   assert.is(s.registry.localAddress, '127.0.0.1:5010')
-  assert.equal(s.registry.build, { ca: '/p/certs/ca.pem', insecure: false })
+  assert.equal(s.registry.build, { ca: '/p/certs/ca.pem', insecure: false, where: "/p/esb.toml: key 'registry.build_address'", caWhere: '/p/esb.toml:3' })
   assert.is(s.registry.runtimeAddress, '127.0.0.1:5010')
   assert.is(s.cache.refPrefix, 'reg.example:5443/esb-cache')
   const env = stackEnv(s)
@@ -63,17 +64,36 @@ test('plan: the registry and credentials are checked before the builder; every i
   const print = { group: { 'base-images': { targets: ['os-base'] } }, target: { 'os-base': { tags: ['127.0.0.1:5010/esb-os-base:latest'] } } }
   const p = buildPlan({ settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: ['functions/hello/Dockerfile'], runId: 'R1', extraArgs: [], dockerConfigDir: '/home/u/.docker' })
   const kinds = p.steps.map((x) => x.kind)
-  assert.ok(kinds.indexOf('check-registry') < kinds.indexOf('ensure-builder'), kinds.join())
+  // first: a wrong login or address stops before anything is written
+  assert.is(kinds[0], 'check-registry', kinds.join())
   assert.ok(kinds.indexOf('copy-images') > kinds.lastIndexOf('docker'), kinds.join())
   const copy = p.steps.find((x) => x.kind === 'copy-images') as Extract<Step, { kind: 'copy-images' }>
   assert.equal(copy.images, ['esb-fn-hello:latest', 'esb-os-base:latest'])
   assert.is(copy.to, '127.0.0.1:5010')
-  assert.equal(copy.from, { address: 'reg.example:5443', base: 'https://reg.example:5443', caFile: '/p/certs/ca.pem', configDir: '/home/u/.docker' })
+  assert.equal(copy.from, { address: 'reg.example:5443', base: 'https://reg.example:5443', caFile: '/p/certs/ca.pem', configDir: '/home/u/.docker', where: "/p/esb.toml: key 'registry.build_address'", caWhere: '/p/esb.toml:3' })
   const bake = p.steps.find((x) => x.kind === 'docker')!
   assert.ok(bake.kind === 'docker' && bake.argv.join(' ').includes('buildx bake'))
   // without build_address: neither step
   const local = buildPlan({ settings: settings(''), renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, bakePrint: print, functionDockerfiles: [], runId: 'R1', extraArgs: [] })
   assert.not.ok(local.steps.some((x) => x.kind === 'copy-images' || x.kind === 'check-registry'))
+})
+
+test('check: an unreachable build registry, or a missing CA file, is one line saying where it was given', async () => {
+  const srv = http.createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const port = (srv.address() as AddressInfo).port
+  await new Promise<void>((r) => srv.close(() => r()))
+  const s = settings(`[registry]\nbuild_address = "127.0.0.1:${port}"\n`)
+  const st = { kind: 'check-registry' as const, why: '', registry: buildRegistrySpec(s, os.tmpdir()) }
+  try { await checkRegistry(st); assert.unreachable() } catch (e) {
+    assert.instance(e, EsbError)
+    assert.match((e as Error).message, new RegExp(`^/p/esb\\.toml: key 'registry\\.build_address' \\(127\\.0\\.0\\.1:${port}\\): registry 127\\.0\\.0\\.1:${port} unreachable \\(ECONNREFUSED\\)`))
+  }
+  const noCa = { ...st, registry: buildRegistrySpec(settings(SHARED), os.tmpdir()) }
+  try { await checkRegistry(noCa); assert.unreachable() } catch (e) {
+    assert.instance(e, UsageError)
+    assert.match((e as Error).message, /^\/p\/esb\.toml:3: \[registry\] build_ca \/p\/certs\/ca\.pem: ENOENT; give the PEM file of the CA/)
+  }
 })
 
 test('docker config folder: --config, else DOCKER_CONFIG, else ~/.docker', () => {
