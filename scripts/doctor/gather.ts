@@ -13,7 +13,8 @@ import { ensureBuilderStep } from '../builder/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import { registryUrl } from '../registry/plan.ts'
 import { isRegistry } from '../registry/probe.ts'
-import { buildRegistrySpec, clientOf } from '../registry/client.ts'
+import { clientOf } from '../registry/client.ts'
+import { buildRegistrySpec } from '../registry/spec.ts'
 import type { Facts } from './checks.ts'
 
 const version = (text: string) => /v?(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? null
@@ -47,7 +48,8 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
     exists && status === 'running' && s.builder.driver.kind === 'docker-container' && !s.registry.build ? ask(['exec', container, 'wget', '-q', '-O', '/dev/null', registryUrl(s)]).then((r) => r.code === 0) : Promise.resolve(null),
     reg.registry ? registryDiskBytes(runner, s) : Promise.resolve(null),
     // [registry] build_address: answers, with the user's credentials and CA (as a build's first step asks it)
-    s.registry.build ? clientOf(buildRegistrySpec(s, runner.configDir)).ping().then(() => null, (e: Error) => e.message) : Promise.resolve(undefined),
+    // (a missing CA file or an unreadable docker config throws at once: a failed check too, not a crash)
+    s.registry.build ? Promise.resolve().then(() => clientOf(buildRegistrySpec(s, runner.configDir)).ping()).then(() => null, (e: Error) => e.message) : Promise.resolve(undefined),
   ])
   let state: { fingerprint?: string } | null = null
   const step = ensureBuilderStep(s, builderInputs(s, env), stackEnv(s))

@@ -47,7 +47,7 @@ export class RegistryClient {
       req.on('error', (e: NodeJS.ErrnoException) => {
         // a kept-alive connection the registry closed meanwhile (restarted): once more on a new one
         if (e.code === 'ECONNRESET' && req.reusedSocket && !bodyErr && (body === undefined || Buffer.isBuffer(body)) && !this.signal?.aborted) { this.send(url, method, headers, body).then(resolve, reject); return }
-        reject(bodyErr ?? (this.signal?.aborted ? this.signal.reason : null) ?? new EsbError(`registry ${this.name} unreachable (${tlsHint(e)}); is it running and is the address right?`))
+        reject(bodyErr ?? (this.signal?.aborted ? this.signal.reason : null) ?? new EsbError(`registry ${this.name} unreachable (${this.o.login ? tlsHint(e) : e.code ?? e.message}); is it running and is the address right?`))
       })
       if (body === undefined) req.end()
       else if (Buffer.isBuffer(body)) req.end(body)
@@ -78,22 +78,31 @@ export class RegistryClient {
     const t = new URL(params.realm)
     if (params.service) t.searchParams.set('service', params.service)
     if (params.scope) t.searchParams.set('scope', params.scope)
-    const res = await this.send(t, 'GET', cred ? { Authorization: basicOf(cred) } : {})
+    // an identity token (`docker login` with OAuth, e.g. ACR) is exchanged as docker does: a refresh_token grant
+    const res = cred?.username === '<token>'
+      ? await this.send(new URL(params.realm), 'POST', { 'Content-Type': 'application/x-www-form-urlencoded' }, Buffer.from(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.password, service: params.service ?? '', client_id: 'docker', ...(params.scope ? { scope: params.scope } : {}) }).toString()))
+      : await this.send(t, 'GET', cred ? { Authorization: basicOf(cred) } : {})
     let text = ''
     for await (const c of res) { text += c; if (text.length > 1 << 20) break }
     if (res.statusCode === 401 || res.statusCode === 403) { if (this.o.login) throw this.authError(res.statusCode); return false }
-    if (res.statusCode !== 200) throw new EsbError(`registry ${this.name}: token request failed (${res.statusCode})`)
+    if (res.statusCode !== 200) throw new EsbError(`registry ${this.name}: its token service ${t.origin} answered HTTP ${res.statusCode}; check that the registry is up, then run 'docker login ${this.name}'`)
     let tj: { token?: string; access_token?: string } = {}
-    try { tj = JSON.parse(text) } catch { throw new EsbError(`registry ${this.name}: the token service ${t.origin} did not answer JSON`) }
+    try { tj = JSON.parse(text) } catch { throw new EsbError(`registry ${this.name}: its token service ${t.origin} did not answer JSON; check the registry's address (a proxy or login page may answer instead)`) }
     const token = tj.token ?? tj.access_token ?? null
     if (token) this.tokens.set(repo, token)
     return token !== null
   }
 
+  /** The Authorization header for a repository's requests, if any. */
+  private authFor(repo: string): string | null {
+    const t = this.tokens.get(repo)
+    return t ? `Bearer ${t}` : this.basic
+  }
+
   private async request(method: string, path: string, headers: Record<string, string | number> = {}, body?: Readable | Buffer): Promise<http.IncomingMessage> {
     const url = new URL(path, this.base)
     const repo = repoOf(url.pathname)
-    const authHeader = () => { const t = this.tokens.get(repo); return t ? `Bearer ${t}` : this.basic }
+    const authHeader = () => this.authFor(repo)
     const go = () => {
       const h: Record<string, string | number> = { ...headers }
       const a = authHeader()
@@ -141,7 +150,16 @@ export class RegistryClient {
 
   /** The blob as a stream that fails if its bytes do not match digest and size. */
   async blob(repo: string, digest: string, size: number | null): Promise<Readable> {
-    const res = await this.request('GET', `/v2/${repo}/blobs/${digest}`)
+    let res = await this.request('GET', `/v2/${repo}/blobs/${digest}`)
+    // hosted registries send blobs from storage elsewhere: follow, without our credentials on another host
+    let at = new URL(`/v2/${repo}/blobs/${digest}`, this.base)
+    for (let hops = 0; [301, 302, 303, 307, 308].includes(res.statusCode ?? 0) && res.headers.location && hops < 5; hops++) {
+      res.resume()
+      const next = new URL(res.headers.location!, at)
+      const auth = next.origin === at.origin && this.authFor(repo)
+      res = await this.send(next, 'GET', auth ? { Authorization: String(auth) } : {})
+      at = next
+    }
     if (res.statusCode !== 200) return this.fail(res, `GET blob ${digest} of ${repo}`)
     const v = new VerifyStream(digest, size, `blob ${digest} of ${this.name}/${repo}`)
     res.on('error', (e) => v.destroy(e))
@@ -215,7 +233,7 @@ export class RegistryClient {
   }
 }
 
-/** A TLS failure says what to configure; other errors their code. */
+/** For the build registry: a TLS failure says which esb.toml key configures it; other errors their code. */
 function tlsHint(e: NodeJS.ErrnoException): string {
   const c = e.code ?? e.message
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(c)) return `${c}: its certificate is not trusted; give its CA as [registry] build_ca in esb.toml`

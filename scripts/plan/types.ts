@@ -6,7 +6,7 @@ import type { ProgressMode } from '../report/mode.ts'
 import type { TargetInputs } from '../skip/keys.ts'
 import type { StatCache } from '../skip/files.ts'
 import type { ServiceRecords } from '../compose/skip.ts'
-import type { RegistrySpec } from '../registry/client.ts'
+import type { RegistrySpec } from '../registry/spec.ts'
 
 export type { Env }
 

@@ -43,11 +43,14 @@ function authsEntry(cfg: ConfigJson, host: string): Credentials | null {
 /** Credentials for a registry host, or null (anonymous). `helper` runs a credential helper (tests give their own). */
 export function credentialsFor(configDir: string, host: string, helper: (name: string, host: string) => string = credentialHelper): Credentials | null {
   const file = path.join(configDir, 'config.json')
-  let cfg: ConfigJson
-  try { cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as ConfigJson } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw new EsbError(`${file}: not valid JSON (${(e as Error).message}); fix it or run docker login ${host} again`)
+  let text: string
+  try { text = fs.readFileSync(file, 'utf8') } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return null
+    throw new EsbError(`${file}: cannot be read (${code ?? (e as Error).message}); check its permissions, or point DOCKER_CONFIG at another folder`)
   }
+  let cfg: ConfigJson
+  try { cfg = JSON.parse(text) as ConfigJson } catch (e) { throw new EsbError(`${file}: not valid JSON (${(e as Error).message}); fix it or run docker login ${host} again`) }
   const name = cfg.credHelpers?.[host] ?? cfg.credsStore
   if (name) {
     let out: string
@@ -60,7 +63,7 @@ export function credentialsFor(configDir: string, host: string, helper: (name: s
     try {
       const j = JSON.parse(out) as { Username?: string; Secret?: string }
       if (j.Username && j.Secret) return { username: j.Username, password: j.Secret }
-    } catch { throw new EsbError(`${file}: credential helper docker-credential-${name} gave no JSON for ${host}`) }
+    } catch { throw new EsbError(`${file}: credential helper docker-credential-${name} gave no JSON for ${host}; check the helper (docker-credential-${name} list), or run docker login ${host} again`) }
   }
   return authsEntry(cfg, host)
 }

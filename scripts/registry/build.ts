@@ -3,32 +3,14 @@
 // the builders reach (a remote BuildKit cannot reach this host's
 // 127.0.0.1), and the images the stack runs are copied from it into the
 // local one after every build (the runtime keeps pulling from
-// CONTAINER_REGISTRY). Plans carry a RegistrySpec (plain data); clientOf
-// turns it into a client when the step runs (registry/client.ts).
-import path from 'node:path'
-import type { Settings } from '../project/config.ts'
+// CONTAINER_REGISTRY). The steps are planned in registry/plan.ts with a
+// RegistrySpec (registry/spec.ts); here they run, through registry/client.ts.
 import type { StepOf } from '../plan/types.ts'
-import { buildRegistrySpec, clientOf } from './client.ts'
+import { clientOf } from './client.ts'
 import { RegistryClient } from '../oci/registry.ts'
 import { EsbError } from '../errors.ts'
 import { copyImage } from '../oci/copy.ts'
 import { registrySource } from '../oci/sources.ts'
-
-
-/** Before anything is built: the build registry answers and takes the credentials (a wrong password stops here, not mid-push). */
-export function checkRegistryStep(s: Settings, configDir: string): StepOf<'check-registry'>[] {
-  if (!s.registry.build) return []
-  return [{ kind: 'check-registry', why: `build registry ${s.registry.buildAddress} answers and takes the credentials in ${path.join(configDir, 'config.json')}`, registry: buildRegistrySpec(s, configDir) }]
-}
-
-/** After the bakes: the images of every target the build knows, copied into the local registry (only what is missing). */
-export function copyToLocalStep(s: Settings, configDir: string, tags: string[]): StepOf<'copy-images'>[] {
-  if (!s.registry.build || !tags.length) return []
-  const prefix = `${s.registry.buildAddress}/`
-  const images = [...new Set(tags.filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length)))].sort()
-  if (!images.length) return []
-  return [{ kind: 'copy-images', why: `copy the images from the build registry ${s.registry.buildAddress} into the local registry ${s.registry.localAddress} (same digests, missing blobs only)`, from: buildRegistrySpec(s, configDir), to: s.registry.localAddress, images }]
-}
 
 /** Fails with one line that says where the address was given (an unreachable registry is often a wrong address). */
 export async function checkRegistry(st: StepOf<'check-registry'>, signal?: AbortSignal): Promise<void> {

@@ -19,7 +19,7 @@ export interface BuildRegistrySettings {
 /** `ba`: the picked build_address (or the local address); `at(key)`: file:line of a [registry] key, for messages. */
 export function buildRegistrySettings(ba: { value: string; where: string }, local: string, r: { build_ca?: string; build_insecure?: boolean }, at: (key: string) => string, projectDir: string): BuildRegistrySettings {
   const buildAddress = address(ba, local)
-  if (buildAddress === local && (r.build_ca !== undefined || r.build_insecure !== undefined)) throw new UsageError(`${at(r.build_ca !== undefined ? 'build_ca' : 'build_insecure')}: [registry] build_ca and build_insecure apply to [registry] build_address, which is not set; set it or remove them`)
+  if (buildAddress === local && (r.build_ca !== undefined || r.build_insecure !== undefined)) throw new UsageError(`${at(r.build_ca !== undefined ? 'build_ca' : 'build_insecure')}: [registry] build_ca and build_insecure apply to a [registry] build_address other than the local registry ${local}; set one, or remove them`)
   if (r.build_ca !== undefined && r.build_insecure) throw new UsageError(`${at('build_insecure')}: [registry] build_insecure (plain HTTP) and build_ca (TLS with a private CA) exclude each other; keep one`)
   if (buildAddress === local) return { buildAddress, build: null }
   const ca = r.build_ca !== undefined ? path.resolve(projectDir, r.build_ca) : null

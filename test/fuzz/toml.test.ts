@@ -7,7 +7,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { startRegistry } from '../lib/helpers.ts'
 import TOML from '@iarna/toml'
-import { drop, fakeDocker, fill, fuzz, runCase, space, writeFiles, type Space } from './lib.ts'
+import * as assert from 'uvu/assert'
+import { drop, errorLines, fakeDocker, fill, fuzz, runCase, space, writeFiles, type Space } from './lib.ts'
 import { esbToml, pathToml } from './gen.ts'
 
 let reg: Awaited<ReturnType<typeof startRegistry>>
@@ -40,7 +41,8 @@ function check([toml, cmd]: [string, string[]]): void {
     // PORT_REGISTRY beats [registry] port: every build reaches the test's registry, never a port in use
     // a [registry] build_address that does not answer is the network's outcome (exit 1), still named and writing nothing
     const codes = /^\s*["']?build_address["']?\s*=/m.test(toml) && cmd[0] === 'build' && !cmd.includes('--dry-run') ? [0, 1, 2] : undefined
-    runCase(s, [...cmd, '-C', s.proj], { ...fakeDocker(s), PORT_REGISTRY: String(reg.port) }, { names: named(s, toml), readOnly: cmd.includes('--dry-run'), codes })
+    const r = runCase(s, [...cmd, '-C', s.proj], { ...fakeDocker(s), PORT_REGISTRY: String(reg.port) }, { names: named(s, toml), readOnly: cmd.includes('--dry-run'), codes })
+    if (r.code === 1) assert.match(errorLines(r.stderr)[0], /key 'registry\.build_address' \(/, `exit 1 only for a build registry that does not answer: ${r.stderr.slice(0, 1000)}`)
   } finally { drop(s) }
 }
 

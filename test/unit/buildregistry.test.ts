@@ -6,6 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import http from 'node:http'
+import { createHash } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
@@ -15,7 +16,7 @@ import { buildkitdToml } from '../../scripts/builder/plan.ts'
 import { buildPlan } from '../../scripts/bake/plan.ts'
 import { stackEnv } from '../../scripts/plan/env.ts'
 import { credentialsFor, dockerConfigDir } from '../../scripts/registry/auth.ts'
-import { buildRegistrySpec } from '../../scripts/registry/client.ts'
+import { buildRegistrySpec } from '../../scripts/registry/spec.ts'
 import { checkRegistry } from '../../scripts/registry/build.ts'
 import { RegistryClient } from '../../scripts/oci/registry.ts'
 import { EsbError, UsageError } from '../../scripts/errors.ts'
@@ -44,7 +45,7 @@ test('build_address: builds, bases and registry caches go there; the runtime, im
 test('build_address errors: one line naming the key', () => {
   assert.throws(() => settings('[registry]\nbuild_address = "https://reg.example/team"\n'), usage(/^\/p\/esb\.toml: key 'registry\.build_address' is "https:\/\/reg\.example\/team"; give the registry as host\[:port\]/))
   assert.throws(() => settings('[registry]\nbuild_address = "localhost:5443"\n'), usage(/localhost, which a builder resolves in its own network/))
-  assert.throws(() => settings('[registry]\nbuild_ca = "ca.pem"\n'), usage(/^\/p\/esb\.toml:2: \[registry\] build_ca and build_insecure apply to \[registry\] build_address, which is not set/))
+  assert.throws(() => settings('[registry]\nbuild_ca = "ca.pem"\n'), usage(/^\/p\/esb\.toml:2: \[registry\] build_ca and build_insecure apply to a \[registry\] build_address other than the local registry 127\.0\.0\.1:5010; set one, or remove them/))
   assert.throws(() => settings(`${SHARED}build_insecure = true\n`), usage(/^\/p\/esb\.toml:4: \[registry\] build_insecure \(plain HTTP\) and build_ca .* exclude each other/))
   assert.throws(() => settings('[registry]\nbuild_insecure = "yes"\n'), usage(/key 'registry\.build_insecure' is "yes"; expected true or false/))
 })
@@ -174,6 +175,40 @@ test('client: basic and token challenges answered with the credentials; refused 
     }
     } finally { r.close() }
   }
+})
+
+test('client: a blob redirected to storage on another host is followed without the credentials; an identity token is exchanged as a refresh_token grant', async () => {
+  const blob = Buffer.from('layer bytes')
+  const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`
+  const seenStorage: string[] = []
+  const storage = http.createServer((req, res) => { seenStorage.push(req.headers.authorization ?? '-'); res.writeHead(200); res.end(blob) })
+  await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r))
+  const posts: string[] = []
+  const good = `Basic ${Buffer.from('ci:pw').toString('base64')}`
+  const reg = http.createServer((req, res) => {
+    if (req.url!.startsWith('/token')) {
+      let body = ''
+      req.on('data', (d) => (body += d)).on('end', () => { posts.push(`${req.method} ${body}`); res.writeHead(200); res.end(JSON.stringify({ access_token: 'A' })) })
+      return
+    }
+    if (req.headers.authorization !== good && req.headers.authorization !== 'Bearer A') {
+      const port = (reg.address() as AddressInfo).port
+      res.writeHead(401, { 'WWW-Authenticate': req.url!.includes('idt') ? `Bearer realm="http://127.0.0.1:${port}/token",service="reg",scope="repository:idt:pull"` : 'Basic realm="r"' }); res.end(); return
+    }
+    res.writeHead(307, { Location: `http://127.0.0.1:${(storage.address() as AddressInfo).port}/bucket/${digest}` }); res.end()
+  })
+  await new Promise<void>((r) => reg.listen(0, '127.0.0.1', r))
+  try {
+    const url = `http://127.0.0.1:${(reg.address() as AddressInfo).port}`
+    const c = new RegistryClient(url, 'reg', { credentials: { username: 'ci', password: 'pw' }, login: { configFile: '/c', host: 'reg' } })
+    const chunks: Buffer[] = []
+    for await (const x of await c.blob('esb-os-base', digest, blob.length)) chunks.push(x as Buffer)
+    assert.equal(Buffer.concat(chunks), blob)
+    assert.equal(seenStorage, ['-'], 'no credentials sent to the storage host')
+    const t = new RegistryClient(url, 'reg', { credentials: { username: '<token>', password: 'REFRESH' }, login: { configFile: '/c', host: 'reg' } })
+    for await (const x of await t.blob('idt', digest, blob.length)) void x
+    assert.equal(posts, ['POST grant_type=refresh_token&refresh_token=REFRESH&service=reg&client_id=docker&scope=repository%3Aidt%3Apull'])
+  } finally { reg.close(); storage.close() }
 })
 
 test.run()
