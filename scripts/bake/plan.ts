@@ -1,7 +1,6 @@
 // `docker esb build` as a plan: render, registry, builder, then bake in
 // phases (bases first) with per-target caches, promote the local caches,
 // remove the run's files. Pure.
-import os from 'node:os'
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
@@ -10,8 +9,8 @@ import { functionsFrom } from '../functions/discover.ts'
 import { globTarget, type FunctionTarget } from '../functions/targets.ts'
 import { UsageError } from '../errors.ts'
 import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
-import { ensureRegistryStep } from '../registry/plan.ts'
-import { checkRegistryStep, copyToLocalStep } from '../registry/plan.ts'
+import { checkRegistryStep, copyToLocalStep, ensureRegistryStep } from '../registry/plan.ts'
+import { DEFAULT_DOCKER_CONFIG } from '../registry/spec.ts'
 import { envSources, stackEnv } from '../plan/env.ts'
 import type { CacheGen, Plan, SkipInfo, Step } from '../plan/types.ts'
 import { bakeOverride, targetTag } from './override.ts'
@@ -111,7 +110,7 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
   const phases = bakePhases(s, fns.length > 0)
   const skip = inp.skip?.skip ?? {}
   const reportFile = paths.report(inp.reportCommand ?? 'build')
-  const configDir = inp.dockerConfigDir ?? path.join(os.homedir(), '.docker')
+  const configDir = inp.dockerConfigDir ?? DEFAULT_DOCKER_CONFIG
   const metadata = (i: number) => path.join(runDir, `bake-metadata.${i + 1}.json`)
   const writes: Step[] = []
   const bakes: Step[] = []

@@ -34,7 +34,7 @@ async function openSource(c: CommandCtx, s: string, insecure: boolean): Promise<
   if (fs.existsSync(p)) return fs.statSync(p).isDirectory() ? layoutDirSource(p) : tarSource(p)
   if (/^[./]/.test(s) || /\.tar$/.test(s)) throw new UsageError(`${s}: no such file or folder`)
   const ref = parseRef(s)
-  const client = new RegistryClient(registryBase(ref.registry, insecure), ref.registry, c.runner.signal)
+  const client = new RegistryClient(registryBase(ref.registry, insecure), ref.registry, { signal: c.runner.signal })
   return registrySource(client, ref.repo, ref.digest ?? ref.tag!)
 }
 

@@ -1,14 +1,13 @@
 // `docker esb up` and `down` as plans: bake the bases the stack builds on,
 // then `docker compose up --build -d` on the same builder with a generated
 // override giving each buildable service its own caches. Pure.
-import os from 'node:os'
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import { cacheFlagsFor } from '../cache/flags.ts'
 import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
-import { ensureRegistryStep, infraCompose } from '../registry/plan.ts'
-import { checkRegistryStep } from '../registry/plan.ts'
+import { checkRegistryStep, ensureRegistryStep, infraCompose } from '../registry/plan.ts'
+import { DEFAULT_DOCKER_CONFIG } from '../registry/spec.ts'
 import { buildPlan, seedCacheSteps, skipInfo, statCacheSteps } from '../bake/plan.ts'
 import { groupTargets } from '../bake/phases.ts'
 import { targetTag } from '../bake/override.ts'
@@ -175,7 +174,7 @@ export function upPlan(inp: UpPlanInputs): Plan {
     : { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content, mode: 0o644, reason: 'changed' }
   const steps: Step[] = [
     // first: a wrong login or address stops before anything is written
-    ...checkRegistryStep(s, inp.dockerConfigDir ?? path.join(os.homedir(), '.docker')),
+    ...checkRegistryStep(s, inp.dockerConfigDir ?? DEFAULT_DOCKER_CONFIG),
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(gens.map((g) => g.dir))] },

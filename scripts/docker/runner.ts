@@ -1,10 +1,9 @@
 // The runner: the ONLY code that spawns docker. It spawns, streams output
 // and cancels; it decides nothing. Plans are executed by plan/execute.ts.
-import os from 'node:os'
-import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { $, type ProcessPromise } from 'zx/core'
 import { CancelledError, DockerError } from '../errors.ts'
+import { DEFAULT_DOCKER_CONFIG } from '../registry/spec.ts'
 
 $.verbose = false
 $.quiet = true
@@ -42,7 +41,7 @@ export class Runner {
     /** set on every docker call (an absolute DOCKER_CONFIG) */
     readonly baseEnv: Env = {},
     /** the docker config folder docker uses (--config, DOCKER_CONFIG, ~/.docker): registry credentials */
-    readonly configDir: string = path.join(os.homedir(), '.docker'),
+    readonly configDir: string = DEFAULT_DOCKER_CONFIG,
   ) {}
 
   async run(argv: string[], o: RunOptions = {}): Promise<RunResult> {

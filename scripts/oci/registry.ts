@@ -30,10 +30,7 @@ export class RegistryClient {
   /** bearer tokens per repository: requests run concurrently, and each token is scoped */
   private tokens = new Map<string, string>()
   private basic: string | null = null
-  private readonly o: ClientOptions
-  constructor(readonly base: string, readonly name = base, signal?: AbortSignal | ClientOptions) {
-    this.o = signal instanceof AbortSignal ? { signal } : signal ?? {}
-  }
+  constructor(readonly base: string, readonly name = base, private readonly o: ClientOptions = {}) {}
   private get signal(): AbortSignal | undefined { return this.o.signal }
 
   private send(url: URL, method: string, headers: Record<string, string | number>, body?: Readable | Buffer): Promise<http.IncomingMessage> {
@@ -102,20 +99,17 @@ export class RegistryClient {
   private async request(method: string, path: string, headers: Record<string, string | number> = {}, body?: Readable | Buffer): Promise<http.IncomingMessage> {
     const url = new URL(path, this.base)
     const repo = repoOf(url.pathname)
-    const authHeader = () => this.authFor(repo)
     const go = () => {
-      const h: Record<string, string | number> = { ...headers }
-      const a = authHeader()
-      if (a) h.Authorization = a
-      return this.send(url, method, h, body)
+      const a = this.authFor(repo)
+      return this.send(url, method, a ? { ...headers, Authorization: a } : headers, body)
     }
-    const sent = authHeader()
+    const sent = this.authFor(repo)
     const res = await go()
     // a streamed body cannot be sent twice: its upload was opened by a POST that answered the challenge
     if (res.statusCode !== 401 || (body && !Buffer.isBuffer(body))) return res
     res.resume()
     // a concurrent request answered the challenge meanwhile: send again with its answer
-    const answered = authHeader() !== sent || (await this.answer(String(res.headers['www-authenticate'] ?? ''), repo))
+    const answered = this.authFor(repo) !== sent || (await this.answer(String(res.headers['www-authenticate'] ?? ''), repo))
     if (answered) {
       const again = await go()
       if (again.statusCode !== 401 || !this.o.login) return again

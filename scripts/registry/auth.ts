@@ -5,9 +5,9 @@
 // with the host on stdin. buildx hands the same credentials to BuildKit, so
 // docker esb's own copies use what the builders use.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { credentialHelper } from '../docker/runner.ts'
+import { DEFAULT_DOCKER_CONFIG } from './spec.ts'
 import { EsbError } from '../errors.ts'
 
 export interface Credentials { username: string; password: string }
@@ -18,7 +18,7 @@ export function dockerConfigDir(globalFlags: string[], env: Record<string, strin
     if (globalFlags[i] === '--config' && i + 1 < globalFlags.length) return path.resolve(cwd, globalFlags[i + 1])
     if (globalFlags[i].startsWith('--config=')) return path.resolve(cwd, globalFlags[i].slice(9))
   }
-  return env.DOCKER_CONFIG ? path.resolve(cwd, env.DOCKER_CONFIG) : path.join(env.HOME ?? os.homedir(), '.docker')
+  return env.DOCKER_CONFIG ? path.resolve(cwd, env.DOCKER_CONFIG) : env.HOME ? path.join(env.HOME, '.docker') : DEFAULT_DOCKER_CONFIG
 }
 
 interface ConfigJson { auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>; credHelpers?: Record<string, string>; credsStore?: string }

@@ -1,6 +1,11 @@
 // The build registry as plan data: its address, URL, CA file and the docker
 // config whose credentials are used. Pure; registry/client.ts makes the client.
+import os from 'node:os'
+import path from 'node:path'
 import type { Settings } from '../project/config.ts'
+
+/** Where docker keeps its config when neither --config nor DOCKER_CONFIG says (registry/auth.ts dockerConfigDir picks). */
+export const DEFAULT_DOCKER_CONFIG = path.join(os.homedir(), '.docker')
 
 /** A registry a step talks to (registry/build.ts makes the client). */
 export interface RegistrySpec {

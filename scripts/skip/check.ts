@@ -3,7 +3,6 @@
 // registries are not asked, so those targets are always built), and asks the
 // registry whether the last build's image and cache are still there.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
@@ -12,7 +11,7 @@ import { pushRef } from '../functions/targets.ts'
 import { registryCacheRef, localCacheDir } from '../cache/flags.ts'
 import type { RegistryClient } from '../oci/registry.ts'
 import { clientOf } from '../registry/client.ts'
-import { buildRegistrySpec } from '../registry/spec.ts'
+import { buildRegistrySpec, DEFAULT_DOCKER_CONFIG } from '../registry/spec.ts'
 import { gatherTarget } from './gather.ts'
 import { computeKeys, decide, type Decision, type Gathered, type RegistryState, type TargetInputs } from './keys.ts'
 import { inputsDir, readRecord, readStatCache } from './state.ts'
@@ -46,7 +45,7 @@ async function headDigest(client: RegistryClient, s: Settings, ref: string): Pro
 }
 
 /** The build registry, with the credentials in `configDir` when it is not the local one. */
-export const registryClient = (s: Settings, configDir = path.join(os.homedir(), '.docker')) => clientOf(buildRegistrySpec(s, configDir))
+export const registryClient = (s: Settings, configDir = DEFAULT_DOCKER_CONFIG) => clientOf(buildRegistrySpec(s, configDir))
 
 /** Image references -> their digests: pinned ones as written, the project registry's by a HEAD, others null. */
 export async function resolveDigests(s: Settings, refs: string[], client: RegistryClient = registryClient(s)): Promise<Record<string, string | null>> {
