@@ -55,7 +55,9 @@ export function credentialsFor(configDir: string, host: string, helper: (name: s
   if (name) {
     let out: string
     try { out = helper(name, host) } catch (e) {
-      const msg = String((e as { stderr?: Buffer }).stderr ?? '').trim() || (e as Error).message
+      // helpers say "credentials not found" on stdout (docker-credential-helpers), some on stderr
+      const out = e as { stdout?: Buffer; stderr?: Buffer }
+      const msg = `${String(out.stderr ?? '')}\n${String(out.stdout ?? '')}`.trim() || (e as Error).message
       // "credentials not found" is no login for this host: anonymous, as docker does
       if (/not found/i.test(msg)) return authsEntry(cfg, host)
       throw new EsbError(`${file}: credential helper docker-credential-${name} failed for ${host} (${msg.split('\n')[0]}); check that it is installed, or run docker login ${host}`)

@@ -126,6 +126,19 @@ test('credentials: auths (auth, user/password, identity token), credential helpe
   fs.rmSync(d, { recursive: true, force: true })
 })
 
+test('credentials: a real credential helper on PATH, asked as docker asks it; its "not found" (on stdout) is no login', () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-helper-'))
+  // as docker-credential-helpers do: the host on stdin, JSON or "credentials not found in native keychain" on stdout and exit 1
+  fs.writeFileSync(path.join(d, 'docker-credential-esbtest'), '#!/bin/sh\n[ "$1" = get ] || exit 2\nread host\nif [ "$host" = reg:5000 ]; then echo \'{"ServerURL":"reg:5000","Username":"ci","Secret":"from-helper"}\'; else echo "credentials not found in native keychain"; exit 1; fi\n', { mode: 0o755 })
+  fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ credsStore: 'esbtest' }))
+  const oldPath = process.env.PATH
+  process.env.PATH = `${d}:${oldPath}`
+  try {
+    assert.equal(credentialsFor(d, 'reg:5000'), { username: 'ci', password: 'from-helper' })
+    assert.is(credentialsFor(d, 'other:5000'), null)
+  } finally { process.env.PATH = oldPath; fs.rmSync(d, { recursive: true, force: true }) }
+})
+
 /** A registry that wants basic auth (user ci / pw), or tokens from its own /token service that wants the same. */
 async function fakeRegistry(scheme: 'basic' | 'bearer'): Promise<{ url: string; close: () => void; seen: string[] }> {
   const seen: string[] = []
