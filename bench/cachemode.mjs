@@ -43,24 +43,58 @@ const tag = Math.random().toString(36).slice(2, 6)
 const ps = {}
 for (const m of MODES) {
   const p = await project(tmp, cfg, N, `cm${m}${tag}`, `[cache]\nmode = "${m}"\n`)
-  for (const s of fs.readdirSync(path.join(p.dir, 'services'))) if (!BASES.includes(s)) addBuilderStage(path.join(p.dir, 'services', s, 'Dockerfile'))
+  for (const s of fs.readdirSync(path.join(p.dir, 'services')))
+    if (!BASES.includes(s)) addBuilderStage(path.join(p.dir, 'services', s, 'Dockerfile'))
   start(p)
   ps[m] = p
 }
 
-const esb = (p) => { const r = sh(p, 'docker', ['esb', 'build', '--json']); return { s: r.s, report: JSON.parse(r.out) } }
-const hits = (report) => Object.fromEntries(Object.entries(report.rebuilt ?? {}).map(([t]) => [t, report.targets[t] ? `${report.targets[t].cached}/${report.targets[t].total}` : '-']))
+const esb = (p) => {
+  const r = sh(p, 'docker', ['esb', 'build', '--json'])
+  return { s: r.s, report: JSON.parse(r.out) }
+}
+const hits = (report) =>
+  Object.fromEntries(
+    Object.entries(report.rebuilt ?? {}).map(([t]) => [
+      t,
+      report.targets[t] ? `${report.targets[t].cached}/${report.targets[t].total}` : '-',
+    ]),
+  )
 const kindOf = (t) => (BASES.includes(t) ? 'bases' : t.startsWith('fn-') ? 'functions' : 'control')
 
-const results = { date: new Date().toISOString(), machine: machine(), n: N, reps: REPS, cold_build_s: {}, scenarios: {}, local_cache_bytes_by_kind: {} }
+const results = {
+  date: new Date().toISOString(),
+  machine: machine(),
+  n: N,
+  reps: REPS,
+  cold_build_s: {},
+  scenarios: {},
+  local_cache_bytes_by_kind: {},
+}
 try {
   for (const m of MODES) results.cold_build_s[m] = +esb(ps[m]).s.toFixed(2)
   const scenarios = {
-    function: { cold: false, edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'functions', p.fns[i % p.fns.length], 'handler'), `echo edit ${i}\n`) },
-    control: { cold: false, edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'services', 'gateway', 'invoke.cgi'), `# edit ${i}\n`) },
-    base: { cold: false, edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'services', 'lambda-base', 'bootstrap'), `# edit ${i}\n`) },
-    'cold-control': { cold: true, edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'services', 'gateway', 'invoke.cgi'), `# cold edit ${i}\n`) },
-    'cold-function': { cold: true, edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'functions', p.fns[(i + 5) % p.fns.length], 'handler'), `echo cold ${i}\n`) },
+    function: {
+      cold: false,
+      edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'functions', p.fns[i % p.fns.length], 'handler'), `echo edit ${i}\n`),
+    },
+    control: {
+      cold: false,
+      edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'services', 'gateway', 'invoke.cgi'), `# edit ${i}\n`),
+    },
+    base: {
+      cold: false,
+      edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'services', 'lambda-base', 'bootstrap'), `# edit ${i}\n`),
+    },
+    'cold-control': {
+      cold: true,
+      edit: (p, i) => fs.appendFileSync(path.join(p.dir, 'services', 'gateway', 'invoke.cgi'), `# cold edit ${i}\n`),
+    },
+    'cold-function': {
+      cold: true,
+      edit: (p, i) =>
+        fs.appendFileSync(path.join(p.dir, 'functions', p.fns[(i + 5) % p.fns.length], 'handler'), `echo cold ${i}\n`),
+    },
   }
   for (const [name, sc] of Object.entries(scenarios)) {
     const t = { max: [], min: [] }

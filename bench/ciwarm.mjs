@@ -25,7 +25,10 @@ import { cleanup, freePort, machine, project, rmBuilder, scratch, sh, start, sta
 
 /** Waits until a registry answers (curl: the bench stays synchronous). */
 function waitFor(url) {
-  for (let i = 0; i < 100; i++) { if (spawnSync('curl', ['-sf', '-o', '/dev/null', url]).status === 0) return; spawnSync('sleep', ['0.1']) }
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('curl', ['-sf', '-o', '/dev/null', url]).status === 0) return
+    spawnSync('sleep', ['0.1'])
+  }
   throw new Error(`${url} did not answer`)
 }
 
@@ -40,52 +43,72 @@ const { tmp, cfg } = scratch('ciwarm')
 
 const results = { date: new Date().toISOString(), machine: machine(), reps: REPS, topologies: {} }
 for (const topo of TOPOLOGIES) {
-results.topologies[topo] = { sizes: {} }
-for (const n of SIZES) {
-  const shared = await freePort()
-  const brand = `ciw${n}x${Math.random().toString(36).slice(2, 6)}`
-  const ref = `127.0.0.1:${shared}/team-cache/{target}:{branch}`
-  const toml = topo === 'cache-from' ? `[cache]\nfrom = ["${ref}"]\nto = "${ref}"\n` : `[registry]\nbuild_address = "127.0.0.1:${shared}"\n`
-  const p = await project(tmp, cfg, n, brand, toml)
-  start(p)
-  const image = sh(p, 'docker', ['inspect', '--format', '{{.Config.Image}}', `${brand}-infra-registry`]).out.trim()
-  const sharedUp = () => sh(p, 'docker', ['run', '-d', '--name', `${brand}-shared`, '-e', 'REGISTRY_HTTP_ADDR=0.0.0.0:5000', '-p', `127.0.0.1:${shared}:5000`, image])
-  const sharedEmpty = () => { sh(p, 'docker', ['rm', '-f', '-v', `${brand}-shared`]); sharedUp(); waitFor(`http://127.0.0.1:${shared}/v2/`) }
-  sharedUp()
-  const fresh = () => {
-    rmBuilder(p)
-    sh(p, 'docker', ['esb', 'down', '--registry'])
-    sh(p, 'docker', ['volume', 'rm', `${brand}-registry-data`])
-    // a fresh clone has no .<slug>/ at all: no local cache, no input records, no builder state
-    fs.rmSync(path.join(p.dir, `.${brand}`), { recursive: true, force: true })
+  results.topologies[topo] = { sizes: {} }
+  for (const n of SIZES) {
+    const shared = await freePort()
+    const brand = `ciw${n}x${Math.random().toString(36).slice(2, 6)}`
+    const ref = `127.0.0.1:${shared}/team-cache/{target}:{branch}`
+    const toml =
+      topo === 'cache-from'
+        ? `[cache]\nfrom = ["${ref}"]\nto = "${ref}"\n`
+        : `[registry]\nbuild_address = "127.0.0.1:${shared}"\n`
+    const p = await project(tmp, cfg, n, brand, toml)
     start(p)
-  }
-  const build = (branch) => {
-    const r = sh(p, 'docker', ['esb', 'build', '--json'], { [`${p.prefix}_BRANCH`]: branch })
-    return { s: r.s, total: JSON.parse(r.out).total }
-  }
-  const cold = [], warm = [], hits = []
-  try {
-    for (let i = 0; i < REPS; i++) {
-      fresh()
-      // build-registry: images and caches live in the shared registry, under no branch: cold starts with it empty
-      if (topo === 'build-registry') sharedEmpty()
-      cold.push(build(`cold-${i}`).s)
-      fresh()
-      const w = build(`cold-${i}`)
-      warm.push(w.s)
-      hits.push(w.total)
+    const image = sh(p, 'docker', ['inspect', '--format', '{{.Config.Image}}', `${brand}-infra-registry`]).out.trim()
+    const sharedUp = () =>
+      sh(p, 'docker', [
+        'run',
+        '-d',
+        '--name',
+        `${brand}-shared`,
+        '-e',
+        'REGISTRY_HTTP_ADDR=0.0.0.0:5000',
+        '-p',
+        `127.0.0.1:${shared}:5000`,
+        image,
+      ])
+    const sharedEmpty = () => {
+      sh(p, 'docker', ['rm', '-f', '-v', `${brand}-shared`])
+      sharedUp()
+      waitFor(`http://127.0.0.1:${shared}/v2/`)
     }
-  } finally {
-    sh(p, 'docker', ['rm', '-f', '-v', `${brand}-shared`])
-    cleanup(p)
+    sharedUp()
+    const fresh = () => {
+      rmBuilder(p)
+      sh(p, 'docker', ['esb', 'down', '--registry'])
+      sh(p, 'docker', ['volume', 'rm', `${brand}-registry-data`])
+      // a fresh clone has no .<slug>/ at all: no local cache, no input records, no builder state
+      fs.rmSync(path.join(p.dir, `.${brand}`), { recursive: true, force: true })
+      start(p)
+    }
+    const build = (branch) => {
+      const r = sh(p, 'docker', ['esb', 'build', '--json'], { [`${p.prefix}_BRANCH`]: branch })
+      return { s: r.s, total: JSON.parse(r.out).total }
+    }
+    const cold = [],
+      warm = [],
+      hits = []
+    try {
+      for (let i = 0; i < REPS; i++) {
+        fresh()
+        // build-registry: images and caches live in the shared registry, under no branch: cold starts with it empty
+        if (topo === 'build-registry') sharedEmpty()
+        cold.push(build(`cold-${i}`).s)
+        fresh()
+        const w = build(`cold-${i}`)
+        warm.push(w.s)
+        hits.push(w.total)
+      }
+    } finally {
+      sh(p, 'docker', ['rm', '-f', '-v', `${brand}-shared`])
+      cleanup(p)
+    }
+    const r = { cold_s: stats(cold), fresh_runner_s: stats(warm), fresh_runner_hits: hits }
+    r.ratio_fresh_runner_to_cold = +(r.fresh_runner_s.median / r.cold_s.median).toFixed(3)
+    r.fresh_runner_percent_cached = Math.min(...hits.map((h) => h.percent))
+    results.topologies[topo].sizes[n] = r
+    console.log(JSON.stringify({ topo, n, ...r }, null, 2))
   }
-  const r = { cold_s: stats(cold), fresh_runner_s: stats(warm), fresh_runner_hits: hits }
-  r.ratio_fresh_runner_to_cold = +(r.fresh_runner_s.median / r.cold_s.median).toFixed(3)
-  r.fresh_runner_percent_cached = Math.min(...hits.map((h) => h.percent))
-  results.topologies[topo].sizes[n] = r
-  console.log(JSON.stringify({ topo, n, ...r }, null, 2))
-}
 }
 results.targets = { fresh_runner: '<= 0.35x cold, >= 95% of steps cached' }
 results.command = `node bench/ciwarm.mjs ${SIZES.join(' ')} --reps ${REPS} --topology ${TOPO}`

@@ -19,15 +19,32 @@ export function scratch(name) {
   fs.mkdirSync(tmp, { recursive: true })
   const cfg = path.join(tmp, 'docker-config')
   fs.mkdirSync(cfg)
-  fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ cliPluginsExtraDirs: [path.join(root, 'dist'), path.join(root, '.tools', 'cli-plugins')] }))
+  fs.writeFileSync(
+    path.join(cfg, 'config.json'),
+    JSON.stringify({ cliPluginsExtraDirs: [path.join(root, 'dist'), path.join(root, '.tools', 'cli-plugins')] }),
+  )
   return { tmp, cfg }
 }
 
-export const freePort = () => new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)) }) })
+export const freePort = () =>
+  new Promise((res) => {
+    const s = net.createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => res(p))
+    })
+  })
 
 /** Runs a command in the project, timed; throws with stderr's tail on failure. */
 export function sh(p, cmd, args, extra = {}) {
-  const env = { ...process.env, DOCKER_CONFIG: p.cfg, PORT_REGISTRY: String(p.port), [`${p.prefix}_UPSTREAM_BASE`]: `127.0.0.1:${p.port}/library/${BUSYBOX}`, BUILDX_BUILDER: '', ...extra }
+  const env = {
+    ...process.env,
+    DOCKER_CONFIG: p.cfg,
+    PORT_REGISTRY: String(p.port),
+    [`${p.prefix}_UPSTREAM_BASE`]: `127.0.0.1:${p.port}/library/${BUSYBOX}`,
+    BUILDX_BUILDER: '',
+    ...extra,
+  }
   const t0 = process.hrtime.bigint()
   const r = spawnSync(cmd, args, { cwd: p.dir, env, encoding: 'utf8', maxBuffer: 256 << 20 })
   const s = Number(process.hrtime.bigint() - t0) / 1e9
@@ -36,7 +53,15 @@ export function sh(p, cmd, args, extra = {}) {
 }
 
 export const du = (dir) => Number(spawnSync('du', ['-sb', dir], { encoding: 'utf8' }).stdout.split('\t')[0] || 0)
-export const stats = (a) => { const s = [...a].sort((x, y) => x - y); return { median: +s[Math.floor(s.length / 2)].toFixed(2), min: +s[0].toFixed(2), max: +s[s.length - 1].toFixed(2), runs: a.map((x) => +x.toFixed(2)) } }
+export const stats = (a) => {
+  const s = [...a].sort((x, y) => x - y)
+  return {
+    median: +s[Math.floor(s.length / 2)].toFixed(2),
+    min: +s[0].toFixed(2),
+    max: +s[s.length - 1].toFixed(2),
+    runs: a.map((x) => +x.toFixed(2)),
+  }
+}
 export const machine = () => `${os.cpus().length} cpu, ${os.cpus()[0]?.model ?? ''}, node ${process.version}`
 
 /** Generates examples/mini with n functions into <tmp>/<brand>, starts its registry and pushes busybox into it. `toml`: extra esb.toml lines. */
@@ -45,8 +70,10 @@ export async function project(tmp, cfg, n, brand, toml = '') {
   spawnSync(process.execPath, [path.join(root, 'examples/mini/generate.mjs'), String(n), p.dir])
   fs.writeFileSync(path.join(p.dir, 'esb.toml'), `brand = "${brand}"\n${toml}[templates]\nrender = true\n`)
   // a CPU step in every function and base, so that a cache miss costs what it would in a real repo
-  for (const f of fs.readdirSync(path.join(p.dir, 'functions'))) fs.appendFileSync(path.join(p.dir, 'functions', f, 'Dockerfile'), `RUN ${SPIN}\n`)
-  for (const b of ['os-base', 'lambda-base', 'python-base']) fs.appendFileSync(path.join(p.dir, 'services', b, 'Dockerfile'), `RUN ${SPIN}\n`)
+  for (const f of fs.readdirSync(path.join(p.dir, 'functions')))
+    fs.appendFileSync(path.join(p.dir, 'functions', f, 'Dockerfile'), `RUN ${SPIN}\n`)
+  for (const b of ['os-base', 'lambda-base', 'python-base'])
+    fs.appendFileSync(path.join(p.dir, 'services', b, 'Dockerfile'), `RUN ${SPIN}\n`)
   p.fns = fs.readdirSync(path.join(p.dir, 'functions')).sort()
   return p
 }
@@ -61,11 +88,18 @@ export function start(p) {
 }
 
 export const builder = (p) => `${p.brand}-buildx`
-export const rmBuilder = (p) => spawnSync('docker', ['buildx', 'rm', '-f', builder(p)], { env: { ...process.env, DOCKER_CONFIG: p.cfg } })
+export const rmBuilder = (p) =>
+  spawnSync('docker', ['buildx', 'rm', '-f', builder(p)], { env: { ...process.env, DOCKER_CONFIG: p.cfg } })
 
 /** Removes the project's stack, registry, builder and folder. */
 export function cleanup(p, env = {}) {
-  const down = (project, file, extra, more = []) => { try { sh(p, 'docker', ['compose', '-p', project, '-f', file, 'down', '-v', '-t', '1', ...more], extra) } catch (e) { console.error(e.message) } }
+  const down = (project, file, extra, more = []) => {
+    try {
+      sh(p, 'docker', ['compose', '-p', project, '-f', file, 'down', '-v', '-t', '1', ...more], extra)
+    } catch (e) {
+      console.error(e.message)
+    }
+  }
   down(`${p.brand}-default`, 'docker-compose.docker.yml', env, ['--rmi', 'all']) // the images up pulled into the engine
   down(`${p.brand}-infra`, 'docker-compose.infra.yml', {})
   rmBuilder(p)

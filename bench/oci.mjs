@@ -24,16 +24,38 @@ const tmp = path.join(root, 'bench', 'tmp')
 fs.rmSync(tmp, { recursive: true, force: true })
 fs.mkdirSync(tmp, { recursive: true })
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null
-if (!TIME) { console.error('bench: /usr/bin/time is needed (apt-get install time)'); process.exit(1) }
+if (!TIME) {
+  console.error('bench: /usr/bin/time is needed (apt-get install time)')
+  process.exit(1)
+}
 
-const freePort = () => new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)) }) })
+const freePort = () =>
+  new Promise((res) => {
+    const s = net.createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => res(p))
+    })
+  })
 async function registry(name) {
   const port = await freePort()
   const dir = path.join(tmp, name)
   fs.mkdirSync(dir)
-  fs.writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`)
+  fs.writeFileSync(
+    path.join(dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  )
   const proc = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' })
-  for (let i = 0; i < 100; i++) { if (await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false)) break; await new Promise((r) => setTimeout(r, 100)) }
+  for (let i = 0; i < 100; i++) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/v2/`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break
+    await new Promise((r) => setTimeout(r, 100))
+  }
   const proj = path.join(dir, 'project')
   fs.mkdirSync(proj)
   fs.writeFileSync(path.join(proj, 'esb.toml'), `brand = "bench"\n[registry]\nport = ${port}\n`)
@@ -43,7 +65,11 @@ async function registry(name) {
 // an OCI layout with one big random layer, written and hashed as a stream
 async function layout(dir) {
   fs.mkdirSync(path.join(dir, 'blobs', 'sha256'), { recursive: true })
-  const put = (b) => { const d = crypto.createHash('sha256').update(b).digest('hex'); fs.writeFileSync(path.join(dir, 'blobs', 'sha256', d), b); return { digest: `sha256:${d}`, size: b.length } }
+  const put = (b) => {
+    const d = crypto.createHash('sha256').update(b).digest('hex')
+    fs.writeFileSync(path.join(dir, 'blobs', 'sha256', d), b)
+    return { digest: `sha256:${d}`, size: b.length }
+  }
   // the layer: a real tar holding one random file, so `docker load` takes it too
   const tmpLayer = path.join(dir, 'layer.tmp')
   const h = crypto.createHash('sha256')
@@ -61,10 +87,35 @@ async function layout(dir) {
   const size = fs.statSync(tmpLayer).size
   fs.renameSync(tmpLayer, path.join(dir, 'blobs', 'sha256', ld))
   const layer = { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${ld}`, size }
-  const cfg = put(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: {} })))
-  const man = put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg }, layers: [layer] })))
+  const cfg = put(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: {} }),
+    ),
+  )
+  const man = put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
+        layers: [layer],
+      }),
+    ),
+  )
   fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
-  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...man, annotations: { 'io.containerd.image.name': 'fn-big:bench' } }] }))
+  fs.writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...man,
+          annotations: { 'io.containerd.image.name': 'fn-big:bench' },
+        },
+      ],
+    }),
+  )
 }
 
 /** Runs a command under /usr/bin/time: seconds and peak RSS (MiB). */
@@ -85,18 +136,52 @@ const results = {}
 try {
   console.log(`bench: building a layout with a ${mib} MiB layer ...`)
   await layout(path.join(tmp, 'layout'))
-  results['docker-esb import (OCI layout -> registry)'] = measure('docker-esb import layout', bundle, ['import', path.join(tmp, 'layout'), '-C', A.proj], A.proj)
-  results['docker-esb export (registry -> tar)'] = measure('docker-esb export', bundle, ['export', 'fn-big:bench', '-o', path.join(tmp, 'big.tar'), '-C', A.proj], A.proj)
-  results['docker-esb import (tar -> registry)'] = measure('docker-esb import tar', bundle, ['import', path.join(tmp, 'big.tar'), '-C', B.proj], B.proj)
-  results['docker-esb import (registry -> registry)'] = measure('docker-esb import registry ref', bundle, ['import', `127.0.0.1:${A.port}/bench-fn-big:bench`, '--name', 'fn-copy', '-C', C.proj], C.proj)
-  const engine = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 && spawnSync('docker', ['buildx', 'version'], { stdio: 'ignore' }).status === 0
+  results['docker-esb import (OCI layout -> registry)'] = measure(
+    'docker-esb import layout',
+    bundle,
+    ['import', path.join(tmp, 'layout'), '-C', A.proj],
+    A.proj,
+  )
+  results['docker-esb export (registry -> tar)'] = measure(
+    'docker-esb export',
+    bundle,
+    ['export', 'fn-big:bench', '-o', path.join(tmp, 'big.tar'), '-C', A.proj],
+    A.proj,
+  )
+  results['docker-esb import (tar -> registry)'] = measure(
+    'docker-esb import tar',
+    bundle,
+    ['import', path.join(tmp, 'big.tar'), '-C', B.proj],
+    B.proj,
+  )
+  results['docker-esb import (registry -> registry)'] = measure(
+    'docker-esb import registry ref',
+    bundle,
+    ['import', `127.0.0.1:${A.port}/bench-fn-big:bench`, '--name', 'fn-copy', '-C', C.proj],
+    C.proj,
+  )
+  const engine =
+    spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 &&
+    spawnSync('docker', ['buildx', 'version'], { stdio: 'ignore' }).status === 0
   if (engine) {
-    results['docker buildx imagetools create (registry -> registry)'] = measure('docker buildx imagetools create', 'docker', ['buildx', 'imagetools', 'create', '-t', `127.0.0.1:${C.port}/alt-copy:bench`, `127.0.0.1:${A.port}/bench-fn-big:bench`], tmp)
+    results['docker buildx imagetools create (registry -> registry)'] = measure(
+      'docker buildx imagetools create',
+      'docker',
+      ['buildx', 'imagetools', 'create', '-t', `127.0.0.1:${C.port}/alt-copy:bench`, `127.0.0.1:${A.port}/bench-fn-big:bench`],
+      tmp,
+    )
     const load = spawnSync('docker', ['load', '-i', path.join(tmp, 'big.tar')], { encoding: 'utf8' })
     if (load.status !== 0) throw new Error(`docker load of the exported archive failed: ${load.stderr}`)
     spawnSync('docker', ['tag', `127.0.0.1:${A.port}/bench-fn-big:bench`, `127.0.0.1:${C.port}/alt-push:bench`])
-    results['docker push (engine -> registry)'] = measure('docker push', 'docker', ['push', '-q', `127.0.0.1:${C.port}/alt-push:bench`], tmp)
-    spawnSync('docker', ['image', 'rm', '-f', `127.0.0.1:${A.port}/bench-fn-big:bench`, `127.0.0.1:${C.port}/alt-push:bench`], { stdio: 'ignore' })
+    results['docker push (engine -> registry)'] = measure(
+      'docker push',
+      'docker',
+      ['push', '-q', `127.0.0.1:${C.port}/alt-push:bench`],
+      tmp,
+    )
+    spawnSync('docker', ['image', 'rm', '-f', `127.0.0.1:${A.port}/bench-fn-big:bench`, `127.0.0.1:${C.port}/alt-push:bench`], {
+      stdio: 'ignore',
+    })
   } else {
     console.log('bench: no engine here; the docker alternatives are skipped')
   }
@@ -111,11 +196,19 @@ const out = {
   layer_mib: mib,
   results,
   peak_rss_target_mib: 150,
-  peak_rss_ok: Object.entries(results).filter(([k]) => k.startsWith('docker-esb')).every(([, v]) => v.peak_rss_mib < 150),
-  ratios: results['docker buildx imagetools create (registry -> registry)'] ? {
-    'docker-esb import registry->registry / imagetools create (throughput)': +(ours.mib_per_s / results['docker buildx imagetools create (registry -> registry)'].mib_per_s).toFixed(2),
-    'docker-esb import layout->registry / docker push (throughput)': +(results['docker-esb import (OCI layout -> registry)'].mib_per_s / results['docker push (engine -> registry)'].mib_per_s).toFixed(2),
-  } : null,
+  peak_rss_ok: Object.entries(results)
+    .filter(([k]) => k.startsWith('docker-esb'))
+    .every(([, v]) => v.peak_rss_mib < 150),
+  ratios: results['docker buildx imagetools create (registry -> registry)']
+    ? {
+        'docker-esb import registry->registry / imagetools create (throughput)': +(
+          ours.mib_per_s / results['docker buildx imagetools create (registry -> registry)'].mib_per_s
+        ).toFixed(2),
+        'docker-esb import layout->registry / docker push (throughput)': +(
+          results['docker-esb import (OCI layout -> registry)'].mib_per_s / results['docker push (engine -> registry)'].mib_per_s
+        ).toFixed(2),
+      }
+    : null,
   command: `node bench/oci.mjs ${mib}`,
 }
 fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true })

@@ -44,7 +44,14 @@ async function project(n) {
     const reg = `127.0.0.1:${p.port}/${brand}-plaincache/${t}:cache`
     // buildx checks entitlements against existing folders
     fs.mkdirSync(path.join(plainCache, t), { recursive: true })
-    cached.target[t] = { ...own, 'cache-from': [`type=local,src=${plainCache}/${t}`, `type=registry,ref=${reg}`], 'cache-to': [`type=local,dest=${plainCache}/${t},mode=max`, `type=registry,ref=${reg},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`] }
+    cached.target[t] = {
+      ...own,
+      'cache-from': [`type=local,src=${plainCache}/${t}`, `type=registry,ref=${reg}`],
+      'cache-to': [
+        `type=local,dest=${plainCache}/${t},mode=max`,
+        `type=registry,ref=${reg},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true`,
+      ],
+    }
   }
   fs.writeFileSync(path.join(p.dir, 'plain.nocache.json'), JSON.stringify(nocache))
   fs.writeFileSync(path.join(p.dir, 'plain.cached.json'), JSON.stringify(cached))
@@ -54,10 +61,29 @@ async function project(n) {
   return p
 }
 
-const plainBake = (p, file, targets = p.groups) => sh(p, 'docker', ['buildx', 'bake', '--builder', builder(p), '-f', 'docker-bake.hcl', '-f', file, '--allow', `fs=${p.plainCache}`, '--provenance=false', '--progress=quiet', ...targets], p.env)
+const plainBake = (p, file, targets = p.groups) =>
+  sh(
+    p,
+    'docker',
+    [
+      'buildx',
+      'bake',
+      '--builder',
+      builder(p),
+      '-f',
+      'docker-bake.hcl',
+      '-f',
+      file,
+      '--allow',
+      `fs=${p.plainCache}`,
+      '--provenance=false',
+      '--progress=quiet',
+      ...targets,
+    ],
+    p.env,
+  )
 const esb = (p, args) => sh(p, 'docker', ['esb', ...args])
 const rebuilt = (r) => (r.err.match(/^# rebuild /gm) ?? []).length
-
 
 const results = { date: new Date().toISOString(), machine: machine(), reps: REPS, sizes: {} }
 for (const n of SIZES) {
@@ -91,14 +117,20 @@ for (const n of SIZES) {
       one.bake_that_target_no_cache_flags.push(plainBake(p, 'plain.nocache.json', [`fn-${fn}`]).s)
     }
     r.onechange = Object.fromEntries(Object.entries(one).map(([k, v]) => [k, stats(v)]))
-    r.onechange.ratio_esb_to_bake_that_target = +(r.onechange.esb.median / r.onechange.bake_that_target_no_cache_flags.median).toFixed(3)
+    r.onechange.ratio_esb_to_bake_that_target = +(
+      r.onechange.esb.median / r.onechange.bake_that_target_no_cache_flags.median
+    ).toFixed(3)
     // ten one-change builds: the local cache must not grow by a copy per build
     for (let i = 0; i < 10 - REPS; i++) {
       fs.appendFileSync(path.join(p.dir, 'functions', p.fns[(REPS + i) % p.fns.length], 'handler'), `echo more ${i}\n`)
       esb(p, ['build'])
     }
     const cacheTen = du(path.join(p.dir, `.${p.brand}`, 'buildx-cache'))
-    r.cachesize = { after_one_build_bytes: cacheOne, after_ten_one_change_builds_bytes: cacheTen, ratio: +(cacheTen / cacheOne).toFixed(3) }
+    r.cachesize = {
+      after_one_build_bytes: cacheOne,
+      after_ten_one_change_builds_bytes: cacheTen,
+      ratio: +(cacheTen / cacheOne).toFixed(3),
+    }
     // the builder removed, nothing changed
     rmBuilder(p)
     const rm = esb(p, ['build'])
@@ -115,10 +147,15 @@ for (const n of SIZES) {
         recreated.push((e.err.match(/Recreate/g) ?? []).length)
         up.compose_up_build.push(sh(p, 'docker', compose, { ...p.env, BUILDX_BUILDER: builder(p) }).s)
       }
-      r.upnoop = { ...Object.fromEntries(Object.entries(up).map(([k, v]) => [k, stats(v)])), containers_recreated_by_esb: recreated }
+      r.upnoop = {
+        ...Object.fromEntries(Object.entries(up).map(([k, v]) => [k, stats(v)])),
+        containers_recreated_by_esb: recreated,
+      }
       r.upnoop.ratio_esb_to_compose = +(r.upnoop.esb.median / r.upnoop.compose_up_build.median).toFixed(3)
     }
-  } finally { cleanup(p, p.env) }
+  } finally {
+    cleanup(p, p.env)
+  }
   results.sizes[n] = r
   console.log(JSON.stringify({ n, ...r }, null, 2))
 }

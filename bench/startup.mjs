@@ -15,7 +15,10 @@ const bundle = path.join(root, 'dist', 'docker-esb')
 const runs = Number(process.argv[2] ?? 40)
 const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-bench-'))
 // our plugin, plus Debian's compose (test/e2e/engine/plugins.sh) as the plugin to compare with
-fs.writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ cliPluginsExtraDirs: [path.join(root, 'dist'), path.join(root, '.tools', 'cli-plugins')] }))
+fs.writeFileSync(
+  path.join(cfg, 'config.json'),
+  JSON.stringify({ cliPluginsExtraDirs: [path.join(root, 'dist'), path.join(root, '.tools', 'cli-plugins')] }),
+)
 
 const cases = {
   'node -e 0': [process.execPath, ['-e', '0']],
@@ -34,7 +37,10 @@ for (let i = 0; i < runs + 3; i++) {
     if (i >= 3) times[name].push(ms) // first runs warm caches
   }
 }
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)] }
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y)
+  return s[Math.floor(s.length / 2)]
+}
 const med = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, +median(v).toFixed(2)]))
 const result = {
   date: new Date().toISOString(),

@@ -10,7 +10,13 @@ function loadCli(): Promise<Cli> {
   if (typeof __ESB_CLI__ === 'string') {
     // In the bundle the program is CommonJS source text (see bundle.mjs).
     const mod = { exports: {} as Cli }
-    new Function('module', 'exports', 'require', '__filename', '__dirname', __ESB_CLI__)(mod, mod.exports, require, __filename, __dirname)
+    new Function('module', 'exports', 'require', '__filename', '__dirname', __ESB_CLI__)(
+      mod,
+      mod.exports,
+      require,
+      __filename,
+      __dirname,
+    )
     return Promise.resolve(mod.exports)
   }
   return import('../scripts/cli.ts')
@@ -23,7 +29,15 @@ if (process.argv[2] === 'docker-cli-plugin-metadata') {
   // Node exits 0 when the event loop empties under a promise that never
   // settles; that must not pass for success.
   process.on('exit', () => {
-    if (!settled) { process.stderr.write('docker esb: internal error: stopped before finishing\n'); process.exitCode = 1 }
+    if (!settled) {
+      process.stderr.write('docker esb: internal error: stopped before finishing\n')
+      process.exitCode = 1
+    }
   })
-  loadCli().then((m) => m.main(process.argv.slice(2))).then((code) => { settled = true; process.exitCode = code })
+  loadCli()
+    .then((m) => m.main(process.argv.slice(2)))
+    .then((code) => {
+      settled = true
+      process.exitCode = code
+    })
 }

@@ -61,7 +61,8 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
     unknown: (a: string) => {
       if (a.startsWith('-')) {
         const name = a.replace(/^-+/, '').split('=')[0]
-        if (!known.has(name)) throw new UsageError(`unknown flag ${a.split('=')[0]} for 'docker esb ${c.name}'; see 'docker esb ${c.name} --help'`)
+        if (!known.has(name))
+          throw new UsageError(`unknown flag ${a.split('=')[0]} for 'docker esb ${c.name}'; see 'docker esb ${c.name} --help'`)
         return true
       }
       return true
@@ -82,14 +83,19 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
   // docker CLI accepts them for its boolean flags); any other `=value` (`--check=foo`) is an error, not a silent true.
   for (const a of own) {
     const m = /^-{1,2}([^=-][^=]*)=([\s\S]*)$/.exec(a)
-    if (m && booleans.includes(longOf(m[1])) && m[2] !== 'true' && m[2] !== 'false') throw new UsageError(`flag ${a.split('=')[0]} takes no value (got ${JSON.stringify(m[2])}); give it as ${a.split('=')[0]} alone, or =true / =false`)
+    if (m && booleans.includes(longOf(m[1])) && m[2] !== 'true' && m[2] !== 'false')
+      throw new UsageError(
+        `flag ${a.split('=')[0]} takes no value (got ${JSON.stringify(m[2])}); give it as ${a.split('=')[0]} alone, or =true / =false`,
+      )
   }
   // --format json|table where a command prints data; --json stays its alias
   if (strings.includes('format') && parsed.format !== undefined) {
-    if (parsed.format !== 'json' && parsed.format !== 'table') throw new UsageError(`flag --format takes json or table (got ${JSON.stringify(parsed.format)}); give it as --format json`)
+    if (parsed.format !== 'json' && parsed.format !== 'table')
+      throw new UsageError(`flag --format takes json or table (got ${JSON.stringify(parsed.format)}); give it as --format json`)
     if (parsed.format === 'json') parsed.json = true
   }
-  if (parsed._.length && !c.positional) throw new UsageError(`'docker esb ${c.name}' takes no argument ${JSON.stringify(parsed._[0])}; put tool flags after --`)
+  if (parsed._.length && !c.positional)
+    throw new UsageError(`'docker esb ${c.name}' takes no argument ${JSON.stringify(parsed._[0])}; put tool flags after --`)
   return { ...parsed, _: parsed._.map(String), '--': passthrough }
 }
 
@@ -102,7 +108,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     // waiting: after 1 s (up to 10 s while docker children stop) remove partial files and exit
     const t0 = Date.now()
     const tick = () => {
-      if (runner?.busy && Date.now() - t0 < 10_000) { watchdog = setTimeout(tick, 250); return }
+      if (runner?.busy && Date.now() - t0 < 10_000) {
+        watchdog = setTimeout(tick, 250)
+        return
+      }
       runForcedExit()
       io.err(`docker esb: cancelled by ${sig}\n`)
       process.exit(sig === 'SIGINT' ? 130 : 143)
@@ -115,24 +124,48 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   process.on('SIGTERM', onTerm)
   try {
     const split = splitDockerArgv(argv)
-    const docker = split.via !== 'complete' && io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND ? io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND : 'docker'
+    const docker =
+      split.via !== 'complete' && io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND
+        ? io.env.DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND
+        : 'docker'
     const globalFlags = absoluteConfigFlags(split.globalFlags, io.cwd, path.resolve)
     const dockerConfig = io.env.DOCKER_CONFIG ? path.resolve(io.cwd, io.env.DOCKER_CONFIG) : undefined
-    runner = new Runner(docker, globalFlags, (l) => io.err(l + '\n'), dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}, dockerConfigDir(globalFlags, io.env, io.cwd))
+    runner = new Runner(
+      docker,
+      globalFlags,
+      (l) => io.err(l + '\n'),
+      dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {},
+      dockerConfigDir(globalFlags, io.env, io.cwd),
+    )
     const [name, ...rest] = split.args
     if (split.via === 'complete') return await complete(COMMANDS, split.args, io, runner, parseFlags)
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const sub = name === 'help' || name === '--help' ? rest.find((a) => !a.startsWith('-')) : undefined
-      if (sub && COMMANDS[sub]) { io.out(commandHelp(COMMANDS[sub])); return 0 }
+      if (sub && COMMANDS[sub]) {
+        io.out(commandHelp(COMMANDS[sub]))
+        return 0
+      }
       io.out(topHelp())
       return name === undefined ? 2 : 0
     }
-    if (name === '--version' || name === '-v') { io.out(`docker esb ${VERSION}\n`); return 0 }
+    if (name === '--version' || name === '-v') {
+      io.out(`docker esb ${VERSION}\n`)
+      return 0
+    }
     const cmd = COMMANDS[name]
-    if (!cmd && name.startsWith('-')) throw new UsageError(`flag ${name.split('=')[0]} goes after the command, e.g. 'docker esb build ${name.split('=')[0]} ...'; commands: ${Object.keys(COMMANDS).join(', ')}`)
-    if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see 'docker esb --help')`)
+    if (!cmd && name.startsWith('-'))
+      throw new UsageError(
+        `flag ${name.split('=')[0]} goes after the command, e.g. 'docker esb build ${name.split('=')[0]} ...'; commands: ${Object.keys(COMMANDS).join(', ')}`,
+      )
+    if (!cmd)
+      throw new UsageError(
+        `unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see 'docker esb --help')`,
+      )
     const flags = parseFlags(cmd, rest)
-    if (flags.help) { io.out(commandHelp(cmd)); return 0 }
+    if (flags.help) {
+      io.out(commandHelp(cmd))
+      return 0
+    }
     return (await cmd.run({ flags, io, runner })) ?? 0
   } catch (e) {
     // whatever a cancelled run failed with, it was cancelled

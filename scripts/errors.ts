@@ -26,7 +26,10 @@ export class DockerError extends EsbError {
   argv: string[]
   constructor(argv: string[], code: number, detail = '') {
     const head = argv.slice(0, 3).join(' ')
-    super(`'docker ${head}${argv.length > 3 ? ' ...' : ''}' failed with exit code ${code}${detail ? `: ${detail}` : ''}`, code || 1)
+    super(
+      `'docker ${head}${argv.length > 3 ? ' ...' : ''}' failed with exit code ${code}${detail ? `: ${detail}` : ''}`,
+      code || 1,
+    )
     this.argv = argv
   }
 }
@@ -71,7 +74,10 @@ const FS_HINTS: Record<string, string> = {
 /** Node errors with these codes are the user's to fix, not bugs. */
 export const USER_FS_CODES = new Set(Object.keys(FS_HINTS))
 
-interface NodeError { code?: unknown; path?: unknown }
+interface NodeError {
+  code?: unknown
+  path?: unknown
+}
 
 /**
  * Maps any thrown value to an EsbError: our own pass through; a Node

@@ -7,7 +7,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 const docker = (args) => spawnSync('docker', args, { encoding: 'utf8' })
-const lines = (r) => (r.status === 0 ? r.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [])
+const lines = (r) =>
+  r.status === 0
+    ? r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : []
 
 const KINDS = [
   { kind: 'container', list: ['ps', '-a', '--format', '{{.Names}}'], remove: ['rm', '-f', '-v'] },
@@ -22,7 +28,8 @@ export function leftovers(run, tmp) {
   const found = []
   for (const k of KINDS) for (const name of lines(docker(k.list))) if (name.includes(mark)) found.push({ kind: k.kind, name })
   // lock folders are shared by every docker esb on the machine and removed when free; tsx-* is the test loader's own compile cache
-  for (const e of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) if (!e.startsWith('docker-esb-locks-') && !e.startsWith('tsx-')) found.push({ kind: 'temp', name: path.join(tmp, e) })
+  for (const e of fs.existsSync(tmp) ? fs.readdirSync(tmp) : [])
+    if (!e.startsWith('docker-esb-locks-') && !e.startsWith('tsx-')) found.push({ kind: 'temp', name: path.join(tmp, e) })
   return found
 }
 

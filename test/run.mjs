@@ -9,20 +9,34 @@ import { leftovers, removeLeftovers } from './leaks.mjs'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const layers = process.argv.slice(2)
-if (!layers.length) { console.error('usage: node test/run.mjs unit|contract|e2e ...'); process.exit(2) }
+if (!layers.length) {
+  console.error('usage: node test/run.mjs unit|contract|e2e ...')
+  process.exit(2)
+}
 // a hung layer must fail, not eat CI's time
 const LIMIT_MIN = { unit: 5, contract: 15, e2e: 50 }
-let passed = 0, failed = 0, skipped = 0
+let passed = 0,
+  failed = 0,
+  skipped = 0
 for (const layer of layers) {
   console.log(`\n== ${layer} ==`)
   // every temp folder the tests (and the plugin under test) make goes here, and is removed afterwards
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `esb-tests-${layer}-`))
   // e2e names carry this run's id, so that what a test leaves is found (test/leaks.mjs)
   const runId = Math.random().toString(36).slice(2, 5)
-  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', layer), '\\.test\\.ts$'], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp, ESB_E2E_RUN: runId, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 256 << 20,
-    timeout: (LIMIT_MIN[layer] ?? 30) * 60_000, killSignal: 'SIGKILL',
-  })
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', layer), '\\.test\\.ts$'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TMPDIR: tmp, ESB_E2E_RUN: runId, NO_COLOR: '1', FORCE_COLOR: '0' },
+      maxBuffer: 256 << 20,
+      timeout: (LIMIT_MIN[layer] ?? 30) * 60_000,
+      killSignal: 'SIGKILL',
+    },
+  )
   const left = layer === 'e2e' ? leftovers(runId, tmp) : []
   fs.rmSync(tmp, { recursive: true, force: true })
   if (left.length) {
@@ -33,9 +47,16 @@ for (const layer of layers) {
   if (res.error?.code === 'ETIMEDOUT') console.log(`${layer}: stopped after ${LIMIT_MIN[layer] ?? 30} minutes`)
   process.stdout.write(res.stdout ?? '')
   const num = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(res.stdout ?? '')?.[1] ?? NaN)
-  const total = num('Total'), ok = num('Passed'), sk = num('Skipped')
-  if (Number.isNaN(total)) { failed += 1; console.log(`${layer}: uvu gave no summary (exit ${res.status}); counted as 1 failure`); continue }
-  passed += ok; skipped += sk
+  const total = num('Total'),
+    ok = num('Passed'),
+    sk = num('Skipped')
+  if (Number.isNaN(total)) {
+    failed += 1
+    console.log(`${layer}: uvu gave no summary (exit ${res.status}); counted as 1 failure`)
+    continue
+  }
+  passed += ok
+  skipped += sk
   const bad = total - ok - sk
   failed += bad > 0 ? bad : res.status !== 0 ? 1 : 0
 }

@@ -4,7 +4,10 @@ import type { Settings } from '../project/config.ts'
 
 /** The first line of bake's stderr that says what went wrong. */
 export function firstError(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   return (lines.find((l) => /^ERROR\b|error:|failed to/i.test(l)) ?? lines.pop() ?? 'no output').replace(/^ERROR:\s*/, '')
 }
 

@@ -23,8 +23,15 @@ export async function bakeInputs(s: Settings, runner: Runner, r: RenderResult, g
     for (const f of files) {
       // a config error (exit 2), caught before a folder or a missing file fails a read later
       let st: fs.Stats | null = null
-      try { st = fs.statSync(f) } catch { /* missing */ }
-      if (!st?.isFile()) throw new UsageError(`bake file ${path.relative(s.projectDir, f) || f} ${st ? 'is not a file' : 'not found'}; set [bake] files in esb.toml to the project's bake file(s)`)
+      try {
+        st = fs.statSync(f)
+      } catch {
+        /* missing */
+      }
+      if (!st?.isFile())
+        throw new UsageError(
+          `bake file ${path.relative(s.projectDir, f) || f} ${st ? 'is not a file' : 'not found'}; set [bake] files in esb.toml to the project's bake file(s)`,
+        )
     }
     const variables = declaredVariables(files)
     const argv = ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', ...groups]
@@ -32,7 +39,15 @@ export async function bakeInputs(s: Settings, runner: Runner, r: RenderResult, g
     const res = await runner.run(argv, { capture: true, allowFail: true, env, cwd: s.projectDir })
     if (res.code !== 0) throw new EsbError(bakeFailure(s, res.stderr, groups, 'docker buildx bake --print'))
     let json: unknown
-    try { json = JSON.parse(res.stdout) } catch { throw new EsbError(`'docker buildx bake --print' gave no JSON; is docker buildx >= 0.17 installed?`) }
-    try { return { print: parseBakeFile(json, "'docker buildx bake --print'"), variables } } catch (e) { throw new EsbError((e as Error).message) }
+    try {
+      json = JSON.parse(res.stdout)
+    } catch {
+      throw new EsbError(`'docker buildx bake --print' gave no JSON; is docker buildx >= 0.17 installed?`)
+    }
+    try {
+      return { print: parseBakeFile(json, "'docker buildx bake --print'"), variables }
+    } catch (e) {
+      throw new EsbError((e as Error).message)
+    }
   })
 }

@@ -14,7 +14,14 @@ export function targetTag(s: Settings, target: string): string {
 }
 
 /** `bases`: the project's base targets (their cache mode is the bases' one; functions' and the rest's differ). */
-export function bakeOverride(s: Settings, targets: string[], fns: FunctionTarget[], runId: string, haveLocal: (t: string) => boolean = () => true, bases: string[] = []): { json: BakeFile; gens: CacheGen[] } {
+export function bakeOverride(
+  s: Settings,
+  targets: string[],
+  fns: FunctionTarget[],
+  runId: string,
+  haveLocal: (t: string) => boolean = () => true,
+  bases: string[] = [],
+): { json: BakeFile; gens: CacheGen[] } {
   const target: Record<string, BakeTarget> = {}
   const gens: CacheGen[] = []
   // the project's targets are tagged for the project's registry (so --tag and <PREFIX>_TAG always apply)
@@ -46,7 +53,11 @@ export function bakeOverride(s: Settings, targets: string[], fns: FunctionTarget
  * definition with docker esb's override (tags, function targets) and no
  * cache flags; plus the tag each target is pushed as. For the skip check.
  */
-export function effectiveTargets(s: Settings, print: BakeFile, fns: FunctionTarget[]): { defs: Record<string, BakeTarget>; tags: Record<string, string> } {
+export function effectiveTargets(
+  s: Settings,
+  print: BakeFile,
+  fns: FunctionTarget[],
+): { defs: Record<string, BakeTarget>; tags: Record<string, string> } {
   const { json } = bakeOverride(s, Object.keys(print.target ?? {}), fns, 'skip-check')
   const defs: Record<string, BakeTarget> = {}
   const tags: Record<string, string> = {}

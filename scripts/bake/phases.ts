@@ -46,7 +46,12 @@ export function groupTargets(print: BakeFile, group: string, seen = new Set<stri
  * digest by pinBases, so never a stale copy). Children then share no
  * vertices across solves, and each finds its own cache.
  */
-export function phase2Contexts(print: BakeFile, fns: FunctionTarget[], bases: string[], tagOf: (target: string) => string): { contexts: Record<string, Record<string, string>>; refs: Record<string, string> } {
+export function phase2Contexts(
+  print: BakeFile,
+  fns: FunctionTarget[],
+  bases: string[],
+  tagOf: (target: string) => string,
+): { contexts: Record<string, Record<string, string>>; refs: Record<string, string> } {
   const refs: Record<string, string> = {}
   for (const b of bases) if (print.target?.[b]) refs[b] = tagOf(b)
   const contexts: Record<string, Record<string, string>> = {}
@@ -55,7 +60,10 @@ export function phase2Contexts(print: BakeFile, fns: FunctionTarget[], bases: st
     const out: Record<string, string> = {}
     for (const [k, v] of Object.entries(ctx)) {
       const base = typeof v === 'string' && v.startsWith('target:') ? v.slice(7) : null
-      if (base && refs[base]) { out[k] = `docker-image://${refs[base]}`; changed = true } else out[k] = v
+      if (base && refs[base]) {
+        out[k] = `docker-image://${refs[base]}`
+        changed = true
+      } else out[k] = v
     }
     return changed ? out : null
   }
@@ -64,7 +72,10 @@ export function phase2Contexts(print: BakeFile, fns: FunctionTarget[], bases: st
     const c = swap(def?.contexts ?? {})
     if (c) contexts[t] = c
   }
-  for (const f of fns) { const c = swap(f.contexts); if (c) contexts[f.target] = c }
+  for (const f of fns) {
+    const c = swap(f.contexts)
+    if (c) contexts[f.target] = c
+  }
   return { contexts, refs }
 }
 

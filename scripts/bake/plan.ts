@@ -52,7 +52,10 @@ export function checkPushTargets(s: Settings, json: BakeFile): void {
   const ok = [`${s.registry.buildAddress}/`, ...s.bake.pushAllow]
   for (const [t, def] of Object.entries(json.target)) {
     for (const tag of def.tags ?? []) {
-      if (!ok.some((p) => tag.startsWith(p))) throw new UsageError(`target ${t} would push ${tag}, which is not on the project's registry ${s.registry.buildAddress}; fix its name, or allow the prefix with [bake] push_allow in esb.toml`)
+      if (!ok.some((p) => tag.startsWith(p)))
+        throw new UsageError(
+          `target ${t} would push ${tag}, which is not on the project's registry ${s.registry.buildAddress}; fix its name, or allow the prefix with [bake] push_allow in esb.toml`,
+        )
     }
   }
 }
@@ -65,7 +68,8 @@ function bakeArgv(s: Settings, inp: BuildPlanInputs, overridePath: string, metad
   if (hasFsEntitlements(inp.buildxVersion)) {
     argv.push('--allow', `fs.read=${s.projectDir}`, '--allow', `fs.write=${s.cache.dir}`)
     // artifact entries outside the project are read too
-    for (const c of new Set((inp.artifactFunctions ?? []).map((f) => f.context))) if (!c.startsWith(s.projectDir + path.sep)) argv.push('--allow', `fs.read=${c}`)
+    for (const c of new Set((inp.artifactFunctions ?? []).map((f) => f.context)))
+      if (!c.startsWith(s.projectDir + path.sep)) argv.push('--allow', `fs.read=${c}`)
   }
   if (!s.bake.provenance) argv.push('--provenance=false')
   argv.push(bakeProgressArg(inp.progress ?? 'plain'), '--metadata-file', metadataFile)
@@ -75,17 +79,38 @@ function bakeArgv(s: Settings, inp: BuildPlanInputs, overridePath: string, metad
 
 /** The targets a phase's groups name (`functions` is docker esb's own group). */
 export function phaseTargets(print: BakeFile, groups: string[], fns: FunctionTarget[]): string[] {
-  return [...new Set(groups.flatMap((g) => (g === 'functions' && !print.group?.functions ? fns.map((f) => f.target) : groupTargets(print, g))))]
+  return [
+    ...new Set(
+      groups.flatMap((g) => (g === 'functions' && !print.group?.functions ? fns.map((f) => f.target) : groupTargets(print, g))),
+    ),
+  ]
 }
 
 /** Before the bakes: seed this run's local exports with the current blobs. */
 export function seedCacheSteps(gens: CacheGen[]): Step[] {
-  return gens.length ? [{ kind: 'seed-cache', why: 'link the current local cache blobs into this run\'s exports (only new blobs are written)', gens }] : []
+  return gens.length
+    ? [
+        {
+          kind: 'seed-cache',
+          why: "link the current local cache blobs into this run's exports (only new blobs are written)",
+          gens,
+        },
+      ]
+    : []
 }
 
 /** After the bakes: keep the stat cache of the skip check. */
 export function statCacheSteps(skip: Pick<SkipPlan, 'dir' | 'statCache'> | undefined): Step[] {
-  return skip ? [{ kind: 'save-stat-cache', why: 'remember context file hashes (unchanged files are not re-read)', dir: skip.dir, cache: skip.statCache }] : []
+  return skip
+    ? [
+        {
+          kind: 'save-stat-cache',
+          why: 'remember context file hashes (unchanged files are not re-read)',
+          dir: skip.dir,
+          cache: skip.statCache,
+        },
+      ]
+    : []
 }
 
 /** What a plan says about the skip, for its log lines and report. */
@@ -95,7 +120,11 @@ export function skipInfo(skip: SkipPlan | undefined, reportFile: string, command
 
 /** Drops the cache flags of targets this run skips: they export nothing. */
 function withoutSkipped(json: BakeFile, gens: CacheGen[], skip: Record<string, string>): CacheGen[] {
-  for (const t of Object.keys(skip)) if (json.target[t]) { delete json.target[t]['cache-from']; delete json.target[t]['cache-to'] }
+  for (const t of Object.keys(skip))
+    if (json.target[t]) {
+      delete json.target[t]['cache-from']
+      delete json.target[t]['cache-to']
+    }
   return gens.filter((g) => skip[g.target] === undefined)
 }
 
@@ -128,18 +157,49 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     const { json, gens } = bakeOverride(s, targets, fns, id, have, groupTargets(inp.bakePrint, 'base-images'))
     if (i === 0) checkPushTargets(s, json)
     const built = withoutSkipped(json, gens, skip)
-    for (const t of todo[i]) if (json.target[t]) caches[t] ??= { from: json.target[t]['cache-from'] ?? [], to: json.target[t]['cache-to'] ?? [] }
+    for (const t of todo[i])
+      if (json.target[t]) caches[t] ??= { from: json.target[t]['cache-from'] ?? [], to: json.target[t]['cache-to'] ?? [] }
     const overridePath = path.join(runDir, phases.length > 1 ? `bake.generated.${i + 1}.json` : 'bake.generated.json')
     if (i > 0) {
       // phase 2 builds on the bases just pushed, or on the unchanged ones the registry holds
-      const bases = phases.slice(0, i).flat().flatMap((g) => groupTargets(inp.bakePrint, g))
+      const bases = phases
+        .slice(0, i)
+        .flat()
+        .flatMap((g) => groupTargets(inp.bakePrint, g))
       const { contexts, refs } = phase2Contexts(inp.bakePrint, fns, bases, (t) => targetTag(s, t))
       for (const [t, c] of Object.entries(contexts)) json.target[t] = { ...(json.target[t] ?? {}), contexts: c }
-      for (const b of Object.keys(refs)) if (skip[b]) { json.target = pinBases(json.target, { [b]: refs[b] }, { [b]: { 'containerimage.digest': skip[b] } }); delete refs[b] }
-      if (todo[i].length && Object.keys(refs).length && ranBefore >= 0) bakes.push({ kind: 'pin-bases', why: `bake file for ${groups.join(', ')}, bases pinned to the digests just pushed`, path: overridePath, json, metadataFile: metadata(ranBefore), refs })
-      else if (todo[i].length) writes.push({ kind: 'write', why: `bake file for ${groups.join(', ')}, on the unchanged bases`, path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' })
+      for (const b of Object.keys(refs))
+        if (skip[b]) {
+          json.target = pinBases(json.target, { [b]: refs[b] }, { [b]: { 'containerimage.digest': skip[b] } })
+          delete refs[b]
+        }
+      if (todo[i].length && Object.keys(refs).length && ranBefore >= 0)
+        bakes.push({
+          kind: 'pin-bases',
+          why: `bake file for ${groups.join(', ')}, bases pinned to the digests just pushed`,
+          path: overridePath,
+          json,
+          metadataFile: metadata(ranBefore),
+          refs,
+        })
+      else if (todo[i].length)
+        writes.push({
+          kind: 'write',
+          why: `bake file for ${groups.join(', ')}, on the unchanged bases`,
+          path: overridePath,
+          content: JSON.stringify(json, null, 2) + '\n',
+          mode: 0o644,
+          reason: 'changed',
+        })
     } else if (todo[i].length) {
-      writes.push({ kind: 'write', why: 'bake file with function targets and per-target caches', path: overridePath, content: JSON.stringify(json, null, 2) + '\n', mode: 0o644, reason: 'changed' })
+      writes.push({
+        kind: 'write',
+        why: 'bake file with function targets and per-target caches',
+        path: overridePath,
+        content: JSON.stringify(json, null, 2) + '\n',
+        mode: 0o644,
+        reason: 'changed',
+      })
     }
     if (!todo[i].length) return
     allGens.push(...built)
@@ -149,12 +209,28 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
       kind: 'docker',
       why: `build ${names.join(', ')}; push to ${s.registry.build ? `the build registry ${s.registry.buildAddress}` : 'the local registry'}`,
       argv: bakeArgv(s, inp, overridePath, metadata(i), names),
-      env, cwd: s.projectDir,
-      report: { command: inp.reportCommand ?? 'build', file: reportFile, final: i === lastRun, ...(names !== groups ? { targets: names } : {}), progress: inp.progress ?? 'plain', metadataFile: metadata(i), builder: s.builder.name },
+      env,
+      cwd: s.projectDir,
+      report: {
+        command: inp.reportCommand ?? 'build',
+        file: reportFile,
+        final: i === lastRun,
+        ...(names !== groups ? { targets: names } : {}),
+        progress: inp.progress ?? 'plain',
+        metadataFile: metadata(i),
+        builder: s.builder.name,
+      },
       builder: s.builder.name,
     })
     const rec = Object.fromEntries(todo[i].filter((t) => inp.skip?.records[t]).map((t) => [t, inp.skip!.records[t]]))
-    if (inp.skip && Object.keys(rec).length) bakes.push({ kind: 'record-inputs', why: 'remember the inputs of what was built, to skip it when unchanged', dir: inp.skip.dir, metadataFile: metadata(i), records: rec })
+    if (inp.skip && Object.keys(rec).length)
+      bakes.push({
+        kind: 'record-inputs',
+        why: 'remember the inputs of what was built, to skip it when unchanged',
+        dir: inp.skip.dir,
+        metadataFile: metadata(i),
+        records: rec,
+      })
     ranBefore = i
   })
   const steps: Step[] = [
@@ -162,7 +238,11 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     ...checkRegistryStep(s, configDir),
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
-    { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(allGens.map((g) => g.dir))] },
+    {
+      kind: 'mkdir',
+      why: 'reports, run and cache folders',
+      paths: [paths.reports, runDir, ...new Set(allGens.map((g) => g.dir))],
+    },
     ...seedCacheSteps(allGens),
     ...writes,
     ensureRegistryStep(s, env),
@@ -170,23 +250,44 @@ export function buildPlan(inp: BuildPlanInputs): Plan {
     ...(bakes.length ? [ensureBuilderStep(s, inp.builder, env)] : []),
     ...bakes,
     // skipped targets too: a fresh local registry gets every image the stack runs
-    ...copyToLocalStep(s, configDir, all.flat().map((t) => fns.find((f) => f.target === t)?.tag ?? targetTag(s, t))),
+    ...copyToLocalStep(
+      s,
+      configDir,
+      all.flat().map((t) => fns.find((f) => f.target === t)?.tag ?? targetTag(s, t)),
+    ),
   ]
   steps.push(...statCacheSteps(inp.skip))
-  if (allGens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens: allGens })
-  steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
+  if (allGens.length) steps.push({ kind: 'promote-cache', why: "make this run's local cache exports current", gens: allGens })
+  steps.push({ kind: 'cleanup', why: "remove this run's generated files", paths: [runDir] })
   const sorted = Object.fromEntries(Object.entries(caches).sort(([a], [b]) => a.localeCompare(b)))
-  return { command: 'build', project: s.projectDir, mode: s.mode, env, caches: sorted, steps, envSources: envSources(s, env), skip: skipInfo(inp.skip, reportFile, inp.reportCommand ?? 'build') }
+  return {
+    command: 'build',
+    project: s.projectDir,
+    mode: s.mode,
+    env,
+    caches: sorted,
+    steps,
+    envSources: envSources(s, env),
+    skip: skipInfo(inp.skip, reportFile, inp.reportCommand ?? 'build'),
+  }
 }
 
 /** Function targets from the Dockerfile glob and from deploy artifact manifests. */
-export function allFunctions(inp: Pick<BuildPlanInputs, 'settings' | 'functionDockerfiles' | 'artifactFunctions'>): FunctionTarget[] {
-  const all = [...functionsFrom(inp.functionDockerfiles).map((f) => globTarget(inp.settings, f)), ...(inp.artifactFunctions ?? [])]
+export function allFunctions(
+  inp: Pick<BuildPlanInputs, 'settings' | 'functionDockerfiles' | 'artifactFunctions'>,
+): FunctionTarget[] {
+  const all = [
+    ...functionsFrom(inp.functionDockerfiles).map((f) => globTarget(inp.settings, f)),
+    ...(inp.artifactFunctions ?? []),
+  ]
   // a function folder and an artifact entry of one name: bake would silently keep only one of them
   const seen = new Map<string, string>()
   for (const f of all) {
     const other = seen.get(f.target)
-    if (other !== undefined) throw new UsageError(`${other} and ${f.source} both become target ${f.target}; rename one, or drop the folder from [functions] dockerfiles`)
+    if (other !== undefined)
+      throw new UsageError(
+        `${other} and ${f.source} both become target ${f.target}; rename one, or drop the folder from [functions] dockerfiles`,
+      )
     seen.set(f.target, f.source)
   }
   return all

@@ -23,6 +23,12 @@ export async function skipFor(s: Settings, inp: BuildPlanInputs, noSkip: boolean
   const fns = allFunctions(inp)
   const build = (groups ? [groups] : bakePhases(s, fns.length > 0)).flatMap((g) => phaseTargets(inp.bakePrint, g, fns))
   const { defs, tags } = effectiveTargets(s, inp.bakePrint, fns)
-  const why = noSkip ? 'always built: --no-skip' : (!s.bake.skip ? 'always built: [bake] skip = false' : inp.extraArgs.length ? 'always built: flags after -- may change any target' : null)
+  const why = noSkip
+    ? 'always built: --no-skip'
+    : !s.bake.skip
+      ? 'always built: [bake] skip = false'
+      : inp.extraArgs.length
+        ? 'always built: flags after -- may change any target'
+        : null
   return checkSkips(s, defs, [...new Set(build)], tags, why, inp.dockerConfigDir)
 }

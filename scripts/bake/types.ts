@@ -17,7 +17,9 @@ export interface BakeTarget {
   [key: string]: unknown
 }
 
-export interface BakeGroup { targets?: string[] }
+export interface BakeGroup {
+  targets?: string[]
+}
 
 export interface BakeFile {
   group?: Record<string, BakeGroup>

@@ -10,9 +10,17 @@ export function declaredVariables(files: string[]): string[] {
   const out = new Set<string>()
   for (const f of files) {
     let text: string
-    try { text = fs.readFileSync(f, 'utf8') } catch { continue }
+    try {
+      text = fs.readFileSync(f, 'utf8')
+    } catch {
+      continue
+    }
     if (f.endsWith('.json')) {
-      try { for (const k of Object.keys((JSON.parse(text) as { variable?: object }).variable ?? {})) out.add(k) } catch { /* bake reports it */ }
+      try {
+        for (const k of Object.keys((JSON.parse(text) as { variable?: object }).variable ?? {})) out.add(k)
+      } catch {
+        /* bake reports it */
+      }
     } else {
       for (const m of text.matchAll(/^\s*variable\s+"([A-Za-z_][A-Za-z0-9_]*)"/gm)) out.add(m[1])
     }

@@ -6,41 +6,69 @@ import path from 'node:path'
 import { UsageError } from '../errors.ts'
 
 export type BuilderDriver =
-  | { kind: 'docker-container' }
-  | { kind: 'remote'; endpoint: string; opts: string[] }
-  | { kind: 'kubernetes'; opts: string[] }
+  { kind: 'docker-container' } | { kind: 'remote'; endpoint: string; opts: string[] } | { kind: 'kubernetes'; opts: string[] }
 
 export const DRIVERS = ['docker-container', 'remote', 'kubernetes']
 const REMOTE_KEYS = ['endpoint', 'cacert', 'cert', 'key', 'servername'] as const
 /** esb.toml key -> kubernetes driver option */
 const KUBE_KEYS: Record<string, string> = {
-  namespace: 'namespace', replicas: 'replicas', loadbalance: 'loadbalance', requests_cpu: 'requests.cpu', requests_memory: 'requests.memory',
-  limits_cpu: 'limits.cpu', limits_memory: 'limits.memory', nodeselector: 'nodeselector',
+  namespace: 'namespace',
+  replicas: 'replicas',
+  loadbalance: 'loadbalance',
+  requests_cpu: 'requests.cpu',
+  requests_memory: 'requests.memory',
+  limits_cpu: 'limits.cpu',
+  limits_memory: 'limits.memory',
+  nodeselector: 'nodeselector',
 }
 
 /** `b`: the [builder] table; `where(key)`: the file:line naming a key, for messages; TLS files resolve from the project. */
 export function builderDriver(b: Record<string, unknown>, where: (key: string) => string, projectDir: string): BuilderDriver {
   const kind = (b.driver as string | undefined) ?? 'docker-container'
-  if (!DRIVERS.includes(kind)) throw new UsageError(`${where('driver')}: key 'builder.driver' is ${JSON.stringify(kind)}; use ${DRIVERS.map((d) => `"${d}"`).join(', ')} (never "docker": it cannot export caches)`)
+  if (!DRIVERS.includes(kind))
+    throw new UsageError(
+      `${where('driver')}: key 'builder.driver' is ${JSON.stringify(kind)}; use ${DRIVERS.map((d) => `"${d}"`).join(', ')} (never "docker": it cannot export caches)`,
+    )
   const given = (keys: readonly string[]) => keys.filter((k) => b[k] !== undefined)
-  const foreign = kind === 'remote' ? given(Object.keys(KUBE_KEYS)) : kind === 'kubernetes' ? given(REMOTE_KEYS) : given([...REMOTE_KEYS, ...Object.keys(KUBE_KEYS)])
-  if (foreign.length) throw new UsageError(`${where(foreign[0])}: key 'builder.${foreign[0]}' does not apply to driver "${kind}"; remove it or set [builder] driver`)
+  const foreign =
+    kind === 'remote'
+      ? given(Object.keys(KUBE_KEYS))
+      : kind === 'kubernetes'
+        ? given(REMOTE_KEYS)
+        : given([...REMOTE_KEYS, ...Object.keys(KUBE_KEYS)])
+  if (foreign.length)
+    throw new UsageError(
+      `${where(foreign[0])}: key 'builder.${foreign[0]}' does not apply to driver "${kind}"; remove it or set [builder] driver`,
+    )
   if (kind === 'remote') {
     // these shape a builder docker esb creates; a remote BuildKit has its own image and config
     const own = given(['image', 'driver_opts', 'mirrors', 'gc_keep', 'buildkitd_config'])
-    if (own.length) throw new UsageError(`${where(own[0])}: key 'builder.${own[0]}' does not apply to driver "remote" (the server has its own image and config); remove it`)
+    if (own.length)
+      throw new UsageError(
+        `${where(own[0])}: key 'builder.${own[0]}' does not apply to driver "remote" (the server has its own image and config); remove it`,
+      )
     const endpoint = b.endpoint as string | undefined
-    if (!endpoint || !/^(tcp|unix|ssh|docker-container|kube-pod):\/\/\S+$/.test(endpoint)) throw new UsageError(`${where(endpoint ? 'endpoint' : 'driver')}: the remote driver needs key 'builder.endpoint' = "tcp://host:port" (or unix://, ssh://)${endpoint ? `, not ${JSON.stringify(endpoint)}` : ''}`)
+    if (!endpoint || !/^(tcp|unix|ssh|docker-container|kube-pod):\/\/\S+$/.test(endpoint))
+      throw new UsageError(
+        `${where(endpoint ? 'endpoint' : 'driver')}: the remote driver needs key 'builder.endpoint' = "tcp://host:port" (or unix://, ssh://)${endpoint ? `, not ${JSON.stringify(endpoint)}` : ''}`,
+      )
     const opts: string[] = []
-    for (const k of ['cacert', 'cert', 'key'] as const) if (b[k] !== undefined) opts.push(`${k}=${path.resolve(projectDir, String(b[k]))}`)
+    for (const k of ['cacert', 'cert', 'key'] as const)
+      if (b[k] !== undefined) opts.push(`${k}=${path.resolve(projectDir, String(b[k]))}`)
     if (b.servername !== undefined) opts.push(`servername=${b.servername}`)
-    if ((b.cert === undefined) !== (b.key === undefined)) throw new UsageError(`${where(b.cert === undefined ? 'key' : 'cert')}: keys 'builder.cert' and 'builder.key' go together (the client certificate and its key)`)
+    if ((b.cert === undefined) !== (b.key === undefined))
+      throw new UsageError(
+        `${where(b.cert === undefined ? 'key' : 'cert')}: keys 'builder.cert' and 'builder.key' go together (the client certificate and its key)`,
+      )
     return { kind, endpoint, opts }
   }
   if (kind === 'kubernetes') {
     const opts: string[] = []
     for (const [k, opt] of Object.entries(KUBE_KEYS)) if (b[k] !== undefined) opts.push(`${opt}=${b[k]}`)
-    if (b.loadbalance !== undefined && !['sticky', 'random'].includes(String(b.loadbalance))) throw new UsageError(`${where('loadbalance')}: key 'builder.loadbalance' is ${JSON.stringify(b.loadbalance)}; use "sticky" (a context always goes to one pod, whose cache stays warm) or "random"`)
+    if (b.loadbalance !== undefined && !['sticky', 'random'].includes(String(b.loadbalance)))
+      throw new UsageError(
+        `${where('loadbalance')}: key 'builder.loadbalance' is ${JSON.stringify(b.loadbalance)}; use "sticky" (a context always goes to one pod, whose cache stays warm) or "random"`,
+      )
     return { kind, opts }
   }
   return { kind: 'docker-container' }

@@ -12,27 +12,47 @@ import { parseInspect } from './inspect.ts'
 export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>): Promise<void> {
   const inspect = await runner.run(st.inspect, { capture: true, allowFail: true, env: st.env })
   let state: { fingerprint?: string; create?: string[] } = {}
-  try { state = JSON.parse(fs.readFileSync(st.stateFile, 'utf8')) as { fingerprint?: string; create?: string[] } } catch { /* none yet */ }
+  try {
+    state = JSON.parse(fs.readFileSync(st.stateFile, 'utf8')) as { fingerprint?: string; create?: string[] }
+  } catch {
+    /* none yet */
+  }
   const remember = () => {
     fs.mkdirSync(path.dirname(st.stateFile), { recursive: true })
-    fs.writeFileSync(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n')
+    fs.writeFileSync(
+      st.stateFile,
+      JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n',
+    )
   }
   if (inspect.code === 0) {
     const { driver, networkHost } = parseInspect(inspect.stdout)
     if (driver && driver !== st.driver) {
-      throw new EsbError(`builder ${st.name} exists with driver ${driver}, not ${st.driver}; remove it ('docker buildx rm ${st.name}') or set BUILDX_BUILDER to another name`)
+      throw new EsbError(
+        `builder ${st.name} exists with driver ${driver}, not ${st.driver}; remove it ('docker buildx rm ${st.name}') or set BUILDX_BUILDER to another name`,
+      )
     }
-    if (state.fingerprint === st.fingerprint) { runner.log(`# builder ${st.name}: reused`); return }
+    if (state.fingerprint === st.fingerprint) {
+      runner.log(`# builder ${st.name}: reused`)
+      return
+    }
     // A builder docker esb did not create (e.g. the repo's own setup_buildx.py) that fits is adopted as it is.
     if (state.fingerprint === undefined && (st.driver !== 'docker-container' || networkHost)) {
-      runner.log(`# builder ${st.name}: adopted as it is (${st.driver}${st.driver === 'docker-container' ? ', network=host' : ''}; made by another tool)`)
+      runner.log(
+        `# builder ${st.name}: adopted as it is (${st.driver}${st.driver === 'docker-container' ? ', network=host' : ''}; made by another tool)`,
+      )
       remember()
       return
     }
     // Options changed (or unknown): recreate, keeping BuildKit's state (the cache).
-    const was = new Set(state.create ?? []), now = new Set(st.create)
-    const diff = [...st.create.filter((a) => !was.has(a)).map((a) => `+${a}`), ...(state.create ?? []).filter((a) => !now.has(a)).map((a) => `-${a}`)].filter((a) => !/^[+-]--/.test(a))
-    runner.log(`# builder ${st.name}: options changed, recreating${st.remove.includes('--keep-state') ? ' with --keep-state' : ''} (${diff.length ? diff.join(' ') : 'buildkitd config or unknown'})`)
+    const was = new Set(state.create ?? []),
+      now = new Set(st.create)
+    const diff = [
+      ...st.create.filter((a) => !was.has(a)).map((a) => `+${a}`),
+      ...(state.create ?? []).filter((a) => !now.has(a)).map((a) => `-${a}`),
+    ].filter((a) => !/^[+-]--/.test(a))
+    runner.log(
+      `# builder ${st.name}: options changed, recreating${st.remove.includes('--keep-state') ? ' with --keep-state' : ''} (${diff.length ? diff.join(' ') : 'buildkitd config or unknown'})`,
+    )
     await runner.run(st.remove, { env: st.env })
   } else {
     runner.log(`# ${st.why}: creating`)

@@ -15,12 +15,34 @@ const PROXY_VARS = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTP
 const csv = (opt: string) => (opt.includes(',') || opt.includes('"') ? `"${opt.replace(/"/g, '""')}"` : opt)
 
 /** Options that define the builder; a change means the builder is recreated (state kept). */
-export function builderCreateArgv(s: Settings, procEnv: Record<string, string | undefined>, hasBuildkitdConfig: boolean): string[] {
+export function builderCreateArgv(
+  s: Settings,
+  procEnv: Record<string, string | undefined>,
+  hasBuildkitdConfig: boolean,
+): string[] {
   const d = s.builder.driver
   // a remote BuildKit has its own config and network; only its TLS options are the client's
-  if (d.kind === 'remote') return ['buildx', 'create', '--name', s.builder.name, '--driver', 'remote', ...d.opts.flatMap((o) => ['--driver-opt', o]), d.endpoint]
+  if (d.kind === 'remote')
+    return [
+      'buildx',
+      'create',
+      '--name',
+      s.builder.name,
+      '--driver',
+      'remote',
+      ...d.opts.flatMap((o) => ['--driver-opt', o]),
+      d.endpoint,
+    ]
   if (d.kind === 'kubernetes') {
-    const argv = ['buildx', 'create', '--name', s.builder.name, '--driver', 'kubernetes', ...d.opts.flatMap((o) => ['--driver-opt', csv(o)])]
+    const argv = [
+      'buildx',
+      'create',
+      '--name',
+      s.builder.name,
+      '--driver',
+      'kubernetes',
+      ...d.opts.flatMap((o) => ['--driver-opt', csv(o)]),
+    ]
     if (s.builder.image) argv.push('--driver-opt', `image=${s.builder.image}`)
     for (const o of s.builder.driverOpts) argv.push('--driver-opt', o)
     if (hasBuildkitdConfig) argv.push('--buildkitd-config', s.builder.buildkitdConfig)
@@ -43,7 +65,10 @@ export function builderCreateArgv(s: Settings, procEnv: Record<string, string | 
 export function fingerprintOf(argv: string[], buildkitdConfig: string | null): string {
   let h = 0x811c9dc5
   const text = JSON.stringify([argv, buildkitdConfig ?? ''])
-  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0 }
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193) >>> 0
+  }
   return h.toString(16).padStart(8, '0')
 }
 
@@ -68,7 +93,8 @@ export function buildkitdToml(s: Settings): string {
   const b = s.registry.build
   if (b?.ca) lines.push(`[registry."${s.registry.buildAddress}"]`, `  ca = [${JSON.stringify(b.ca)}]`, '')
   else if (b?.insecure) lines.push(`[registry."${s.registry.buildAddress}"]`, '  http = true', '  insecure = true', '')
-  if (s.builder.mirrors.length) lines.push('[registry."docker.io"]', `  mirrors = [${s.builder.mirrors.map((m) => JSON.stringify(m)).join(', ')}]`, '')
+  if (s.builder.mirrors.length)
+    lines.push('[registry."docker.io"]', `  mirrors = [${s.builder.mirrors.map((m) => JSON.stringify(m)).join(', ')}]`, '')
   for (const m of s.builder.mirrors) if (!isLoopback(m)) lines.push(`[registry."${m}"]`, '  http = true', '')
   lines.push(
     '[worker.oci]',
@@ -96,20 +122,35 @@ export interface BuilderInputs {
 
 /** docker esb writes the config at the default path unless a file it did not write is there (the repo's own tools'). */
 export function writesConfig(s: Settings, b: BuilderInputs): boolean {
-  return s.builder.driver.kind !== 'remote' && s.builder.generateConfig && (b.buildkitdConfig === null || b.buildkitdConfig.startsWith(BUILDKITD_MARKER))
+  return (
+    s.builder.driver.kind !== 'remote' &&
+    s.builder.generateConfig &&
+    (b.buildkitdConfig === null || b.buildkitdConfig.startsWith(BUILDKITD_MARKER))
+  )
 }
 
 /** The buildkitd.toml to write, when docker esb generates it. */
 export function builderConfigWrites(s: Settings, b: BuilderInputs): Step[] {
   if (!writesConfig(s, b)) return []
-  return [{ kind: 'write', why: 'buildkitd config of the builder', path: s.builder.buildkitdConfig, content: buildkitdToml(s), mode: 0o644, reason: 'changed' }]
+  return [
+    {
+      kind: 'write',
+      why: 'buildkitd config of the builder',
+      path: s.builder.buildkitdConfig,
+      content: buildkitdToml(s),
+      mode: 0o644,
+      reason: 'changed',
+    },
+  ]
 }
 
 /** What to check when the builder cannot be created or reached, per driver. */
 function createHint(s: Settings): string {
   const d = s.builder.driver
-  if (d.kind === 'remote') return `check that BuildKit answers on ${d.endpoint} and that [builder] cacert, cert, key and servername in esb.toml match its certificates`
-  if (d.kind === 'kubernetes') return 'check the current kubectl context, the namespace and that the BuildKit image can be pulled there'
+  if (d.kind === 'remote')
+    return `check that BuildKit answers on ${d.endpoint} and that [builder] cacert, cert, key and servername in esb.toml match its certificates`
+  if (d.kind === 'kubernetes')
+    return 'check the current kubectl context, the namespace and that the BuildKit image can be pulled there'
   return 'check that the engine can run the BuildKit image (set [builder] image in esb.toml for an offline mirror)'
 }
 
@@ -120,7 +161,10 @@ export function ensureBuilderStep(s: Settings, b: BuilderInputs, env: Env): Step
   const create = [...builderCreateArgv(s, b.procEnv, !remote && b.buildkitdConfig !== null), '--bootstrap']
   return {
     kind: 'ensure-builder',
-    why: s.builder.driver.kind === 'docker-container' ? `docker-container builder ${s.builder.name} (network=host, so it reaches 127.0.0.1:${s.registry.port})` : `${s.builder.driver.kind} builder ${s.builder.name}`,
+    why:
+      s.builder.driver.kind === 'docker-container'
+        ? `docker-container builder ${s.builder.name} (network=host, so it reaches 127.0.0.1:${s.registry.port})`
+        : `${s.builder.driver.kind} builder ${s.builder.name}`,
     name: s.builder.name,
     inspect: ['buildx', 'inspect', s.builder.name],
     create,

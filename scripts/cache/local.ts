@@ -20,7 +20,11 @@ function removeOldGens(dir: string, keep: Set<string>, minAgeMs: number): string
 }
 
 function currentGen(dir: string): string | null {
-  try { return fs.readlinkSync(path.join(dir, 'current')) } catch { return null }
+  try {
+    return fs.readlinkSync(path.join(dir, 'current'))
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -36,11 +40,18 @@ export function seedGen(dir: string, gen: string): number {
   const from = path.join(dir, cur, 'blobs', 'sha256')
   const to = path.join(gen, 'blobs', 'sha256')
   let names: string[]
-  try { names = fs.readdirSync(from) } catch { return 0 }
+  try {
+    names = fs.readdirSync(from)
+  } catch {
+    return 0
+  }
   fs.mkdirSync(to, { recursive: true })
   let n = 0
   for (const b of names) {
-    try { fs.linkSync(path.join(from, b), path.join(to, b)); n++ } catch (e) {
+    try {
+      fs.linkSync(path.join(from, b), path.join(to, b))
+      n++
+    } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       if (code === 'EEXIST') continue
       // no hard links here (another file system, a restrictive mount): BuildKit writes them all
@@ -59,7 +70,11 @@ function reachable(gen: string): Set<string> | null {
       if (seen.has(m[0])) continue
       seen.add(m[0])
       let st: fs.Stats
-      try { st = fs.statSync(blob(m[0])) } catch { continue }
+      try {
+        st = fs.statSync(blob(m[0]))
+      } catch {
+        continue
+      }
       // JSON blobs (manifests, indexes, cache configs) reference others; layers do not
       if (st.size > 8 << 20) continue
       const fd = fs.openSync(blob(m[0]), 'r')
@@ -69,7 +84,11 @@ function reachable(gen: string): Set<string> | null {
       if (head[0] === 0x7b) walk(fs.readFileSync(blob(m[0]), 'utf8'))
     }
   }
-  try { walk(fs.readFileSync(path.join(gen, 'index.json'), 'utf8')) } catch { return null }
+  try {
+    walk(fs.readFileSync(path.join(gen, 'index.json'), 'utf8'))
+  } catch {
+    return null
+  }
   return seen.size ? seen : null
 }
 
@@ -79,7 +98,11 @@ export function dropUnreferenced(gen: string): number {
   if (!keep) return 0
   const dir = path.join(gen, 'blobs', 'sha256')
   let n = 0
-  for (const b of fs.readdirSync(dir)) if (!keep.has(`sha256:${b}`)) { fs.rmSync(path.join(dir, b), { force: true }); n++ }
+  for (const b of fs.readdirSync(dir))
+    if (!keep.has(`sha256:${b}`)) {
+      fs.rmSync(path.join(dir, b), { force: true })
+      n++
+    }
   return n
 }
 

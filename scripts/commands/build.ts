@@ -19,8 +19,15 @@ export const build: CommandSpec = {
   name: 'build',
   usage: '[OPTIONS] [-- BAKE FLAGS]',
   summary: 'Ensure the registry and the builder, then docker buildx bake with per-target caches',
-  details: 'Bakes the base images first, then control and function images on the bases just pushed (pinned by\ndigest), all pushed to the local registry 127.0.0.1:<port>, and prints the cache hit rate.\nFunctions come from functions/*/Dockerfile and from deploy artifact manifests ([functions] artifact).\nFlags after -- go to docker buildx bake.',
-  flags: [...DRY_RUN_FLAGS, FORMAT_FLAG, PROGRESS_FLAG, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)']],
+  details:
+    'Bakes the base images first, then control and function images on the bases just pushed (pinned by\ndigest), all pushed to the local registry 127.0.0.1:<port>, and prints the cache hit rate.\nFunctions come from functions/*/Dockerfile and from deploy artifact manifests ([functions] artifact).\nFlags after -- go to docker buildx bake.',
+  flags: [
+    ...DRY_RUN_FLAGS,
+    FORMAT_FLAG,
+    PROGRESS_FLAG,
+    SKIP_FLAG.flag,
+    ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)'],
+  ],
   strings: ['format', 'progress'],
   booleans: ['provenance', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
@@ -31,8 +38,26 @@ export const build: CommandSpec = {
     const r = renderForStack(s)
     const fns = functionDockerfiles(s)
     const artifacts = artifactTargets(s, artifactManifests(s))
-    const [bx, bake] = await Promise.all([buildxVersion(c.runner), bakeInputs(s, c.runner, r, defaultGroups(s, false)), registryFirst(c, s, r.writes)])
-    const inp = { progress: withHistory(progress, bx, versionLess), buildxVersion: bx, settings: s, renderWrites: r.writes, builder: builderInputs(s, c.io.env), bakePrint: bake.print, bakeVariables: bake.variables, functionDockerfiles: fns, artifactFunctions: artifacts, runId: runId(), extraArgs: c.flags['--'], localCaches: localCaches(s), dockerConfigDir: c.runner.configDir }
+    const [bx, bake] = await Promise.all([
+      buildxVersion(c.runner),
+      bakeInputs(s, c.runner, r, defaultGroups(s, false)),
+      registryFirst(c, s, r.writes),
+    ])
+    const inp = {
+      progress: withHistory(progress, bx, versionLess),
+      buildxVersion: bx,
+      settings: s,
+      renderWrites: r.writes,
+      builder: builderInputs(s, c.io.env),
+      bakePrint: bake.print,
+      bakeVariables: bake.variables,
+      functionDockerfiles: fns,
+      artifactFunctions: artifacts,
+      runId: runId(),
+      extraArgs: c.flags['--'],
+      localCaches: localCaches(s),
+      dockerConfigDir: c.runner.configDir,
+    }
     const skip = await skipFor(s, inp, c.flags.skip === false)
     const plan = buildPlan({ ...inp, skip })
     return runOrShow(c, plan)

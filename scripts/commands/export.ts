@@ -24,7 +24,8 @@ export const exportCmd: CommandSpec = {
   name: 'export',
   usage: '<name>[:tag]... -o FILE',
   summary: "Write images from the project's registry into one tar (OCI layout + docker manifest.json)",
-  details: "The archive loads with `docker load -i FILE` and with OCI tools; `docker esb import FILE` on another\nmachine restores every image in it with the same digests.",
+  details:
+    'The archive loads with `docker load -i FILE` and with OCI tools; `docker esb import FILE` on another\nmachine restores every image in it with the same digests.',
   flags: [['-o, --output FILE', 'the archive to write (required)']],
   strings: ['output'],
   booleans: [],
@@ -42,11 +43,21 @@ export const exportCmd: CommandSpec = {
     // bytes and rate on a terminal; nothing in a CI log
     const meter = new Meter(`export ${path.basename(file)}`, 0, c.io.err, c.io.errIsTTY === true)
     let r
-    try { r = await exportImages(reg, names.map((n) => projectImage(s, n)), file, (l) => c.io.err(l + '\n'), c.runner.signal, meter) } finally { meter.finish() } // an error starts on its own line
+    try {
+      r = await exportImages(
+        reg,
+        names.map((n) => projectImage(s, n)),
+        file,
+        (l) => c.io.err(l + '\n'),
+        c.runner.signal,
+        meter,
+      )
+    } finally {
+      meter.finish()
+    } // an error starts on its own line
     c.io.err(`wrote ${file}: ${r.blobs} blobs, ${(r.bytes / 1048576).toFixed(1)} MiB\n`)
   },
 }
-
 
 /**
  * The archive may only be a new file in an existing folder, or replace a
@@ -54,12 +65,28 @@ export const exportCmd: CommandSpec = {
  */
 export function checkOutputFile(file: string): void {
   let st: fs.Stats | null = null
-  try { st = fs.statSync(file) } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FileError((e as NodeJS.ErrnoException).code ?? 'EACCES', file, 'write') }
+  try {
+    st = fs.statSync(file)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new FileError((e as NodeJS.ErrnoException).code ?? 'EACCES', file, 'write')
+  }
   if (st && st.isDirectory()) throw new FileError('EISDIR', file, 'write')
-  if (st && !st.isFile()) throw new UsageError(`cannot write ${file}: it is not a regular file (a device, socket or pipe); give a new file path with -o`)
+  if (st && !st.isFile())
+    throw new UsageError(
+      `cannot write ${file}: it is not a regular file (a device, socket or pipe); give a new file path with -o`,
+    )
   const dir = path.dirname(file)
   let d: fs.Stats
-  try { d = fs.statSync(dir) } catch (e) { throw new FileError((e as NodeJS.ErrnoException).code ?? 'ENOENT', dir, 'write into') }
+  try {
+    d = fs.statSync(dir)
+  } catch (e) {
+    throw new FileError((e as NodeJS.ErrnoException).code ?? 'ENOENT', dir, 'write into')
+  }
   if (!d.isDirectory()) throw new FileError('ENOTDIR', dir, 'write into')
-  try { fs.accessSync(dir, fs.constants.W_OK) } catch (e) { throw new FileError((e as NodeJS.ErrnoException).code ?? 'EACCES', dir, 'write into') }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch (e) {
+    throw new FileError((e as NodeJS.ErrnoException).code ?? 'EACCES', dir, 'write into')
+  }
 }

@@ -9,7 +9,7 @@ export const imagesCmd: CommandSpec = {
   name: 'images',
   usage: '[--format json|table] [--all]',
   summary: "List what the project's registry holds: repository, tag, digest, size, kind",
-  flags: [FORMAT_FLAG, ['--json', 'as JSON'], ['--all', 'also repositories that are not the project\'s']],
+  flags: [FORMAT_FLAG, ['--json', 'as JSON'], ['--all', "also repositories that are not the project's"]],
   strings: ['format'],
   booleans: ['all'],
   common: true,
@@ -41,9 +41,15 @@ export const imagesCmd: CommandSpec = {
         rows.push({ repository: `${s.registry.localAddress}/${repo}`, tag, digest: m.digest, size, kind, platforms })
       }
     }
-    if (c.flags.json) { c.io.out(JSON.stringify(rows, null, 2) + '\n'); return }
+    if (c.flags.json) {
+      c.io.out(JSON.stringify(rows, null, 2) + '\n')
+      return
+    }
     const w = Math.max(10, ...rows.map((r) => r.repository.length))
     c.io.out(`${'REPOSITORY'.padEnd(w)}  ${'TAG'.padEnd(16)}  ${'DIGEST'.padEnd(19)}  ${'SIZE'.padStart(10)}  KIND\n`)
-    for (const r of rows) c.io.out(`${r.repository.padEnd(w)}  ${r.tag.padEnd(16)}  ${r.digest.slice(0, 19)}  ${((r.size / 1048576).toFixed(1) + ' MiB').padStart(10)}  ${r.kind}\n`)
+    for (const r of rows)
+      c.io.out(
+        `${r.repository.padEnd(w)}  ${r.tag.padEnd(16)}  ${r.digest.slice(0, 19)}  ${((r.size / 1048576).toFixed(1) + ' MiB').padStart(10)}  ${r.kind}\n`,
+      )
   },
 }

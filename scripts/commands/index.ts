@@ -15,10 +15,26 @@ import { status } from './status.ts'
 
 export type { CommandSpec }
 
-export const COMMANDS: Record<string, CommandSpec> = { init, build, up, down, render, images: imagesCmd, import: importCmd, export: exportCmd, prune, status, doctor, version }
+export const COMMANDS: Record<string, CommandSpec> = {
+  init,
+  build,
+  up,
+  down,
+  render,
+  images: imagesCmd,
+  import: importCmd,
+  export: exportCmd,
+  prune,
+  status,
+  doctor,
+  version,
+}
 
 export const COMMON_FLAGS: [string, string][] = [
-  ['-C, --project-dir DIR', 'project root (default: $<PREFIX>_REPO, else the nearest folder with esb.toml or docker-compose.<mode>.yml)'],
+  [
+    '-C, --project-dir DIR',
+    'project root (default: $<PREFIX>_REPO, else the nearest folder with esb.toml or docker-compose.<mode>.yml)',
+  ],
   ['--brand B', 'brand (default: esb.toml brand, else config/branding.yaml, else the generated files, else esb)'],
   ['--mode M', 'docker | containerd (default: $<PREFIX>_MODE, $MODE, esb.toml mode, else docker)'],
   ['--env NAME', 'environment name (default: $<PREFIX>_ENV, $ENV, esb.toml env, else default)'],

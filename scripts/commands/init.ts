@@ -37,10 +37,21 @@ export const init: CommandSpec = {
     const tomlPath = path.join(s.projectDir, CONFIG_FILE)
     const r = renderFor(s)
     const taken = [tomlPath, ...r.rendered.map((x) => path.join(s.templates.out, x.relPath))].filter((p) => fs.existsSync(p))
-    if (taken.length) throw new UsageError(`init writes only new files, and ${taken.map((p) => path.relative(c.io.cwd, p) || p).join(', ')} already exist(s); remove them or run init in an empty folder`)
-    const steps: Step[] = [{ kind: 'write', why: 'project config', path: tomlPath, content: initToml(s.brand), mode: 0o644, reason: 'new' }, ...r.writes]
-    if (c.flags['dry-run']) { for (const st of steps) if (st.kind === 'write') c.io.out(`write ${st.path}\n`); return 0 }
+    if (taken.length)
+      throw new UsageError(
+        `init writes only new files, and ${taken.map((p) => path.relative(c.io.cwd, p) || p).join(', ')} already exist(s); remove them or run init in an empty folder`,
+      )
+    const steps: Step[] = [
+      { kind: 'write', why: 'project config', path: tomlPath, content: initToml(s.brand), mode: 0o644, reason: 'new' },
+      ...r.writes,
+    ]
+    if (c.flags['dry-run']) {
+      for (const st of steps) if (st.kind === 'write') c.io.out(`write ${st.path}\n`)
+      return 0
+    }
     await new Executor(c.runner).execute({ command: 'init', project: s.projectDir, mode: s.mode, env: {}, caches: {}, steps })
-    c.io.err(`initialised ${s.projectDir} for brand ${s.brand}: ${CONFIG_FILE} and ${r.rendered.length} rendered files; next: docker esb build\n`)
+    c.io.err(
+      `initialised ${s.projectDir} for brand ${s.brand}: ${CONFIG_FILE} and ${r.rendered.length} rendered files; next: docker esb build\n`,
+    )
   },
 }

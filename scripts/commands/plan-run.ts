@@ -10,12 +10,19 @@ import { registryFirstSteps, registryUrl } from '../registry/plan.ts'
 
 export const DRY_RUN_FLAGS: [string, string][] = [
   ['--dry-run', 'print the plan and change nothing (may ask docker read-only questions)'],
-  ['--json', 'with --dry-run: the plan as JSON (every docker call as an argv array with its env); else the cache hit report as JSON on stdout'],
+  [
+    '--json',
+    'with --dry-run: the plan as JSON (every docker call as an argv array with its env); else the cache hit report as JSON on stdout',
+  ],
 ]
 
 export async function runOrShow(c: CommandCtx, plan: Plan): Promise<number> {
   if (c.flags['dry-run']) {
-    c.io.out(c.flags.json ? planToJson(plan, c.runner.docker, c.runner.globalFlags) : planToText(plan, c.runner.docker, c.runner.globalFlags))
+    c.io.out(
+      c.flags.json
+        ? planToJson(plan, c.runner.docker, c.runner.globalFlags)
+        : planToText(plan, c.runner.docker, c.runner.globalFlags),
+    )
     return 0
   }
   const ex = new Executor(c.runner)
@@ -29,5 +36,6 @@ export async function registryFirst(c: CommandCtx, s: Settings, renderWrites: St
   if (c.flags['dry-run'] || (await httpStatus(registryUrl(s))) === 200) return
   const env = stackEnv(s)
   const steps = registryFirstSteps(s, renderWrites, env)
-  if (steps.length) await new Executor(c.runner).execute({ command: 'registry', project: s.projectName, mode: s.mode, env, caches: {}, steps })
+  if (steps.length)
+    await new Executor(c.runner).execute({ command: 'registry', project: s.projectName, mode: s.mode, env, caches: {}, steps })
 }

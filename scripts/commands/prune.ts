@@ -8,10 +8,11 @@ export const prune: CommandSpec = {
   name: 'prune',
   usage: '[--local] [--builder] [--registry] [--dry-run]',
   summary: 'Free space: old local cache exports, the builder cache, unreferenced registry blobs',
-  details: 'With no option: --local and --builder. --registry stops the registry for a moment to garbage-collect it\n(blobs no tag refers to, e.g. replaced cache refs); its images and current caches stay.',
+  details:
+    'With no option: --local and --builder. --registry stops the registry for a moment to garbage-collect it\n(blobs no tag refers to, e.g. replaced cache refs); its images and current caches stay.',
   flags: [
     ['--local', 'local cache exports that are not current (older than 30 min), run folders older than a day'],
-    ['--builder', 'the builder\'s BuildKit cache beyond [builder] gc_keep'],
+    ['--builder', "the builder's BuildKit cache beyond [builder] gc_keep"],
     ['--registry', 'garbage-collect the registry (stops it briefly)'],
     ...DRY_RUN_FLAGS,
   ],
@@ -21,6 +22,13 @@ export const prune: CommandSpec = {
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
     const some = c.flags.local || c.flags.builder || c.flags.registry
-    return runOrShow(c, prunePlan(s, { local: some ? !!c.flags.local : true, builder: some ? !!c.flags.builder : true, registry: !!c.flags.registry }))
+    return runOrShow(
+      c,
+      prunePlan(s, {
+        local: some ? !!c.flags.local : true,
+        builder: some ? !!c.flags.builder : true,
+        registry: !!c.flags.registry,
+      }),
+    )
   },
 }

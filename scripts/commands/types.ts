@@ -14,7 +14,11 @@ export interface ParsedFlags extends CommonFlags {
   [flag: string]: unknown
 }
 
-export interface CommandCtx { flags: ParsedFlags; io: Io; runner: Runner }
+export interface CommandCtx {
+  flags: ParsedFlags
+  io: Io
+  runner: Runner
+}
 
 export interface CommandSpec {
   name: string

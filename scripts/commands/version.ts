@@ -11,8 +11,17 @@ export const version: CommandSpec = {
   booleans: ['short'],
   common: false,
   async run({ io, flags }) {
-    if (flags.short) { io.out(`${VERSION}\n`); return }
-    if (flags.json) { io.out(JSON.stringify({ version: VERSION, node: process.version, platform: `${process.platform}/${process.arch}` }, null, 2) + '\n'); return }
+    if (flags.short) {
+      io.out(`${VERSION}\n`)
+      return
+    }
+    if (flags.json) {
+      io.out(
+        JSON.stringify({ version: VERSION, node: process.version, platform: `${process.platform}/${process.arch}` }, null, 2) +
+          '\n',
+      )
+      return
+    }
     io.out(`docker esb ${VERSION} (node ${process.version})\n`)
   },
 }

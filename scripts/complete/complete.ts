@@ -6,9 +6,20 @@
 import type { CommandSpec } from '../commands/types.ts'
 
 /** cobra's ShellCompDirective bits */
-export const DIRECTIVE = { default: 0, error: 1, noSpace: 2, noFileComp: 4, filterFileExt: 8, filterDirs: 16, keepOrder: 32 } as const
+export const DIRECTIVE = {
+  default: 0,
+  error: 1,
+  noSpace: 2,
+  noFileComp: 4,
+  filterFileExt: 8,
+  filterDirs: 16,
+  keepOrder: 32,
+} as const
 
-export interface Completion { items: string[]; directive: number }
+export interface Completion {
+  items: string[]
+  directive: number
+}
 
 export interface Lookup {
   /** bake targets and groups of the project (for flags after `build --`) */
@@ -18,7 +29,11 @@ export interface Lookup {
 }
 
 /** Values a string flag can take, when they are a fixed list. */
-const FLAG_VALUES: Record<string, string[]> = { mode: ['docker', 'containerd'], format: ['json', 'table'], progress: ['auto', 'plain', 'tty', 'quiet', 'rawjson'] }
+const FLAG_VALUES: Record<string, string[]> = {
+  mode: ['docker', 'containerd'],
+  format: ['json', 'table'],
+  progress: ['auto', 'plain', 'tty', 'quiet', 'rawjson'],
+}
 /** String flags naming a folder or a file: the shell completes paths. */
 const DIR_FLAGS = new Set(['project-dir', 'templates', 'out'])
 const FILE_FLAGS = new Set(['env-file', 'output'])
@@ -33,7 +48,10 @@ export async function completeWords(commands: Record<string, CommandSpec>, args:
   const before = args.slice(0, -1)
   const name = before.find((a) => !a.startsWith('-'))
   const cmd = name ? commands[name] : undefined
-  const only = (items: string[], directive: number = DIRECTIVE.noFileComp): Completion => ({ items: items.filter((i) => i.startsWith(word) || i.split('\t')[0].startsWith(word)), directive })
+  const only = (items: string[], directive: number = DIRECTIVE.noFileComp): Completion => ({
+    items: items.filter((i) => i.startsWith(word) || i.split('\t')[0].startsWith(word)),
+    directive,
+  })
   if (!name) return only(Object.values(commands).map((c) => `${c.name}\t${c.summary}`))
   if (!cmd) return { items: [], directive: DIRECTIVE.error }
   // after `--`: build passes the rest to bake, whose positional words are targets and groups
@@ -44,7 +62,7 @@ export async function completeWords(commands: Record<string, CommandSpec>, args:
   const strings = new Set([...(cmd.common ? COMMON_STRINGS : []), ...cmd.strings])
   const prev = before.at(-1) ?? ''
   const prevName = /^--?([^=]+)$/.exec(prev)?.[1]
-  const flag = prevName ? SHORT[prevName] ?? prevName : undefined
+  const flag = prevName ? (SHORT[prevName] ?? prevName) : undefined
   if (flag && strings.has(flag) && prev !== name) {
     if (FLAG_VALUES[flag]) return only(FLAG_VALUES[flag])
     if (DIR_FLAGS.has(flag)) return { items: [], directive: DIRECTIVE.filterDirs }
@@ -54,7 +72,14 @@ export async function completeWords(commands: Record<string, CommandSpec>, args:
   if (word.startsWith('-')) {
     const described = new Map<string, string>()
     for (const [f, d] of cmd.flags) for (const long of f.match(/--[a-z][a-z-]*/g) ?? []) described.set(long, d)
-    const names = [...new Set([...strings, ...(cmd.common ? COMMON_BOOLEANS : ['help']), ...cmd.booleans, ...Object.keys(cmd.defaults ?? {}).map((b) => `no-${b}`)])]
+    const names = [
+      ...new Set([
+        ...strings,
+        ...(cmd.common ? COMMON_BOOLEANS : ['help']),
+        ...cmd.booleans,
+        ...Object.keys(cmd.defaults ?? {}).map((b) => `no-${b}`),
+      ]),
+    ]
       .filter((n) => !(cmd.defaults && n in cmd.defaults))
       .map((n) => `--${n}`)
     return only(names.sort().map((n) => (described.get(n) ? `${n}\t${described.get(n)}` : n)))

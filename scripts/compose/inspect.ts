@@ -16,12 +16,35 @@ export async function composeConfig(s: Settings, runner: Runner, r: RenderResult
   const file = modeComposeFile(s)
   return withRendered(s, r, [file], async ([f]) => {
     if (!fs.existsSync(f)) throw new EsbError(`compose file ${file} not found; render it ('docker esb render')`)
-    const argv = ['compose', '--project-directory', s.projectDir, '-p', s.projectName, '-f', f, ...composeFileArgs(s).slice(2), 'config', '--format', 'json']
+    const argv = [
+      'compose',
+      '--project-directory',
+      s.projectDir,
+      '-p',
+      s.projectName,
+      '-f',
+      f,
+      ...composeFileArgs(s).slice(2),
+      'config',
+      '--format',
+      'json',
+    ]
     const res = await runner.run(argv, { capture: true, allowFail: true, env: stackEnv(s), cwd: s.projectDir })
     if (res.code !== 0) throw new EsbError(`'docker compose config' failed for ${file}: ${res.stderr.trim().split('\n').pop()}`)
     let json: unknown
-    try { json = JSON.parse(res.stdout) } catch { throw new EsbError(`'docker compose config' gave no JSON for ${file}; is docker compose >= 2.20 installed?`) }
-    try { return { ...parseComposeConfig(json, "'docker compose config'"), hash: crypto.createHash('sha256').update(stableJson(json)).digest('hex') } } catch (e) { throw new EsbError((e as Error).message) }
+    try {
+      json = JSON.parse(res.stdout)
+    } catch {
+      throw new EsbError(`'docker compose config' gave no JSON for ${file}; is docker compose >= 2.20 installed?`)
+    }
+    try {
+      return {
+        ...parseComposeConfig(json, "'docker compose config'"),
+        hash: crypto.createHash('sha256').update(stableJson(json)).digest('hex'),
+      }
+    } catch (e) {
+      throw new EsbError((e as Error).message)
+    }
   })
 }
 

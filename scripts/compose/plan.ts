@@ -63,7 +63,15 @@ type ServiceOverride = { build: { cache_from: string[]; cache_to: string[]; addi
  * the base image just pushed; any other service has its own cache.
  * `baked`: bake target -> tag, for the bases baked in this run.
  */
-export function composeOverride(s: Settings, config: ComposeConfig, runId: string, haveLocal: (t: string) => boolean = () => true, print?: BakeFile, baked: Record<string, string> = {}, current = new Set<string>()): { yaml: { services: Record<string, ServiceOverride> }; gens: CacheGen[]; shared: Record<string, string> } {
+export function composeOverride(
+  s: Settings,
+  config: ComposeConfig,
+  runId: string,
+  haveLocal: (t: string) => boolean = () => true,
+  print?: BakeFile,
+  baked: Record<string, string> = {},
+  current = new Set<string>(),
+): { yaml: { services: Record<string, ServiceOverride> }; gens: CacheGen[]; shared: Record<string, string> } {
   const services: Record<string, ServiceOverride> = {}
   const gens: CacheGen[] = []
   const shared = sharedTargets(s, config, print)
@@ -85,7 +93,8 @@ export function composeOverride(s: Settings, config: ComposeConfig, runId: strin
 }
 
 interface BaseBake {
-  steps: Step[]; gens: CacheGen[]
+  steps: Step[]
+  gens: CacheGen[]
   /** base target -> the reference its children use: its tag (pinned after the bake) or tag@digest (skipped, unchanged) */
   baked: Record<string, string>
   /** the bases this run bakes: their tags, pinned from the metadata file */
@@ -99,15 +108,29 @@ function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): BaseB
   if (!print?.group?.['base-images']) return { steps: [], gens: [], baked: {}, pinRefs: {}, metadataFile: '' }
   const s = inp.settings
   const targets = groupTargets(print, 'base-images')
-  const basePrint: BakeFile = { group: { 'base-images': print.group['base-images'] }, target: Object.fromEntries(targets.map((t) => [t, print.target[t]])) }
-  const b = buildPlan({ ...inp, bakePrint: basePrint, settings: { ...s, bake: { ...s.bake, groups: ['base-images'] } }, renderWrites: [], functionDockerfiles: [], extraArgs: [] })
+  const basePrint: BakeFile = {
+    group: { 'base-images': print.group['base-images'] },
+    target: Object.fromEntries(targets.map((t) => [t, print.target[t]])),
+  }
+  const b = buildPlan({
+    ...inp,
+    bakePrint: basePrint,
+    settings: { ...s, bake: { ...s.bake, groups: ['base-images'] } },
+    renderWrites: [],
+    functionDockerfiles: [],
+    extraArgs: [],
+  })
   const steps: Step[] = []
   const gens: CacheGen[] = []
   let metadataFile = ''
   for (const st of b.steps) {
     if (st.kind === 'write' && st.path.startsWith(runDir)) steps.push(st)
     if (st.kind === 'docker') {
-      steps.push({ ...st, why: 'build the base images the stack builds on', report: { ...st.report, command: 'up', file: reportFile, final: false } })
+      steps.push({
+        ...st,
+        why: 'build the base images the stack builds on',
+        report: { ...st.report, command: 'up', file: reportFile, final: false },
+      })
       metadataFile = st.argv[st.argv.indexOf('--metadata-file') + 1]
     }
     if (st.kind === 'record-inputs' || st.kind === 'copy-images') steps.push(st)
@@ -123,11 +146,18 @@ function upSkipInfo(inp: UpPlanInputs, reportFile: string): SkipInfo | undefined
   const base = skipInfo(inp.skip, reportFile, 'up')
   const svc = inp.services
   if (!svc) return base
-  const named = (o: Record<string, unknown>) => Object.keys(o).sort().map((n) => `service:${n}`)
+  const named = (o: Record<string, unknown>) =>
+    Object.keys(o)
+      .sort()
+      .map((n) => `service:${n}`)
   return {
     skipped: [...(base?.skipped ?? []), ...named(svc.skip)],
-    rebuild: { ...(base?.rebuild ?? {}), ...Object.fromEntries(Object.entries(svc.rebuild).map(([n, why]) => [`service:${n}`, why])) },
-    reportFile, command: 'up',
+    rebuild: {
+      ...(base?.rebuild ?? {}),
+      ...Object.fromEntries(Object.entries(svc.rebuild).map(([n, why]) => [`service:${n}`, why])),
+    },
+    reportFile,
+    command: 'up',
   }
 }
 
@@ -141,12 +171,27 @@ function noBuildPlan(inp: UpPlanInputs, reportFile: string): Plan {
   const steps: Step[] = [
     ...inp.renderWrites,
     ensureRegistryStep(s, env),
-    { kind: 'docker', why: `start the ${s.mode}-mode stack (its images are unchanged: nothing to build)`, argv, env, cwd: s.projectDir },
+    {
+      kind: 'docker',
+      why: `start the ${s.mode}-mode stack (its images are unchanged: nothing to build)`,
+      argv,
+      env,
+      cwd: s.projectDir,
+    },
     ...statCacheSteps(inp.skip ?? inp.services),
   ]
   // no service is built (and so no base, see servicesOff): control targets the services share are not either
   const info = upSkipInfo(inp, reportFile)
-  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches: {}, steps, envSources: envSources(s, env), skip: info && { ...info, rebuild: {} } }
+  return {
+    command: 'up',
+    project: s.projectDir,
+    mode: s.mode,
+    env,
+    caches: {},
+    steps,
+    envSources: envSources(s, env),
+    skip: info && { ...info, rebuild: {} },
+  }
 }
 
 export function upPlan(inp: UpPlanInputs): Plan {
@@ -162,16 +207,50 @@ export function upPlan(inp: UpPlanInputs): Plan {
   // The stack's images build FROM the bases in the registry: bake them first
   // (the same step as build's first phase; fully cached when nothing changed).
   const bases = baseSteps(inp, runDir, reportFile)
-  const { yaml, gens } = composeOverride(s, inp.composeConfig, inp.runId, have, inp.bakePrint, bases.baked, new Set(Object.keys(inp.skip?.skip ?? {})))
+  const { yaml, gens } = composeOverride(
+    s,
+    inp.composeConfig,
+    inp.runId,
+    have,
+    inp.bakePrint,
+    bases.baked,
+    new Set(Object.keys(inp.skip?.skip ?? {})),
+  )
   gens.push(...bases.gens)
   const overridePath = path.join(runDir, 'compose.cache.json')
   // plain progress: the build's "#N CACHED" lines are counted for the hit report (tty: BuildKit's records, read back)
-  const argv = ['compose', ...composeProgressArg(inp.progress ?? 'plain'), '-p', s.projectName, ...composeFileArgs(s), '-f', overridePath, 'up', '--build', '-d', ...inp.extraArgs]
+  const argv = [
+    'compose',
+    ...composeProgressArg(inp.progress ?? 'plain'),
+    '-p',
+    s.projectName,
+    ...composeFileArgs(s),
+    '-f',
+    overridePath,
+    'up',
+    '--build',
+    '-d',
+    ...inp.extraArgs,
+  ]
   const content = JSON.stringify(yaml, null, 2) + '\n'
   const pinned = Object.values(bases.pinRefs).some((r) => content.includes(`"docker-image://${r}"`))
   const override: Step = pinned
-    ? { kind: 'pin-bases', why: 'compose override with shared caches, bases pinned to the digests just pushed', path: overridePath, json: yaml, metadataFile: bases.metadataFile, refs: bases.pinRefs }
-    : { kind: 'write', why: 'compose override with per-service caches', path: overridePath, content, mode: 0o644, reason: 'changed' }
+    ? {
+        kind: 'pin-bases',
+        why: 'compose override with shared caches, bases pinned to the digests just pushed',
+        path: overridePath,
+        json: yaml,
+        metadataFile: bases.metadataFile,
+        refs: bases.pinRefs,
+      }
+    : {
+        kind: 'write',
+        why: 'compose override with per-service caches',
+        path: overridePath,
+        content,
+        mode: 0o644,
+        reason: 'changed',
+      }
   const steps: Step[] = [
     // first: a wrong login or address stops before anything is written
     ...checkRegistryStep(s, inp.dockerConfigDir ?? DEFAULT_DOCKER_CONFIG),
@@ -186,24 +265,61 @@ export function upPlan(inp: UpPlanInputs): Plan {
     ...bases.steps.filter((x) => x.kind === 'docker' || x.kind === 'record-inputs' || x.kind === 'copy-images'),
     ...(pinned ? [override] : []),
     {
-      kind: 'docker', why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`, argv, env, cwd: s.projectDir,
+      kind: 'docker',
+      why: `build and start the ${s.mode}-mode stack on builder ${s.builder.name}`,
+      argv,
+      env,
+      cwd: s.projectDir,
       report: { command: 'up', file: reportFile, final: true, progress: inp.progress ?? 'plain', builder: s.builder.name },
       builder: s.builder.name,
     },
   ]
-  if (svc) steps.push({ kind: 'record-services', why: 'record each service\'s inputs with the image compose built, and the stack\'s containers', dir: svc.dir, records: svc.records, inspect: imageIdsArgv(Object.values(svc.records).map((r) => r.image)), ps: containersArgv(s.projectName), stack: svc.stack })
+  if (svc)
+    steps.push({
+      kind: 'record-services',
+      why: "record each service's inputs with the image compose built, and the stack's containers",
+      dir: svc.dir,
+      records: svc.records,
+      inspect: imageIdsArgv(Object.values(svc.records).map((r) => r.image)),
+      ps: containersArgv(s.projectName),
+      stack: svc.stack,
+    })
   steps.push(...statCacheSteps(inp.skip ?? svc))
-  if (gens.length) steps.push({ kind: 'promote-cache', why: 'make this run\'s local cache exports current', gens })
-  steps.push({ kind: 'cleanup', why: 'remove this run\'s generated files', paths: [runDir] })
-  const caches = Object.fromEntries(Object.entries(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]))
-  return { command: 'up', project: s.projectDir, mode: s.mode, env, caches, steps, envSources: envSources(s, env), skip: upSkipInfo(inp, reportFile) }
+  if (gens.length) steps.push({ kind: 'promote-cache', why: "make this run's local cache exports current", gens })
+  steps.push({ kind: 'cleanup', why: "remove this run's generated files", paths: [runDir] })
+  const caches = Object.fromEntries(
+    Object.entries(yaml.services).map(([t, v]) => [t, { from: v.build.cache_from, to: v.build.cache_to }]),
+  )
+  return {
+    command: 'up',
+    project: s.projectDir,
+    mode: s.mode,
+    env,
+    caches,
+    steps,
+    envSources: envSources(s, env),
+    skip: upSkipInfo(inp, reportFile),
+  }
 }
 
 export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]): Plan {
   const env = stackEnv(s)
   const steps: Step[] = [
-    { kind: 'docker', why: `stop the ${s.mode}-mode stack ${s.projectName}`, argv: ['compose', '-p', s.projectName, ...composeFileArgs(s), 'down', ...extraArgs], env, cwd: s.projectDir },
+    {
+      kind: 'docker',
+      why: `stop the ${s.mode}-mode stack ${s.projectName}`,
+      argv: ['compose', '-p', s.projectName, ...composeFileArgs(s), 'down', ...extraArgs],
+      env,
+      cwd: s.projectDir,
+    },
   ]
-  if (withRegistry) steps.push({ kind: 'docker', why: 'stop the local registry (its data volume is kept)', argv: [...infraCompose(s), 'down'], env, cwd: s.projectDir })
+  if (withRegistry)
+    steps.push({
+      kind: 'docker',
+      why: 'stop the local registry (its data volume is kept)',
+      argv: [...infraCompose(s), 'down'],
+      env,
+      cwd: s.projectDir,
+    })
   return { command: 'down', project: s.projectDir, mode: s.mode, env, caches: {}, steps }
 }

@@ -40,7 +40,11 @@ export function sharedTargets(s: Settings, config: ComposeConfig, print: BakeFil
  * bake target built in this run replaced by `docker-image://<its tag>`
  * (pinned to the pushed digest at run time, as build's phase 2 does).
  */
-export function baseContexts(svc: ComposeService, shared: Record<string, string>, baked: Record<string, string>): Record<string, string> | null {
+export function baseContexts(
+  svc: ComposeService,
+  shared: Record<string, string>,
+  baked: Record<string, string>,
+): Record<string, string> | null {
   const ctx = svc.build?.additional_contexts
   if (!ctx || typeof ctx !== 'object') return null
   const out: Record<string, string> = {}
@@ -48,7 +52,10 @@ export function baseContexts(svc: ComposeService, shared: Record<string, string>
   for (const [k, v] of Object.entries(ctx as Record<string, unknown>)) {
     const m = typeof v === 'string' ? /^service:(.+)$/.exec(v) : null
     const ref = m && shared[m[1]] ? baked[shared[m[1]]] : undefined
-    if (ref) { out[k] = `docker-image://${ref}`; changed = true } else if (typeof v === 'string') out[k] = v
+    if (ref) {
+      out[k] = `docker-image://${ref}`
+      changed = true
+    } else if (typeof v === 'string') out[k] = v
   }
   return changed ? out : null
 }
@@ -56,11 +63,22 @@ export function baseContexts(svc: ComposeService, shared: Record<string, string>
 /** Each base target -> the reference its children use: its tag (pinned after this run's bake) or tag@digest (skipped, unchanged). */
 export function bakedRefs(s: Settings, print: BakeFile | undefined, skip: Record<string, string> = {}): Record<string, string> {
   if (!print?.group?.['base-images']) return {}
-  return Object.fromEntries(groupTargets(print, 'base-images').map((t) => [t, skip[t] ? `${targetTag(s, t)}@${skip[t]}` : targetTag(s, t)]))
+  return Object.fromEntries(
+    groupTargets(print, 'base-images').map((t) => [t, skip[t] ? `${targetTag(s, t)}@${skip[t]}` : targetTag(s, t)]),
+  )
 }
 
 /** Each buildable service's named contexts as up passes them (null: as the compose file has them). */
-export function serviceContexts(s: Settings, config: ComposeConfig, print: BakeFile | undefined, baked: Record<string, string>): Record<string, Record<string, string> | null> {
+export function serviceContexts(
+  s: Settings,
+  config: ComposeConfig,
+  print: BakeFile | undefined,
+  baked: Record<string, string>,
+): Record<string, Record<string, string> | null> {
   const shared = sharedTargets(s, config, print)
-  return Object.fromEntries(Object.entries(config.services ?? {}).filter(([, v]) => v?.build).map(([n, v]) => [n, baseContexts(v, shared, baked)]))
+  return Object.fromEntries(
+    Object.entries(config.services ?? {})
+      .filter(([, v]) => v?.build)
+      .map(([n, v]) => [n, baseContexts(v, shared, baked)]),
+  )
 }

@@ -10,7 +10,15 @@ import type { Settings } from '../project/config.ts'
 import type { BakeTarget } from '../bake/types.ts'
 import { gatherTarget } from '../skip/gather.ts'
 import { registryClient, resolveDigests } from '../skip/check.ts'
-import { computeKeys, decide, type Decision, type Gathered, type InputRecord, type RegistryState, type TargetInputs } from '../skip/keys.ts'
+import {
+  computeKeys,
+  decide,
+  type Decision,
+  type Gathered,
+  type InputRecord,
+  type RegistryState,
+  type TargetInputs,
+} from '../skip/keys.ts'
 import { readRecord, recordFile } from '../skip/state.ts'
 import type { StatCache } from '../skip/files.ts'
 import type { ComposeConfig, ComposeService } from './types.ts'
@@ -58,7 +66,11 @@ export function parseImageIds(out: string, images: string[]): Record<string, str
   for (const line of out.split('\n')) {
     const m = /^(\[.*\]) (\S+)$/.exec(line.trim())
     if (!m) continue
-    try { for (const t of JSON.parse(m[1]) as string[]) byTag.set(t, m[2]) } catch { /* not ours */ }
+    try {
+      for (const t of JSON.parse(m[1]) as string[]) byTag.set(t, m[2])
+    } catch {
+      /* not ours */
+    }
   }
   return Object.fromEntries(images.map((i) => [i, byTag.get(normalizeImage(i)) ?? null]))
 }
@@ -71,21 +83,39 @@ export function imageIdsArgv(images: string[]): string[] {
 /** A compose build section in bake's words, so skip/gather.ts can read it. */
 export function buildDefinition(svc: ComposeService, image: string, contexts: Record<string, string> | null): BakeTarget {
   const b = (svc.build ?? {}) as Record<string, unknown>
-  const { context, dockerfile, dockerfile_inline: inline, args, additional_contexts: ctx, no_cache: noCache, cache_from: _f, cache_to: _t, ...rest } = b
+  const {
+    context,
+    dockerfile,
+    dockerfile_inline: inline,
+    args,
+    additional_contexts: ctx,
+    no_cache: noCache,
+    cache_from: _f,
+    cache_to: _t,
+    ...rest
+  } = b
   const def: BakeTarget = { ...rest, image, pull_policy: svc.pull_policy ?? null }
   if (typeof context === 'string') def.context = context
   if (typeof dockerfile === 'string') def.dockerfile = dockerfile
   if (typeof inline === 'string') def['dockerfile-inline'] = inline
   if (args && typeof args === 'object') def.args = args as Record<string, string | null>
-  const named = contexts ?? (ctx && typeof ctx === 'object' ? ctx as Record<string, string> : null)
+  const named = contexts ?? (ctx && typeof ctx === 'object' ? (ctx as Record<string, string>) : null)
   if (named) def.contexts = named
-  if (noCache === true || rest.pull === true || svc.pull_policy === 'build' || svc.pull_policy === 'always') def['no-cache'] = true
+  if (noCache === true || rest.pull === true || svc.pull_policy === 'build' || svc.pull_policy === 'always')
+    def['no-cache'] = true
   return def
 }
 
 /** One line per container of the project: `<service> <config-hash> <image>` (compose's own labels). */
 export function containersArgv(project: string): string[] {
-  return ['ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Label "com.docker.compose.service"}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.image"}}']
+  return [
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--format',
+    '{{.Label "com.docker.compose.service"}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.image"}}',
+  ]
 }
 
 export function parseContainers(out: string): Record<string, string[]> {
@@ -99,7 +129,11 @@ export function parseContainers(out: string): Record<string, string[]> {
 }
 
 /** What the last up left: the compose config it ran and its containers' labels. */
-export interface StackRecord { project: string; config: string; containers: Record<string, string[]> }
+export interface StackRecord {
+  project: string
+  config: string
+  containers: Record<string, string[]>
+}
 
 export const stackRecordFile = (dir: string, project: string) => recordFile(dir, `compose-stack/${project}`)
 
@@ -107,7 +141,9 @@ function readStack(dir: string, project: string): StackRecord | null {
   try {
     const r = JSON.parse(fs.readFileSync(stackRecordFile(dir, project), 'utf8')) as StackRecord
     return r?.project === project && typeof r.config === 'string' && r.containers && typeof r.containers === 'object' ? r : null
-  } catch { return null }
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -116,7 +152,11 @@ function readStack(dir: string, project: string): StackRecord | null {
  * expects; a container whose labels are the recorded ones, under the same
  * config, is current (missing containers are created by --no-recreate).
  */
-export function stackChanged(rec: StackRecord | null, config: string | undefined, containers: Record<string, string[]>): string | null {
+export function stackChanged(
+  rec: StackRecord | null,
+  config: string | undefined,
+  containers: Record<string, string[]>,
+): string | null {
   if (!rec || !config) return 'the stack was not started by docker esb up before'
   if (rec.config !== config) return 'the compose configuration changed'
   for (const [svc, list] of Object.entries(containers)) {
@@ -129,7 +169,8 @@ export function stackChanged(rec: StackRecord | null, config: string | undefined
 export function servicesOff(s: Settings, noSkip: boolean, extraArgs: string[], rebuiltBases: string[]): string | null {
   if (noSkip) return 'always built: --no-skip'
   if (!s.bake.skip) return 'always built: [bake] skip = false'
-  if (extraArgs.includes('--build') || extraArgs.includes('--force-recreate')) return 'always built: --build or --force-recreate after --'
+  if (extraArgs.includes('--build') || extraArgs.includes('--force-recreate'))
+    return 'always built: --build or --force-recreate after --'
   // the base's new digest is known only after its bake: whatever builds on it is rebuilt
   if (rebuiltBases.length) return `base ${rebuiltBases[0]} is rebuilt`
   return null
@@ -139,26 +180,62 @@ export function servicesOff(s: Settings, noSkip: boolean, extraArgs: string[], r
  * `contexts`: each service's named contexts as up passes them (bases
  * replaced by their pinned images); `ids`: image -> id in the engine.
  */
-export async function checkServices(s: Settings, config: ComposeConfig, contexts: Record<string, Record<string, string> | null>, cache: StatCache, ids: Record<string, string | null>, containers: Record<string, string[]>, dir: string, off: string | null, configDir?: string): Promise<ServiceSkip> {
+export async function checkServices(
+  s: Settings,
+  config: ComposeConfig,
+  contexts: Record<string, Record<string, string> | null>,
+  cache: StatCache,
+  ids: Record<string, string | null>,
+  containers: Record<string, string[]>,
+  dir: string,
+  off: string | null,
+  configDir?: string,
+): Promise<ServiceSkip> {
   const images = serviceImages(s.projectName, config)
   const names = Object.keys(images).sort()
   const gathered: Record<string, Gathered> = {}
-  for (const n of names) gathered[n] = gatherTarget(s.projectDir, buildDefinition(config.services[n], images[n], contexts[n] ?? null), cache)
-  const digests = off ? {} : await resolveDigests(s, Object.values(gathered).flatMap((g) => g.images), registryClient(s, configDir))
+  for (const n of names)
+    gathered[n] = gatherTarget(s.projectDir, buildDefinition(config.services[n], images[n], contexts[n] ?? null), cache)
+  const digests = off
+    ? {}
+    : await resolveDigests(
+        s,
+        Object.values(gathered).flatMap((g) => g.images),
+        registryClient(s, configDir),
+      )
   const keys = computeKeys(gathered, digests)
-  const records: Record<string, InputRecord | null> = Object.fromEntries(names.map((n) => [n, readRecord(dir, `service:${n}`, serviceRecordTag(s.projectName, n, images[n]))]))
+  const records: Record<string, InputRecord | null> = Object.fromEntries(
+    names.map((n) => [n, readRecord(dir, `service:${n}`, serviceRecordTag(s.projectName, n, images[n]))]),
+  )
   // the engine's image plays the registry's part: the id recorded must still be there
-  const reg: Record<string, RegistryState> = Object.fromEntries(names.map((n) => [n, { digest: ids[images[n]] ?? null, cache: true }]))
-  const inEngine = (n: string, replaced: boolean) => replaced ? `the engine holds another image as ${images[n]}` : `its image ${images[n]} is not in the engine`
-  const decision: Decision = off ? { skip: {}, rebuild: Object.fromEntries(names.map((n) => [n, [off]])) } : decide(names, keys, records, reg, {}, inEngine)
+  const reg: Record<string, RegistryState> = Object.fromEntries(
+    names.map((n) => [n, { digest: ids[images[n]] ?? null, cache: true }]),
+  )
+  const inEngine = (n: string, replaced: boolean) =>
+    replaced ? `the engine holds another image as ${images[n]}` : `its image ${images[n]} is not in the engine`
+  const decision: Decision = off
+    ? { skip: {}, rebuild: Object.fromEntries(names.map((n) => [n, [off]])) }
+    : decide(names, keys, records, reg, {}, inEngine)
   // unchanged images, but containers compose would recreate: compose runs as usual (its builds all cached)
   const stack = stackChanged(readStack(dir, s.projectName), config.hash, containers)
-  if (stack) for (const n of Object.keys(decision.skip)) { delete decision.skip[n]; decision.rebuild[n] = [stack] }
+  if (stack)
+    for (const n of Object.keys(decision.skip)) {
+      delete decision.skip[n]
+      decision.rebuild[n] = [stack]
+    }
   // compose builds every service when it builds one: all are recorded after it
   const toRecord: ServiceRecords = {}
   for (const n of names) {
     const k = keys[n]
-    if (k?.key) toRecord[n] = { tag: serviceRecordTag(s.projectName, n, images[n]), key: k.key, inputs: k.inputs, image: images[n] }
+    if (k?.key)
+      toRecord[n] = { tag: serviceRecordTag(s.projectName, n, images[n]), key: k.key, inputs: k.inputs, image: images[n] }
   }
-  return { ...decision, images, records: toRecord, dir, statCache: cache, stack: { file: stackRecordFile(dir, s.projectName), project: s.projectName, config: config.hash ?? '' } }
+  return {
+    ...decision,
+    images,
+    records: toRecord,
+    dir,
+    statCache: cache,
+    stack: { file: stackRecordFile(dir, s.projectName), project: s.projectName, config: config.hash ?? '' },
+  }
 }

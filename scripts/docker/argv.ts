@@ -7,7 +7,18 @@ import { UsageError } from '../errors.ts'
 
 export const PLUGIN_NAME = 'esb'
 
-const VALUE_FLAGS = new Set(['--config', '-c', '--context', '-H', '--host', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey'])
+const VALUE_FLAGS = new Set([
+  '--config',
+  '-c',
+  '--context',
+  '-H',
+  '--host',
+  '-l',
+  '--log-level',
+  '--tlscacert',
+  '--tlscert',
+  '--tlskey',
+])
 const BOOL_FLAGS = new Set(['-D', '--debug', '--tls', '--tlsverify'])
 const SHORT_VALUE = new Set(['c', 'H', 'l'])
 

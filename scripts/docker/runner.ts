@@ -10,7 +10,11 @@ $.quiet = true
 
 export type Env = Record<string, string>
 
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
 export interface RunOptions {
   env?: Env
   cwd?: string
@@ -59,7 +63,11 @@ export class Runner {
     if (o.onLine) for (const stream of [p.stdout, p.stderr]) splitLines(stream, o.onLine)
     this.active.add(p)
     let out
-    try { out = await p } finally { this.active.delete(p) }
+    try {
+      out = await p
+    } finally {
+      this.active.delete(p)
+    }
     this.throwIfCancelled()
     const code = out.exitCode ?? (out.signal ? 128 + 15 : 1)
     const res = { code, stdout: out.stdout, stderr: out.stderr }
@@ -75,10 +83,14 @@ export class Runner {
   }
 
   /** the signal that cancelled this run, or null */
-  get cancelled(): Signal | null { return this.cancelledBy }
+  get cancelled(): Signal | null {
+    return this.cancelledBy
+  }
 
   /** docker children still running (a cancelled build is given time to stop them) */
-  get busy(): boolean { return this.active.size > 0 }
+  get busy(): boolean {
+    return this.active.size > 0
+  }
 
   throwIfCancelled(): void {
     if (this.cancelledBy) throw new CancelledError(this.cancelledBy)
@@ -90,9 +102,14 @@ function splitLines(stream: NodeJS.ReadableStream, cb: (line: string) => void): 
   stream.on('data', (d: Buffer) => {
     buf += d.toString('utf8')
     let i
-    while ((i = buf.indexOf('\n')) >= 0) { cb(buf.slice(0, i)); buf = buf.slice(i + 1) }
+    while ((i = buf.indexOf('\n')) >= 0) {
+      cb(buf.slice(0, i))
+      buf = buf.slice(i + 1)
+    }
   })
-  stream.on('end', () => { if (buf) cb(buf) })
+  stream.on('end', () => {
+    if (buf) cb(buf)
+  })
 }
 
 export function lastLine(s: string): string {
@@ -105,5 +122,9 @@ export function lastLine(s: string): string {
  * it. Argv, never a shell: the name comes from the user's docker config.
  */
 export function credentialHelper(name: string, host: string): string {
-  return execFileSync(`docker-credential-${name}`, ['get'], { input: host, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 }).toString('utf8')
+  return execFileSync(`docker-credential-${name}`, ['get'], {
+    input: host,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: 30_000,
+  }).toString('utf8')
 }

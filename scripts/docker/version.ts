@@ -8,13 +8,18 @@ export const BUILDX_MIN = '0.17.0'
 export async function buildxVersion(runner: Runner): Promise<string> {
   const r = await runner.run(['buildx', 'version'], { capture: true, allowFail: true })
   const v = /v?(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1]
-  if (r.code !== 0 || !v) throw new EsbError(`docker buildx is not available (${(r.stderr || r.stdout).trim().split('\n').pop() || 'no output'}); install the buildx plugin >= 0.17`)
-  if (versionLess(v, BUILDX_MIN)) throw new EsbError(`docker buildx ${v} is too old; docker esb needs >= 0.17 (bake contexts, cache exports)`)
+  if (r.code !== 0 || !v)
+    throw new EsbError(
+      `docker buildx is not available (${(r.stderr || r.stdout).trim().split('\n').pop() || 'no output'}); install the buildx plugin >= 0.17`,
+    )
+  if (versionLess(v, BUILDX_MIN))
+    throw new EsbError(`docker buildx ${v} is too old; docker esb needs >= 0.17 (bake contexts, cache exports)`)
   return v
 }
 
 export function versionLess(a: string, b: string): boolean {
-  const pa = a.split('.').map(Number), pb = b.split('.').map(Number)
+  const pa = a.split('.').map(Number),
+    pb = b.split('.').map(Number)
   for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0)
   return false
 }

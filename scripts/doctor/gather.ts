@@ -24,7 +24,12 @@ const lastLine = (t: string) => t.trim().split('\n').pop() ?? ''
 function freeBytes(dir: string): number | null {
   let p = dir
   while (!fs.existsSync(p) && path.dirname(p) !== p) p = path.dirname(p)
-  try { const st = fs.statfsSync(p); return st.bavail * st.bsize } catch { return null }
+  try {
+    const st = fs.statfsSync(p)
+    return st.bavail * st.bsize
+  } catch {
+    return null
+  }
 }
 
 export async function gatherFacts(s: Settings, runner: Runner, env: Record<string, string | undefined>): Promise<Facts> {
@@ -37,26 +42,52 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
     ask(['compose', 'version', '--short']),
     ask(['buildx', 'inspect', name]),
     isRegistry(registryUrl(s)),
-    ask(['ps', '-a', '--filter', `name=^${s.registry.containerName}$`, '--format', `{{.Label "com.docker.compose.project"}}\t{{.State}}\t{{.Ports}}`]),
-    dns.lookup('localhost', { all: true }).then((a) => a[0]?.address ?? null, () => null),
+    ask([
+      'ps',
+      '-a',
+      '--filter',
+      `name=^${s.registry.containerName}$`,
+      '--format',
+      `{{.Label "com.docker.compose.project"}}\t{{.State}}\t{{.Ports}}`,
+    ]),
+    dns.lookup('localhost', { all: true }).then(
+      (a) => a[0]?.address ?? null,
+      () => null,
+    ),
   ])
   const exists = inspect.code === 0
   const facts = parseInspect(inspect.stdout)
   const status = facts.status
   const [within, disk, buildReg] = await Promise.all([
     // the builder's own view of the registry: what bake's pushes and base pulls see (a build registry is asked below)
-    exists && status === 'running' && s.builder.driver.kind === 'docker-container' && !s.registry.build ? ask(['exec', container, 'wget', '-q', '-O', '/dev/null', registryUrl(s)]).then((r) => r.code === 0) : Promise.resolve(null),
+    exists && status === 'running' && s.builder.driver.kind === 'docker-container' && !s.registry.build
+      ? ask(['exec', container, 'wget', '-q', '-O', '/dev/null', registryUrl(s)]).then((r) => r.code === 0)
+      : Promise.resolve(null),
     reg.registry ? registryDiskBytes(runner, s) : Promise.resolve(null),
     // [registry] build_address: answers, with the user's credentials and CA (as a build's first step asks it)
     // (a missing CA file or an unreadable docker config throws at once: a failed check too, not a crash)
-    s.registry.build ? Promise.resolve().then(() => clientOf(buildRegistrySpec(s, runner.configDir)).ping()).then(() => null, (e: Error) => e.message) : Promise.resolve(undefined),
+    s.registry.build
+      ? Promise.resolve()
+          .then(() => clientOf(buildRegistrySpec(s, runner.configDir)).ping())
+          .then(
+            () => null,
+            (e: Error) => e.message,
+          )
+      : Promise.resolve(undefined),
   ])
   let state: { fingerprint?: string } | null = null
   const step = ensureBuilderStep(s, builderInputs(s, env), stackEnv(s))
-  try { state = JSON.parse(fs.readFileSync(step.stateFile, 'utf8')) as { fingerprint?: string } } catch { /* never built here */ }
+  try {
+    state = JSON.parse(fs.readFileSync(step.stateFile, 'utf8')) as { fingerprint?: string }
+  } catch {
+    /* never built here */
+  }
   const [project = '', st = '', ports = ''] = regPs.stdout.trim().split('\n')[0]?.split('\t') ?? []
   return {
-    engine: { version: engine.code === 0 ? engine.stdout.trim() || null : null, error: engine.code === 0 ? null : lastLine(engine.stderr) || `exit ${engine.code}` },
+    engine: {
+      version: engine.code === 0 ? engine.stdout.trim() || null : null,
+      error: engine.code === 0 ? null : lastLine(engine.stderr) || `exit ${engine.code}`,
+    },
     buildx: buildx.code === 0 ? version(buildx.stdout) : null,
     compose: compose.code === 0 ? version(compose.stdout) : null,
     composeBakeEnv: env.COMPOSE_BAKE,
@@ -65,7 +96,13 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
       exists,
       ...facts,
       reachesRegistry: within,
-      drift: !state ? 'unknown' : state.fingerprint === undefined ? 'adopted' : state.fingerprint === step.fingerprint ? 'match' : 'changed',
+      drift: !state
+        ? 'unknown'
+        : state.fingerprint === undefined
+          ? 'adopted'
+          : state.fingerprint === step.fingerprint
+            ? 'match'
+            : 'changed',
     },
     registry: {
       url: registryUrl(s),
@@ -79,7 +116,10 @@ export async function gatherFacts(s: Settings, runner: Runner, env: Record<strin
       publishedOn: /([\d.:[\]a-f]+:\d+)->/.exec(ports)?.[1] ?? null,
       diskBytes: disk,
     },
-    proxy: { http: env.HTTP_PROXY ?? env.http_proxy ?? env.HTTPS_PROXY ?? env.https_proxy, noProxy: env.NO_PROXY ?? env.no_proxy },
+    proxy: {
+      http: env.HTTP_PROXY ?? env.http_proxy ?? env.HTTPS_PROXY ?? env.https_proxy,
+      noProxy: env.NO_PROXY ?? env.no_proxy,
+    },
     localhostFirst: localhost,
     cache: { dir: s.cache.dir, freeBytes: freeBytes(s.cache.dir) },
     buildRegistry: buildReg === undefined ? null : { address: s.registry.buildAddress, error: buildReg },

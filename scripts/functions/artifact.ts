@@ -10,21 +10,47 @@ import { UsageError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
 import { lambdaBaseContexts, pushRef, type FunctionTarget } from './targets.ts'
 
-interface ArtifactManifest { schema_version?: unknown; mode?: unknown; env?: unknown; artifacts?: { artifact_root?: unknown; runtime_config_dir?: unknown }[] }
-interface FunctionsYml { functions?: Record<string, { image?: unknown } | null> }
+interface ArtifactManifest {
+  schema_version?: unknown
+  mode?: unknown
+  env?: unknown
+  artifacts?: { artifact_root?: unknown; runtime_config_dir?: unknown }[]
+}
+interface FunctionsYml {
+  functions?: Record<string, { image?: unknown } | null>
+}
 
 function readYaml<T>(file: string, what: string): T {
   let text: string
-  try { text = fs.readFileSync(file, 'utf8') } catch { throw new UsageError(`${file}: cannot read the ${what}; check [functions] artifact in esb.toml`) }
-  try { return (YAML.parse(text) ?? {}) as T } catch (e) { throw new UsageError(`${file}: malformed YAML in the ${what}: ${String((e as Error).message).split('\n')[0]}`) }
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    throw new UsageError(`${file}: cannot read the ${what}; check [functions] artifact in esb.toml`)
+  }
+  try {
+    return (YAML.parse(text) ?? {}) as T
+  } catch (e) {
+    throw new UsageError(`${file}: malformed YAML in the ${what}: ${String((e as Error).message).split('\n')[0]}`)
+  }
 }
 
 /** The manifests to read: [functions] artifact (path or glob), else the contract's default location when it exists. */
 export function artifactManifests(s: Settings): string[] {
   if (s.functions.artifact) {
     // a folder is not expanded to every file below it (`/` would walk the disk); a path through a file matches nothing
-    const found = globbySync(s.functions.artifact, { cwd: s.projectDir, onlyFiles: true, dot: true, expandDirectories: false, suppressErrors: true }).sort().map((f) => path.resolve(s.projectDir, f))
-    if (!found.length) throw new UsageError(`esb.toml: [functions] artifact ${JSON.stringify(s.functions.artifact)} matches no file under ${s.projectDir}; point it at an artifact.yml`)
+    const found = globbySync(s.functions.artifact, {
+      cwd: s.projectDir,
+      onlyFiles: true,
+      dot: true,
+      expandDirectories: false,
+      suppressErrors: true,
+    })
+      .sort()
+      .map((f) => path.resolve(s.projectDir, f))
+    if (!found.length)
+      throw new UsageError(
+        `esb.toml: [functions] artifact ${JSON.stringify(s.functions.artifact)} matches no file under ${s.projectDir}; point it at an artifact.yml`,
+      )
     return found
   }
   const clean = (x: string) => x.replace(/[/\\]/g, '-')
@@ -37,22 +63,41 @@ export function artifactTargets(s: Settings, manifests: string[]): FunctionTarge
   const found: (FunctionTarget & { name: string; mode: string })[] = []
   for (const file of manifests) {
     const m = readYaml<ArtifactManifest>(file, 'deploy artifact manifest')
-    if (!Array.isArray(m.artifacts) || m.artifacts.length === 0) throw new UsageError(`${file}: 'artifacts' must be a non-empty list of entries with artifact_root and runtime_config_dir`)
+    if (!Array.isArray(m.artifacts) || m.artifacts.length === 0)
+      throw new UsageError(`${file}: 'artifacts' must be a non-empty list of entries with artifact_root and runtime_config_dir`)
     const mode = typeof m.mode === 'string' ? m.mode : 'default'
     m.artifacts.forEach((e, i) => {
-      if (typeof e?.artifact_root !== 'string' || typeof e.runtime_config_dir !== 'string') throw new UsageError(`${file}: artifacts[${i}] needs artifact_root and runtime_config_dir (strings)`)
-      if (path.isAbsolute(e.runtime_config_dir) || e.runtime_config_dir.split(/[/\\]/).includes('..')) throw new UsageError(`${file}: artifacts[${i}].runtime_config_dir must be relative and stay inside the entry`)
+      if (typeof e?.artifact_root !== 'string' || typeof e.runtime_config_dir !== 'string')
+        throw new UsageError(`${file}: artifacts[${i}] needs artifact_root and runtime_config_dir (strings)`)
+      if (path.isAbsolute(e.runtime_config_dir) || e.runtime_config_dir.split(/[/\\]/).includes('..'))
+        throw new UsageError(`${file}: artifacts[${i}].runtime_config_dir must be relative and stay inside the entry`)
       const root = path.resolve(path.dirname(file), e.artifact_root)
       const fnFile = path.join(root, e.runtime_config_dir, 'functions.yml')
       const fy = readYaml<FunctionsYml>(fnFile, 'functions.yml')
       for (const [name, def] of Object.entries(fy.functions ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
         const dockerfile = path.join('functions', name, 'Dockerfile')
         let text: string
-        try { text = fs.readFileSync(path.join(root, dockerfile), 'utf8') } catch { continue } // a function with no Dockerfile here is built elsewhere
+        try {
+          text = fs.readFileSync(path.join(root, dockerfile), 'utf8')
+        } catch {
+          continue
+        } // a function with no Dockerfile here is built elsewhere
         if (typeof def?.image !== 'string') throw new UsageError(`${fnFile}: functions.${name}.image must be an image reference`)
         const tag = pushRef(s, def.image)
-        if (!tag) throw new UsageError(`${fnFile}: functions.${name}.image ${def.image} is not on the project's registry (${s.registry.runtimeAddress}); docker esb pushes only there (allow others with [bake] push_allow)`)
-        found.push({ name, mode, target: `fn-${name.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`, context: root, dockerfile, tag, contexts: lambdaBaseContexts(s, text), source: path.join(root, dockerfile) })
+        if (!tag)
+          throw new UsageError(
+            `${fnFile}: functions.${name}.image ${def.image} is not on the project's registry (${s.registry.runtimeAddress}); docker esb pushes only there (allow others with [bake] push_allow)`,
+          )
+        found.push({
+          name,
+          mode,
+          target: `fn-${name.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`,
+          context: root,
+          dockerfile,
+          tag,
+          contexts: lambdaBaseContexts(s, text),
+          source: path.join(root, dockerfile),
+        })
       }
     })
   }
@@ -63,10 +108,16 @@ export function artifactTargets(s: Settings, manifests: string[]): FunctionTarge
   const targets = new Set<string>()
   return found.map(({ name: _n, mode, ...f }) => {
     const target = (count.get(f.target) ?? 0) > 1 ? `${f.target}-${mode}` : f.target
-    if (targets.has(target)) throw new UsageError(`two functions named ${f.target.slice(3)} in ${mode}-mode manifests (${f.source}); rename one in its functions.yml`)
+    if (targets.has(target))
+      throw new UsageError(
+        `two functions named ${f.target.slice(3)} in ${mode}-mode manifests (${f.source}); rename one in its functions.yml`,
+      )
     targets.add(target)
     const other = byTag.get(f.tag)
-    if (other) throw new UsageError(`functions ${other} and ${f.source} both map to image ${f.tag}; give them different names in functions.yml`)
+    if (other)
+      throw new UsageError(
+        `functions ${other} and ${f.source} both map to image ${f.tag}; give them different names in functions.yml`,
+      )
     byTag.set(f.tag, f.source)
     return { ...f, target }
   })

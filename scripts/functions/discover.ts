@@ -5,26 +5,43 @@ import { globbySync } from 'globby'
 import type { Settings } from '../project/config.ts'
 import { UsageError } from '../errors.ts'
 
-export interface FunctionDef { name: string; dockerfile: string }
+export interface FunctionDef {
+  name: string
+  dockerfile: string
+}
 
 export function functionDockerfiles(s: Settings): string[] {
   const glob = s.functions.dockerfiles
   // "" means no such functions; a folder is not expanded to every file below it (`..` or `/` would walk
   // the disk); a path through a file matches nothing rather than failing with ENOTDIR
-  const found = glob.trim() ? globbySync(glob, { cwd: s.projectDir, onlyFiles: true, expandDirectories: false, suppressErrors: true }).sort() : []
+  const found = glob.trim()
+    ? globbySync(glob, { cwd: s.projectDir, onlyFiles: true, expandDirectories: false, suppressErrors: true }).sort()
+    : []
   // the folder names the function: a file in the root (a glob like `*`) has none
   const loose = found.find((f) => !f.includes('/'))
-  if (loose !== undefined) throw new UsageError(`esb.toml: [functions] dockerfiles ${JSON.stringify(glob)} finds ${loose}, which is not in a function folder (the folder names the function); use a glob like "functions/*/Dockerfile"`)
+  if (loose !== undefined)
+    throw new UsageError(
+      `esb.toml: [functions] dockerfiles ${JSON.stringify(glob)} finds ${loose}, which is not in a function folder (the folder names the function); use a glob like "functions/*/Dockerfile"`,
+    )
   return found
 }
 
 /** Function targets `fn-<name>` from Dockerfiles found by the glob (relative paths); two folders giving one name are an error. Pure. */
 export function functionsFrom(dockerfiles: string[]): FunctionDef[] {
-  const defs = dockerfiles.map((f) => ({ name: path.basename(path.dirname(f)).toLowerCase().replace(/[^a-z0-9-]+/g, '-'), dockerfile: f }))
+  const defs = dockerfiles.map((f) => ({
+    name: path
+      .basename(path.dirname(f))
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-'),
+    dockerfile: f,
+  }))
   const seen = new Map<string, string>()
   for (const d of defs) {
     const other = seen.get(d.name)
-    if (other !== undefined) throw new UsageError(`${other} and ${d.dockerfile} both become target fn-${d.name} (folder names are lowercased, other characters become -); rename one of the folders`)
+    if (other !== undefined)
+      throw new UsageError(
+        `${other} and ${d.dockerfile} both become target fn-${d.name} (folder names are lowercased, other characters become -); rename one of the folders`,
+      )
     seen.set(d.name, d.dockerfile)
   }
   return defs.sort((a, b) => a.name.localeCompare(b.name))

@@ -22,20 +22,33 @@ export interface FunctionTarget {
 export function globTarget(s: Settings, f: FunctionDef): FunctionTarget {
   const target = `fn-${f.name}`
   return {
-    target, context: path.dirname(f.dockerfile), dockerfile: path.basename(f.dockerfile),
+    target,
+    context: path.dirname(f.dockerfile),
+    dockerfile: path.basename(f.dockerfile),
     tag: imageRef(s.registry.buildAddress, s.slug, target, s.tag),
-    contexts: { 'lambda-base': 'target:lambda-base' }, source: f.dockerfile,
+    contexts: { 'lambda-base': 'target:lambda-base' },
+    source: f.dockerfile,
   }
 }
 
 /** Registry addresses that all mean "the project's registry" in an image reference. */
 export function registryAliases(s: Settings): string[] {
-  return [...new Set([s.registry.runtimeAddress, s.registry.buildAddress, s.registry.localAddress, RUNTIME_REGISTRY_ALIAS, '127.0.0.1:5010', 'localhost:5010'])]
+  return [
+    ...new Set([
+      s.registry.runtimeAddress,
+      s.registry.buildAddress,
+      s.registry.localAddress,
+      RUNTIME_REGISTRY_ALIAS,
+      '127.0.0.1:5010',
+      'localhost:5010',
+    ]),
+  ]
 }
 
 /** The reference to push for a runtime image name: the runtime alias mapped to the build registry; null if it is not the project's. */
 export function pushRef(s: Settings, image: string): string | null {
-  for (const a of registryAliases(s)) if (image.startsWith(`${a}/`)) return `${s.registry.buildAddress}/${image.slice(a.length + 1)}`
+  for (const a of registryAliases(s))
+    if (image.startsWith(`${a}/`)) return `${s.registry.buildAddress}/${image.slice(a.length + 1)}`
   return null
 }
 
@@ -50,7 +63,11 @@ export function fromRefs(dockerfile: string): string[] {
 export function lambdaBaseContexts(s: Settings, dockerfile: string): Record<string, string> {
   const ctx: Record<string, string> = {}
   for (const ref of fromRefs(dockerfile)) {
-    const name = ref.replace(/@.*$/, '').split('/').pop()!.replace(/:[^:]*$/, '')
+    const name = ref
+      .replace(/@.*$/, '')
+      .split('/')
+      .pop()!
+      .replace(/:[^:]*$/, '')
     if (name === `${s.slug}-lambda-base` || ref === 'lambda-base') ctx[ref] = 'target:lambda-base'
   }
   return ctx

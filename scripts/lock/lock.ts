@@ -29,7 +29,14 @@ export interface LockOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' } }
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
 const safe = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_')
 
 async function acquireDir(dir: string, what: string, o: LockOptions): Promise<void> {
@@ -46,15 +53,29 @@ async function acquireDir(dir: string, what: string, o: LockOptions): Promise<vo
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       // another run just tidied the lock's folder away (see tidy): make it again
-      if (code === 'ENOENT') { fs.mkdirSync(path.dirname(dir), { recursive: true }); continue }
+      if (code === 'ENOENT') {
+        fs.mkdirSync(path.dirname(dir), { recursive: true })
+        continue
+      }
       if (code !== 'EEXIST') throw e
     }
     // a holder that died leaves its dir behind: take it over
     let pid = NaN
-    try { pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8')) } catch { /* being created or removed */ }
-    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) { fs.rmSync(dir, { recursive: true, force: true }); continue }
-    if (Date.now() > deadline) throw new LockTimeoutError(`the ${what} lock held by pid ${Number.isInteger(pid) ? pid : '?'}`, dir, timeoutMs / 1000)
-    if (!said && Date.now() > told) { said = true; o.onWait?.(`the ${what} lock (held by pid ${Number.isInteger(pid) ? pid : '?'})`) }
+    try {
+      pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'))
+    } catch {
+      /* being created or removed */
+    }
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+      fs.rmSync(dir, { recursive: true, force: true })
+      continue
+    }
+    if (Date.now() > deadline)
+      throw new LockTimeoutError(`the ${what} lock held by pid ${Number.isInteger(pid) ? pid : '?'}`, dir, timeoutMs / 1000)
+    if (!said && Date.now() > told) {
+      said = true
+      o.onWait?.(`the ${what} lock (held by pid ${Number.isInteger(pid) ? pid : '?'})`)
+    }
     await sleep(100 + Math.random() * 100)
   }
 }
@@ -79,8 +100,12 @@ export async function withMutex<T>(name: string, fn: () => Promise<T>, o: LockOp
         return false
       })
       if (live.length === 0) break
-      if (Date.now() > deadline) throw new LockTimeoutError(`${live.length} build(s) using ${name} to finish`, readers, timeoutMs / 1000)
-      if (!said) { said = true; o.onWait?.(`${live.length} running build(s) using ${name}`) }
+      if (Date.now() > deadline)
+        throw new LockTimeoutError(`${live.length} build(s) using ${name} to finish`, readers, timeoutMs / 1000)
+      if (!said) {
+        said = true
+        o.onWait?.(`${live.length} running build(s) using ${name}`)
+      }
       await sleep(200)
     }
     return await fn()
@@ -92,7 +117,13 @@ export async function withMutex<T>(name: string, fn: () => Promise<T>, o: LockOp
 
 /** Removes a lock's folders once nobody uses them (rmdir fails on a folder in use, which is fine). */
 function tidy(root: string): void {
-  for (const d of [path.join(root, 'shared'), root]) { try { fs.rmdirSync(d) } catch { /* in use or gone */ } }
+  for (const d of [path.join(root, 'shared'), root]) {
+    try {
+      fs.rmdirSync(d)
+    } catch {
+      /* in use or gone */
+    }
+  }
 }
 
 let seq = 0
@@ -107,9 +138,16 @@ export async function withShared<T>(name: string, fn: () => Promise<T>, o: LockO
     // a reader leaving may tidy the empty folder away between these two calls: try again
     for (let i = 0; ; i++) {
       fs.mkdirSync(readers, { recursive: true })
-      try { fs.writeFileSync(me, ''); break } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || i > 20) throw e }
+      try {
+        fs.writeFileSync(me, '')
+        break
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || i > 20) throw e
+      }
     }
-  } finally { fs.rmSync(dir, { recursive: true, force: true }) }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
   try {
     return await fn()
   } finally {
@@ -117,4 +155,3 @@ export async function withShared<T>(name: string, fn: () => Promise<T>, o: LockO
     tidy(root)
   }
 }
-

@@ -17,7 +17,12 @@ export interface Source {
   blob(desc: Desc): Promise<Readable>
 }
 
-export interface CopyStats { blobsPushed: number; blobsSkipped: number; bytesPushed: number; manifests: number }
+export interface CopyStats {
+  blobsPushed: number
+  blobsSkipped: number
+  bytesPushed: number
+  manifests: number
+}
 
 export function mediaTypeOf(m: { json: ManifestJson; mediaType?: string }): string {
   return m.json.mediaType ?? m.mediaType ?? (m.json.manifests ? INDEX_TYPES[0] : MANIFEST_TYPES[0])
@@ -27,21 +32,34 @@ export function mediaTypeOf(m: { json: ManifestJson; mediaType?: string }): stri
 export function blobsOf(m: Manifest, where: string): Desc[] {
   const out: Desc[] = [m.json.config, ...(m.json.layers ?? [])].filter((d): d is Desc => Boolean(d))
   for (const d of out) {
-    if (!d.digest || typeof d.size !== 'number') throw new EsbError(`${where}: manifest ${m.digest} has a descriptor without digest or size`)
-    if (!knownBlobType(d.mediaType ?? '')) throw new EsbError(`${where}: unknown media type ${JSON.stringify(d.mediaType)} in manifest ${m.digest}; only OCI and Docker image types are supported`)
+    if (!d.digest || typeof d.size !== 'number')
+      throw new EsbError(`${where}: manifest ${m.digest} has a descriptor without digest or size`)
+    if (!knownBlobType(d.mediaType ?? ''))
+      throw new EsbError(
+        `${where}: unknown media type ${JSON.stringify(d.mediaType)} in manifest ${m.digest}; only OCI and Docker image types are supported`,
+      )
   }
   return out
 }
 
 /** `tag` null: no tag is written (the caller tags once every image of a source is in). */
-export async function copyImage(src: Source, root: Manifest, dst: RegistryClient, repo: string, tag: string | null, log: (s: string) => void = () => {}, meter?: Meter): Promise<CopyStats> {
+export async function copyImage(
+  src: Source,
+  root: Manifest,
+  dst: RegistryClient,
+  repo: string,
+  tag: string | null,
+  log: (s: string) => void = () => {},
+  meter?: Meter,
+): Promise<CopyStats> {
   const stats: CopyStats = { blobsPushed: 0, blobsSkipped: 0, bytesPushed: 0, manifests: 0 }
   const done = new Set<string>()
   const copyManifest = async (m: Manifest, ref: string | null) => {
     const mt = mediaTypeOf(m)
     if (INDEX_TYPES.includes(mt)) {
       for (const d of m.json.manifests ?? []) {
-        if (![...INDEX_TYPES, ...MANIFEST_TYPES].includes(d.mediaType)) throw new EsbError(`${src.describe}: unknown media type ${JSON.stringify(d.mediaType)} in index ${m.digest}`)
+        if (![...INDEX_TYPES, ...MANIFEST_TYPES].includes(d.mediaType))
+          throw new EsbError(`${src.describe}: unknown media type ${JSON.stringify(d.mediaType)} in index ${m.digest}`)
         const child = await src.manifest(d.digest)
         await copyManifest(child, null)
       }
@@ -51,7 +69,11 @@ export async function copyImage(src: Source, root: Manifest, dst: RegistryClient
       for (const b of blobs) {
         if (done.has(b.digest)) continue
         done.add(b.digest)
-        if (await dst.hasBlob(repo, b.digest)) { stats.blobsSkipped++; meter?.add(b.size); continue }
+        if (await dst.hasBlob(repo, b.digest)) {
+          stats.blobsSkipped++
+          meter?.add(b.size)
+          continue
+        }
         log(`  push ${b.digest.slice(0, 19)} (${(b.size / 1048576).toFixed(1)} MiB)`)
         const body = await src.blob(b)
         await dst.pushBlob(repo, b.digest, b.size, meter ? meter.counted(body) : body)

@@ -14,7 +14,11 @@ import { blobsOf, mediaTypeOf } from './copy.ts'
 import type { Desc, Manifest, ManifestJson } from './types.ts'
 import type { RegistryClient } from './registry.ts'
 
-export interface ExportImage { repo: string; tag: string; fullName: string }
+export interface ExportImage {
+  repo: string
+  tag: string
+  fullName: string
+}
 
 /** The platform manifest `docker load` should use from an index: this host's, else the first. */
 export function pickPlatform(index: ManifestJson, arch = process.arch === 'x64' ? 'amd64' : process.arch): Desc | undefined {
@@ -22,7 +26,14 @@ export function pickPlatform(index: ManifestJson, arch = process.arch === 'x64' 
   return ms.find((d) => d.platform?.os === 'linux' && d.platform?.architecture === arch) ?? ms[0]
 }
 
-export async function exportImages(client: RegistryClient, images: ExportImage[], outFile: string, log: (s: string) => void = () => {}, signal?: AbortSignal, meter?: Meter): Promise<{ blobs: number; bytes: number }> {
+export async function exportImages(
+  client: RegistryClient,
+  images: ExportImage[],
+  outFile: string,
+  log: (s: string) => void = () => {},
+  signal?: AbortSignal,
+  meter?: Meter,
+): Promise<{ blobs: number; bytes: number }> {
   const pack = tar.pack()
   const tmp = `${outFile}.partial-${process.pid}`
   const out = fs.createWriteStream(tmp)
@@ -30,7 +41,10 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
   const writing = pipeline(pack, out, { signal })
   const written = new Set<string>()
   let bytes = 0
-  const entry = (name: string, data: Buffer) => new Promise<void>((resolve, reject) => pack.entry({ name, size: data.length, mode: 0o644, mtime: new Date(0) }, data, (e) => (e ? reject(e) : resolve())))
+  const entry = (name: string, data: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      pack.entry({ name, size: data.length, mode: 0o644, mtime: new Date(0) }, data, (e) => (e ? reject(e) : resolve())),
+    )
   const blobEntry = async (repo: string, digest: string, size: number) => {
     if (written.has(digest)) return
     written.add(digest)
@@ -54,7 +68,15 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
       log(`export ${img.fullName} (${root.digest.slice(0, 19)})`)
       let forLoad: Manifest = root
       // the image's blobs are known once its manifests are read: the meter's total grows by them
-      const grow = (ms: Manifest[]) => { const seen = new Set<string>(); for (const m of ms) for (const b of blobsOf(m, client.name)) if (!written.has(b.digest) && !seen.has(b.digest)) { seen.add(b.digest); meter?.grow(b.size) } }
+      const grow = (ms: Manifest[]) => {
+        const seen = new Set<string>()
+        for (const m of ms)
+          for (const b of blobsOf(m, client.name))
+            if (!written.has(b.digest) && !seen.has(b.digest)) {
+              seen.add(b.digest)
+              meter?.grow(b.size)
+            }
+      }
       if (INDEX_TYPES.includes(mediaTypeOf(root))) {
         const children: [Desc, Manifest][] = []
         for (const d of root.json.manifests ?? []) {
@@ -74,7 +96,9 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
       }
       await manifestEntry(root)
       index.push({
-        mediaType: mediaTypeOf(root), digest: root.digest, size: root.bytes.length,
+        mediaType: mediaTypeOf(root),
+        digest: root.digest,
+        size: root.bytes.length,
         annotations: { 'io.containerd.image.name': img.fullName, 'org.opencontainers.image.ref.name': img.tag },
       })
       dockerManifest.push({
@@ -83,7 +107,10 @@ export async function exportImages(client: RegistryClient, images: ExportImage[]
         Layers: (forLoad.json.layers ?? []).map((l) => `blobs/sha256/${l.digest.slice(7)}`),
       })
     }
-    await entry('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: index })))
+    await entry(
+      'index.json',
+      Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: index })),
+    )
     await entry('manifest.json', Buffer.from(JSON.stringify(dockerManifest)))
     pack.finalize()
     await writing

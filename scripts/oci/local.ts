@@ -5,9 +5,13 @@ import { RegistryClient } from './registry.ts'
 
 export async function localRegistry(s: Settings, signal?: AbortSignal): Promise<RegistryClient> {
   const c = new RegistryClient(`http://${s.registry.localAddress}`, s.registry.localAddress, { signal })
-  try { await c.ping() } catch (e) {
+  try {
+    await c.ping()
+  } catch (e) {
     if (signal?.aborted) throw e
-    throw new EsbError(`the project's registry is not running on ${s.registry.localAddress}; start it with 'docker esb build' or 'docker esb up' (or set PORT_REGISTRY)`)
+    throw new EsbError(
+      `the project's registry is not running on ${s.registry.localAddress}; start it with 'docker esb build' or 'docker esb up' (or set PORT_REGISTRY)`,
+    )
   }
   return c
 }

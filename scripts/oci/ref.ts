@@ -19,7 +19,13 @@ export const MANIFEST_TYPES = [MT.ociManifest, MT.dockerManifest]
 export const ACCEPT = [...INDEX_TYPES, ...MANIFEST_TYPES].join(', ')
 /** Media types we copy as opaque blobs (layers, configs, attestations). */
 export function knownBlobType(mt: string): boolean {
-  return /^application\/vnd\.(oci\.image\.(layer|config)|docker\.(image\.rootfs|container\.image)|in-toto|buildkit\.cacheconfig)/.test(mt) || mt.startsWith('application/vnd.oci.empty') || mt === 'application/vnd.in-toto+json'
+  return (
+    /^application\/vnd\.(oci\.image\.(layer|config)|docker\.(image\.rootfs|container\.image)|in-toto|buildkit\.cacheconfig)/.test(
+      mt,
+    ) ||
+    mt.startsWith('application/vnd.oci.empty') ||
+    mt === 'application/vnd.in-toto+json'
+  )
 }
 
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*'
@@ -28,11 +34,15 @@ const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/
 
 export function checkRepo(name: string, what = 'name'): string {
-  if (!REPO_RE.test(name) || name.length > 255) throw new UsageError(`${what} ${JSON.stringify(name)} is not a valid repository name (lowercase letters, digits, and . _ - between them; / between parts)`)
+  if (!REPO_RE.test(name) || name.length > 255)
+    throw new UsageError(
+      `${what} ${JSON.stringify(name)} is not a valid repository name (lowercase letters, digits, and . _ - between them; / between parts)`,
+    )
   return name
 }
 export function checkTag(tag: string): string {
-  if (!TAG_RE.test(tag)) throw new UsageError(`tag ${JSON.stringify(tag)} is not a valid tag (letters, digits, _ . -; at most 128)`)
+  if (!TAG_RE.test(tag))
+    throw new UsageError(`tag ${JSON.stringify(tag)} is not a valid tag (letters, digits, _ . -; at most 128)`)
   return tag
 }
 export function checkDigest(d: string, where: string): string {
@@ -40,22 +50,36 @@ export function checkDigest(d: string, where: string): string {
   return d
 }
 
-export interface Ref { registry: string; repo: string; tag: string | null; digest: string | null }
+export interface Ref {
+  registry: string
+  repo: string
+  tag: string | null
+  digest: string | null
+}
 
 /** `host[:port]/path/name[:tag][@digest]`; Docker Hub names get docker.io and library/. */
 export function parseRef(s: string): Ref {
   let rest = s
   let digest: string | null = null
   const at = rest.indexOf('@')
-  if (at >= 0) { digest = checkDigest(rest.slice(at + 1), s); rest = rest.slice(0, at) }
+  if (at >= 0) {
+    digest = checkDigest(rest.slice(at + 1), s)
+    rest = rest.slice(0, at)
+  }
   let tag: string | null = null
   const colon = rest.lastIndexOf(':')
-  if (colon > rest.lastIndexOf('/')) { tag = checkTag(rest.slice(colon + 1)); rest = rest.slice(0, colon) }
+  if (colon > rest.lastIndexOf('/')) {
+    tag = checkTag(rest.slice(colon + 1))
+    rest = rest.slice(0, colon)
+  }
   const slash = rest.indexOf('/')
   const first = slash >= 0 ? rest.slice(0, slash) : ''
   let registry = 'docker.io'
   let repo = rest
-  if (slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost')) { registry = first; repo = rest.slice(slash + 1) }
+  if (slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    registry = first
+    repo = rest.slice(slash + 1)
+  }
   if (registry === 'docker.io' && !repo.includes('/')) repo = `library/${repo}`
   checkRepo(repo, `image ${JSON.stringify(s)}:`)
   if (!tag && !digest) tag = 'latest'

@@ -30,10 +30,21 @@ export class RegistryClient {
   /** bearer tokens per repository: requests run concurrently, and each token is scoped */
   private tokens = new Map<string, string>()
   private basic: string | null = null
-  constructor(readonly base: string, readonly name = base, private readonly o: ClientOptions = {}) {}
-  private get signal(): AbortSignal | undefined { return this.o.signal }
+  constructor(
+    readonly base: string,
+    readonly name = base,
+    private readonly o: ClientOptions = {},
+  ) {}
+  private get signal(): AbortSignal | undefined {
+    return this.o.signal
+  }
 
-  private send(url: URL, method: string, headers: Record<string, string | number>, body?: Readable | Buffer): Promise<http.IncomingMessage> {
+  private send(
+    url: URL,
+    method: string,
+    headers: Record<string, string | number>,
+    body?: Readable | Buffer,
+  ): Promise<http.IncomingMessage> {
     const mod = url.protocol === 'https:' ? https : http
     return new Promise((resolve, reject) => {
       let bodyErr: Error | null = null
@@ -43,20 +54,44 @@ export class RegistryClient {
       // a failing body (a corrupt source) is the error to report, not the aborted request
       req.on('error', (e: NodeJS.ErrnoException) => {
         // a kept-alive connection the registry closed meanwhile (restarted): once more on a new one
-        if (e.code === 'ECONNRESET' && req.reusedSocket && !bodyErr && (body === undefined || Buffer.isBuffer(body)) && !this.signal?.aborted) { this.send(url, method, headers, body).then(resolve, reject); return }
-        reject(bodyErr ?? (this.signal?.aborted ? this.signal.reason : null) ?? new EsbError(`registry ${this.name} unreachable (${this.o.login ? tlsHint(e) : e.code ?? e.message}); is it running and is the address right?`))
+        if (
+          e.code === 'ECONNRESET' &&
+          req.reusedSocket &&
+          !bodyErr &&
+          (body === undefined || Buffer.isBuffer(body)) &&
+          !this.signal?.aborted
+        ) {
+          this.send(url, method, headers, body).then(resolve, reject)
+          return
+        }
+        reject(
+          bodyErr ??
+            (this.signal?.aborted ? this.signal.reason : null) ??
+            new EsbError(
+              `registry ${this.name} unreachable (${this.o.login ? tlsHint(e) : (e.code ?? e.message)}); is it running and is the address right?`,
+            ),
+        )
       })
       if (body === undefined) req.end()
       else if (Buffer.isBuffer(body)) req.end(body)
-      else pipeline(body, req).catch((e) => { bodyErr = e; req.destroy(e); reject(e) })
+      else
+        pipeline(body, req).catch((e) => {
+          bodyErr = e
+          req.destroy(e)
+          reject(e)
+        })
     })
   }
 
   private authError(status: number | undefined): EsbError {
     const l = this.o.login!
     return this.o.credentials
-      ? new EsbError(`registry ${this.name} refused the credentials for ${l.host} in ${l.configFile} (HTTP ${status}); run 'docker login ${l.host}' with the right user and password`)
-      : new EsbError(`registry ${this.name} asks for credentials and ${l.configFile} has none for ${l.host}; run 'docker login ${l.host}'`)
+      ? new EsbError(
+          `registry ${this.name} refused the credentials for ${l.host} in ${l.configFile} (HTTP ${status}); run 'docker login ${l.host}' with the right user and password`,
+        )
+      : new EsbError(
+          `registry ${this.name} asks for credentials and ${l.configFile} has none for ${l.host}; run 'docker login ${l.host}'`,
+        )
   }
 
   /** Answers a 401 challenge: basic credentials, or a bearer token for the scope asked (anonymous when there are none). */
@@ -76,15 +111,44 @@ export class RegistryClient {
     if (params.service) t.searchParams.set('service', params.service)
     if (params.scope) t.searchParams.set('scope', params.scope)
     // an identity token (`docker login` with OAuth, e.g. ACR) is exchanged as docker does: a refresh_token grant
-    const res = cred?.username === '<token>'
-      ? await this.send(new URL(params.realm), 'POST', { 'Content-Type': 'application/x-www-form-urlencoded' }, Buffer.from(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.password, service: params.service ?? '', client_id: 'docker', ...(params.scope ? { scope: params.scope } : {}) }).toString()))
-      : await this.send(t, 'GET', cred ? { Authorization: basicOf(cred) } : {})
+    const res =
+      cred?.username === '<token>'
+        ? await this.send(
+            new URL(params.realm),
+            'POST',
+            { 'Content-Type': 'application/x-www-form-urlencoded' },
+            Buffer.from(
+              new URLSearchParams({
+                grant_type: 'refresh_token',
+                refresh_token: cred.password,
+                service: params.service ?? '',
+                client_id: 'docker',
+                ...(params.scope ? { scope: params.scope } : {}),
+              }).toString(),
+            ),
+          )
+        : await this.send(t, 'GET', cred ? { Authorization: basicOf(cred) } : {})
     let text = ''
-    for await (const c of res) { text += c; if (text.length > 1 << 20) break }
-    if (res.statusCode === 401 || res.statusCode === 403) { if (this.o.login) throw this.authError(res.statusCode); return false }
-    if (res.statusCode !== 200) throw new EsbError(`registry ${this.name}: its token service ${t.origin} answered HTTP ${res.statusCode}; check that the registry is up, then run 'docker login ${this.name}'`)
+    for await (const c of res) {
+      text += c
+      if (text.length > 1 << 20) break
+    }
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      if (this.o.login) throw this.authError(res.statusCode)
+      return false
+    }
+    if (res.statusCode !== 200)
+      throw new EsbError(
+        `registry ${this.name}: its token service ${t.origin} answered HTTP ${res.statusCode}; check that the registry is up, then run 'docker login ${this.name}'`,
+      )
     let tj: { token?: string; access_token?: string } = {}
-    try { tj = JSON.parse(text) } catch { throw new EsbError(`registry ${this.name}: its token service ${t.origin} did not answer JSON; check the registry's address (a proxy or login page may answer instead)`) }
+    try {
+      tj = JSON.parse(text)
+    } catch {
+      throw new EsbError(
+        `registry ${this.name}: its token service ${t.origin} did not answer JSON; check the registry's address (a proxy or login page may answer instead)`,
+      )
+    }
     const token = tj.token ?? tj.access_token ?? null
     if (token) this.tokens.set(repo, token)
     return token !== null
@@ -96,7 +160,12 @@ export class RegistryClient {
     return t ? `Bearer ${t}` : this.basic
   }
 
-  private async request(method: string, path: string, headers: Record<string, string | number> = {}, body?: Readable | Buffer): Promise<http.IncomingMessage> {
+  private async request(
+    method: string,
+    path: string,
+    headers: Record<string, string | number> = {},
+    body?: Readable | Buffer,
+  ): Promise<http.IncomingMessage> {
     const url = new URL(path, this.base)
     const repo = repoOf(url.pathname)
     const go = () => {
@@ -122,16 +191,25 @@ export class RegistryClient {
 
   private async fail(res: http.IncomingMessage, what: string): Promise<never> {
     let text = ''
-    for await (const c of res) { text += c; if (text.length > 2000) break }
+    for await (const c of res) {
+      text += c
+      if (text.length > 2000) break
+    }
     let msg = text.trim().slice(0, 300)
-    try { const j = JSON.parse(text) as { errors?: { message?: string; code?: string }[] }; msg = j.errors?.map((e) => e.message ?? e.code).join('; ') ?? msg } catch { /* not json */ }
+    try {
+      const j = JSON.parse(text) as { errors?: { message?: string; code?: string }[] }
+      msg = j.errors?.map((e) => e.message ?? e.code).join('; ') ?? msg
+    } catch {
+      /* not json */
+    }
     throw new EsbError(`registry ${this.name}: ${what} failed (HTTP ${res.statusCode}${msg ? `: ${msg}` : ''})`)
   }
 
   async ping(): Promise<void> {
     const res = await this.request('GET', '/v2/')
     res.resume()
-    if (res.statusCode !== 200 && res.statusCode !== 401) throw new EsbError(`registry ${this.name} does not answer /v2/ (HTTP ${res.statusCode})`)
+    if (res.statusCode !== 200 && res.statusCode !== 401)
+      throw new EsbError(`registry ${this.name} does not answer /v2/ (HTTP ${res.statusCode})`)
   }
 
   async hasBlob(repo: string, digest: string): Promise<boolean> {
@@ -167,22 +245,35 @@ export class RegistryClient {
     if (start.statusCode !== 202) return this.fail(start, `start upload to ${repo}`)
     const loc = new URL(String(start.headers.location), this.base)
     loc.searchParams.set('digest', digest)
-    const res = await this.request('PUT', loc.pathname + loc.search, { 'Content-Type': 'application/octet-stream', 'Content-Length': size }, body)
+    const res = await this.request(
+      'PUT',
+      loc.pathname + loc.search,
+      { 'Content-Type': 'application/octet-stream', 'Content-Length': size },
+      body,
+    )
     res.resume()
     if (res.statusCode !== 201) return this.fail(res, `upload of ${digest} to ${repo}`)
   }
 
   async manifest(repo: string, ref: string): Promise<Manifest | null> {
     const res = await this.request('GET', `/v2/${repo}/manifests/${ref}`, { Accept: ACCEPT })
-    if (res.statusCode === 404) { res.resume(); return null }
+    if (res.statusCode === 404) {
+      res.resume()
+      return null
+    }
     if (res.statusCode !== 200) return this.fail(res, `GET manifest ${repo}:${ref}`)
     const chunks: Buffer[] = []
     let n = 0
-    for await (const c of res) { chunks.push(c); n += c.length; if (n > 4 << 20) throw new EsbError(`registry ${this.name}: manifest ${repo}:${ref} is larger than 4 MiB`) }
+    for await (const c of res) {
+      chunks.push(c)
+      n += c.length
+      if (n > 4 << 20) throw new EsbError(`registry ${this.name}: manifest ${repo}:${ref} is larger than 4 MiB`)
+    }
     const bytes = Buffer.concat(chunks)
     const json = JSON.parse(bytes.toString('utf8'))
     const digest = sha256(bytes)
-    if (ref.startsWith('sha256:') && ref !== digest) throw new EsbError(`registry ${this.name}: manifest ${repo}@${ref} has digest ${digest}; the registry is corrupt`)
+    if (ref.startsWith('sha256:') && ref !== digest)
+      throw new EsbError(`registry ${this.name}: manifest ${repo}@${ref} has digest ${digest}; the registry is corrupt`)
     return { mediaType: json.mediaType ?? String(res.headers['content-type']).split(';')[0], bytes, digest, json }
   }
 
@@ -196,7 +287,12 @@ export class RegistryClient {
   }
 
   async pushManifest(repo: string, ref: string, mediaType: string, bytes: Buffer): Promise<string> {
-    const res = await this.request('PUT', `/v2/${repo}/manifests/${ref}`, { 'Content-Type': mediaType, 'Content-Length': bytes.length }, bytes)
+    const res = await this.request(
+      'PUT',
+      `/v2/${repo}/manifests/${ref}`,
+      { 'Content-Type': mediaType, 'Content-Length': bytes.length },
+      bytes,
+    )
     res.resume()
     if (res.statusCode !== 201) return this.fail(res, `PUT manifest ${repo}:${ref}`)
     return String(res.headers['docker-content-digest'] ?? '')
@@ -219,7 +315,10 @@ export class RegistryClient {
 
   async tags(repo: string): Promise<string[]> {
     const res = await this.request('GET', `/v2/${repo}/tags/list`)
-    if (res.statusCode === 404) { res.resume(); return [] }
+    if (res.statusCode === 404) {
+      res.resume()
+      return []
+    }
     if (res.statusCode !== 200) return this.fail(res, `tags of ${repo}`)
     let text = ''
     for await (const c of res) text += c
@@ -230,7 +329,9 @@ export class RegistryClient {
 /** For the build registry: a TLS failure says which esb.toml key configures it; other errors their code. */
 function tlsHint(e: NodeJS.ErrnoException): string {
   const c = e.code ?? e.message
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(c)) return `${c}: its certificate is not trusted; give its CA as [registry] build_ca in esb.toml`
-  if (c === 'EPROTO' || /wrong version number|packet length too long/.test(e.message)) return `${c}: it may speak plain HTTP; set [registry] build_insecure = true if it does`
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(c))
+    return `${c}: its certificate is not trusted; give its CA as [registry] build_ca in esb.toml`
+  if (c === 'EPROTO' || /wrong version number|packet length too long/.test(e.message))
+    return `${c}: it may speak plain HTTP; set [registry] build_insecure = true if it does`
   return c
 }

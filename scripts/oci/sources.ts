@@ -13,17 +13,30 @@ import { VerifyStream, checkSize, sha256 } from './verify.ts'
 import { mediaTypeOf, type Source } from './copy.ts'
 import type { Desc, Manifest, ManifestJson } from './types.ts'
 
-export interface SourceImage { name: string | null; tag: string | null; root: Manifest }
-export interface OpenSource extends Source { images: SourceImage[]; close?: () => void }
+export interface SourceImage {
+  name: string | null
+  tag: string | null
+  root: Manifest
+}
+export interface OpenSource extends Source {
+  images: SourceImage[]
+  close?: () => void
+}
 
 const parse = <T = ManifestJson>(bytes: Buffer, where: string): T => {
-  try { return JSON.parse(bytes.toString('utf8')) as T } catch { throw new EsbError(`${where}: not valid JSON; the archive is corrupt`) }
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T
+  } catch {
+    throw new EsbError(`${where}: not valid JSON; the archive is corrupt`)
+  }
 }
 const manifestOf = (bytes: Buffer, where: string, expect?: string): Manifest => {
   const digest = sha256(bytes)
-  if (expect && expect !== digest) throw new EsbError(`${where}: digest ${digest} does not match ${expect}; the source is corrupt`)
+  if (expect && expect !== digest)
+    throw new EsbError(`${where}: digest ${digest} does not match ${expect}; the source is corrupt`)
   const json = parse(bytes, where)
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new EsbError(`${where}: not a manifest (a JSON object); the source is corrupt`)
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new EsbError(`${where}: not a manifest (a JSON object); the source is corrupt`)
   return { mediaType: mediaTypeOf({ json }), digest, bytes, json }
 }
 
@@ -32,7 +45,13 @@ const manifestOf = (bytes: Buffer, where: string, expect?: string): Manifest => 
  * entries through child manifests to configs and layers, before anything is
  * pushed. What the archive does not hold fails later, when it is needed.
  */
-function checkSizes(where: string, descs: Desc[], read: (digest: string) => Buffer | undefined, sizeOf: (digest: string) => number | undefined, seen = new Set<string>()): void {
+function checkSizes(
+  where: string,
+  descs: Desc[],
+  read: (digest: string) => Buffer | undefined,
+  sizeOf: (digest: string) => number | undefined,
+  seen = new Set<string>(),
+): void {
   for (const d of descs) {
     if (!d?.digest || seen.has(d.digest)) continue
     seen.add(d.digest)
@@ -50,10 +69,17 @@ function checkSizes(where: string, descs: Desc[], read: (digest: string) => Buff
 /** An index's descriptors; anything but a list of objects with a digest is a corrupt archive, not a crash. */
 function descriptors(index: ManifestJson | null, where: string): Desc[] {
   const list: unknown = index?.manifests ?? []
-  if (!Array.isArray(list) || list.some((d) => typeof d?.digest !== 'string')) throw new EsbError(`${where}: 'manifests' must be a list of descriptors with a digest; the archive is corrupt`)
+  if (!Array.isArray(list) || list.some((d) => typeof d?.digest !== 'string'))
+    throw new EsbError(`${where}: 'manifests' must be a list of descriptors with a digest; the archive is corrupt`)
   return list as Desc[]
 }
-const attempt = <T>(f: () => T): T | undefined => { try { return f() } catch { return undefined } }
+const attempt = <T>(f: () => T): T | undefined => {
+  try {
+    return f()
+  } catch {
+    return undefined
+  }
+}
 
 /** Names from an OCI index entry's annotations. */
 function nameOf(d: Desc): { name: string | null; tag: string | null } {
@@ -92,16 +118,27 @@ export function layoutDirSource(dir: string): OpenSource {
   if (!fs.existsSync(idxFile)) throw new UsageError(`${dir}: not an OCI image layout (no index.json)`)
   const blobPath = (digest: string) => path.join(dir, 'blobs', 'sha256', checkDigest(digest, dir).slice(7))
   const read = (digest: string) => {
-    try { return fs.readFileSync(blobPath(digest)) } catch { throw new EsbError(`${dir}: blob ${digest} is missing; the layout is incomplete`) }
+    try {
+      return fs.readFileSync(blobPath(digest))
+    } catch {
+      throw new EsbError(`${dir}: blob ${digest} is missing; the layout is incomplete`)
+    }
   }
   const index = parse(fs.readFileSync(idxFile), idxFile)
   const descs = descriptors(index, idxFile)
   const images = descs.map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${dir} ${d.digest}`, d.digest) }))
-  checkSizes(dir, descs, (d) => attempt(() => read(d)), (d) => attempt(() => fs.statSync(blobPath(d)).size))
+  checkSizes(
+    dir,
+    descs,
+    (d) => attempt(() => read(d)),
+    (d) => attempt(() => fs.statSync(blobPath(d)).size),
+  )
   return {
     describe: dir,
     images,
-    async manifest(digest) { return manifestOf(read(digest), `${dir} ${digest}`, digest) },
+    async manifest(digest) {
+      return manifestOf(read(digest), `${dir} ${digest}`, digest)
+    },
     async blob(d) {
       const p = blobPath(d.digest)
       if (!fs.existsSync(p)) throw new EsbError(`${dir}: blob ${d.digest} is missing; the layout is incomplete`)
@@ -120,7 +157,18 @@ async function scanTar(file: string, onEntry: (h: tar.Header, stream: Readable) 
       // a streamx Readable: node's stream functions accept it at run time, its types differ
       const stream = entry as unknown as Readable
       // drain what onEntry did not read; `finished` also resolves for a stream already ended
-      onEntry(h, stream).then(() => { stream.resume(); return finished(stream) }).then(() => next(), (e) => { stream.destroy(); ex.destroy(e) })
+      onEntry(h, stream)
+        .then(() => {
+          stream.resume()
+          return finished(stream)
+        })
+        .then(
+          () => next(),
+          (e) => {
+            stream.destroy()
+            ex.destroy(e)
+          },
+        )
     })
     ex.on('finish', resolve)
     ex.on('error', reject)
@@ -133,7 +181,11 @@ async function scanTar(file: string, onEntry: (h: tar.Header, stream: Readable) 
   }
 }
 
-const readAll = async (s: Readable) => { const c: Buffer[] = []; for await (const x of s) c.push(x); return Buffer.concat(c) }
+const readAll = async (s: Readable) => {
+  const c: Buffer[] = []
+  for await (const x of s) c.push(x)
+  return Buffer.concat(c)
+}
 
 /**
  * Two passes over the tar, so memory stays flat: the first keeps only small
@@ -147,7 +199,8 @@ export async function tarSource(file: string): Promise<OpenSource> {
     if (h.type !== 'file') return
     const name = h.name.replace(/^\.\//, '')
     sizes.set(name, h.size ?? 0)
-    if ((h.size ?? 0) <= SMALL && (name.endsWith('.json') || name === 'oci-layout' || name.startsWith('blobs/'))) small.set(name, await readAll(stream))
+    if ((h.size ?? 0) <= SMALL && (name.endsWith('.json') || name === 'oci-layout' || name.startsWith('blobs/')))
+      small.set(name, await readAll(stream))
   })
   const blobName = (digest: string) => `blobs/sha256/${checkDigest(digest, file).slice(7)}`
   const streamBlob = async (entry: string, d: Desc): Promise<Readable> => {
@@ -172,12 +225,22 @@ export async function tarSource(file: string): Promise<OpenSource> {
     const index = parse(small.get('index.json')!, `${file} index.json`)
     // a `docker save` index may wrap the image index once more; names from the outer entry
     const descs = descriptors(index, `${file} index.json`)
-    const images: SourceImage[] = descs.map((d) => ({ ...nameOf(d), root: manifestOf(read(d.digest), `${file} ${d.digest}`, d.digest) }))
-    checkSizes(file, descs, (d) => attempt(() => read(d)), (d) => attempt(() => sizes.get(blobName(d))))
+    const images: SourceImage[] = descs.map((d) => ({
+      ...nameOf(d),
+      root: manifestOf(read(d.digest), `${file} ${d.digest}`, d.digest),
+    }))
+    checkSizes(
+      file,
+      descs,
+      (d) => attempt(() => read(d)),
+      (d) => attempt(() => sizes.get(blobName(d))),
+    )
     return {
       describe: file,
       images,
-      async manifest(digest) { return manifestOf(read(digest), `${file} ${digest}`, digest) },
+      async manifest(digest) {
+        return manifestOf(read(digest), `${file} ${digest}`, digest)
+      },
       blob: (d) => streamBlob(blobName(d.digest), d),
     }
   }
@@ -190,7 +253,12 @@ export async function tarSource(file: string): Promise<OpenSource> {
  * config's diff_ids. Each image becomes an OCI manifest (uncompressed layers),
  * so its config and layers keep their digests.
  */
-function legacySave(file: string, small: Map<string, Buffer>, sizes: Map<string, number>, streamBlob: (entry: string, d: Desc) => Promise<Readable>): OpenSource {
+function legacySave(
+  file: string,
+  small: Map<string, Buffer>,
+  sizes: Map<string, number>,
+  streamBlob: (entry: string, d: Desc) => Promise<Readable>,
+): OpenSource {
   const raw = parse<unknown>(small.get('manifest.json')!, `${file} manifest.json`)
   if (!Array.isArray(raw)) throw new EsbError(`${file} manifest.json: not a docker save manifest list`)
   const list = raw as { Config: string; Layers?: string[]; RepoTags?: string[] }[]
@@ -202,7 +270,10 @@ function legacySave(file: string, small: Map<string, Buffer>, sizes: Map<string,
     if (!cfgBytes) throw new EsbError(`${file}: config ${item.Config} is missing; the archive is incomplete`)
     const cfg = parse<{ rootfs?: { diff_ids?: string[] } }>(cfgBytes, `${file} ${item.Config}`)
     const diffIds: string[] = cfg.rootfs?.diff_ids ?? []
-    if (diffIds.length !== (item.Layers ?? []).length) throw new EsbError(`${file}: ${item.Config} lists ${diffIds.length} layers, manifest.json ${item.Layers?.length}; the archive is corrupt`)
+    if (diffIds.length !== (item.Layers ?? []).length)
+      throw new EsbError(
+        `${file}: ${item.Config} lists ${diffIds.length} layers, manifest.json ${item.Layers?.length}; the archive is corrupt`,
+      )
     const cfgDigest = sha256(cfgBytes)
     entries.set(cfgDigest, item.Config)
     const layers = (item.Layers ?? []).map((l, i) => {
@@ -210,7 +281,12 @@ function legacySave(file: string, small: Map<string, Buffer>, sizes: Map<string,
       entries.set(diffIds[i], l)
       return { mediaType: MT.ociLayer, digest: diffIds[i], size: sizes.get(l)! }
     })
-    const json = { schemaVersion: 2, mediaType: MT.ociManifest, config: { mediaType: MT.ociConfig, digest: cfgDigest, size: cfgBytes.length }, layers }
+    const json = {
+      schemaVersion: 2,
+      mediaType: MT.ociManifest,
+      config: { mediaType: MT.ociConfig, digest: cfgDigest, size: cfgBytes.length },
+      layers,
+    }
     const bytes = Buffer.from(JSON.stringify(json))
     const root = { mediaType: MT.ociManifest, digest: sha256(bytes), bytes, json }
     manifests.set(root.digest, root)

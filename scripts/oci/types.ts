@@ -1,8 +1,18 @@
 // The OCI shapes the image copy code shares (descriptors, manifests as stored).
 
-export interface Platform { os?: string; architecture?: string; variant?: string }
+export interface Platform {
+  os?: string
+  architecture?: string
+  variant?: string
+}
 
-export interface Desc { mediaType: string; digest: string; size: number; platform?: Platform; annotations?: Record<string, string> }
+export interface Desc {
+  mediaType: string
+  digest: string
+  size: number
+  platform?: Platform
+  annotations?: Record<string, string>
+}
 
 /** The parts of a manifest or index docker esb reads (JSON from a registry or an archive). */
 export interface ManifestJson {
@@ -15,4 +25,9 @@ export interface ManifestJson {
 }
 
 /** A manifest or index as stored: its exact bytes (digests depend on them) and parsed JSON. */
-export interface Manifest { mediaType: string; digest: string; bytes: Buffer; json: ManifestJson }
+export interface Manifest {
+  mediaType: string
+  digest: string
+  bytes: Buffer
+  json: ManifestJson
+}

@@ -6,7 +6,11 @@ import { EsbError } from '../errors.ts'
 export class VerifyStream extends Transform {
   private hash = createHash('sha256')
   private n = 0
-  constructor(readonly digest: string | null, readonly size: number | null, readonly what: string) {
+  constructor(
+    readonly digest: string | null,
+    readonly size: number | null,
+    readonly what: string,
+  ) {
     super()
     // a small blob may be checked (and fail) before its consumer attaches; the consumer still gets the
     // error (pipeline sees `errored`), and the process does not die of an 'error' nobody listened to
@@ -15,23 +19,37 @@ export class VerifyStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk)
     this.n += chunk.length
-    if (this.size !== null && this.n > this.size) { cb(new EsbError(`${this.what}: more than the ${this.size} bytes announced; the source is corrupt`)); return }
+    if (this.size !== null && this.n > this.size) {
+      cb(new EsbError(`${this.what}: more than the ${this.size} bytes announced; the source is corrupt`))
+      return
+    }
     cb(null, chunk)
   }
   override _flush(cb: TransformCallback): void {
     const got = `sha256:${this.hash.digest('hex')}`
-    if (this.size !== null && this.n !== this.size) { cb(new EsbError(`${this.what}: ${this.n} bytes, expected ${this.size}; the source is truncated or corrupt`)); return }
-    if (this.digest && got !== this.digest) { cb(new EsbError(`${this.what}: digest ${got} does not match ${this.digest}; the source is corrupt`)); return }
+    if (this.size !== null && this.n !== this.size) {
+      cb(new EsbError(`${this.what}: ${this.n} bytes, expected ${this.size}; the source is truncated or corrupt`))
+      return
+    }
+    if (this.digest && got !== this.digest) {
+      cb(new EsbError(`${this.what}: digest ${got} does not match ${this.digest}; the source is corrupt`))
+      return
+    }
     this.computed = got
     cb()
   }
   computed: string | null = null
-  get bytes() { return this.n }
+  get bytes() {
+    return this.n
+  }
 }
 
 /** A descriptor's `size` must be the byte length of what it names (registries and `docker load` refuse it otherwise). */
 export function checkSize(where: string, d: { digest: string; size?: unknown }, actual: number, what: string): void {
-  if (d.size !== actual) throw new EsbError(`${where}: ${what} ${d.digest} is ${actual} bytes but its descriptor says size ${JSON.stringify(d.size ?? null)}; the archive is corrupt, export or save it again`)
+  if (d.size !== actual)
+    throw new EsbError(
+      `${where}: ${what} ${d.digest} is ${actual} bytes but its descriptor says size ${JSON.stringify(d.size ?? null)}; the archive is corrupt, export or save it again`,
+    )
 }
 
 export function sha256(buf: Buffer | string): string {

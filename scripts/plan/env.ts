@@ -42,10 +42,20 @@ export function stackEnv(s: Settings): Env {
 export function envSources(s: Settings, env: Env): Record<string, string> {
   const P = s.prefix
   const by: Record<string, string> = {
-    ENV: s.sources.env, [`${P}_ENV`]: s.sources.env, MODE: s.sources.mode, [`${P}_MODE`]: s.sources.mode,
-    [`${P}_TAG`]: s.sources.tag, ESB_TAG: s.sources.tag, TAG: s.sources.tag, PROJECT_NAME: s.sources.projectName,
-    PORT_REGISTRY: s.sources.registryPort, HOST_REGISTRY_ADDR: s.sources.registryPort, REGISTRY: s.sources.registryPort,
-    [`${P}_REGISTRY`]: s.sources.registryPort, ESB_REGISTRY: s.sources.registryPort, BUILDX_BUILDER: s.sources.builder,
+    ENV: s.sources.env,
+    [`${P}_ENV`]: s.sources.env,
+    MODE: s.sources.mode,
+    [`${P}_MODE`]: s.sources.mode,
+    [`${P}_TAG`]: s.sources.tag,
+    ESB_TAG: s.sources.tag,
+    TAG: s.sources.tag,
+    PROJECT_NAME: s.sources.projectName,
+    PORT_REGISTRY: s.sources.registryPort,
+    HOST_REGISTRY_ADDR: s.sources.registryPort,
+    REGISTRY: s.sources.registryPort,
+    [`${P}_REGISTRY`]: s.sources.registryPort,
+    ESB_REGISTRY: s.sources.registryPort,
+    BUILDX_BUILDER: s.sources.builder,
   }
   const out: Record<string, string> = {}
   for (const k of Object.keys(env)) {

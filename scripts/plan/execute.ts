@@ -29,14 +29,22 @@ export class Executor {
   }
 
   /** The hit report of the last build this executor ran (for --json). */
-  get lastReport(): HitReport | null { return this.reporter.last }
+  get lastReport(): HitReport | null {
+    return this.reporter.last
+  }
 
   async execute(plan: Plan): Promise<void> {
     if (plan.skip) for (const l of skipLines(plan.skip)) this.runner.log(`# ${l}`)
     this.reporter.skip = plan.skip ?? null
     // a failed or cancelled run leaves neither its run folder nor its unpromoted cache exports
-    const leftovers = new Set(plan.steps.flatMap((st) => st.kind === 'cleanup' ? st.paths : st.kind === 'promote-cache' ? st.gens.map((g) => g.gen) : []))
-    const drop = () => { for (const p of leftovers) fs.rmSync(p, { recursive: true, force: true }) }
+    const leftovers = new Set(
+      plan.steps.flatMap((st) =>
+        st.kind === 'cleanup' ? st.paths : st.kind === 'promote-cache' ? st.gens.map((g) => g.gen) : [],
+      ),
+    )
+    const drop = () => {
+      for (const p of leftovers) fs.rmSync(p, { recursive: true, force: true })
+    }
     const forced = onForcedExit(drop)
     try {
       for (const step of plan.steps) {
@@ -66,15 +74,27 @@ export class Executor {
         return
       case 'pin-bases': {
         let md: BakeMetadata
-        try { md = JSON.parse(fs.readFileSync(st.metadataFile, 'utf8')) as BakeMetadata } catch { throw new EsbError(`the base build left no metadata at ${st.metadataFile}; run the build again`) }
+        try {
+          md = JSON.parse(fs.readFileSync(st.metadataFile, 'utf8')) as BakeMetadata
+        } catch {
+          throw new EsbError(`the base build left no metadata at ${st.metadataFile}; run the build again`)
+        }
         let json
-        try { json = pinBases(st.json, st.refs, md) } catch (e) { throw new EsbError((e as Error).message) }
+        try {
+          json = pinBases(st.json, st.refs, md)
+        } catch (e) {
+          throw new EsbError((e as Error).message)
+        }
         writeFileAtomic(st.path, JSON.stringify(json, null, 2) + '\n')
         return
       }
       case 'record-inputs': {
         let md: BakeMetadata = {}
-        try { md = JSON.parse(fs.readFileSync(st.metadataFile, 'utf8')) as BakeMetadata } catch { /* nothing recorded: the next build rebuilds */ }
+        try {
+          md = JSON.parse(fs.readFileSync(st.metadataFile, 'utf8')) as BakeMetadata
+        } catch {
+          /* nothing recorded: the next build rebuilds */
+        }
         for (const [target, r] of Object.entries(st.records)) {
           const digest = md[target]?.['containerimage.digest']
           if (digest) writeRecord(st.dir, { target, tag: r.tag, key: r.key, digest, inputs: r.inputs })
@@ -85,12 +105,21 @@ export class Executor {
         const ask = (argv: string[]) => this.runner.run(argv, { capture: true, allowFail: true })
         // no service with a key (each always built): only the stack is recorded
         const [images, ps] = await Promise.all([Object.keys(st.records).length ? ask(st.inspect) : null, ask(st.ps)])
-        const ids = images ? parseImageIds(images.stdout, Object.values(st.records).map((r) => r.image)) : {}
+        const ids = images
+          ? parseImageIds(
+              images.stdout,
+              Object.values(st.records).map((r) => r.image),
+            )
+          : {}
         for (const [name, r] of Object.entries(st.records)) {
           const id = ids[r.image]
           if (id) writeRecord(st.dir, { target: `service:${name}`, tag: r.tag, key: r.key, digest: id, inputs: r.inputs })
         }
-        if (ps.code === 0) writeFileAtomic(st.stack.file, JSON.stringify({ project: st.stack.project, config: st.stack.config, containers: parseContainers(ps.stdout) }) + '\n')
+        if (ps.code === 0)
+          writeFileAtomic(
+            st.stack.file,
+            JSON.stringify({ project: st.stack.project, config: st.stack.config, containers: parseContainers(ps.stdout) }) + '\n',
+          )
         return
       }
       case 'prune-local': {
@@ -106,7 +135,8 @@ export class Executor {
         return
       case 'docker': {
         this.runner.log(`# ${st.why}`)
-        const go = () => (st.report ? this.reporter.run(st) : this.runner.run(st.argv, { env: st.env, cwd: st.cwd }).then(() => undefined))
+        const go = () =>
+          st.report ? this.reporter.run(st) : this.runner.run(st.argv, { env: st.env, cwd: st.cwd }).then(() => undefined)
         // a build holds its builder shared: no recreation under a running build
         return st.builder ? withShared(`builder-${st.builder}`, go, this.lockOptions()) : go()
       }
@@ -118,8 +148,11 @@ export class Executor {
         return checkRegistry(st, this.runner.signal)
       case 'copy-images': {
         const r = await copyImages(st, this.runner.signal)
-        this.runner.log(`# copied ${r.copied.length} image(s) from ${st.from.address} into ${st.to} (${r.blobsPushed} blob(s), ${(r.bytesPushed / 1048576).toFixed(1)} MiB); ${r.present} already there`)
-        if (r.absent.length) this.runner.log(`# not in ${st.from.address}, not copied (targets that do not push?): ${r.absent.join(', ')}`)
+        this.runner.log(
+          `# copied ${r.copied.length} image(s) from ${st.from.address} into ${st.to} (${r.blobsPushed} blob(s), ${(r.bytesPushed / 1048576).toFixed(1)} MiB); ${r.present} already there`,
+        )
+        if (r.absent.length)
+          this.runner.log(`# not in ${st.from.address}, not copied (targets that do not push?): ${r.absent.join(', ')}`)
         return
       }
       case 'save-stat-cache':

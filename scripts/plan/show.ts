@@ -10,12 +10,24 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[]): s
   const withDocker = (argv: string[]) => [docker, ...globalFlags, ...argv]
   const steps = plan.steps.map((st) => {
     switch (st.kind) {
-      case 'docker': return { ...st, argv: withDocker(st.argv) }
-      case 'ensure-builder': return { ...st, inspect: withDocker(st.inspect), create: withDocker(st.create), remove: withDocker(st.remove), bootstrap: withDocker(st.bootstrap) }
-      case 'ensure-registry': return { ...st, up: withDocker(st.up) }
-      case 'record-services': return { ...st, inspect: withDocker(st.inspect), ps: withDocker(st.ps) }
-      case 'save-stat-cache': return { ...st, cache: `${Object.keys(st.cache).length} files` }
-      default: return st
+      case 'docker':
+        return { ...st, argv: withDocker(st.argv) }
+      case 'ensure-builder':
+        return {
+          ...st,
+          inspect: withDocker(st.inspect),
+          create: withDocker(st.create),
+          remove: withDocker(st.remove),
+          bootstrap: withDocker(st.bootstrap),
+        }
+      case 'ensure-registry':
+        return { ...st, up: withDocker(st.up) }
+      case 'record-services':
+        return { ...st, inspect: withDocker(st.inspect), ps: withDocker(st.ps) }
+      case 'save-stat-cache':
+        return { ...st, cache: `${Object.keys(st.cache).length} files` }
+      default:
+        return st
     }
   })
   return JSON.stringify({ ...plan, steps }, null, 2) + '\n'
@@ -24,15 +36,24 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[]): s
 /** `unchanged: a, b` and one `rebuild <target>: <why>` line per rebuilt target. */
 export function skipLines(k: SkipInfo): string[] {
   const out: string[] = []
-  if (k.skipped.length) out.push(`unchanged (skipped): ${k.skipped.length > 12 ? `${k.skipped.slice(0, 12).join(', ')} and ${k.skipped.length - 12} more` : k.skipped.join(', ')}`)
-  for (const [t, why] of Object.entries(k.rebuild).sort(([a], [b]) => a.localeCompare(b))) out.push(`rebuild ${t}: ${why.join(', ')}`)
+  if (k.skipped.length)
+    out.push(
+      `unchanged (skipped): ${k.skipped.length > 12 ? `${k.skipped.slice(0, 12).join(', ')} and ${k.skipped.length - 12} more` : k.skipped.join(', ')}`,
+    )
+  for (const [t, why] of Object.entries(k.rebuild).sort(([a], [b]) => a.localeCompare(b)))
+    out.push(`rebuild ${t}: ${why.join(', ')}`)
   return out
 }
 
 export function planToText(plan: Plan, docker: string, globalFlags: string[]): string {
   const cmd = (argv: string[]) => [docker, ...globalFlags, ...argv].map(quote).join(' ')
-  const out: string[] = [`docker esb ${plan.command}: plan for ${plan.project} (mode ${plan.mode})`, '', 'environment for docker:']
-  for (const [k, v] of Object.entries(plan.env).sort()) out.push(`  ${k}=${v}${plan.envSources?.[k] ? `    (from ${plan.envSources[k]})` : ''}`)
+  const out: string[] = [
+    `docker esb ${plan.command}: plan for ${plan.project} (mode ${plan.mode})`,
+    '',
+    'environment for docker:',
+  ]
+  for (const [k, v] of Object.entries(plan.env).sort())
+    out.push(`  ${k}=${v}${plan.envSources?.[k] ? `    (from ${plan.envSources[k]})` : ''}`)
   out.push('')
   const caches = Object.entries(plan.caches)
   if (caches.length) {
@@ -44,21 +65,57 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
   plan.steps.forEach((st: Step, i) => {
     const n = `${i + 1}.`.padEnd(4)
     switch (st.kind) {
-      case 'save-stat-cache': out.push(`${n}${st.why}: ${st.dir}/stat-cache.json (${Object.keys(st.cache).length} files)`); break
-      case 'seed-cache': out.push(`${n}${st.why}: ${st.gens.map((g) => path.basename(g.dir)).join(', ')}`); break
-      case 'record-services': out.push(`${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`, `    ${cmd(st.inspect)}`, `    ${cmd(st.ps)}`); break
-      case 'record-inputs': out.push(`${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`); break
-      case 'pin-bases': out.push(`${n}write ${st.path}: ${st.why} (${Object.keys(st.refs).join(', ')} from ${st.metadataFile})`); break
-      case 'prune-local': out.push(`${n}${st.why}: ${st.cacheDir}/*/gen-* except current (older than ${st.minAgeMs / 60000} min), ${st.runsDir}/* older than a day`); break
-      case 'check-registry': out.push(`${n}${st.why}`, `    GET ${st.registry.base}/v2/${st.registry.caFile ? ` (CA ${st.registry.caFile})` : ''}`); break
-      case 'copy-images': out.push(`${n}${st.why}:`, ...st.images.map((i) => `    ${st.from.address}/${i} -> ${st.to}/${i}`)); break
-      case 'cleanup': out.push(`${n}rm -rf ${st.paths.join(' ')}`); break
-      case 'mkdir': out.push(`${n}mkdir -p ${st.paths.join(' ')}`); break
-      case 'write': out.push(`${n}write ${st.path} (${st.reason}): ${st.why}`); break
-      case 'docker': out.push(`${n}${st.why}`, `    ${cmd(st.argv)}`); break
-      case 'ensure-registry': out.push(`${n}${st.why}`, `    if GET ${st.url} != 200: ${cmd(st.up)}`); break
-      case 'ensure-builder': out.push(`${n}${st.why}`, `    if missing or options changed (fingerprint ${st.fingerprint}): ${cmd(st.create)}`); break
-      case 'promote-cache': out.push(`${n}${st.why}:`, ...st.gens.map((g) => `    ${g.dir}/current -> ${g.gen.split('/').pop()}`)); break
+      case 'save-stat-cache':
+        out.push(`${n}${st.why}: ${st.dir}/stat-cache.json (${Object.keys(st.cache).length} files)`)
+        break
+      case 'seed-cache':
+        out.push(`${n}${st.why}: ${st.gens.map((g) => path.basename(g.dir)).join(', ')}`)
+        break
+      case 'record-services':
+        out.push(
+          `${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`,
+          `    ${cmd(st.inspect)}`,
+          `    ${cmd(st.ps)}`,
+        )
+        break
+      case 'record-inputs':
+        out.push(`${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`)
+        break
+      case 'pin-bases':
+        out.push(`${n}write ${st.path}: ${st.why} (${Object.keys(st.refs).join(', ')} from ${st.metadataFile})`)
+        break
+      case 'prune-local':
+        out.push(
+          `${n}${st.why}: ${st.cacheDir}/*/gen-* except current (older than ${st.minAgeMs / 60000} min), ${st.runsDir}/* older than a day`,
+        )
+        break
+      case 'check-registry':
+        out.push(`${n}${st.why}`, `    GET ${st.registry.base}/v2/${st.registry.caFile ? ` (CA ${st.registry.caFile})` : ''}`)
+        break
+      case 'copy-images':
+        out.push(`${n}${st.why}:`, ...st.images.map((i) => `    ${st.from.address}/${i} -> ${st.to}/${i}`))
+        break
+      case 'cleanup':
+        out.push(`${n}rm -rf ${st.paths.join(' ')}`)
+        break
+      case 'mkdir':
+        out.push(`${n}mkdir -p ${st.paths.join(' ')}`)
+        break
+      case 'write':
+        out.push(`${n}write ${st.path} (${st.reason}): ${st.why}`)
+        break
+      case 'docker':
+        out.push(`${n}${st.why}`, `    ${cmd(st.argv)}`)
+        break
+      case 'ensure-registry':
+        out.push(`${n}${st.why}`, `    if GET ${st.url} != 200: ${cmd(st.up)}`)
+        break
+      case 'ensure-builder':
+        out.push(`${n}${st.why}`, `    if missing or options changed (fingerprint ${st.fingerprint}): ${cmd(st.create)}`)
+        break
+      case 'promote-cache':
+        out.push(`${n}${st.why}:`, ...st.gens.map((g) => `    ${g.dir}/current -> ${g.gen.split('/').pop()}`))
+        break
     }
   })
   return out.join('\n') + '\n'

@@ -10,7 +10,11 @@ import type { RegistrySpec } from '../registry/spec.ts'
 
 export type { Env }
 
-export interface CacheGen { target: string; dir: string; gen: string }
+export interface CacheGen {
+  target: string
+  dir: string
+  gen: string
+}
 
 export type Step =
   /** a file we generate (rendered template, bake/compose override) */
@@ -19,16 +23,52 @@ export type Step =
   | { kind: 'mkdir'; why: string; paths: string[] }
   /** a docker invocation: argv after `docker` (global flags are added by the runner) */
   | {
-      kind: 'docker'; why: string; argv: string[]; env: Env; cwd: string
+      kind: 'docker'
+      why: string
+      argv: string[]
+      env: Env
+      cwd: string
       /** targets: what this bake builds, when it names targets (one target's steps carry no target name) */
-      report?: { command: string; file: string; final?: boolean; targets?: string[]; progress?: ProgressMode; metadataFile?: string; builder?: string }
+      report?: {
+        command: string
+        file: string
+        final?: boolean
+        targets?: string[]
+        progress?: ProgressMode
+        metadataFile?: string
+        builder?: string
+      }
       /** the builder this call builds on (held shared while it runs) */
       builder?: string
     }
   /** create the builder unless `inspect` shows it exists with the same fingerprint */
-  | { kind: 'ensure-builder'; why: string; name: string; driver: string; hint: string; inspect: string[]; create: string[]; remove: string[]; bootstrap: string[]; fingerprint: string; stateFile: string; env: Env }
+  | {
+      kind: 'ensure-builder'
+      why: string
+      name: string
+      driver: string
+      hint: string
+      inspect: string[]
+      create: string[]
+      remove: string[]
+      bootstrap: string[]
+      fingerprint: string
+      stateFile: string
+      env: Env
+    }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
-  | { kind: 'ensure-registry'; why: string; url: string; port: number; timeoutMs: number; up: string[]; env: Env; cwd: string; containerName: string; composeProject: string }
+  | {
+      kind: 'ensure-registry'
+      why: string
+      url: string
+      port: number
+      timeoutMs: number
+      up: string[]
+      env: Env
+      cwd: string
+      containerName: string
+      composeProject: string
+    }
   /** the build registry ([registry] build_address) answers and takes the user's credentials */
   | { kind: 'check-registry'; why: string; registry: RegistrySpec }
   /** copy images (repo:tag) from the build registry into the local one: digests unchanged, missing blobs only */
@@ -40,9 +80,23 @@ export type Step =
   /** remove this run's own files */
   | { kind: 'cleanup'; why: string; paths: string[] }
   /** after a bake: record each built target's input key with the digest bake pushed (skip/) */
-  | { kind: 'record-inputs'; why: string; dir: string; metadataFile: string; records: Record<string, { tag: string; key: string; inputs: TargetInputs }> }
+  | {
+      kind: 'record-inputs'
+      why: string
+      dir: string
+      metadataFile: string
+      records: Record<string, { tag: string; key: string; inputs: TargetInputs }>
+    }
   /** after compose up --build: record each service's input key with the id of the image the engine now holds (compose/skip.ts) */
-  | { kind: 'record-services'; why: string; dir: string; records: ServiceRecords; inspect: string[]; ps: string[]; stack: { file: string; project: string; config: string } }
+  | {
+      kind: 'record-services'
+      why: string
+      dir: string
+      records: ServiceRecords
+      inspect: string[]
+      ps: string[]
+      stack: { file: string; project: string; config: string }
+    }
   /** keep the context files' stat cache for the next skip check */
   | { kind: 'save-stat-cache'; why: string; dir: string; cache: StatCache }
   /** before a bake: hard-link each target's current local cache blobs into this run's export folder */
@@ -66,7 +120,12 @@ export interface Plan {
   skip?: SkipInfo
 }
 
-export interface SkipInfo { skipped: string[]; rebuild: Record<string, string[]>; reportFile: string; command: string }
+export interface SkipInfo {
+  skipped: string[]
+  rebuild: Record<string, string[]>
+  reportFile: string
+  command: string
+}
 
 /** A unique id for one run's files (`.<slug>/runs/<id>`, cache generations). */
 export function runId(): string {

@@ -8,7 +8,11 @@ const CI_VARS = ['GITHUB_HEAD_REF', 'GITHUB_REF_NAME', 'CI_COMMIT_REF_NAME', 'BU
 
 /** `refs/heads/feature/x` -> `feature-x`: a tag takes [A-Za-z0-9_.-], 128 at most, not starting with . or -. */
 export function tagSafe(branch: string): string {
-  const t = branch.replace(/^refs\/heads\//, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, 128)
+  const t = branch
+    .replace(/^refs\/heads\//, '')
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, 128)
   return t || 'default'
 }
 
@@ -19,8 +23,19 @@ export function gitBranch(dir: string): string | null {
     if (fs.existsSync(dotgit)) {
       let gitDir = dotgit
       // a worktree or submodule: .git is a file naming the real folder
-      if (fs.statSync(dotgit).isFile()) gitDir = path.resolve(d, fs.readFileSync(dotgit, 'utf8').replace(/^gitdir:\s*/, '').trim())
-      try { return /^ref: refs\/heads\/(.+)$/m.exec(fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8'))?.[1]?.trim() ?? null } catch { return null }
+      if (fs.statSync(dotgit).isFile())
+        gitDir = path.resolve(
+          d,
+          fs
+            .readFileSync(dotgit, 'utf8')
+            .replace(/^gitdir:\s*/, '')
+            .trim(),
+        )
+      try {
+        return /^ref: refs\/heads\/(.+)$/m.exec(fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8'))?.[1]?.trim() ?? null
+      } catch {
+        return null
+      }
     }
     if (path.dirname(d) === d) return null
   }

@@ -11,7 +11,11 @@ const SLUG_RE = /^[a-z0-9][a-z0-9-]*$/
 const ENV_PREFIX_RE = /^[A-Z][A-Z0-9_]*$/
 
 export function slugOf(brand: string): string {
-  return brand.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+  return brand
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
 }
 
 /**
@@ -22,7 +26,11 @@ export function slugOf(brand: string): string {
 export const MAX_SLUG = 40
 
 export function envPrefixOf(brand: string): string {
-  return brand.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '')
+  return brand
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
 }
 
 /** Validates a brand and derives the placeholder context. `source` names where the brand came from. */
@@ -31,11 +39,23 @@ export function deriveBrand(raw: string, source = '--brand'): BrandContext {
   if (!brand) throw new BrandError(`${source}: brand must be a non-empty string (e.g. brand = "acme")`)
   const slug = slugOf(brand)
   if (!slug) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} must include at least one alphanumeric character`)
-  if (slug.length > MAX_SLUG) throw new BrandError(`${source}: brand ${JSON.stringify(brand.length > 24 ? brand.slice(0, 24) + '...' : brand)} gives a ${slug.length}-character slug; use a brand whose slug has at most ${MAX_SLUG} characters (the registry container <slug>-infra-registry must fit a 63-character DNS name)`)
-  if (!SLUG_RE.test(slug)) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} gives slug ${JSON.stringify(slug)}, which must match ${SLUG_RE.source}`)
+  if (slug.length > MAX_SLUG)
+    throw new BrandError(
+      `${source}: brand ${JSON.stringify(brand.length > 24 ? brand.slice(0, 24) + '...' : brand)} gives a ${slug.length}-character slug; use a brand whose slug has at most ${MAX_SLUG} characters (the registry container <slug>-infra-registry must fit a 63-character DNS name)`,
+    )
+  if (!SLUG_RE.test(slug))
+    throw new BrandError(
+      `${source}: brand ${JSON.stringify(brand)} gives slug ${JSON.stringify(slug)}, which must match ${SLUG_RE.source}`,
+    )
   const prefix = envPrefixOf(brand)
-  if (!prefix || !/^[A-Z]/.test(prefix)) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} must start with a letter (its env prefix ${JSON.stringify(prefix)} must match ${ENV_PREFIX_RE.source})`)
-  if (!ENV_PREFIX_RE.test(prefix)) throw new BrandError(`${source}: brand ${JSON.stringify(brand)} gives env prefix ${JSON.stringify(prefix)}, which must match ${ENV_PREFIX_RE.source}`)
+  if (!prefix || !/^[A-Z]/.test(prefix))
+    throw new BrandError(
+      `${source}: brand ${JSON.stringify(brand)} must start with a letter (its env prefix ${JSON.stringify(prefix)} must match ${ENV_PREFIX_RE.source})`,
+    )
+  if (!ENV_PREFIX_RE.test(prefix))
+    throw new BrandError(
+      `${source}: brand ${JSON.stringify(brand)} gives env prefix ${JSON.stringify(prefix)}, which must match ${ENV_PREFIX_RE.source}`,
+    )
   return {
     CLI_NAME: slug,
     SLUG: slug,
@@ -76,11 +96,16 @@ export function brandWarnings(raw: string, source = '--brand'): string[] {
   if (dropped.length) {
     const ascii = brand.normalize('NFD').replace(/\p{M}/gu, '')
     const hint = slugOf(ascii) && /^[\x00-\x7f]*$/.test(ascii) ? `the brand ${JSON.stringify(ascii)}` : 'an ASCII brand'
-    out.push(`brand ${JSON.stringify(brand)} (from ${source}) gives slug ${JSON.stringify(slugOf(brand))}: ${dropped.join(' ')} ${dropped.length > 1 ? 'are' : 'is'} not ASCII and dropped; use ${hint} to choose the slug yourself`)
+    out.push(
+      `brand ${JSON.stringify(brand)} (from ${source}) gives slug ${JSON.stringify(slugOf(brand))}: ${dropped.join(' ')} ${dropped.length > 1 ? 'are' : 'is'} not ASCII and dropped; use ${hint} to choose the slug yourself`,
+    )
   }
   // Linux interface names hold 15 bytes: containerd mode's CNI bridge would fail to come up
   const bridge = `${slugOf(brand)}0`
-  if (bridge.length > MAX_IFNAME) out.push(`brand ${JSON.stringify(brand)} (from ${source}): containerd mode's CNI bridge RUNTIME_CNI_BRIDGE=${bridge} is ${bridge.length} characters, over Linux's ${MAX_IFNAME}; use a brand whose slug has at most ${MAX_IFNAME - 1} characters for containerd mode`)
+  if (bridge.length > MAX_IFNAME)
+    out.push(
+      `brand ${JSON.stringify(brand)} (from ${source}): containerd mode's CNI bridge RUNTIME_CNI_BRIDGE=${bridge} is ${bridge.length} characters, over Linux's ${MAX_IFNAME}; use a brand whose slug has at most ${MAX_IFNAME - 1} characters for containerd mode`,
+    )
   return out
 }
 

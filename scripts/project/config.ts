@@ -57,7 +57,16 @@ export interface Settings {
     /** BuildKit GC: space kept for the cache */
     gcKeep: string
   }
-  cache: { local: boolean; dir: string; registry: boolean; refPrefix: string; mode: CacheModes; from: string[]; to: string | null; branch: string }
+  cache: {
+    local: boolean
+    dir: string
+    registry: boolean
+    refPrefix: string
+    mode: CacheModes
+    from: string[]
+    to: string | null
+    branch: string
+  }
   templates: {
     dir: string | null
     out: string
@@ -93,7 +102,8 @@ export interface Settings {
 }
 
 function parsePort(where: string, v: string): number {
-  if (!/^\d+$/.test(v.trim()) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected an integer port 1-65535`)
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1 || Number(v) > 65535)
+    throw new UsageError(`${where} is ${JSON.stringify(v)}; expected an integer port 1-65535`)
   return Number(v)
 }
 
@@ -106,7 +116,10 @@ export function resolveSettings(inp: Inputs): Settings {
   const { flags, processEnv, toml, brandingYaml, envFiles, projectDir } = inp
   const t: EsbToml = toml ? checkToml(toml.file, toml.data, toml.text) : {}
   const tf = toml?.file ?? CONFIG_FILE
-  const keyAt = (section: string) => (k: string) => { const l = toml ? lineOf(toml.text, section, k) : null; return l ? `${tf}:${l}` : tf }
+  const keyAt = (section: string) => (k: string) => {
+    const l = toml ? lineOf(toml.text, section, k) : null
+    return l ? `${tf}:${l}` : tf
+  }
 
   // Brand: flags > esb.toml > config/branding.yaml > what the generated files say > "esb".
   let brand = 'esb'
@@ -114,14 +127,27 @@ export function resolveSettings(inp: Inputs): Settings {
   const seen = inp.sightings ?? []
   if (seen.length) {
     const slugs = [...new Set(seen.map((x) => x.slug))]
-    if (slugs.length === 1) { brand = slugs[0]; brandSource = `the generated files (${seen.map((x) => x.file).join(', ')})` }
-    else if (!brandingYaml && typeof t.brand !== 'string' && flags.brand === undefined) {
-      throw new UsageError(`no brand is configured and the generated files disagree (${seen.map((x) => `${x.file}: ${x.slug}`).join(', ')}); set brand = "<your brand>" in ${path.join(projectDir, CONFIG_FILE)}`)
+    if (slugs.length === 1) {
+      brand = slugs[0]
+      brandSource = `the generated files (${seen.map((x) => x.file).join(', ')})`
+    } else if (!brandingYaml && typeof t.brand !== 'string' && flags.brand === undefined) {
+      throw new UsageError(
+        `no brand is configured and the generated files disagree (${seen.map((x) => `${x.file}: ${x.slug}`).join(', ')}); set brand = "<your brand>" in ${path.join(projectDir, CONFIG_FILE)}`,
+      )
     }
   }
-  if (brandingYaml) { brand = brandingYaml.brand; brandSource = brandingYaml.file }
-  if (typeof t.brand === 'string') { brand = t.brand; brandSource = `${tf}: key 'brand'` }
-  if (flags.brand !== undefined) { brand = flags.brand; brandSource = '--brand' }
+  if (brandingYaml) {
+    brand = brandingYaml.brand
+    brandSource = brandingYaml.file
+  }
+  if (typeof t.brand === 'string') {
+    brand = t.brand
+    brandSource = `${tf}: key 'brand'`
+  }
+  if (flags.brand !== undefined) {
+    brand = flags.brand
+    brandSource = '--brand'
+  }
   const ctx = deriveBrand(brand, brandSource)
   const slug = ctx.SLUG
   const nm = brandNames(ctx)
@@ -130,15 +156,33 @@ export function resolveSettings(inp: Inputs): Settings {
   // One lookup for a value that may come from flag, process env, env files, or toml.
   const fileVars: Record<string, string> = {}
   const fileOf: Record<string, string> = {}
-  for (const f of envFiles) for (const [k, v] of Object.entries(f.vars)) { fileVars[k] = v; fileOf[k] = f.file }
+  for (const f of envFiles)
+    for (const [k, v] of Object.entries(f.vars)) {
+      fileVars[k] = v
+      fileOf[k] = f.file
+    }
   // plain ENV/MODE are generic names (a shell may export ENV): used only when their value fits
-  const fits = (n: string, v: string) => (n === 'ENV' ? /^[a-z0-9][a-z0-9_-]*$/.test(v) : n === 'MODE' ? MODES.includes(v as Mode) : true)
+  const fits = (n: string, v: string) =>
+    n === 'ENV' ? /^[a-z0-9][a-z0-9_-]*$/.test(v) : n === 'MODE' ? MODES.includes(v as Mode) : true
   const fromEnv = (names: string[]): { value: string; where: string } | null => {
-    for (const n of names) { const v = processEnv[n]; if (v !== undefined && v !== '' && fits(n, v)) return { value: v, where: `environment variable ${n}` } }
-    for (const n of names) { const v = fileVars[n]; if (v !== undefined && v !== '') return { value: v, where: `${fileOf[n]}: ${n}` } }
+    for (const n of names) {
+      const v = processEnv[n]
+      if (v !== undefined && v !== '' && fits(n, v)) return { value: v, where: `environment variable ${n}` }
+    }
+    for (const n of names) {
+      const v = fileVars[n]
+      if (v !== undefined && v !== '') return { value: v, where: `${fileOf[n]}: ${n}` }
+    }
     return null
   }
-  const pick = (flag: string | undefined, flagName: string, envNames: string[], tomlVal: unknown, tomlWhere: string, dflt: string) => {
+  const pick = (
+    flag: string | undefined,
+    flagName: string,
+    envNames: string[],
+    tomlVal: unknown,
+    tomlWhere: string,
+    dflt: string,
+  ) => {
     if (flag !== undefined) return { value: flag, where: flagName }
     const e = fromEnv(envNames)
     if (e) return e
@@ -150,31 +194,62 @@ export function resolveSettings(inp: Inputs): Settings {
   const mode = parseMode(m.where, m.value)
   const envPick = pick(flags.env, '--env', [`${prefix}_ENV`, 'ENV'], t.env, `${tf}: key 'env'`, 'default')
   const env = envPick.value
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(env)) throw new UsageError(`${envPick.where}: env name ${JSON.stringify(env)} must be lowercase letters, digits, - or _ (it becomes part of the compose project name)`)
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(env))
+    throw new UsageError(
+      `${envPick.where}: env name ${JSON.stringify(env)} must be lowercase letters, digits, - or _ (it becomes part of the compose project name)`,
+    )
   const tagPick = pick(flags.tag, '--tag', [`${prefix}_TAG`], t.tag, `${tf}: key 'tag'`, 'latest')
   const tag = tagPick.value
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`${tagPick.where}: tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; at most 128)`)
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag))
+    throw new UsageError(
+      `${tagPick.where}: tag ${JSON.stringify(tag)} is not a valid image tag (letters, digits, _ . -; at most 128)`,
+    )
   const pn = pick(undefined, '', ['PROJECT_NAME'], t.project_name, `${tf}: key 'project_name'`, nm.projectName(env))
   const projectName = pn.value
   // as docker compose requires: checked here so a bad value fails with where it came from
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(projectName)) throw new UsageError(`${pn.where} is ${JSON.stringify(projectName)}; a compose project name must be lowercase letters, digits, - or _, starting with a letter or digit (e.g. ${JSON.stringify(nm.projectName(env))})`)
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(projectName))
+    throw new UsageError(
+      `${pn.where} is ${JSON.stringify(projectName)}; a compose project name must be lowercase letters, digits, - or _, starting with a letter or digit (e.g. ${JSON.stringify(nm.projectName(env))})`,
+    )
 
   const r = t.registry ?? {}
   const p = pick(undefined, '', ['PORT_REGISTRY'], r.port, `${tf}: key 'registry.port'`, String(DEFAULT_REGISTRY_PORT))
   const port = parsePort(p.where, p.value)
   const bind = pick(undefined, '', ['REGISTRY_BIND'], r.bind, `${tf}: key 'registry.bind'`, '127.0.0.1').value
   const localAddress = loopbackRegistry(port)
-  const ba = pick(undefined, '', [`${prefix}_BUILD_REGISTRY`], r.build_address, `${tf}: key 'registry.build_address'`, localAddress)
+  const ba = pick(
+    undefined,
+    '',
+    [`${prefix}_BUILD_REGISTRY`],
+    r.build_address,
+    `${tf}: key 'registry.build_address'`,
+    localAddress,
+  )
   const { buildAddress, build } = buildRegistrySettings(ba, localAddress, r, keyAt('registry'), projectDir)
   const runtimeDefault = mode === 'docker' ? localAddress : RUNTIME_REGISTRY_ALIAS
-  const rt = pick(undefined, '', ['CONTAINER_REGISTRY'], r.runtime_address, `${tf}: key 'registry.runtime_address'`, runtimeDefault)
+  const rt = pick(
+    undefined,
+    '',
+    ['CONTAINER_REGISTRY'],
+    r.runtime_address,
+    `${tf}: key 'registry.runtime_address'`,
+    runtimeDefault,
+  )
   const runtimeAddress = rt.value
-  if (/^localhost(:|$)/.test(runtimeAddress)) throw new UsageError(`${rt.where}: ${runtimeAddress} uses localhost, which may resolve to ::1; use 127.0.0.1:${port}`)
+  if (/^localhost(:|$)/.test(runtimeAddress))
+    throw new UsageError(`${rt.where}: ${runtimeAddress} uses localhost, which may resolve to ::1; use 127.0.0.1:${port}`)
 
   const b = t.builder ?? {}
   const bn = pick(undefined, '', ['BUILDX_BUILDER'], b.name, `${tf}: key 'builder.name'`, nm.builder)
   const builderName = bn.value
-  const bkCfgSource = pick(undefined, '', ['BUILDKITD_CONFIG'], b.buildkitd_config, `${tf}: key 'builder.buildkitd_config'`, nm.buildkitdConfig)
+  const bkCfgSource = pick(
+    undefined,
+    '',
+    ['BUILDKITD_CONFIG'],
+    b.buildkitd_config,
+    `${tf}: key 'builder.buildkitd_config'`,
+    nm.buildkitdConfig,
+  )
   const bkCfg = bkCfgSource.value
 
   const c = t.cache ?? {}
@@ -223,7 +298,12 @@ export function resolveSettings(inp: Inputs): Settings {
       ...sharedCaches(c, tf, branchOf(projectDir, processEnv, prefix)),
     },
     templates: {
-      dir: flags.templates !== undefined ? path.resolve(flags.templates) : tp.dir !== undefined ? path.resolve(projectDir, tp.dir) : null,
+      dir:
+        flags.templates !== undefined
+          ? path.resolve(flags.templates)
+          : tp.dir !== undefined
+            ? path.resolve(projectDir, tp.dir)
+            : null,
       out: flags.out !== undefined ? path.resolve(flags.out) : path.resolve(projectDir, tp.out ?? '.'),
       files: tp.files ?? null,
       /** --out / --templates came from the command line (the user's own choice: not confined to the project) */
@@ -231,13 +311,30 @@ export function resolveSettings(inp: Inputs): Settings {
       // build/up render only a project that asks for it: an existing repo's files are its own
       render: tp.render ?? (tp.dir !== undefined || tp.files !== undefined),
     },
-    bake: { files: bk.files ?? ['docker-bake.hcl'], groups: bk.groups ?? ['default'], provenance: flags.provenance ?? bk.provenance ?? false, pushAllow: bk.push_allow ?? [], skip: bk.skip ?? true, sourceDateEpoch: sourceDateEpoch(pick(undefined, '', ['SOURCE_DATE_EPOCH'], bk.source_date_epoch, `${tf}: key 'bake.source_date_epoch'`, '0')) },
+    bake: {
+      files: bk.files ?? ['docker-bake.hcl'],
+      groups: bk.groups ?? ['default'],
+      provenance: flags.provenance ?? bk.provenance ?? false,
+      pushAllow: bk.push_allow ?? [],
+      skip: bk.skip ?? true,
+      sourceDateEpoch: sourceDateEpoch(
+        pick(undefined, '', ['SOURCE_DATE_EPOCH'], bk.source_date_epoch, `${tf}: key 'bake.source_date_epoch'`, '0'),
+      ),
+    },
     functions: { dockerfiles: t.functions?.dockerfiles ?? 'functions/*/Dockerfile', artifact: t.functions?.artifact ?? null },
     compose: { files: t.compose?.files ?? [] },
     fileVars,
     fileOf,
     warnings: brandWarnings(brand, brandSource),
-    sources: { brand: brandSource, mode: m.where, env: envPick.where, tag: tagPick.where, projectName: pn.where, registryPort: p.where, builder: bn.where },
+    sources: {
+      brand: brandSource,
+      mode: m.where,
+      env: envPick.where,
+      tag: tagPick.where,
+      projectName: pn.where,
+      registryPort: p.where,
+      builder: bn.where,
+    },
   }
 }
 

@@ -38,7 +38,12 @@ export function settingsFrom(f: CommonFlags, io: Io): Settings {
   const repoVar = repoEnvName(flags.brand)
   const projectDir = findProjectRoot({ flag: f['project-dir'], repoEnv: { name: repoVar, value: io.env[repoVar] }, cwd: io.cwd })
   // env files and --templates/--out are relative to where the user stands
-  const abs = { ...flags, envFiles: flags.envFiles?.map((p) => path.resolve(io.cwd, p)), templates: flags.templates && path.resolve(io.cwd, flags.templates), out: flags.out && path.resolve(io.cwd, flags.out) }
+  const abs = {
+    ...flags,
+    envFiles: flags.envFiles?.map((p) => path.resolve(io.cwd, p)),
+    templates: flags.templates && path.resolve(io.cwd, flags.templates),
+    out: flags.out && path.resolve(io.cwd, flags.out),
+  }
   const s = resolveSettings(loadInputs(projectDir, abs, io.env))
   for (const w of s.warnings) io.err(`docker esb: warning: ${w}\n`)
   confinePaths(s)

@@ -4,7 +4,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-export interface BrandSighting { file: string; slug: string }
+export interface BrandSighting {
+  file: string
+  slug: string
+}
 
 const PROBES: { file: string; re: RegExp }[] = [
   { file: 'meta/meta.go', re: /^\s*Slug\s*=\s*"([a-z0-9][a-z0-9-]*)"/m },
@@ -17,7 +20,11 @@ export function brandSightings(projectDir: string): BrandSighting[] {
   const out: BrandSighting[] = []
   for (const p of PROBES) {
     let text: string
-    try { text = fs.readFileSync(path.join(projectDir, p.file), 'utf8') } catch { continue }
+    try {
+      text = fs.readFileSync(path.join(projectDir, p.file), 'utf8')
+    } catch {
+      continue
+    }
     const m = p.re.exec(text)
     if (m) out.push({ file: p.file, slug: m[1] })
   }

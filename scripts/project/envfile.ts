@@ -26,7 +26,12 @@ const TEMPLATE = new RegExp(`\\$(?:\\$|${ID}|\\{(?:${ID}(?::?[-+?][^\\n]*)?\\}|)
 const BRACED = new RegExp(`^\\$\\{(${ID})(?:(:?[-+?])([^\\n]*))?\\}$`, 'i')
 
 class TemplateError extends Error {
-  constructor(readonly what: string, readonly fix: string) { super(what) }
+  constructor(
+    readonly what: string,
+    readonly fix: string,
+  ) {
+    super(what)
+  }
 }
 
 const trimEnd = (s: string): string => {
@@ -52,7 +57,10 @@ function closingBrace(s: string): number {
   let open = 0
   for (let i = 0; i < s.length; i++) {
     if (s[i] === '}' && --open === 0) return i
-    if (s[i] === '{') { open++; i++ }
+    if (s[i] === '{') {
+      open++
+      i++
+    }
   }
   return -1
 }
@@ -78,7 +86,11 @@ export function substitute(text: string, get: Lookup): string {
     if (op.endsWith('-')) out = set ? value : alt
     else if (op.endsWith('+')) out = set ? alt : value
     else if (set) out = value
-    else throw new TemplateError(`required variable ${name} is ${found === undefined ? 'not set' : 'empty'}${alt ? ` (${quote(alt)})` : ''}`, 'set it earlier in the file or in the environment')
+    else
+      throw new TemplateError(
+        `required variable ${name} is ${found === undefined ? 'not set' : 'empty'}${alt ? ` (${quote(alt)})` : ''}`,
+        'set it earlier in the file or in the environment',
+      )
     return out + substitute(end < 0 ? '' : match.slice(end + 1), get)
   })
 }
@@ -92,7 +104,11 @@ export function parseEnvFile(file: string, text: string, lookup: Lookup = () => 
   // compose reads the file more than once. Before anything else it puts the
   // file's COMPOSE_* values into its own environment (ignoring errors)...
   let early = new Map<string, string>()
-  try { early = readOnce(file, src, lookup) } catch { /* the next reading reports it */ }
+  try {
+    early = readOnce(file, src, lookup)
+  } catch {
+    /* the next reading reports it */
+  }
   const env: Lookup = (name) => lookup(name) ?? (name.startsWith('COMPOSE_') ? early.get(name) : undefined)
   // ...then reads the values, then reads it again with those values in its
   // environment, which fails `${A:?}` when a later line empties A.
@@ -116,7 +132,12 @@ function readOnce(file: string, src: string, lookup: Lookup, again = false): Map
       return substitute(value, get)
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e
-      if (again) return fail(at, `${e.what} by the end of the file, where compose checks ${quote(value)} again`, 'do not empty or unset it on a later line')
+      if (again)
+        return fail(
+          at,
+          `${e.what} by the end of the file, where compose checks ${quote(value)} again`,
+          'do not empty or unset it on a later line',
+        )
       return fail(at, `${e.what} in the value ${quote(value)}`, e.fix)
     }
   }
@@ -147,14 +168,28 @@ function readOnce(file: string, src: string, lookup: Lookup, again = false): Map
     let sep = ''
     while (end < src.length) {
       const ch = String.fromCodePoint(src.codePointAt(end) ?? 0)
-      if (ch === '=' || ch === ':' || ch === '\n') { sep = ch; break }
+      if (ch === '=' || ch === ':' || ch === '\n') {
+        sep = ch
+        break
+      }
       if (!BLANK.test(ch) && !NAME_CHAR.test(ch)) {
-        fail(at, notKeyValue(`a name cannot hold ${quote(ch)}`), afterQuote ? 'write a quote inside a quoted value as \\\' or \\"' : 'fix it or comment it out with # (names have letters, digits and _ . - [ ])')
+        fail(
+          at,
+          notKeyValue(`a name cannot hold ${quote(ch)}`),
+          afterQuote
+            ? 'write a quote inside a quoted value as \\\' or \\"'
+            : 'fix it or comment it out with # (names have letters, digits and _ . - [ ])',
+        )
       }
       end += ch.length
     }
     // compose would read a last line without '=' as the value of a nameless variable
-    if (!sep) fail(at, notKeyValue("no '=' and no line break after it"), 'write NAME=value, or end the file with a line break to take NAME from the environment')
+    if (!sep)
+      fail(
+        at,
+        notKeyValue("no '=' and no line break after it"),
+        'write NAME=value, or end the file with a line break to take NAME from the environment',
+      )
     const name = trimEnd(src.slice(pos, end))
     if (name.includes(' ')) fail(at, notKeyValue('a name cannot hold a space'), 'fix it or comment it out with #')
     pos = end + 1
@@ -189,12 +224,20 @@ function readOnce(file: string, src: string, lookup: Lookup, again = false): Map
       const c = src[i]
       if (c === '\n') line++
       if (c === q && !escaped) break
-      if (c === '\\' && !escaped) { escaped = true; continue }
+      if (c === '\\' && !escaped) {
+        escaped = true
+        continue
+      }
       if (escaped && c !== q) value += '\\'
       escaped = false
       value += c
     }
-    if (i >= src.length) fail(at, `${q === '"' ? 'double' : 'single'}-quoted value of ${name} is never closed`, `end it with ${q} (write ${q} inside it as \\${q})`)
+    if (i >= src.length)
+      fail(
+        at,
+        `${q === '"' ? 'double' : 'single'}-quoted value of ${name} is never closed`,
+        `end it with ${q} (write ${q} inside it as \\${q})`,
+      )
     vars.set(name, q === '"' ? expand(expandEscapes(value), at) : value)
     pos = i + 1
     quoteClosedOn = line

@@ -40,7 +40,9 @@ export function parseToml(file: string, text: string): Record<string, unknown> {
     return TOML.parse(text) as Record<string, unknown>
   } catch (err) {
     const e = err as { message?: string; line?: number }
-    const msg = String(e.message).split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '')
+    const msg = String(e.message)
+      .split('\n')[0]
+      .replace(/ at row \d+, col \d+, pos \d+:?$/, '')
     const where = typeof e.line === 'number' ? `:${e.line + 1}` : ''
     throw new UsageError(`${file}${where}: malformed TOML: ${msg}; fix the syntax (see https://toml.io)`)
   }
@@ -54,11 +56,15 @@ export function parseBrandingYaml(file: string, text: string): string {
   } catch (err) {
     const e = err as { message?: string; linePos?: { line?: number }[] }
     const line = e.linePos?.[0]?.line
-    throw new UsageError(`${file}${line ? `:${line}` : ''}: malformed YAML: ${String(e.message).split('\n')[0]}; write it as \`brand: acme\``)
+    throw new UsageError(
+      `${file}${line ? `:${line}` : ''}: malformed YAML: ${String(e.message).split('\n')[0]}; write it as \`brand: acme\``,
+    )
   }
-  if (doc === null || typeof doc !== 'object' || !('brand' in doc)) throw new UsageError(`${file}: missing key 'brand'; write it as \`brand: acme\``)
+  if (doc === null || typeof doc !== 'object' || !('brand' in doc))
+    throw new UsageError(`${file}: missing key 'brand'; write it as \`brand: acme\``)
   const v = doc.brand
-  if ((typeof v !== 'string' && typeof v !== 'number') || String(v).trim() === '') throw new UsageError(`${file}: key 'brand' must be a non-empty string, like \`brand: acme\``)
+  if ((typeof v !== 'string' && typeof v !== 'number') || String(v).trim() === '')
+    throw new UsageError(`${file}: key 'brand' must be a non-empty string, like \`brand: acme\``)
   return String(v)
 }
 
@@ -68,12 +74,18 @@ function readText(file: string, what: string, from?: string): string {
     return fs.readFileSync(file, 'utf8')
   } catch (err) {
     const e = err as NodeJS.ErrnoException
-    throw new UsageError(`${file}: cannot read ${what} (${e.code ?? e.message})${from ? `, named in ${from}` : ''}; check the path and its permissions`)
+    throw new UsageError(
+      `${file}: cannot read ${what} (${e.code ?? e.message})${from ? `, named in ${from}` : ''}; check the path and its permissions`,
+    )
   }
 }
 
 /** An env file read as docker compose reads it (project/envfile.ts); `lookup` gives `$VAR` values from outside the file. */
-export function parseEnvFile(file: string, text: string, lookup: (name: string) => string | undefined = () => undefined): Record<string, string> {
+export function parseEnvFile(
+  file: string,
+  text: string,
+  lookup: (name: string) => string | undefined = () => undefined,
+): Record<string, string> {
   return parseComposeEnvFile(file, text, lookup)
 }
 
@@ -86,14 +98,18 @@ export function loadInputs(projectDir: string, flags: Flags, processEnv: Record<
     toml = { file: tomlFile, data: parseToml(tomlFile, text), text }
   }
   const yFile = path.join(projectDir, BRANDING_FILE)
-  const brandingYaml = fs.existsSync(yFile) ? { file: yFile, brand: parseBrandingYaml(yFile, readText(yFile, 'the branding file')) } : null
+  const brandingYaml = fs.existsSync(yFile)
+    ? { file: yFile, brand: parseBrandingYaml(yFile, readText(yFile, 'the branding file')) }
+    : null
 
   // each with who named it: an unreadable file's error then says where to fix it
   const files: { file: string; from?: string }[] = []
   const dotEnv = path.join(projectDir, '.env')
   if (fs.existsSync(dotEnv)) files.push({ file: dotEnv })
   const fromToml = toml?.data.env_files
-  if (Array.isArray(fromToml)) for (const f of fromToml) if (typeof f === 'string') files.push({ file: path.resolve(projectDir, f), from: `${tomlFile} env_files` })
+  if (Array.isArray(fromToml))
+    for (const f of fromToml)
+      if (typeof f === 'string') files.push({ file: path.resolve(projectDir, f), from: `${tomlFile} env_files` })
   for (const f of flags.envFiles ?? []) files.push({ file: path.resolve(f), from: '--env-file' })
   // as compose: $VAR in a file comes from the process environment, then from the files before it
   const seen: Record<string, string> = {}

@@ -6,9 +6,14 @@ import { UsageError } from '../errors.ts'
 
 export const MARKERS = ['esb.toml', 'docker-compose.docker.yml', 'docker-compose.containerd.yml']
 
-export function findProjectRoot(opts: { flag?: string; repoEnv?: { name: string; value: string | undefined }; cwd: string }): string {
+export function findProjectRoot(opts: {
+  flag?: string
+  repoEnv?: { name: string; value: string | undefined }
+  cwd: string
+}): string {
   const check = (dir: string, where: string) => {
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${where}: ${dir} is not a folder; point it at the project root`)
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+      throw new UsageError(`${where}: ${dir} is not a folder; point it at the project root`)
     return path.resolve(dir)
   }
   if (opts.flag !== undefined) return check(path.resolve(opts.cwd, opts.flag), '--project-dir')

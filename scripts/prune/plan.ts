@@ -9,25 +9,67 @@ import { infraCompose } from '../registry/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import type { Plan, Step } from '../plan/types.ts'
 
-export interface PruneOptions { local: boolean; registry: boolean; builder: boolean }
+export interface PruneOptions {
+  local: boolean
+  registry: boolean
+  builder: boolean
+}
 
 export function prunePlan(s: Settings, o: PruneOptions): Plan {
   const env = stackEnv(s)
   const steps: Step[] = []
-  if (o.local) steps.push({ kind: 'prune-local', why: 'remove local cache exports that are not current, and old run folders', cacheDir: s.cache.dir, runsDir: statePaths(s.projectDir, s.ctx.HOME_DIR).runs, minAgeMs: GEN_MIN_AGE_MS })
+  if (o.local)
+    steps.push({
+      kind: 'prune-local',
+      why: 'remove local cache exports that are not current, and old run folders',
+      cacheDir: s.cache.dir,
+      runsDir: statePaths(s.projectDir, s.ctx.HOME_DIR).runs,
+      minAgeMs: GEN_MIN_AGE_MS,
+    })
   if (o.builder) {
-    steps.push({ kind: 'docker', why: `BuildKit cache of ${s.builder.name} down to ${s.builder.gcKeep}`, argv: ['buildx', 'prune', '--builder', s.builder.name, '--force', '--keep-storage', s.builder.gcKeep], env, cwd: s.projectDir })
+    steps.push({
+      kind: 'docker',
+      why: `BuildKit cache of ${s.builder.name} down to ${s.builder.gcKeep}`,
+      argv: ['buildx', 'prune', '--builder', s.builder.name, '--force', '--keep-storage', s.builder.gcKeep],
+      env,
+      cwd: s.projectDir,
+    })
   }
   if (o.registry) {
     const infra = infraCompose(s)
     steps.push(
-      { kind: 'docker', why: 'stop the registry (garbage collection needs it stopped)', argv: [...infra, 'stop', 'registry'], env, cwd: s.projectDir },
       {
-        kind: 'docker', why: 'garbage-collect the registry: free blobs no tag refers to',
-        argv: ['run', '--rm', '-v', `${s.registry.volume}:/var/lib/registry`, '--entrypoint', '/bin/registry', s.registry.image, 'garbage-collect', '--delete-untagged', REGISTRY_CONFIG_IN_IMAGE],
-        env, cwd: s.projectDir,
+        kind: 'docker',
+        why: 'stop the registry (garbage collection needs it stopped)',
+        argv: [...infra, 'stop', 'registry'],
+        env,
+        cwd: s.projectDir,
       },
-      { kind: 'docker', why: 'start the registry again', argv: [...infra, 'up', '-d', '--wait', 'registry'], env, cwd: s.projectDir },
+      {
+        kind: 'docker',
+        why: 'garbage-collect the registry: free blobs no tag refers to',
+        argv: [
+          'run',
+          '--rm',
+          '-v',
+          `${s.registry.volume}:/var/lib/registry`,
+          '--entrypoint',
+          '/bin/registry',
+          s.registry.image,
+          'garbage-collect',
+          '--delete-untagged',
+          REGISTRY_CONFIG_IN_IMAGE,
+        ],
+        env,
+        cwd: s.projectDir,
+      },
+      {
+        kind: 'docker',
+        why: 'start the registry again',
+        argv: [...infra, 'up', '-d', '--wait', 'registry'],
+        env,
+        cwd: s.projectDir,
+      },
     )
   }
   return { command: 'prune', project: s.projectDir, mode: s.mode, env, caches: {}, steps }

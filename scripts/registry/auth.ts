@@ -10,7 +10,10 @@ import { credentialHelper } from '../docker/runner.ts'
 import { DEFAULT_DOCKER_CONFIG } from './spec.ts'
 import { EsbError } from '../errors.ts'
 
-export interface Credentials { username: string; password: string }
+export interface Credentials {
+  username: string
+  password: string
+}
 
 /** The docker config folder: --config, else DOCKER_CONFIG, else ~/.docker (as the Docker CLI picks it). */
 export function dockerConfigDir(globalFlags: string[], env: Record<string, string | undefined>, cwd: string): string {
@@ -18,10 +21,18 @@ export function dockerConfigDir(globalFlags: string[], env: Record<string, strin
     if (globalFlags[i] === '--config' && i + 1 < globalFlags.length) return path.resolve(cwd, globalFlags[i + 1])
     if (globalFlags[i].startsWith('--config=')) return path.resolve(cwd, globalFlags[i].slice(9))
   }
-  return env.DOCKER_CONFIG ? path.resolve(cwd, env.DOCKER_CONFIG) : env.HOME ? path.join(env.HOME, '.docker') : DEFAULT_DOCKER_CONFIG
+  return env.DOCKER_CONFIG
+    ? path.resolve(cwd, env.DOCKER_CONFIG)
+    : env.HOME
+      ? path.join(env.HOME, '.docker')
+      : DEFAULT_DOCKER_CONFIG
 }
 
-interface ConfigJson { auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>; credHelpers?: Record<string, string>; credsStore?: string }
+interface ConfigJson {
+  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>
+  credHelpers?: Record<string, string>
+  credsStore?: string
+}
 
 /** The `auths` entry for host: keys may be written with a scheme or a path (`https://host/v1/`). */
 function authsEntry(cfg: ConfigJson, host: string): Credentials | null {
@@ -41,31 +52,51 @@ function authsEntry(cfg: ConfigJson, host: string): Credentials | null {
 }
 
 /** Credentials for a registry host, or null (anonymous). `helper` runs a credential helper (tests give their own). */
-export function credentialsFor(configDir: string, host: string, helper: (name: string, host: string) => string = credentialHelper): Credentials | null {
+export function credentialsFor(
+  configDir: string,
+  host: string,
+  helper: (name: string, host: string) => string = credentialHelper,
+): Credentials | null {
   const file = path.join(configDir, 'config.json')
   let text: string
-  try { text = fs.readFileSync(file, 'utf8') } catch (e) {
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return null
-    throw new EsbError(`${file}: cannot be read (${code ?? (e as Error).message}); check its permissions, or point DOCKER_CONFIG at another folder`)
+    throw new EsbError(
+      `${file}: cannot be read (${code ?? (e as Error).message}); check its permissions, or point DOCKER_CONFIG at another folder`,
+    )
   }
   let cfg: ConfigJson
-  try { cfg = JSON.parse(text) as ConfigJson } catch (e) { throw new EsbError(`${file}: not valid JSON (${(e as Error).message}); fix it or run docker login ${host} again`) }
+  try {
+    cfg = JSON.parse(text) as ConfigJson
+  } catch (e) {
+    throw new EsbError(`${file}: not valid JSON (${(e as Error).message}); fix it or run docker login ${host} again`)
+  }
   const name = cfg.credHelpers?.[host] ?? cfg.credsStore
   if (name) {
     let out: string
-    try { out = helper(name, host) } catch (e) {
+    try {
+      out = helper(name, host)
+    } catch (e) {
       // helpers say "credentials not found" on stdout (docker-credential-helpers), some on stderr
       const out = e as { stdout?: Buffer; stderr?: Buffer }
       const msg = `${String(out.stderr ?? '')}\n${String(out.stdout ?? '')}`.trim() || (e as Error).message
       // "credentials not found" is no login for this host: anonymous, as docker does
       if (/not found/i.test(msg)) return authsEntry(cfg, host)
-      throw new EsbError(`${file}: credential helper docker-credential-${name} failed for ${host} (${msg.split('\n')[0]}); check that it is installed, or run docker login ${host}`)
+      throw new EsbError(
+        `${file}: credential helper docker-credential-${name} failed for ${host} (${msg.split('\n')[0]}); check that it is installed, or run docker login ${host}`,
+      )
     }
     try {
       const j = JSON.parse(out) as { Username?: string; Secret?: string }
       if (j.Username && j.Secret) return { username: j.Username, password: j.Secret }
-    } catch { throw new EsbError(`${file}: credential helper docker-credential-${name} gave no JSON for ${host}; check the helper (docker-credential-${name} list), or run docker login ${host} again`) }
+    } catch {
+      throw new EsbError(
+        `${file}: credential helper docker-credential-${name} gave no JSON for ${host}; check the helper (docker-credential-${name} list), or run docker login ${host} again`,
+      )
+    }
   }
   return authsEntry(cfg, host)
 }

@@ -15,13 +15,21 @@ import { registrySource } from '../oci/sources.ts'
 /** Fails with one line that says where the address was given (an unreachable registry is often a wrong address). */
 export async function checkRegistry(st: StepOf<'check-registry'>, signal?: AbortSignal): Promise<void> {
   const c = clientOf(st.registry, signal)
-  try { await c.ping() } catch (e) {
+  try {
+    await c.ping()
+  } catch (e) {
     if (signal?.aborted || !(e instanceof EsbError) || !st.registry.where) throw e
     throw new EsbError(`${st.registry.where} (${st.registry.address}): ${e.message}`)
   }
 }
 
-export interface CopyResult { copied: string[]; present: number; absent: string[]; blobsPushed: number; bytesPushed: number }
+export interface CopyResult {
+  copied: string[]
+  present: number
+  absent: string[]
+  blobsPushed: number
+  bytesPushed: number
+}
 
 /** Runs a copy-images step: per image, nothing when the local tag already has the build registry's digest. */
 export async function copyImages(st: StepOf<'copy-images'>, signal?: AbortSignal): Promise<CopyResult> {
@@ -33,8 +41,14 @@ export async function copyImages(st: StepOf<'copy-images'>, signal?: AbortSignal
     const [repo, tag] = [image.slice(0, i), image.slice(i + 1)]
     const digest = await src.manifestDigest(repo, tag)
     // a target whose output is not a push (cacheonly, a local folder) has no image there
-    if (!digest) { out.absent.push(image); return }
-    if ((await dst.manifestDigest(repo, tag)) === digest) { out.present++; return }
+    if (!digest) {
+      out.absent.push(image)
+      return
+    }
+    if ((await dst.manifestDigest(repo, tag)) === digest) {
+      out.present++
+      return
+    }
     const source = await registrySource(src, repo, digest)
     const stats = await copyImage(source, source.images[0].root, dst, repo, tag)
     out.copied.push(image)
@@ -43,6 +57,10 @@ export async function copyImages(st: StepOf<'copy-images'>, signal?: AbortSignal
   }
   // a few at a time: many small function images, one connection each
   const queue = [...st.images]
-  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, async () => { for (let im = queue.shift(); im !== undefined; im = queue.shift()) await one(im) }))
+  await Promise.all(
+    Array.from({ length: Math.min(4, queue.length) }, async () => {
+      for (let im = queue.shift(); im !== undefined; im = queue.shift()) await one(im)
+    }),
+  )
   return out
 }

@@ -9,12 +9,26 @@ import { portHolder } from './portholder.ts'
 
 const PROJECT_LABEL = 'com.docker.compose.project'
 
-interface Holder { name: string; project: string }
+interface Holder {
+  name: string
+  project: string
+}
 
 /** Containers publishing the port, with their compose project (one docker call). */
 async function containersOnPort(runner: Runner, port: number, env?: Record<string, string>): Promise<Holder[]> {
-  const r = await runner.run(['ps', '--filter', `publish=${port}`, '--format', `{{.Names}}\t{{.Label "${PROJECT_LABEL}"}}`], { capture: true, allowFail: true, env })
-  return r.stdout.trim().split('\n').filter(Boolean).map((l) => { const [name, project = ''] = l.split('\t'); return { name, project } })
+  const r = await runner.run(['ps', '--filter', `publish=${port}`, '--format', `{{.Names}}\t{{.Label "${PROJECT_LABEL}"}}`], {
+    capture: true,
+    allowFail: true,
+    env,
+  })
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [name, project = ''] = l.split('\t')
+      return { name, project }
+    })
 }
 
 const describe = (h: Holder[]) => `container ${h.map((x) => x.name).join(', ')}`
@@ -22,7 +36,7 @@ const describe = (h: Holder[]) => `container ${h.map((x) => x.name).join(', ')}`
 /** Who holds the port when it is not our registry: a container, else the host process. */
 async function holderOf(runner: Runner, port: number): Promise<string> {
   const h = await containersOnPort(runner, port)
-  return h.length ? describe(h) : portHolder(port) ?? 'another process'
+  return h.length ? describe(h) : (portHolder(port) ?? 'another process')
 }
 
 export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry'>): Promise<void> {
@@ -32,19 +46,30 @@ export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry
     const holder = await containersOnPort(runner, st.port, st.env)
     const ours = holder.find((h) => h.name === st.containerName)
     if (holder.length && !ours) {
-      throw new EsbError(`registry port ${st.port} is held by ${describe(holder)}, not ${st.containerName}; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`)
+      throw new EsbError(
+        `registry port ${st.port} is held by ${describe(holder)}, not ${st.containerName}; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`,
+      )
     }
-    runner.log(`# registry answers on ${st.url}: reused (${ours ? `container ${ours.name}${ours.project ? `, compose project ${ours.project}` : ''}` : portHolder(st.port) ?? 'a host process'})`)
+    runner.log(
+      `# registry answers on ${st.url}: reused (${ours ? `container ${ours.name}${ours.project ? `, compose project ${ours.project}` : ''}` : (portHolder(st.port) ?? 'a host process')})`,
+    )
     return
   }
   if (probe.answers) {
-    throw new EsbError(`registry port ${st.port} is held by ${await holderOf(runner, st.port)}, which answers HTTP but is not a registry (no Docker-Distribution-Api-Version header on /v2/); pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`)
+    throw new EsbError(
+      `registry port ${st.port} is held by ${await holderOf(runner, st.port)}, which answers HTTP but is not a registry (no Docker-Distribution-Api-Version header on /v2/); pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`,
+    )
   }
   if (!(await portFree(st.port))) {
-    throw new EsbError(`registry port ${st.port} is held by ${await holderOf(runner, st.port)} that is not a registry; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`)
+    throw new EsbError(
+      `registry port ${st.port} is held by ${await holderOf(runner, st.port)} that is not a registry; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`,
+    )
   }
   // a stopped registry container of that name (e.g. from the repo's own compose project) is started as it is
-  const existing = await runner.run(['container', 'inspect', '--format', `{{index .Config.Labels "${PROJECT_LABEL}"}}`, st.containerName], { capture: true, allowFail: true, env: st.env })
+  const existing = await runner.run(
+    ['container', 'inspect', '--format', `{{index .Config.Labels "${PROJECT_LABEL}"}}`, st.containerName],
+    { capture: true, allowFail: true, env: st.env },
+  )
   if (existing.code === 0 && existing.stdout.trim() && existing.stdout.trim() !== st.composeProject) {
     runner.log(`# registry: starting container ${st.containerName} of compose project ${existing.stdout.trim()} as it is`)
     await runner.run(['start', st.containerName], { env: st.env, capture: true })
@@ -58,5 +83,7 @@ export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry
     if ((await httpStatus(st.url)) === 200) return
     await new Promise((r) => setTimeout(r, 250))
   }
-  throw new EsbError(`registry did not answer 200 on ${st.url} within ${st.timeoutMs / 1000}s; see 'docker logs ${st.containerName}'`)
+  throw new EsbError(
+    `registry did not answer 200 on ${st.url} within ${st.timeoutMs / 1000}s; see 'docker logs ${st.containerName}'`,
+  )
 }

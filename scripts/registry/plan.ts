@@ -53,7 +53,13 @@ export function registryFirstSteps(s: Settings, renderWrites: Step[], env: Env):
 /** Before anything is built: the build registry answers and takes the credentials (a wrong password stops here, not mid-push). */
 export function checkRegistryStep(s: Settings, configDir: string): StepOf<'check-registry'>[] {
   if (!s.registry.build) return []
-  return [{ kind: 'check-registry', why: `build registry ${s.registry.buildAddress} answers and takes the credentials in ${path.join(configDir, 'config.json')}`, registry: buildRegistrySpec(s, configDir) }]
+  return [
+    {
+      kind: 'check-registry',
+      why: `build registry ${s.registry.buildAddress} answers and takes the credentials in ${path.join(configDir, 'config.json')}`,
+      registry: buildRegistrySpec(s, configDir),
+    },
+  ]
 }
 
 /** After the bakes: the images of every target the build knows, copied into the local registry (only what is missing). */
@@ -62,5 +68,13 @@ export function copyToLocalStep(s: Settings, configDir: string, tags: string[]):
   const prefix = `${s.registry.buildAddress}/`
   const images = [...new Set(tags.filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length)))].sort()
   if (!images.length) return []
-  return [{ kind: 'copy-images', why: `copy the images from the build registry ${s.registry.buildAddress} into the local registry ${s.registry.localAddress} (same digests, missing blobs only)`, from: buildRegistrySpec(s, configDir), to: s.registry.localAddress, images }]
+  return [
+    {
+      kind: 'copy-images',
+      why: `copy the images from the build registry ${s.registry.buildAddress} into the local registry ${s.registry.localAddress} (same digests, missing blobs only)`,
+      from: buildRegistrySpec(s, configDir),
+      to: s.registry.localAddress,
+      images,
+    },
+  ]
 }

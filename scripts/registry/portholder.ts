@@ -17,10 +17,18 @@ export function portHolder(port: number): string | null {
     if (inodes.size === 0) return null
     for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       let fds: string[]
-      try { fds = fs.readdirSync(`/proc/${pid}/fd`) } catch { continue }
+      try {
+        fds = fs.readdirSync(`/proc/${pid}/fd`)
+      } catch {
+        continue
+      }
       for (const fd of fds) {
         let link = ''
-        try { link = fs.readlinkSync(`/proc/${pid}/fd/${fd}`) } catch { continue }
+        try {
+          link = fs.readlinkSync(`/proc/${pid}/fd/${fd}`)
+        } catch {
+          continue
+        }
         const m = /^socket:\[(\d+)\]$/.exec(link)
         if (m && inodes.has(m[1])) {
           const name = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
@@ -28,6 +36,8 @@ export function portHolder(port: number): string | null {
         }
       }
     }
-  } catch { /* not Linux, or not allowed to look */ }
+  } catch {
+    /* not Linux, or not allowed to look */
+  }
   return null
 }

@@ -17,20 +17,41 @@ export interface BuildRegistrySettings {
 }
 
 /** `ba`: the picked build_address (or the local address); `at(key)`: file:line of a [registry] key, for messages. */
-export function buildRegistrySettings(ba: { value: string; where: string }, local: string, r: { build_ca?: string; build_insecure?: boolean }, at: (key: string) => string, projectDir: string): BuildRegistrySettings {
+export function buildRegistrySettings(
+  ba: { value: string; where: string },
+  local: string,
+  r: { build_ca?: string; build_insecure?: boolean },
+  at: (key: string) => string,
+  projectDir: string,
+): BuildRegistrySettings {
   const buildAddress = address(ba, local)
-  if (buildAddress === local && (r.build_ca !== undefined || r.build_insecure !== undefined)) throw new UsageError(`${at(r.build_ca !== undefined ? 'build_ca' : 'build_insecure')}: [registry] build_ca and build_insecure apply to a [registry] build_address other than the local registry ${local}; set one, or remove them`)
-  if (r.build_ca !== undefined && r.build_insecure) throw new UsageError(`${at('build_insecure')}: [registry] build_insecure (plain HTTP) and build_ca (TLS with a private CA) exclude each other; keep one`)
+  if (buildAddress === local && (r.build_ca !== undefined || r.build_insecure !== undefined))
+    throw new UsageError(
+      `${at(r.build_ca !== undefined ? 'build_ca' : 'build_insecure')}: [registry] build_ca and build_insecure apply to a [registry] build_address other than the local registry ${local}; set one, or remove them`,
+    )
+  if (r.build_ca !== undefined && r.build_insecure)
+    throw new UsageError(
+      `${at('build_insecure')}: [registry] build_insecure (plain HTTP) and build_ca (TLS with a private CA) exclude each other; keep one`,
+    )
   if (buildAddress === local) return { buildAddress, build: null }
   const ca = r.build_ca !== undefined ? path.resolve(projectDir, r.build_ca) : null
-  return { buildAddress, build: { ca, insecure: r.build_insecure ?? false, where: ba.where, caWhere: ca ? at('build_ca') : null } }
+  return {
+    buildAddress,
+    build: { ca, insecure: r.build_insecure ?? false, where: ba.where, caWhere: ca ? at('build_ca') : null },
+  }
 }
 
 /** host[:port] only: the images keep their project names under it. */
 function address(p: { value: string; where: string }, local: string): string {
   const v = p.value.trim()
   if (v === local) return local
-  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(v) && !/^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(v)) throw new UsageError(`${p.where} is ${JSON.stringify(v)}; give the registry as host[:port], e.g. registry.example.com:5000 (no scheme, no path)`)
-  if (/^localhost(:|$)/.test(v)) throw new UsageError(`${p.where}: ${v} uses localhost, which a builder resolves in its own network; give the address the builders reach, e.g. 127.0.0.1:5443 or a host name`)
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/.test(v) && !/^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(v))
+    throw new UsageError(
+      `${p.where} is ${JSON.stringify(v)}; give the registry as host[:port], e.g. registry.example.com:5000 (no scheme, no path)`,
+    )
+  if (/^localhost(:|$)/.test(v))
+    throw new UsageError(
+      `${p.where}: ${v} uses localhost, which a builder resolves in its own network; give the address the builders reach, e.g. 127.0.0.1:5443 or a host name`,
+    )
   return v
 }

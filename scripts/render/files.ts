@@ -36,10 +36,15 @@ export function readStates(outDir: string, rendered: Rendered[]): Map<string, st
     } catch (e) {
       // a file where the output needs a folder (ENOTDIR): name the template too, it is fixed there or here
       const code = (e as NodeJS.ErrnoException).code
-      throw new UsageError(`${p}: cannot read (${code}): ${code === 'ENOTDIR' ? 'a part of its path is a file' : 'fix its permissions'}; ${r.template} renders to it`)
+      throw new UsageError(
+        `${p}: cannot read (${code}): ${code === 'ENOTDIR' ? 'a part of its path is a file' : 'fix its permissions'}; ${r.template} renders to it`,
+      )
     }
     // only a regular file is read and replaced: a FIFO would block the read, a device or folder is not ours to replace
-    if (st && !st.isFile()) throw new UsageError(`${p}: output is not a regular file (${fileKindOf(st)}); docker esb writes only regular files: remove it or choose another --out`)
+    if (st && !st.isFile())
+      throw new UsageError(
+        `${p}: output is not a regular file (${fileKindOf(st)}); docker esb writes only regular files: remove it or choose another --out`,
+      )
     m.set(r.relPath, cur)
   }
   return m
@@ -55,7 +60,7 @@ export function applyWrites(outDir: string, actions: WriteAction[]): void {
   for (const a of actions) {
     const p = safeJoin(outDir, a.relPath)
     fs.mkdirSync(path.dirname(p), { recursive: true })
-    const mode = a.mode ?? (fs.statSync(p).mode & 0o7777)
+    const mode = a.mode ?? fs.statSync(p).mode & 0o7777
     const tmp = `${p}.esb-tmp-${process.pid}`
     try {
       fs.writeFileSync(tmp, a.content, { mode })

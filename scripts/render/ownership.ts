@@ -37,8 +37,11 @@ export function globToRegExp(glob: string): RegExp {
   let re = ''
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]
-    if (c === '*' && glob[i + 1] === '*') { re += '.*'; i++; if (glob[i + 1] === '/') i++ }
-    else if (c === '*') re += '[^/]*'
+    if (c === '*' && glob[i + 1] === '*') {
+      re += '.*'
+      i++
+      if (glob[i + 1] === '/') i++
+    } else if (c === '*') re += '[^/]*'
     else if (c === '?') re += '[^/]'
     else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&')
   }

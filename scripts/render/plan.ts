@@ -24,7 +24,11 @@ export interface RenderResult {
 
 /** What docker esb last wrote where (`.<slug>/written.json`); paths relative to the output dir. */
 export function readWritten(s: Settings): Written {
-  try { return JSON.parse(fs.readFileSync(statePaths(s.projectDir, s.ctx.HOME_DIR).written, 'utf8')) as Written } catch { return {} }
+  try {
+    return JSON.parse(fs.readFileSync(statePaths(s.projectDir, s.ctx.HOME_DIR).written, 'utf8')) as Written
+  } catch {
+    return {}
+  }
 }
 
 /** Renders the selected templates in memory and decides what to write. Reads only. */
@@ -34,19 +38,43 @@ export function renderFor(s: Settings): RenderResult {
   const rendered = selectFiles(renderTemplates(templates, s.ctx), s.templates.files)
   // the record of what was written goes to .<slug>/written.json: an output on its way would fail the run half way
   const record = statePaths(s.projectDir, s.ctx.HOME_DIR).written
-  const clash = rendered.find((x) => { const p = path.join(s.templates.out, x.relPath); return p === record || record.startsWith(p + path.sep) })
-  if (clash) throw new UsageError(`${clash.template}: renders to ${path.join(s.templates.out, clash.relPath)}, where docker esb keeps its record ${record}; rename the template`)
-  if (s.templates.files && rendered.length === 0) throw new UsageError(`esb.toml: [templates] files ${JSON.stringify(s.templates.files)} selects no template; name rendered output paths like "docker-bake.hcl" or "docker-compose.*.yml"`)
+  const clash = rendered.find((x) => {
+    const p = path.join(s.templates.out, x.relPath)
+    return p === record || record.startsWith(p + path.sep)
+  })
+  if (clash)
+    throw new UsageError(
+      `${clash.template}: renders to ${path.join(s.templates.out, clash.relPath)}, where docker esb keeps its record ${record}; rename the template`,
+    )
+  if (s.templates.files && rendered.length === 0)
+    throw new UsageError(
+      `esb.toml: [templates] files ${JSON.stringify(s.templates.files)} selects no template; name rendered output paths like "docker-bake.hcl" or "docker-compose.*.yml"`,
+    )
   const states = readStates(s.templates.out, rendered)
   const actions = planWrites(rendered, states)
   const written = readWritten(s)
-  const refused = refusedWrites(actions.map((a) => ({ relPath: a.relPath, current: states.get(a.relPath) ?? null })), written)
+  const refused = refusedWrites(
+    actions.map((a) => ({ relPath: a.relPath, current: states.get(a.relPath) ?? null })),
+    written,
+  )
   const writes: Step[] = actions.map((w) => ({
-    kind: 'write', why: `render ${w.relPath}`, path: path.join(s.templates.out, w.relPath), content: w.content, mode: w.mode, reason: w.reason,
+    kind: 'write',
+    why: `render ${w.relPath}`,
+    path: path.join(s.templates.out, w.relPath),
+    content: w.content,
+    mode: w.mode,
+    reason: w.reason,
   }))
   if (actions.length) {
     const record = recordWrites(written, actions)
-    writes.push({ kind: 'write', why: 'record what docker esb wrote (it never overwrites files it did not write)', path: statePaths(s.projectDir, s.ctx.HOME_DIR).written, content: JSON.stringify(record, null, 2) + '\n', mode: 0o644, reason: 'changed' })
+    writes.push({
+      kind: 'write',
+      why: 'record what docker esb wrote (it never overwrites files it did not write)',
+      path: statePaths(s.projectDir, s.ctx.HOME_DIR).written,
+      content: JSON.stringify(record, null, 2) + '\n',
+      mode: 0o644,
+      reason: 'changed',
+    })
   }
   return { rendered, states, writes, refused }
 }
@@ -54,8 +82,13 @@ export function renderFor(s: Settings): RenderResult {
 /** Stops before anything is written when a file that is not docker esb's would change. */
 export function checkOwnership(r: RenderResult, s: Settings, force: boolean): void {
   if (force || r.refused.length === 0) return
-  const shown = r.refused.slice(0, 4).map((f) => path.join(path.relative(s.projectDir, s.templates.out), f)).join(', ')
-  throw new UsageError(`refusing to overwrite ${shown}${r.refused.length > 4 ? ` and ${r.refused.length - 4} more` : ''}: not written by docker esb (no generator header); set [templates] files in esb.toml to leave them out, or run 'docker esb render --force' to overwrite`)
+  const shown = r.refused
+    .slice(0, 4)
+    .map((f) => path.join(path.relative(s.projectDir, s.templates.out), f))
+    .join(', ')
+  throw new UsageError(
+    `refusing to overwrite ${shown}${r.refused.length > 4 ? ` and ${r.refused.length - 4} more` : ''}: not written by docker esb (no generator header); set [templates] files in esb.toml to leave them out, or run 'docker esb render --force' to overwrite`,
+  )
 }
 
 /** The render result build/up use: nothing unless the project asks for rendering. */
@@ -71,7 +104,12 @@ export function renderForStack(s: Settings): RenderResult {
  * generated file whose content changes is put in a temp folder, so read-only
  * questions (bake --print, compose config) see the new content before anything is written.
  */
-export async function withRendered<T>(s: Settings, r: RenderResult, files: string[], use: (paths: string[]) => Promise<T>): Promise<T> {
+export async function withRendered<T>(
+  s: Settings,
+  r: RenderResult,
+  files: string[],
+  use: (paths: string[]) => Promise<T>,
+): Promise<T> {
   let tmp: string | null = null
   const paths = files.map((f) => {
     const abs = path.resolve(s.projectDir, f)
@@ -82,5 +120,9 @@ export async function withRendered<T>(s: Settings, r: RenderResult, files: strin
     fs.writeFileSync(p, hit.content)
     return p
   })
-  try { return await use(paths) } finally { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }) }
+  try {
+    return await use(paths)
+  } finally {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+  }
 }

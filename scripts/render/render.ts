@@ -40,8 +40,12 @@ function checkPlaceholders(text: string, ctx: BrandContext, where: string, withL
     if (close && name === key) continue // {{KEY}}: rendered (or an unknown-key error) below
     const at = withLine ? `${where}:${text.slice(0, m.index).split('\n').length}` : where
     const rest = text.slice(m.index + all.length).split('\n')[0]
-    if (Object.hasOwn(ctx, key)) throw new UsageError(`${at}: ${JSON.stringify(all)} is not a placeholder; write {{${key}}} (upper case, closed with }})`)
-    if (!close && name === key && /[A-Z]/.test(name) && !rest.includes('}}')) throw new UsageError(`${at}: unterminated placeholder ${JSON.stringify(all)}; close it with }} (known: ${Object.keys(ctx).join(', ')})`)
+    if (Object.hasOwn(ctx, key))
+      throw new UsageError(`${at}: ${JSON.stringify(all)} is not a placeholder; write {{${key}}} (upper case, closed with }})`)
+    if (!close && name === key && /[A-Z]/.test(name) && !rest.includes('}}'))
+      throw new UsageError(
+        `${at}: unterminated placeholder ${JSON.stringify(all)}; close it with }} (known: ${Object.keys(ctx).join(', ')})`,
+      )
   }
 }
 
@@ -49,11 +53,15 @@ function checkPlaceholders(text: string, ctx: BrandContext, where: string, withL
 export function renderString(text: string, ctx: BrandContext, where: string, withLine = true): string {
   checkPlaceholders(text, ctx, where, withLine)
   const out = text.replace(PLACEHOLDER_RE, (_m, key: string) => {
-    if (!Object.hasOwn(ctx, key)) throw new UsageError(`${where}: unknown template key {{${key}}} (known: ${Object.keys(ctx).join(', ')})`)
+    if (!Object.hasOwn(ctx, key))
+      throw new UsageError(`${where}: unknown template key {{${key}}} (known: ${Object.keys(ctx).join(', ')})`)
     return ctx[key]
   })
   const left = LEFTOVER_RE.exec(out)
-  if (left) throw new UsageError(`${where}: placeholder ${left[0]} is still present after rendering (a brand value must not contain a placeholder)`)
+  if (left)
+    throw new UsageError(
+      `${where}: placeholder ${left[0]} is still present after rendering (a brand value must not contain a placeholder)`,
+    )
   return out
 }
 
@@ -69,7 +77,9 @@ export function renderTemplates(templates: Template[], ctx: BrandContext): Rende
     const relOut = renderString(t.relPath.replace(/\.tmpl$/, ''), ctx, `${t.source} (path)`, false)
     const norm = path.posix.normalize(relOut.split(path.sep).join('/'))
     if (path.posix.isAbsolute(norm) || norm === '..' || norm.startsWith('../') || norm === '.') {
-      throw new UsageError(`${t.source}: output path ${JSON.stringify(relOut)} is outside the output dir; template paths must be relative and stay inside it`)
+      throw new UsageError(
+        `${t.source}: output path ${JSON.stringify(relOut)} is outside the output dir; template paths must be relative and stay inside it`,
+      )
     }
     if (seen.has(norm)) throw new UsageError(`${t.source}: renders to ${norm}, same as ${seen.get(norm)}; rename one template`)
     seen.set(norm, t.source)
@@ -78,7 +88,10 @@ export function renderTemplates(templates: Template[], ctx: BrandContext): Rende
   // a file and a folder of one name cannot both be written: refused before anything is
   for (const [p, src] of seen) {
     for (let d = path.posix.dirname(p); d !== '.'; d = path.posix.dirname(d)) {
-      if (seen.has(d)) throw new UsageError(`${src}: renders to ${p}, inside ${d}, which ${seen.get(d)} renders to as a file; rename one template`)
+      if (seen.has(d))
+        throw new UsageError(
+          `${src}: renders to ${p}, inside ${d}, which ${seen.get(d)} renders to as a file; rename one template`,
+        )
     }
   }
   return out
@@ -102,7 +115,12 @@ export function planWrites(rendered: Rendered[], states: Map<string, string | nu
   for (const r of rendered) {
     const cur = states.get(r.relPath) ?? null
     if (cur === r.content) continue
-    out.push({ relPath: r.relPath, content: r.content, mode: cur === null ? newFileMode(r.relPath) : null, reason: cur === null ? 'new' : 'changed' })
+    out.push({
+      relPath: r.relPath,
+      content: r.content,
+      mode: cur === null ? newFileMode(r.relPath) : null,
+      reason: cur === null ? 'new' : 'changed',
+    })
   }
   return out
 }
@@ -113,9 +131,23 @@ export function driftDiffs(rendered: Rendered[], states: Map<string, string | nu
   for (const r of rendered) {
     const cur = states.get(r.relPath) ?? null
     if (cur === r.content) continue
-    const patch = createTwoFilesPatch(`current/${r.relPath}`, `generated/${r.relPath}`, cur ?? '', r.content, cur === null ? '(missing)' : '', '', { context: 3 })
+    const patch = createTwoFilesPatch(
+      `current/${r.relPath}`,
+      `generated/${r.relPath}`,
+      cur ?? '',
+      r.content,
+      cur === null ? '(missing)' : '',
+      '',
+      { context: 3 },
+    )
     // drop jsdiff's "Index:"/"====" preamble; keep ---/+++ and hunks
-    out.push({ relPath: r.relPath, diff: patch.split('\n').filter((l, i) => i > 1 || !(l.startsWith('Index:') || l.startsWith('==='))).join('\n') })
+    out.push({
+      relPath: r.relPath,
+      diff: patch
+        .split('\n')
+        .filter((l, i) => i > 1 || !(l.startsWith('Index:') || l.startsWith('===')))
+        .join('\n'),
+    })
   }
   return out
 }

@@ -16,21 +16,30 @@ export function fileKindOf(st: fs.Stats): string {
 /** Reads a template only if it is a regular file (after symlinks): a FIFO or device would block the read forever. */
 function readRegular(file: string): string {
   const st = fs.statSync(file)
-  if (!st.isFile()) throw new UsageError(`template ${file} is not a regular file (${fileKindOf(st)}); replace it with a file or remove it`)
+  if (!st.isFile())
+    throw new UsageError(`template ${file} is not a regular file (${fileKindOf(st)}); replace it with a file or remove it`)
   return fs.readFileSync(file, 'utf8')
 }
 
 /** Reads every `*.tmpl` below dir (sorted, so output order is stable). */
 export function loadTemplateDir(dir: string): Template[] {
   let st: fs.Stats
-  try { st = fs.statSync(dir) } catch { throw new UsageError(`templates dir ${dir} does not exist; set [templates] dir in esb.toml or --templates to a folder of *.tmpl files`) }
-  if (!st.isDirectory()) throw new UsageError(`templates dir ${dir} is not a folder; point --templates at a folder of *.tmpl files`)
+  try {
+    st = fs.statSync(dir)
+  } catch {
+    throw new UsageError(
+      `templates dir ${dir} does not exist; set [templates] dir in esb.toml or --templates to a folder of *.tmpl files`,
+    )
+  }
+  if (!st.isDirectory())
+    throw new UsageError(`templates dir ${dir} is not a folder; point --templates at a folder of *.tmpl files`)
   const out: Template[] = []
   const walk = (rel: string) => {
     for (const ent of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const r = rel ? `${rel}/${ent.name}` : ent.name
       if (ent.isDirectory()) walk(r)
-      else if (ent.name.endsWith('.tmpl')) out.push({ relPath: r, content: readRegular(path.join(dir, r)), source: path.join(dir, r) })
+      else if (ent.name.endsWith('.tmpl'))
+        out.push({ relPath: r, content: readRegular(path.join(dir, r)), source: path.join(dir, r) })
     }
   }
   walk('')
@@ -41,7 +50,9 @@ export function loadTemplateDir(dir: string): Template[] {
 /** The bundled default set. In the bundle it is inlined; from source it is read from templates/. */
 export function bundledTemplates(): Template[] {
   if (typeof __ESB_TEMPLATES__ !== 'undefined') {
-    return Object.keys(__ESB_TEMPLATES__).sort().map((rel) => ({ relPath: rel, content: __ESB_TEMPLATES__![rel], source: `(bundled)/${rel}` }))
+    return Object.keys(__ESB_TEMPLATES__)
+      .sort()
+      .map((rel) => ({ relPath: rel, content: __ESB_TEMPLATES__![rel], source: `(bundled)/${rel}` }))
   }
   const here = path.dirname(fileURLToPath(import.meta.url))
   return loadTemplateDir(path.join(here, '..', '..', 'templates'))

@@ -9,10 +9,24 @@
 // targets (a base's steps inside a child's build) runs once and is counted
 // once, under the target BuildKit names it with.
 
-export interface Vertex { name: string; cached: boolean; completed: boolean; error?: string; startedMs?: number; completedMs?: number }
+export interface Vertex {
+  name: string
+  cached: boolean
+  completed: boolean
+  error?: string
+  startedMs?: number
+  completedMs?: number
+}
 
 /** One vertex record of `--progress=rawjson` (JSON from BuildKit). */
-interface RawVertex { digest: string; name?: string; cached?: boolean; started?: string; completed?: string; error?: string }
+interface RawVertex {
+  digest: string
+  name?: string
+  cached?: boolean
+  started?: string
+  completed?: string
+  error?: string
+}
 
 export class ProgressCollector {
   readonly vertices = new Map<string, Vertex>()
@@ -20,10 +34,15 @@ export class ProgressCollector {
   private stream = 0
 
   /** A new progress stream (the next bake of the same command): plain `#N` numbers start again at 1. */
-  newStream(): void { this.stream++; this.plainIds.clear() }
+  newStream(): void {
+    this.stream++
+    this.plainIds.clear()
+  }
 
   /** The vertex key of plain `#n` in the current stream. */
-  plainKey(n: string): string { return `plain-${this.stream}-${n}` }
+  plainKey(n: string): string {
+    return `plain-${this.stream}-${n}`
+  }
 
   /** Feeds one line of rawjson progress (or plain progress); returns vertices that just completed. */
   line(line: string): Vertex[] {
@@ -34,7 +53,11 @@ export class ProgressCollector {
 
   private json(t: string): Vertex[] {
     let d: { vertexes?: RawVertex[] }
-    try { d = JSON.parse(t) as { vertexes?: RawVertex[] } } catch { return [] }
+    try {
+      d = JSON.parse(t) as { vertexes?: RawVertex[] }
+    } catch {
+      return []
+    }
     const done: Vertex[] = []
     for (const v of d.vertexes ?? []) {
       const cur: Vertex = this.vertices.get(v.digest) ?? { name: v.name ?? '', cached: false, completed: false }
@@ -43,7 +66,10 @@ export class ProgressCollector {
       if (v.name && !cur.name) cur.name = v.name
       if (v.cached) cur.cached = true
       if (v.started) cur.startedMs ??= Date.parse(v.started)
-      if (v.completed) { cur.completed = true; cur.completedMs = Date.parse(v.completed) }
+      if (v.completed) {
+        cur.completed = true
+        cur.completedMs = Date.parse(v.completed)
+      }
       if (v.error) cur.error = v.error
       this.vertices.set(v.digest, cur)
       if (cur.completed && !was) done.push(cur)
@@ -85,12 +111,17 @@ const CACHE_IO = /importing cache manifest from|exporting cache to/
 export function culprit(vertices: Iterable<Vertex>): Vertex | undefined {
   const failed = [...vertices].filter((v) => v.error)
   const cancelled = (v: Vertex) => /context canceled/.test(v.error ?? '')
-  return failed.find((v) => !CACHE_IO.test(v.name) && !cancelled(v))
-    ?? failed.find((v) => /exporting cache to/.test(v.name) && !cancelled(v))
-    ?? failed.find((v) => !CACHE_IO.test(v.name))
+  return (
+    failed.find((v) => !CACHE_IO.test(v.name) && !cancelled(v)) ??
+    failed.find((v) => /exporting cache to/.test(v.name) && !cancelled(v)) ??
+    failed.find((v) => !CACHE_IO.test(v.name))
+  )
 }
 
-export interface StepInfo { target: string; instr: string }
+export interface StepInfo {
+  target: string
+  instr: string
+}
 
 /**
  * `[os-base 2/3] RUN x` -> { target: 'os-base', instr: 'RUN x' }; null for non-steps.
@@ -106,7 +137,11 @@ export function stepOf(name: string): StepInfo | null {
   return { target: m[1] ?? 'default', instr }
 }
 
-export interface HitCount { cached: number; total: number; percent: number }
+export interface HitCount {
+  cached: number
+  total: number
+  percent: number
+}
 export interface HitReport {
   command: string
   wallMs: number
@@ -124,16 +159,27 @@ export interface HitReport {
 const pct = (c: number, t: number) => (t === 0 ? 100 : Math.round((c / t) * 1000) / 10)
 
 /** `single`: the one target bake was asked to build: every step is its own (bake then names steps by stage only). */
-export function hitReport(command: string, vertexIter: Iterable<Vertex>, wallMs: number, failed = false, single?: string): HitReport {
+export function hitReport(
+  command: string,
+  vertexIter: Iterable<Vertex>,
+  wallMs: number,
+  failed = false,
+  single?: string,
+): HitReport {
   const vertices = [...vertexIter]
   const targets: Record<string, HitCount> = {}
-  let cached = 0, total = 0
+  let cached = 0,
+    total = 0
   for (const v of vertices) {
     const s = stepOf(v.name)
     if (!s || !v.completed || v.error) continue
     const t = (targets[single ?? s.target] ??= { cached: 0, total: 0, percent: 0 })
-    t.total++; total++
-    if (v.cached) { t.cached++; cached++ }
+    t.total++
+    total++
+    if (v.cached) {
+      t.cached++
+      cached++
+    }
   }
   for (const t of Object.values(targets)) t.percent = pct(t.cached, t.total)
   const sorted = Object.fromEntries(Object.entries(targets).sort(([a], [b]) => a.localeCompare(b)))
@@ -150,7 +196,11 @@ export function withCounts(r: HitReport, counts: Record<string, HitCount>): HitR
   const targets = { ...r.targets }
   for (const [t, h] of Object.entries(counts)) {
     const cur = targets[t] ?? { cached: 0, total: 0, percent: 0 }
-    targets[t] = { cached: cur.cached + h.cached, total: cur.total + h.total, percent: pct(cur.cached + h.cached, cur.total + h.total) }
+    targets[t] = {
+      cached: cur.cached + h.cached,
+      total: cur.total + h.total,
+      percent: pct(cur.cached + h.cached, cur.total + h.total),
+    }
   }
   const cached = Object.values(targets).reduce((a, h) => a + h.cached, 0)
   const total = Object.values(targets).reduce((a, h) => a + h.total, 0)
@@ -160,14 +210,19 @@ export function withCounts(r: HitReport, counts: Record<string, HitCount>): HitR
 
 export function reportText(r: HitReport): string {
   const w = Math.max(6, ...Object.keys(r.targets).map((t) => t.length))
-  const line = (name: string, h: HitCount) => `  ${name.padEnd(w)}  ${String(h.cached).padStart(4)}/${String(h.total).padEnd(4)} ${h.percent.toFixed(1).padStart(5)}%`
+  const line = (name: string, h: HitCount) =>
+    `  ${name.padEnd(w)}  ${String(h.cached).padStart(4)}/${String(h.total).padEnd(4)} ${h.percent.toFixed(1).padStart(5)}%`
   const warn = r.cacheExportErrors.length
-    ? [`warning: cache export failed (the build did not): ${r.cacheExportErrors.map((e) => `${e.target} (${e.cache}: ${e.error.split(': ').pop()})`).join(', ')}`]
+    ? [
+        `warning: cache export failed (the build did not): ${r.cacheExportErrors.map((e) => `${e.target} (${e.cache}: ${e.error.split(': ').pop()})`).join(', ')}`,
+      ]
     : []
-  return [
-    `cache hits (${r.command}, ${(r.wallMs / 1000).toFixed(1)}s):`,
-    ...Object.entries(r.targets).map(([t, h]) => line(t, h)),
-    line('total', r.total),
-    ...warn,
-  ].join('\n') + '\n'
+  return (
+    [
+      `cache hits (${r.command}, ${(r.wallMs / 1000).toFixed(1)}s):`,
+      ...Object.entries(r.targets).map(([t, h]) => line(t, h)),
+      line('total', r.total),
+      ...warn,
+    ].join('\n') + '\n'
+  )
 }

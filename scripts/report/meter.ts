@@ -19,17 +19,28 @@ export class Meter {
   private readonly t0: number
 
   /** `write`: the terminal (stderr); `tty` false: the meter stays silent. */
-  constructor(private label: string, private total: number, private write: (s: string) => void, private tty: boolean, private now: () => number = Date.now) {
+  constructor(
+    private label: string,
+    private total: number,
+    private write: (s: string) => void,
+    private tty: boolean,
+    private now: () => number = Date.now,
+  ) {
     this.t0 = now()
   }
 
   /** More bytes to go (an image's blobs, known once its manifest is read). */
-  grow(n: number): void { this.total += n }
+  grow(n: number): void {
+    this.total += n
+  }
 
   add(n: number): void {
     this.done += n
     const t = this.now()
-    if (this.tty && t - this.shown >= 200) { this.shown = t; this.write(`\r\x1b[K${meterLine(this.label, this.done, this.total, t - this.t0)}`) }
+    if (this.tty && t - this.shown >= 200) {
+      this.shown = t
+      this.write(`\r\x1b[K${meterLine(this.label, this.done, this.total, t - this.t0)}`)
+    }
   }
 
   /** The last state on its own line (terminal only). */
@@ -41,7 +52,12 @@ export class Meter {
   counted(src: Readable): Readable {
     // a transform, not a 'data' listener: that would start the flow before the reader is attached
     const add = (n: number) => this.add(n)
-    const p = new Transform({ transform(chunk: Buffer, _enc, done) { add(chunk.length); done(null, chunk) } })
+    const p = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        add(chunk.length)
+        done(null, chunk)
+      },
+    })
     pipeline(src, p).catch((e: Error) => p.destroy(e))
     return p
   }

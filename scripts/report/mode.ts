@@ -8,13 +8,17 @@ export const PROGRESS_MODES = ['auto', 'plain', 'tty', 'quiet', 'rawjson', 'none
 /** tty mode reads the steps back with `docker buildx history`, which buildx has from 0.20 on */
 export const HISTORY_MIN = '0.20.0'
 
-export const PROGRESS_FLAG: [string, string] = ['--progress MODE', 'auto (default; tty on a terminal, else plain), plain, tty, quiet or rawjson; default $BUILDKIT_PROGRESS']
+export const PROGRESS_FLAG: [string, string] = [
+  '--progress MODE',
+  'auto (default; tty on a terminal, else plain), plain, tty, quiet or rawjson; default $BUILDKIT_PROGRESS',
+]
 
 /** `isTTY`: stderr is a terminal. tty without one falls back to plain (there is nothing to redraw). */
 export function progressMode(flag: string | undefined, env: Record<string, string | undefined>, isTTY: boolean): ProgressMode {
   const where = flag !== undefined ? 'flag --progress' : `BUILDKIT_PROGRESS=${env.BUILDKIT_PROGRESS}`
   const v = flag ?? (env.BUILDKIT_PROGRESS || 'auto')
-  if (!PROGRESS_MODES.includes(v)) throw new UsageError(`${where}: ${JSON.stringify(v)} is not a progress mode; use one of ${PROGRESS_MODES.join(', ')}`)
+  if (!PROGRESS_MODES.includes(v))
+    throw new UsageError(`${where}: ${JSON.stringify(v)} is not a progress mode; use one of ${PROGRESS_MODES.join(', ')}`)
   if (v === 'auto' || v === 'tty') return isTTY ? 'tty' : 'plain'
   // buildx's name for quiet
   if (v === 'none') return 'quiet'

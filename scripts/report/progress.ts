@@ -9,10 +9,18 @@ import type { SkipInfo, StepOf } from '../plan/types.ts'
 import { ProgressCollector, culprit, hitReport, reportText, withCounts, type HitCount, type HitReport } from './hitrate.ts'
 import { buildRefs, historyVertices, recentRefs, targetCounts } from './history.ts'
 
-interface Acc { col: ProgressCollector; raw: string[]; t0: number; counts: Record<string, HitCount> }
+interface Acc {
+  col: ProgressCollector
+  raw: string[]
+  t0: number
+  counts: Record<string, HitCount>
+}
 
 /** Log lines of one vertex, from rawjson `logs` records (base64 data). */
-interface RawLog { vertex?: string; data?: string }
+interface RawLog {
+  vertex?: string
+  data?: string
+}
 
 /** Phases of one command add up into one report: keep one Reporter per command run. */
 export class Reporter {
@@ -39,18 +47,29 @@ export class Reporter {
       if (mode === 'plain' || mode === 'rawjson') log(line)
       // quiet: a plain log (compose's) is kept per step, for the failed step's lines
       const plainStep = mode === 'quiet' ? /^#(\d+) /.exec(line) : null
-      if (plainStep) { const k = col.plainKey(plainStep[1]); const arr = logs.get(k) ?? []; arr.push(line); logs.set(k, arr.slice(-30)) }
-      else if (mode === 'quiet' && !line.startsWith('{')) log(line) // warnings and errors
+      if (plainStep) {
+        const k = col.plainKey(plainStep[1])
+        const arr = logs.get(k) ?? []
+        arr.push(line)
+        logs.set(k, arr.slice(-30))
+      } else if (mode === 'quiet' && !line.startsWith('{')) log(line) // warnings and errors
       if (line.startsWith('{')) {
         try {
           const rec = JSON.parse(line) as { logs?: RawLog[] }
           for (const l of rec.logs ?? []) {
             const key = l.vertex ?? ''
             const arr = logs.get(key) ?? []
-            arr.push(...Buffer.from(l.data ?? '', 'base64').toString('utf8').split('\n').filter(Boolean))
+            arr.push(
+              ...Buffer.from(l.data ?? '', 'base64')
+                .toString('utf8')
+                .split('\n')
+                .filter(Boolean),
+            )
             logs.set(key, arr.slice(-30))
           }
-        } catch { /* not ours */ }
+        } catch {
+          /* not ours */
+        }
       }
       for (const v of col.line(line)) {
         if (!v.error || /importing cache manifest from|exporting cache to/.test(v.name) || mode !== 'quiet') continue
@@ -70,9 +89,15 @@ export class Reporter {
       const bad = culprit(col.vertices.values())
       // plain output may name the cause only in its closing ERROR line (an export cut short)
       const last = bad ? undefined : [...raw].reverse().find((l) => /^ERROR: /.test(l) && !/context canceled/.test(l))
-      const what = bad ? `${bad.name.length > 120 ? bad.name.slice(0, 117) + '...' : bad.name} failed: ${bad.error}` : last ? `the build failed: ${last.slice(7)}` : null
+      const what = bad
+        ? `${bad.name.length > 120 ? bad.name.slice(0, 117) + '...' : bad.name} failed: ${bad.error}`
+        : last
+          ? `the build failed: ${last.slice(7)}`
+          : null
       if (what && e instanceof DockerError) {
-        const hint = /no space left on device/.test(what) ? 'free some space (docker esb prune) and build again' : "the step's last log lines are above"
+        const hint = /no space left on device/.test(what)
+          ? 'free some space (docker esb prune) and build again'
+          : "the step's last log lines are above"
         throw new EsbError(`${what}; ${hint} (exit ${e.exitCode})`, e.exitCode)
       }
       throw e
@@ -81,8 +106,18 @@ export class Reporter {
         const refs = rep.metadataFile ? buildRefs(rep.metadataFile) : await recentRefs(this.runner, rep.builder, started)
         Object.assign(acc.counts, targetCounts(await historyVertices(this.runner, rep.builder, refs)))
       }
-      const report = withCounts(hitReport(rep.command, col.vertices.values(), Date.now() - t0, failed, rep.targets?.length === 1 ? rep.targets[0] : undefined), acc.counts)
-      if (this.skip && this.skip.reportFile === rep.file) Object.assign(report, { skipped: this.skip.skipped, rebuilt: this.skip.rebuild })
+      const report = withCounts(
+        hitReport(
+          rep.command,
+          col.vertices.values(),
+          Date.now() - t0,
+          failed,
+          rep.targets?.length === 1 ? rep.targets[0] : undefined,
+        ),
+        acc.counts,
+      )
+      if (this.skip && this.skip.reportFile === rep.file)
+        Object.assign(report, { skipped: this.skip.skipped, rebuilt: this.skip.rebuild })
       this.write(rep.file, report, raw)
       if (!failed && rep.final !== false) log(reportText(report).trimEnd())
     }

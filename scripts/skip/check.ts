@@ -41,14 +41,22 @@ async function headDigest(client: RegistryClient, s: Settings, ref: string): Pro
   if (digest) return digest
   const r = onProjectRegistry(s, ref)
   if (!r) return null
-  try { return await client.manifestDigest(r[0], r[1]) } catch { return null }
+  try {
+    return await client.manifestDigest(r[0], r[1])
+  } catch {
+    return null
+  }
 }
 
 /** The build registry, with the credentials in `configDir` when it is not the local one. */
 export const registryClient = (s: Settings, configDir = DEFAULT_DOCKER_CONFIG) => clientOf(buildRegistrySpec(s, configDir))
 
 /** Image references -> their digests: pinned ones as written, the project registry's by a HEAD, others null. */
-export async function resolveDigests(s: Settings, refs: string[], client: RegistryClient = registryClient(s)): Promise<Record<string, string | null>> {
+export async function resolveDigests(
+  s: Settings,
+  refs: string[],
+  client: RegistryClient = registryClient(s),
+): Promise<Record<string, string | null>> {
   return Object.fromEntries(await Promise.all([...new Set(refs)].map(async (r) => [r, await headDigest(client, s, r)] as const)))
 }
 
@@ -57,7 +65,14 @@ export async function resolveDigests(s: Settings, refs: string[], client: Regist
  * docker esb's overrides, caches left out); `build`: the targets this run
  * would build; `tags`: the tag each is pushed as.
  */
-export async function checkSkips(s: Settings, defs: Record<string, BakeTarget>, build: string[], tags: Record<string, string>, off: string | null, configDir?: string): Promise<SkipPlan> {
+export async function checkSkips(
+  s: Settings,
+  defs: Record<string, BakeTarget>,
+  build: string[],
+  tags: Record<string, string>,
+  off: string | null,
+  configDir?: string,
+): Promise<SkipPlan> {
   const dir = inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state)
   const cache = readStatCache(dir)
   const gathered: Record<string, Gathered> = {}
@@ -68,21 +83,30 @@ export async function checkSkips(s: Settings, defs: Record<string, BakeTarget>, 
   }
   for (const t of build) want(t)
   const client = registryClient(s, configDir)
-  const digests = await resolveDigests(s, Object.values(gathered).flatMap((g) => g.images), client)
+  const digests = await resolveDigests(
+    s,
+    Object.values(gathered).flatMap((g) => g.images),
+    client,
+  )
   const keys = computeKeys(gathered, digests)
   const records = Object.fromEntries(build.map((t) => [t, readRecord(dir, t, tags[t])]))
   const reg: Record<string, RegistryState> = {}
-  await Promise.all(build.map(async (t) => {
-    const rec = records[t]
-    if (!rec || rec.key !== keys[t]?.key) return
-    const digest = await headDigest(client, s, tags[t])
-    let cacheOk = true
-    if (s.cache.registry) cacheOk = (await headDigest(client, s, registryCacheRef(s, t))) !== null || !onProjectRegistry(s, registryCacheRef(s, t))
-    else if (s.cache.local) cacheOk = fs.existsSync(path.join(localCacheDir(s, t), 'current', 'index.json'))
-    reg[t] = { digest, cache: cacheOk }
-  }))
+  await Promise.all(
+    build.map(async (t) => {
+      const rec = records[t]
+      if (!rec || rec.key !== keys[t]?.key) return
+      const digest = await headDigest(client, s, tags[t])
+      let cacheOk = true
+      if (s.cache.registry)
+        cacheOk = (await headDigest(client, s, registryCacheRef(s, t))) !== null || !onProjectRegistry(s, registryCacheRef(s, t))
+      else if (s.cache.local) cacheOk = fs.existsSync(path.join(localCacheDir(s, t), 'current', 'index.json'))
+      reg[t] = { digest, cache: cacheOk }
+    }),
+  )
   const deps = Object.fromEntries(Object.entries(gathered).map(([t, g]) => [t, Object.values(g.targets)]))
-  const decision: Decision = off ? { skip: {}, rebuild: Object.fromEntries(build.map((t) => [t, [off]])) } : decide(build, keys, records, reg, deps)
+  const decision: Decision = off
+    ? { skip: {}, rebuild: Object.fromEntries(build.map((t) => [t, [off]])) }
+    : decide(build, keys, records, reg, deps)
   const toRecord: SkipPlan['records'] = {}
   for (const t of Object.keys(decision.rebuild)) {
     const k = keys[t]

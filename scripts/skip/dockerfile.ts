@@ -12,11 +12,14 @@ export interface DockerfileRefs {
 
 /** `${X}`, `${X:-d}`, `$X` from build args and the global ARG defaults. */
 function expand(v: string, args: Record<string, string>): string {
-  return v.replace(/\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g, (_m, a: string | undefined, d: string | undefined, b: string | undefined) => {
-    const k = (a ?? b)!
-    const x = args[k]
-    return x !== undefined && x !== '' ? x : d ?? ''
-  })
+  return v.replace(
+    /\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g,
+    (_m, a: string | undefined, d: string | undefined, b: string | undefined) => {
+      const k = (a ?? b)!
+      const x = args[k]
+      return x !== undefined && x !== '' ? x : (d ?? '')
+    },
+  )
 }
 
 /** Joins continuation lines; drops comments (the `# syntax=` directive is read apart). */
@@ -26,7 +29,10 @@ function instructions(text: string): string[] {
   for (const raw of text.split(/\r?\n/)) {
     const l = raw.trim()
     if (!cur && (l.startsWith('#') || !l)) continue
-    if (l.endsWith('\\')) { cur += l.slice(0, -1) + ' '; continue }
+    if (l.endsWith('\\')) {
+      cur += l.slice(0, -1) + ' '
+      continue
+    }
     out.push(cur + l)
     cur = ''
   }
@@ -34,9 +40,19 @@ function instructions(text: string): string[] {
   return out
 }
 
-export function dockerfileRefs(text: string, buildArgs: Record<string, string | null | undefined>, namedContexts: string[]): DockerfileRefs {
-  const syntax = /^#\s*syntax\s*=\s*(\S+)/im.exec(text.split(/\r?\n/).filter((l) => l.startsWith('#')).join('\n'))
-  if (syntax && !syntax[1].includes('@sha256:')) return { images: [], never: `its # syntax= frontend ${syntax[1]} is not pinned by digest` }
+export function dockerfileRefs(
+  text: string,
+  buildArgs: Record<string, string | null | undefined>,
+  namedContexts: string[],
+): DockerfileRefs {
+  const syntax = /^#\s*syntax\s*=\s*(\S+)/im.exec(
+    text
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('#'))
+      .join('\n'),
+  )
+  if (syntax && !syntax[1].includes('@sha256:'))
+    return { images: [], never: `its # syntax= frontend ${syntax[1]} is not pinned by digest` }
   const args: Record<string, string> = {}
   const given: Record<string, string> = {}
   for (const [k, v] of Object.entries(buildArgs)) if (typeof v === 'string') given[k] = v
@@ -65,7 +81,8 @@ export function dockerfileRefs(text: string, buildArgs: Record<string, string | 
       if (parts[1]?.toUpperCase() === 'AS' && parts[2]) stages.add(parts[2].toLowerCase())
     } else if (cmd === 'COPY' || cmd === 'ADD' || cmd === 'RUN') {
       for (const m of line.matchAll(/--(?:from|mount=\S*?from)=([^\s,]+)/g)) external(m[1])
-      if (cmd === 'ADD' && /(^|\s)(https?:\/\/|git@|git:\/\/)\S+/.test(line.replace(/--\S+/g, ''))) return { images: [], never: 'it ADDs from a URL or git repository' }
+      if (cmd === 'ADD' && /(^|\s)(https?:\/\/|git@|git:\/\/)\S+/.test(line.replace(/--\S+/g, '')))
+        return { images: [], never: 'it ADDs from a URL or git repository' }
     }
   }
   return { images: [...images].sort(), never: null }

@@ -11,7 +11,12 @@ import dockerignore, { type Ignore } from '@balena/dockerignore'
 // CommonJS (module.exports = factory) behind an ESM-style .d.ts
 const ignore = ((dockerignore as unknown as { default?: unknown }).default ?? dockerignore) as unknown as () => Ignore
 
-export interface StatEntry { size: number; mtimeMs: number; ino: number; hash: string }
+export interface StatEntry {
+  size: number
+  mtimeMs: number
+  ino: number
+  hash: string
+}
 export type StatCache = Record<string, StatEntry>
 
 const RACY_MS = 2000
@@ -40,7 +45,13 @@ export function ignoreFileFor(context: string, dockerfile: string | null): strin
  * ignore rules let in. `ignoreFile` null: everything (named contexts).
  */
 export function contextFiles(dir: string, ignoreFile: string | null, cache: StatCache): Record<string, string> {
-  const patterns = ignoreFile ? fs.readFileSync(ignoreFile, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) : []
+  const patterns = ignoreFile
+    ? fs
+        .readFileSync(ignoreFile, 'utf8')
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+    : []
   const ig = ignore().add(patterns)
   // with no exception (!) rule, an ignored folder can be skipped whole
   const prune = !patterns.some((p) => p.startsWith('!'))

@@ -31,11 +31,17 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
   const inline = typeof def['dockerfile-inline'] === 'string' ? def['dockerfile-inline'] : null
   const dfPath = inline === null ? path.resolve(ctxDir, def.dockerfile ?? 'Dockerfile') : null
   let text: string
-  try { text = inline ?? fs.readFileSync(dfPath!, 'utf8') } catch { return { ...g, never: `its Dockerfile ${dfPath} cannot be read` } }
+  try {
+    text = inline ?? fs.readFileSync(dfPath!, 'utf8')
+  } catch {
+    return { ...g, never: `its Dockerfile ${dfPath} cannot be read` }
+  }
   g.dockerfile = crypto.createHash('sha256').update(text).digest('hex')
   try {
     for (const [p, h] of Object.entries(contextFiles(ctxDir, ignoreFileFor(ctxDir, dfPath), cache))) g.files[`.:${p}`] = h
-  } catch (e) { return { ...g, never: `its context ${ctx} cannot be read (${(e as Error).message})` } }
+  } catch (e) {
+    return { ...g, never: `its context ${ctx} cannot be read (${(e as Error).message})` }
+  }
   const images: string[] = []
   for (const [name, v] of Object.entries(def.contexts ?? {})) {
     if (typeof v !== 'string') continue
@@ -46,7 +52,9 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
       // a named local folder: all of it (no ignore file), so any change there rebuilds
       try {
         for (const [p, h] of Object.entries(contextFiles(path.resolve(projectDir, v), null, cache))) g.files[`${name}:${p}`] = h
-      } catch (e) { return { ...g, never: `its context ${name} cannot be read (${(e as Error).message})` } }
+      } catch (e) {
+        return { ...g, never: `its context ${name} cannot be read (${(e as Error).message})` }
+      }
     }
   }
   const refs = dockerfileRefs(text, args, Object.keys(def.contexts ?? {}))

@@ -30,17 +30,31 @@ export interface TargetInputs {
   deps: Record<string, string>
 }
 
-export interface TargetKey { key: string | null; inputs: TargetInputs; never: string | null }
+export interface TargetKey {
+  key: string | null
+  inputs: TargetInputs
+  never: string | null
+}
 
 /** What docker esb keeps per pushed tag (`.<slug>/inputs/`). */
-export interface InputRecord { target: string; tag: string; key: string; digest: string; inputs: TargetInputs }
+export interface InputRecord {
+  target: string
+  tag: string
+  key: string
+  digest: string
+  inputs: TargetInputs
+}
 
 const sha = (s: string) => crypto.createHash('sha256').update(s).digest('hex')
 
 /** JSON with sorted keys, so equal values give equal text. */
 export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
   return JSON.stringify(v ?? null)
 }
 
@@ -53,7 +67,10 @@ export function computeKeys(g: Record<string, Gathered>, digests: Record<string,
     const deps: Record<string, string> = {}
     let never = x.never
     for (const dep of Object.values(x.targets).sort()) {
-      if (!g[dep] || stack.includes(dep)) { never ??= `it builds on target ${dep}, which cannot be keyed`; continue }
+      if (!g[dep] || stack.includes(dep)) {
+        never ??= `it builds on target ${dep}, which cannot be keyed`
+        continue
+      }
       const k = visit(dep, [...stack, t])
       if (k.key === null) never ??= `it builds on ${dep}, which is always built`
       else deps[`target:${dep}`] = k.key
@@ -63,7 +80,13 @@ export function computeKeys(g: Record<string, Gathered>, digests: Record<string,
       if (d) deps[ref] = d
       else never ??= `its base ${ref} cannot be resolved without a pull`
     }
-    const inputs: TargetInputs = { definition: sha(stableJson(x.definition)), args: x.args, dockerfile: x.dockerfile, files: x.files, deps }
+    const inputs: TargetInputs = {
+      definition: sha(stableJson(x.definition)),
+      args: x.args,
+      dockerfile: x.dockerfile,
+      files: x.files,
+      deps,
+    }
     out[t] = { key: never ? null : sha(stableJson(inputs)), inputs, never }
     return out[t]
   }
@@ -83,7 +106,7 @@ export function explain(prev: TargetInputs, cur: TargetInputs): string[] {
   const files = listChanges('', prev.files, cur.files).map((f) => f.replace(/^\.:/, ''))
   out.push(...(files.length > 5 ? [...files.slice(0, 5), `${files.length - 5} more files`] : files))
   out.push(...listChanges('build arg ', prev.args, cur.args))
-  out.push(...listChanges('', prev.deps, cur.deps).map((d) => d.startsWith('target:') ? `base ${d.slice(7)}` : `image ${d}`))
+  out.push(...listChanges('', prev.deps, cur.deps).map((d) => (d.startsWith('target:') ? `base ${d.slice(7)}` : `image ${d}`)))
   if (prev.definition !== cur.definition) out.push('bake definition (tags, labels, target, platforms, secrets...)')
   // a Dockerfile inside its context is named once
   return out.length ? [...new Set(out)] : ['inputs']
@@ -110,9 +133,17 @@ export interface Decision {
  */
 /** Why a target whose image is gone (or replaced) must be rebuilt; `where` holds the images (the registry, or the engine for compose services). */
 export type GoneReason = (target: string, replaced: boolean) => string
-const inRegistry: GoneReason = (_t, replaced) => replaced ? 'the registry holds another image at its tag' : 'its image is not in the registry'
+const inRegistry: GoneReason = (_t, replaced) =>
+  replaced ? 'the registry holds another image at its tag' : 'its image is not in the registry'
 
-export function decide(targets: string[], keys: Record<string, TargetKey>, records: Record<string, InputRecord | null>, reg: Record<string, RegistryState>, deps: Record<string, string[]>, gone: GoneReason = inRegistry): Decision {
+export function decide(
+  targets: string[],
+  keys: Record<string, TargetKey>,
+  records: Record<string, InputRecord | null>,
+  reg: Record<string, RegistryState>,
+  deps: Record<string, string[]>,
+  gone: GoneReason = inRegistry,
+): Decision {
   const skip: Record<string, string> = {}
   const rebuild: Record<string, string[]> = {}
   for (const t of targets) {
@@ -131,7 +162,11 @@ export function decide(targets: string[], keys: Record<string, TargetKey>, recor
     moved = false
     for (const t of Object.keys(skip)) {
       const b = (deps[t] ?? []).find((d) => rebuild[d])
-      if (b) { delete skip[t]; rebuild[t] = [`base ${b} is rebuilt`]; moved = true }
+      if (b) {
+        delete skip[t]
+        rebuild[t] = [`base ${b} is rebuilt`]
+        moved = true
+      }
     }
   }
   return { skip, rebuild }

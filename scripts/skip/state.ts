@@ -22,7 +22,9 @@ export function readRecord(dir: string, target: string, tag: string): InputRecor
   try {
     const r = JSON.parse(fs.readFileSync(recordFile(dir, tag), 'utf8')) as InputRecord
     return r && r.target === target && r.tag === tag && typeof r.key === 'string' && typeof r.digest === 'string' ? r : null
-  } catch { return null }
+  } catch {
+    return null
+  }
 }
 
 export function writeRecord(dir: string, r: InputRecord): void {
@@ -31,12 +33,18 @@ export function writeRecord(dir: string, r: InputRecord): void {
 }
 
 export function readStatCache(dir: string): StatCache {
-  try { return JSON.parse(fs.readFileSync(path.join(dir, 'stat-cache.json'), 'utf8')) as StatCache } catch { return {} }
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'stat-cache.json'), 'utf8')) as StatCache
+  } catch {
+    return {}
+  }
 }
 
 export function writeStatCache(dir: string, c: StatCache): void {
   try {
     fs.mkdirSync(dir, { recursive: true })
     writeFileAtomic(path.join(dir, 'stat-cache.json'), JSON.stringify(c))
-  } catch { /* only a cache: the next run re-reads the files */ }
+  } catch {
+    /* only a cache: the next run re-reads the files */
+  }
 }

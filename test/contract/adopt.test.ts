@@ -18,7 +18,14 @@ function copy(toml = '[functions]\nartifact = "artifacts/e2e-*/artifact.yml"\n')
   if (toml) fs.writeFileSync(path.join(dir, 'esb.toml'), toml)
   return dir
 }
-const snapshot = (dir: string) => Object.fromEntries(fs.readdirSync(dir, { recursive: true }).map(String).sort().map((f) => [f, fs.statSync(path.join(dir, f)).isFile() ? fs.readFileSync(path.join(dir, f), 'utf8') : '']))
+const snapshot = (dir: string) =>
+  Object.fromEntries(
+    fs
+      .readdirSync(dir, { recursive: true })
+      .map(String)
+      .sort()
+      .map((f) => [f, fs.statSync(path.join(dir, f)).isFile() ? fs.readFileSync(path.join(dir, f), 'utf8') : '']),
+  )
 const env = { PORT_REGISTRY: undefined, ENV: undefined, BUILDX_BUILDER: undefined, ACME_TAG: undefined, ACME_ENV: undefined }
 const plan = (dir: string, ...args: string[]) => {
   const r = run('docker', ['--config', cfg, 'esb', ...args, '--dry-run', '--json'], { cwd: dir, env })
@@ -75,7 +82,12 @@ test('render on the adopted repo refuses to overwrite what docker esb did not wr
 
 test('a function image that is not on the project registry stops the build before anything runs', () => {
   const dir = copy()
-  const f = path.join(dir, 'artifacts/e2e-docker/entries', fs.readdirSync(path.join(dir, 'artifacts/e2e-docker/entries'))[0], 'config/functions.yml')
+  const f = path.join(
+    dir,
+    'artifacts/e2e-docker/entries',
+    fs.readdirSync(path.join(dir, 'artifacts/e2e-docker/entries'))[0],
+    'config/functions.yml',
+  )
   fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('127.0.0.1:5010/acme-lambda-echo', 'docker.io/acme/lambda-echo'))
   const r = run('docker', ['--config', cfg, 'esb', 'build', '--dry-run'], { cwd: dir, env })
   assert.is(r.code, 2)
@@ -84,7 +96,10 @@ test('a function image that is not on the project registry stops the build befor
 
 test('no brand configured and generated files that disagree: one line asking for brand', () => {
   const dir = copy('')
-  fs.writeFileSync(path.join(dir, 'config/defaults.env'), fs.readFileSync(path.join(dir, 'config/defaults.env'), 'utf8').replace('CLI_CMD=acme', 'CLI_CMD=other'))
+  fs.writeFileSync(
+    path.join(dir, 'config/defaults.env'),
+    fs.readFileSync(path.join(dir, 'config/defaults.env'), 'utf8').replace('CLI_CMD=acme', 'CLI_CMD=other'),
+  )
   const r = run('docker', ['--config', cfg, 'esb', 'build', '--dry-run'], { cwd: dir, env })
   assert.is(r.code, 2)
   assert.match(r.stderr, /no brand is configured and the generated files disagree .*set brand = /)
@@ -112,23 +127,52 @@ test('[compose] files: added after the mode file (with {mode}) to up and down', 
   }
 })
 
-test('a fitting builder made by another tool (the repo\'s setup_buildx.py) is adopted, not recreated', async () => {
+test("a fitting builder made by another tool (the repo's setup_buildx.py) is adopted, not recreated", async () => {
   const reg = await startRegistry()
   try {
     const dir = copy()
     const rules = path.join(dir, 'rules.json')
     const log = path.join(dir, 'docker.log')
-    fs.writeFileSync(rules, JSON.stringify([
-      { match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) },
-      { match: ['buildx', 'inspect'], stdout: 'Name:          acme-buildx\nDriver:        docker-container\nNodes:\nName:          acme-buildx0\nDriver Options: network="host"\n' },
-    ]))
-    const r = run(BUNDLE, ['build'], { cwd: dir, env: { ...env, PORT_REGISTRY: String(reg.port), DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules, FAKE_DOCKER_LOG: log } })
+    fs.writeFileSync(
+      rules,
+      JSON.stringify([
+        { match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) },
+        {
+          match: ['buildx', 'inspect'],
+          stdout:
+            'Name:          acme-buildx\nDriver:        docker-container\nNodes:\nName:          acme-buildx0\nDriver Options: network="host"\n',
+        },
+      ]),
+    )
+    const r = run(BUNDLE, ['build'], {
+      cwd: dir,
+      env: {
+        ...env,
+        PORT_REGISTRY: String(reg.port),
+        DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER,
+        FAKE_DOCKER_RULES: rules,
+        FAKE_DOCKER_LOG: log,
+      },
+    })
     assert.is(r.code, 0, r.stderr)
     assert.match(r.stderr, /builder acme-buildx: adopted as it is/)
-    const calls = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).argv.join(' '))
-    assert.not.ok(calls.some((c) => / buildx (create|rm)\b/.test(` ${c}`)), calls.join('\n'))
-    assert.is(fs.readFileSync(path.join(dir, '.acme/buildkitd.toml'), 'utf8'), fs.readFileSync(path.join(ROOT, 'examples/adopt/.acme/buildkitd.toml'), 'utf8'), 'the repo\'s buildkitd.toml is untouched')
-  } finally { await reg.stop() }
+    const calls = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).argv.join(' '))
+    assert.not.ok(
+      calls.some((c) => / buildx (create|rm)\b/.test(` ${c}`)),
+      calls.join('\n'),
+    )
+    assert.is(
+      fs.readFileSync(path.join(dir, '.acme/buildkitd.toml'), 'utf8'),
+      fs.readFileSync(path.join(ROOT, 'examples/adopt/.acme/buildkitd.toml'), 'utf8'),
+      "the repo's buildkitd.toml is untouched",
+    )
+  } finally {
+    await reg.stop()
+  }
 })
 
 test.run()

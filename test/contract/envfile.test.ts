@@ -23,15 +23,26 @@ const LOOKUP: Record<string, string> = { ...ENV, PWD: DIR }
 // what compose (and the docker CLI that starts it) adds to the printed environment
 const AMBIENT = /^(COMPOSE_PROJECT_NAME|DOCKER_CLI_PLUGIN_[A-Z_]+|DOCKER_CONFIG|HOME|PATH|PWD)$/
 
-interface Compose { code: number | null; stdout: string; stderr: string }
+interface Compose {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
 function compose(file: string): Promise<Compose> {
   return new Promise((resolve, reject) => {
-    const p = spawn(DOCKER ?? 'docker', ['compose', '-f', 'compose.yml', '--env-file', file, 'config', '--environment'], { cwd: DIR, env: ENV })
+    const p = spawn(DOCKER ?? 'docker', ['compose', '-f', 'compose.yml', '--env-file', file, 'config', '--environment'], {
+      cwd: DIR,
+      env: ENV,
+    })
     let stdout = ''
     let stderr = ''
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString('utf8') })
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8') })
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8')
+    })
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8')
+    })
     p.on('error', reject)
     p.on('close', (code) => resolve({ code, stdout, stderr }))
   })
@@ -55,10 +66,18 @@ async function composeAll(texts: string[], parallel = 4): Promise<Compose[]> {
 
 /** What compose prints for these variables: sorted `K=V` lines (Go sorts bytes), ambient ones left out. */
 function render(vars: Record<string, string>): string {
-  return Object.entries(vars).filter(([k]) => !AMBIENT.test(k)).map(([k, v]) => `${k}=${v}`)
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((l) => `${l}\n`).join('')
+  return Object.entries(vars)
+    .filter(([k]) => !AMBIENT.test(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    .map((l) => `${l}\n`)
+    .join('')
 }
-const withoutAmbient = (stdout: string): string => stdout.split(/(?<=\n)/).filter((l) => !AMBIENT.test(l.split('=')[0])).join('')
+const withoutAmbient = (stdout: string): string =>
+  stdout
+    .split(/(?<=\n)/)
+    .filter((l) => !AMBIENT.test(l.split('=')[0]))
+    .join('')
 
 type Verdict = { ok: true; onlyUs?: boolean } | { ok: false; why: string }
 
@@ -75,7 +94,8 @@ function compare(text: string, c: Compose): Verdict {
   if (err) {
     if (c.code !== 0) return { ok: true }
     // our one deliberate refusal: compose makes a variable with an empty name
-    if (/: no name before|no '=' and no line break/.test(err.message) && /(^|\n)=/.test(c.stdout)) return { ok: true, onlyUs: true }
+    if (/: no name before|no '=' and no line break/.test(err.message) && /(^|\n)=/.test(c.stdout))
+      return { ok: true, onlyUs: true }
     return { ok: false, why: `we refused (${err.message}) but compose read:\n${c.stdout}` }
   }
   if (c.code !== 0) return { ok: false, why: `compose failed (${c.stderr.trim()}) but we read ${JSON.stringify(ours)}` }
@@ -86,24 +106,81 @@ function compare(text: string, c: Compose): Verdict {
 
 // Hand-written: the issue's cases, compose's surprises, and compose-go's own test inputs.
 const HAND: string[] = [
-  'A=1 # c\nPORT_REGISTRY=6000\n', 'FOO="unterminated\nB=1\nC=2\n', "FOO='it''s'\nB=2\n", 'A= # c\nB=x #c\nC=x#c\nD=x\t#c\n',
-  'A="x" B=2\n', 'A="x"#c\nB=\'y\' # c\n', 'A=\\$x $$y\nB="\\$x $$y"\nC=\'$x $$y\'\n', 'A=${B\n', 'A=${B:?boom}\n', 'A=1\nB=${A:?boom}\n',
-  'A=\nB=${A:?e}\n', 'A=\nB=${A?e}\n', '=x\n', 'FOO', 'A="x"y', 'A=1\r\nB="x\r\ny"\r\nC=3 # c\r\n', '\uFEFFA=1\nB=2\n',
-  'export A=1\nexport\tB=2\n  export C=3\nexportD=4\nexport=5\n', 'export \nA=1\n', 'export\nB=1\n', 'A: 1\nB:2\nC: x=y\nD=1:2\n',
-  'A\tB=1\n', '1A=x\n', 'A.b-c[0]=1\n', 'é=1\nárvíztűrő-TÜKÖRFÚRÓGÉP=ÁRVÍZTŰRŐ\n', '²=sq\n',
+  'A=1 # c\nPORT_REGISTRY=6000\n',
+  'FOO="unterminated\nB=1\nC=2\n',
+  "FOO='it''s'\nB=2\n",
+  'A= # c\nB=x #c\nC=x#c\nD=x\t#c\n',
+  'A="x" B=2\n',
+  'A="x"#c\nB=\'y\' # c\n',
+  'A=\\$x $$y\nB="\\$x $$y"\nC=\'$x $$y\'\n',
+  'A=${B\n',
+  'A=${B:?boom}\n',
+  'A=1\nB=${A:?boom}\n',
+  'A=\nB=${A:?e}\n',
+  'A=\nB=${A?e}\n',
+  '=x\n',
+  'FOO',
+  'A="x"y',
+  'A=1\r\nB="x\r\ny"\r\nC=3 # c\r\n',
+  '\uFEFFA=1\nB=2\n',
+  'export A=1\nexport\tB=2\n  export C=3\nexportD=4\nexport=5\n',
+  'export \nA=1\n',
+  'export\nB=1\n',
+  'A: 1\nB:2\nC: x=y\nD=1:2\n',
+  'A\tB=1\n',
+  '1A=x\n',
+  'A.b-c[0]=1\n',
+  'é=1\nárvíztűrő-TÜKÖRFÚRÓGÉP=ÁRVÍZTŰRŐ\n',
+  '²=sq\n',
   'K="\\a\\b\\f\\n\\r\\t\\v\\\\|\\0123|\\0|\\01|\\012|\\0400|\\0377|\\0089|\\01234|\\x41\\u00e9\\c\\q\\\'"\n',
-  "K='a\\'b\\\\c\\nd\\\"'\n", 'A=1\nB=${X:-${A}}\nC=${A:+${A}x}\nD=${X+y}\nE=${A-z}\nF=${X:+y}\nG=${A+y}\n', 'a=${X:-${Y:-d}}e}f\n',
-  'A=x\nB=${A:-{}}\nC=${X:-{x}y}\nD=${X:-{}x}\nE=${X:-}}\n', 'A=$1$-$ $}x$\n', 'A=${A.B}\n', 'A=${}\n', 'A=${A B}\n', 'A=1\nA\nB\nC=$A$B\n',
-  'HOME=x\nB=$HOME\nC=${HOME:-d}\n', '# only a comment', '', '\n\n  \t\n', '   # indented\nA=1\n', 'B=b\nA="multi\nline $B"\n',
-  'A="${B:-x\ny}"\n', '\u017f=long-s\nB=$\u017f\n\u212a=kelvin\nC=${\u212a}\n', 'A=a\\\nB=2\n', 'A="a\\"\nB=2"\n', "A=''\nB=\"\"\nC=\n", 'A = "x" \n',
-  'A=x\tB\n', 'A B=1\n', '"A"=1\n', 'lol$wut', 'A=1\nA=2\n', "A='x\ny'\nB=\"it's\"\nC='say \"hi\"'\n", 'A="\\${B}"\nB=1\nC="\\$$B"\n',
+  "K='a\\'b\\\\c\\nd\\\"'\n",
+  'A=1\nB=${X:-${A}}\nC=${A:+${A}x}\nD=${X+y}\nE=${A-z}\nF=${X:+y}\nG=${A+y}\n',
+  'a=${X:-${Y:-d}}e}f\n',
+  'A=x\nB=${A:-{}}\nC=${X:-{x}y}\nD=${X:-{}x}\nE=${X:-}}\n',
+  'A=$1$-$ $}x$\n',
+  'A=${A.B}\n',
+  'A=${}\n',
+  'A=${A B}\n',
+  'A=1\nA\nB\nC=$A$B\n',
+  'HOME=x\nB=$HOME\nC=${HOME:-d}\n',
+  '# only a comment',
+  '',
+  '\n\n  \t\n',
+  '   # indented\nA=1\n',
+  'B=b\nA="multi\nline $B"\n',
+  'A="${B:-x\ny}"\n',
+  '\u017f=long-s\nB=$\u017f\n\u212a=kelvin\nC=${\u212a}\n',
+  'A=a\\\nB=2\n',
+  'A="a\\"\nB=2"\n',
+  'A=\'\'\nB=""\nC=\n',
+  'A = "x" \n',
+  'A=x\tB\n',
+  'A B=1\n',
+  '"A"=1\n',
+  'lol$wut',
+  'A=1\nA=2\n',
+  "A='x\ny'\nB=\"it's\"\nC='say \"hi\"'\n",
+  'A="\\${B}"\nB=1\nC="\\$$B"\n',
   'OPTION_A=1\nOPTION_B=${OPTION_A}\nOPTION_C=$OPTION_B\nOPTION_D=${OPTION_A}_${OPTION_B}\nOPTION_E=${OPTION_NOT_DEFINED}\n',
-  "export OPTION_A='postgres://localhost:5432/database?sslmode=disable'\n", 'OPTION_C= 3\nOPTION_D =4\nOPTION_E = 5\n456 = ABC\nOPTION_F = \nOPTION_H = my string # Inline comment\n',
-  'foo="\n  a\n  multine\n  value\n"\nINVALID LINE\nzot=qix', 'TEST_URLS="stratum+tcp://a.com:3333\nstratum+tcp://a.com:443"', 'FOO="bar\\n\\ b\\az"\nBAR="bar\\\\\\n\\ b\\az"\n',
-  'A=${B:-x} ${C:-y}\nD=${B-x}${C:+y}z}\n', 'A=1\nB="${A:+${X:?inner}}"\n', 'A=1\nB=${X:-${Y:?unused}}\n', 'A=$$$$A\nB=$A$\n',
+  "export OPTION_A='postgres://localhost:5432/database?sslmode=disable'\n",
+  'OPTION_C= 3\nOPTION_D =4\nOPTION_E = 5\n456 = ABC\nOPTION_F = \nOPTION_H = my string # Inline comment\n',
+  'foo="\n  a\n  multine\n  value\n"\nINVALID LINE\nzot=qix',
+  'TEST_URLS="stratum+tcp://a.com:3333\nstratum+tcp://a.com:443"',
+  'FOO="bar\\n\\ b\\az"\nBAR="bar\\\\\\n\\ b\\az"\n',
+  'A=${B:-x} ${C:-y}\nD=${B-x}${C:+y}z}\n',
+  'A=1\nB="${A:+${X:?inner}}"\n',
+  'A=1\nB=${X:-${Y:?unused}}\n',
+  'A=$$$$A\nB=$A$\n',
   // compose reads the file more than once: COMPOSE_* first, then the values, then again with those values in its environment
-  'A=1\nB=$A\nA=2\n', 'A=1\nB=${A:?need}\nA=\n', 'A=1\nB=${A?need}\nA\n', 'B=${A:?x}\nA=1\n', 'A=1\nB=${A:-${C:?later}}\nC=\n',
-  'COMPOSE_X=1\nB=$COMPOSE_X\nCOMPOSE_X=2\n', 'COMPOSE_X=$COMPOSE_Y\nCOMPOSE_Y=y\n', 'COMPOSE_X=${A:?x}\nA=1\n', 'P=$PWD\nQ=${PWD:+set}\n',
+  'A=1\nB=$A\nA=2\n',
+  'A=1\nB=${A:?need}\nA=\n',
+  'A=1\nB=${A?need}\nA\n',
+  'B=${A:?x}\nA=1\n',
+  'A=1\nB=${A:-${C:?later}}\nC=\n',
+  'COMPOSE_X=1\nB=$COMPOSE_X\nCOMPOSE_X=2\n',
+  'COMPOSE_X=$COMPOSE_Y\nCOMPOSE_Y=y\n',
+  'COMPOSE_X=${A:?x}\nA=1\n',
+  'P=$PWD\nQ=${PWD:+set}\n',
 ]
 
 // Generated: a seeded mix of names, quotes, escapes, comments, references to
@@ -126,7 +203,16 @@ function generate(seed: number): string {
     const ids = seen.filter((n) => /^[A-Za-z_]\w*$/.test(n))
     const n = r() < 0.85 && ids.length ? pick(ids) : pick(['MISSING', 'HOME', ...names])
     if (r() < 0.05) return `\${${n}:?need}`
-    return pick([`$${n}`, `\${${n}}`, `\${${n}:-d${n}}`, `\${${n}-x}`, `\${${n}:+p}`, `\${${n}+q}`, `\${${n}:-\${A:-z}}`, `$${n}tail`])
+    return pick([
+      `$${n}`,
+      `\${${n}}`,
+      `\${${n}:-d${n}}`,
+      `\${${n}-x}`,
+      `\${${n}:+p}`,
+      `\${${n}+q}`,
+      `\${${n}:-\${A:-z}}`,
+      `$${n}tail`,
+    ])
   }
   const common = ['word', ' ', '  ', 'é', '=', ':', '#', ' #', '$$', '$', '-', '{', '}', '\\', '\t', '.', ',']
   const frag = (kind: string): string => {
@@ -154,7 +240,9 @@ function generate(seed: number): string {
     else if (kind < 0.12 && seen.length) lines.push(pick(seen))
     else {
       const name = pick(names)
-      lines.push(`${r() < 0.15 ? pick(['export ', 'export\t']) : ''}${name}${pick(['=', '=', '=', ' = ', ': ', ':'])}${value()}${pick(['', '', ' # c'])}`)
+      lines.push(
+        `${r() < 0.15 ? pick(['export ', 'export\t']) : ''}${name}${pick(['=', '=', '=', ' = ', ': ', ':'])}${value()}${pick(['', '', ' # c'])}`,
+      )
       seen.push(name)
     }
   }
@@ -170,7 +258,10 @@ test('docker compose is there to compare with', async () => {
   assert.match(c.stderr, /none\.env/, 'compose runs and names the missing env file')
 })
 
-for (const [label, texts] of [['hand-written', HAND], ['generated', GENERATED]] as const) {
+for (const [label, texts] of [
+  ['hand-written', HAND],
+  ['generated', GENERATED],
+] as const) {
   test(`${label} .env files: parseEnvFile reads what docker compose reads (${texts.length} files)`, async () => {
     const results = await composeAll([...texts])
     const bad: string[] = []
@@ -182,7 +273,9 @@ for (const [label, texts] of [['hand-written', HAND], ['generated', GENERATED]] 
       if (v.ok && v.onlyUs) onlyUs++
       if (!v.ok) bad.push(`#${i} ${JSON.stringify(texts[i])}\n${v.why}`)
     })
-    console.log(`  ${label}: ${texts.length - bad.length}/${texts.length} agree (${refusedToo} rejected by both, ${onlyUs} nameless variables refused by us only)`)
+    console.log(
+      `  ${label}: ${texts.length - bad.length}/${texts.length} agree (${refusedToo} rejected by both, ${onlyUs} nameless variables refused by us only)`,
+    )
     assert.is(bad.length, 0, `${bad.length} of ${texts.length} differ:\n\n${bad.slice(0, 8).join('\n\n')}`)
   })
 }

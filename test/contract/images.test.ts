@@ -15,8 +15,15 @@ type Reg = Awaited<ReturnType<typeof startRegistry>>
 let A: Reg, B: Reg
 const dirs: string[] = []
 
-test.before(async () => { A = await startRegistry(); B = await startRegistry() })
-test.after(async () => { await A.stop(); await B.stop(); for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }) })
+test.before(async () => {
+  A = await startRegistry()
+  B = await startRegistry()
+})
+test.after(async () => {
+  await A.stop()
+  await B.stop()
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
+})
 
 function project(reg: Reg): string {
   const d = tmpdir('esb-img-')
@@ -24,9 +31,15 @@ function project(reg: Reg): string {
   fs.writeFileSync(path.join(d, 'esb.toml'), `brand = "acme"\n[registry]\nport = ${reg.port}\n`)
   return d
 }
-const esb = (proj: string, ...args: string[]) => run(BUNDLE, [...args, '-C', proj], { cwd: proj, env: { PORT_REGISTRY: undefined } })
+const esb = (proj: string, ...args: string[]) =>
+  run(BUNDLE, [...args, '-C', proj], { cwd: proj, env: { PORT_REGISTRY: undefined } })
 const raw = async (reg: Reg, repo: string, ref: string) => {
-  const r = await fetch(`${reg.url}/v2/${repo}/manifests/${ref}`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } })
+  const r = await fetch(`${reg.url}/v2/${repo}/manifests/${ref}`, {
+    headers: {
+      Accept:
+        'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    },
+  })
   return { status: r.status, bytes: Buffer.from(await r.arrayBuffer()) }
 }
 const tags = async (reg: Reg, repo: string) => ((await (await fetch(`${reg.url}/v2/${repo}/tags/list`)).json()) as any).tags ?? []
@@ -46,7 +59,10 @@ test('import an OCI layout folder; re-import transfers nothing; images lists it 
   const ls = esb(pa, 'images', '--json')
   assert.is(ls.code, 0, ls.stderr)
   const rows = JSON.parse(ls.stdout)
-  assert.equal(rows.map((x: any) => [x.repository, x.tag, x.kind, x.digest]), [[`127.0.0.1:${A.port}/acme-fn-hello`, 'v1', 'function', fx.rootDigest]])
+  assert.equal(
+    rows.map((x: any) => [x.repository, x.tag, x.kind, x.digest]),
+    [[`127.0.0.1:${A.port}/acme-fn-hello`, 'v1', 'function', fx.rootDigest]],
+  )
   assert.ok(rows[0].size > 24000)
 })
 
@@ -63,13 +79,19 @@ test('round trip: export from one registry, import into an empty one: same diges
   const list = run('tar', ['-tf', out]).stdout.split('\n')
   assert.ok(list.includes('oci-layout') && list.includes('index.json') && list.includes('manifest.json'))
   const dm = JSON.parse(run('tar', ['-xOf', out, 'manifest.json']).stdout)
-  assert.equal(dm.map((x: any) => x.RepoTags[0]), [`127.0.0.1:${A.port}/acme-fn-one:latest`, `127.0.0.1:${A.port}/acme-fn-multi:latest`])
+  assert.equal(
+    dm.map((x: any) => x.RepoTags[0]),
+    [`127.0.0.1:${A.port}/acme-fn-one:latest`, `127.0.0.1:${A.port}/acme-fn-multi:latest`],
+  )
   for (const e of dm) for (const l of [e.Config, ...e.Layers]) assert.ok(list.includes(l), l)
 
   const pb = project(B)
   const im = esb(pb, 'import', out)
   assert.is(im.code, 0, im.stderr)
-  for (const [repo, fx] of [['acme-fn-one', single], ['acme-fn-multi', multi]] as const) {
+  for (const [repo, fx] of [
+    ['acme-fn-one', single],
+    ['acme-fn-multi', multi],
+  ] as const) {
     const a = await raw(A, repo, 'latest')
     const b = await raw(B, repo, 'latest')
     assert.is(b.status, 200)
@@ -96,14 +118,20 @@ test('import a registry reference (all platforms, digests unchanged) and a docke
   assert.is(ri.code, 0, ri.stderr)
   const m = JSON.parse((await raw(B, 'acme-fn-legacy', '1.0')).bytes.toString())
   assert.is(m.config.digest, s.configDigest)
-  assert.equal(m.layers.map((l: any) => l.digest), s.diffIds)
+  assert.equal(
+    m.layers.map((l: any) => l.digest),
+    s.diffIds,
+  )
 })
 
 test('errors: one line, non-zero, no tag', async () => {
   const pa = project(A)
   const one = (r: ReturnType<typeof esb>, code: number, re: RegExp) => {
     assert.is(r.code, code, r.stderr)
-    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('docker esb:'))
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('docker esb:'))
     assert.is(lines.length, 1, r.stderr)
     assert.match(lines[0], re)
   }
@@ -130,7 +158,11 @@ test('errors: one line, non-zero, no tag', async () => {
   one(esb(pa, 'import', path.join(pa, 'good'), '--tag', 'no:tag'), 2, /not a valid tag/)
   // unreachable source registry
   const port = await freePort()
-  one(esb(pa, 'import', `127.0.0.1:${port}/x/fn:1`), 1, new RegExp(`registry 127\\.0\\.0\\.1:${port} unreachable \\(ECONNREFUSED\\)`))
+  one(
+    esb(pa, 'import', `127.0.0.1:${port}/x/fn:1`),
+    1,
+    new RegExp(`registry 127\\.0\\.0\\.1:${port} unreachable \\(ECONNREFUSED\\)`),
+  )
   // the project's registry not running
   const pz = project({ ...A, port } as Reg)
   one(esb(pz, 'images'), 1, new RegExp(`registry is not running on 127\\.0\\.0\\.1:${port}`))
@@ -150,7 +182,10 @@ test('an upload interrupted midway leaves no tag, and a retry completes', async 
   // wait until the big blob is being pushed, then stop the import
   for (let i = 0; i < 200 && !/push sha256:\w+ \(96\.0 MiB\)/.test(err); i++) await new Promise((r) => setTimeout(r, 25))
   await new Promise((r) => setTimeout(r, 30))
-  if (child.exitCode === null) { child.kill('SIGKILL'); await new Promise((r) => child.once('exit', r)) }
+  if (child.exitCode === null) {
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+  }
   assert.equal(await tags(A, 'acme-fn-big'), [], 'no tag after the interruption')
   const again = esb(pa, 'import', path.join(pa, 'big'))
   assert.is(again.code, 0, again.stderr)
@@ -173,7 +208,10 @@ test('export -o onto a device, a pipe or a folder: one line, exit 2, nothing rep
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
     assert.match(r.stderr, /is not a regular file/)
     assert.ok(same(p), `${p} is still what it was`)
-    assert.equal(fs.readdirSync(pa).filter((f) => f.includes('.partial-')), [])
+    assert.equal(
+      fs.readdirSync(pa).filter((f) => f.includes('.partial-')),
+      [],
+    )
   }
   const r = esb(pa, 'export', 'fn-hello', '-o', pa)
   assert.is(r.code, 1, r.stderr)
@@ -186,7 +224,10 @@ test('export and import on a terminal show bytes done of the total and the rate,
   assert.is(esb(pa, 'import', path.join(pa, 'l3')).code, 0)
   const out = path.join(pa, 'meter.tar')
   // `script` gives the command a pseudo-terminal, as an interactive shell would
-  const tty = run('script', ['-qec', `${BUNDLE} export fn-meter -o ${out} -C ${pa}`, '/dev/null'], { cwd: pa, env: { PORT_REGISTRY: undefined } })
+  const tty = run('script', ['-qec', `${BUNDLE} export fn-meter -o ${out} -C ${pa}`, '/dev/null'], {
+    cwd: pa,
+    env: { PORT_REGISTRY: undefined },
+  })
   assert.is(tty.code, 0, tty.stdout)
   assert.match(tty.stdout, /\r\x1b\[Kexport meter\.tar: \d+\.\d\/(\d+\.\d) MB \([\d.]+ MB\/s\)\r?\n/)
   const logged = esb(pa, 'export', 'fn-meter', '-o', out)

@@ -31,8 +31,12 @@ for (const mode of ['docker', 'containerd']) {
     const p = plan(dir, 'build', '--mode', mode)
     assert.equal(fs.readdirSync(dir).sort(), ['esb.toml', 'functions'], 'a dry run writes nothing')
     const targets = Object.keys(p.caches)
-    const control = mode === 'docker' ? ['agent-docker', 'gateway-docker', 'provisioner'] : ['agent-containerd', 'gateway-containerd', 'provisioner', 'runtime-node-containerd']
-    for (const t of ['os-base', 'lambda-base', 'python-base', 'fn-hello', 'fn-echo', ...control]) assert.ok(targets.includes(t), t)
+    const control =
+      mode === 'docker'
+        ? ['agent-docker', 'gateway-docker', 'provisioner']
+        : ['agent-containerd', 'gateway-containerd', 'provisioner', 'runtime-node-containerd']
+    for (const t of ['os-base', 'lambda-base', 'python-base', 'fn-hello', 'fn-echo', ...control])
+      assert.ok(targets.includes(t), t)
     const locals = targets.map((t) => p.caches[t].to.find((x: string) => x.startsWith('type=local')))
     const regs = targets.map((t) => p.caches[t].to.find((x: string) => x.startsWith('type=registry')))
     assert.is(new Set(locals).size, targets.length)
@@ -40,7 +44,10 @@ for (const mode of ['docker', 'containerd']) {
     for (const t of targets) {
       assert.match(p.caches[t].to.join(' '), new RegExp(`${dir}/\\.acme-prod/buildx-cache/${t}/gen-`))
       // functions export only their image's layers; bases and control images every stage (bench/results/cachemode.json)
-      assert.match(p.caches[t].to.join(' '), new RegExp(`ref=127\\.0\\.0\\.1:5010/acme-prod-cache/${t}:cache,mode=${t.startsWith('fn-') ? 'min' : 'max'}`))
+      assert.match(
+        p.caches[t].to.join(' '),
+        new RegExp(`ref=127\\.0\\.0\\.1:5010/acme-prod-cache/${t}:cache,mode=${t.startsWith('fn-') ? 'min' : 'max'}`),
+      )
     }
     const bake = p.steps.find((s: any) => s.kind === 'docker')
     assert.equal(bake.argv.slice(0, 6), ['docker', '--config', cfg, '--log-level', 'error', 'buildx'], 'global flags pass on')
@@ -64,7 +71,10 @@ test('up --dry-run --json: per-service caches through an override file, same bui
   const [bases, up] = p.steps.filter((s: any) => s.kind === 'docker')
   assert.ok(bases.argv.includes('bake') && bases.argv.at(-1) === 'base-images', 'the bases the stack builds on come first')
   assert.ok(up.argv.includes('up') && up.argv.includes('--build'))
-  assert.ok(up.argv.some((a: string) => new RegExp(`^${dir}/\\.acme-prod/runs/[^/]+/compose\\.cache\\.json$`).test(a)), up.argv.join(' '))
+  assert.ok(
+    up.argv.some((a: string) => new RegExp(`^${dir}/\\.acme-prod/runs/[^/]+/compose\\.cache\\.json$`).test(a)),
+    up.argv.join(' '),
+  )
   assert.is(up.env.BUILDX_BUILDER, 'acme-prod-buildx')
   assert.is(up.env.PROJECT_NAME, 'acme-prod-e2e')
   fs.rmSync(dir, { recursive: true })
@@ -75,10 +85,16 @@ test('--dry-run says why each target is built: a base that cannot be keyed, or -
   const first = plan(dir, 'build')
   // this project has function folders only: the lambda base's Dockerfile is not there, so it (and what builds on it) is always built
   assert.equal(first.skip.rebuild['fn-hello'], ['always built: it builds on lambda-base, which is always built'])
-  assert.match(first.skip.rebuild['lambda-base'][0], /^always built: its Dockerfile \S+\/services\/lambda-base\/Dockerfile cannot be read$/)
+  assert.match(
+    first.skip.rebuild['lambda-base'][0],
+    /^always built: its Dockerfile \S+\/services\/lambda-base\/Dockerfile cannot be read$/,
+  )
   assert.equal(first.skip.skipped, [])
   const all = plan(dir, 'build', '--no-skip')
-  assert.ok(Object.values(all.skip.rebuild).every((w: any) => w[0] === 'always built: --no-skip'), JSON.stringify(all.skip.rebuild))
+  assert.ok(
+    Object.values(all.skip.rebuild).every((w: any) => w[0] === 'always built: --no-skip'),
+    JSON.stringify(all.skip.rebuild),
+  )
   assert.ok(Object.keys(all.skip.rebuild).length >= 8)
   const text = run('docker', ['--config', cfg, 'esb', 'build', '--dry-run', '--no-skip'], { cwd: dir })
   assert.match(text.stdout, /^rebuild fn-hello: always built: --no-skip$/m)

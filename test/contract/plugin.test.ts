@@ -50,11 +50,15 @@ test('docker --help lists esb with its short description', () => {
 })
 
 test('docker esb --help, docker help esb, docker esb build --help', () => {
-  for (const args of [['esb', '--help'], ['help', 'esb']]) {
+  for (const args of [
+    ['esb', '--help'],
+    ['help', 'esb'],
+  ]) {
     const r = docker(...args)
     assert.is(r.code, 0, `${args}: ${r.stderr}`)
     assert.match(r.stdout, /Usage:\s+docker esb \[OPTIONS\] COMMAND/)
-    for (const c of ['build', 'up', 'down', 'render', 'images', 'import', 'export', 'prune', 'version']) assert.match(r.stdout, new RegExp(`\\n  ${c}\\s`))
+    for (const c of ['build', 'up', 'down', 'render', 'images', 'import', 'export', 'prune', 'version'])
+      assert.match(r.stdout, new RegExp(`\\n  ${c}\\s`))
   }
   const b = docker('esb', 'build', '--help')
   assert.is(b.code, 0)
@@ -107,7 +111,10 @@ test('make install / link / uninstall put the plugin where the docker CLI finds 
 test('usage errors exit 2 with one line naming the problem', () => {
   const r = docker('esb', 'nope')
   assert.is(r.code, 2)
-  assert.match(r.stderr, /^docker esb: unknown command "nope"; commands: init, build, up, down, render, images, import, export, prune, status, doctor, version/)
+  assert.match(
+    r.stderr,
+    /^docker esb: unknown command "nope"; commands: init, build, up, down, render, images, import, export, prune, status, doctor, version/,
+  )
   const f = docker('esb', 'render', '--bogus')
   assert.is(f.code, 2)
   assert.match(f.stderr, /unknown flag --bogus for 'docker esb render'/)

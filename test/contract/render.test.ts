@@ -8,9 +8,22 @@ import { ROOT, dockerConfig, run, tmpdir, which } from '../lib/helpers.ts'
 
 const cfg = dockerConfig()
 const esb = (cwd: string, ...args: string[]) => run('docker', ['--config', cfg, 'esb', ...args], { cwd })
-const EXPECTED = ['acme-prod.mk', 'config/defaults.env', 'docker-bake.hcl', 'docker-compose.containerd.yml', 'docker-compose.docker.yml', 'docker-compose.infra.yml', 'meta/meta.go']
+const EXPECTED = [
+  'acme-prod.mk',
+  'config/defaults.env',
+  'docker-bake.hcl',
+  'docker-compose.containerd.yml',
+  'docker-compose.docker.yml',
+  'docker-compose.infra.yml',
+  'meta/meta.go',
+]
 // the record of what docker esb wrote (.<slug>/written.json) is not a rendered file
-const list = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.endsWith('written.json')).map((e) => path.relative(dir, path.join(e.parentPath ?? (e as any).path, e.name))).sort()
+const list = (dir: string): string[] =>
+  fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.endsWith('written.json'))
+    .map((e) => path.relative(dir, path.join(e.parentPath ?? (e as any).path, e.name)))
+    .sort()
 
 test('render --brand "Acme Prod" writes the bundled set; re-running writes nothing; --check finds an edit', () => {
   const dir = tmpdir()
@@ -26,7 +39,10 @@ test('render --brand "Acme Prod" writes the bundled set; re-running writes nothi
   const again = esb(dir, 'render', '--brand', 'Acme Prod')
   assert.is(again.code, 0)
   assert.match(again.stderr, /0 written, 7 unchanged/)
-  assert.equal(EXPECTED.map((f) => fs.statSync(path.join(dir, f)).mtimeMs), mtimes)
+  assert.equal(
+    EXPECTED.map((f) => fs.statSync(path.join(dir, f)).mtimeMs),
+    mtimes,
+  )
 
   assert.is(esb(dir, 'render', '--brand', 'Acme Prod', '--check').code, 0)
   fs.appendFileSync(path.join(dir, 'docker-bake.hcl'), '# local edit\n')
@@ -106,7 +122,17 @@ test('rendered files are valid for their real tools', () => {
   const bake = run('docker', ['buildx', 'bake', '--print'], { cwd: dir, env })
   assert.is(bake.code, 0, bake.stderr)
   const print = JSON.parse(bake.stdout)
-  assert.equal(Object.keys(print.target).sort(), ['agent-containerd', 'agent-docker', 'gateway-containerd', 'gateway-docker', 'lambda-base', 'os-base', 'provisioner', 'python-base', 'runtime-node-containerd'])
+  assert.equal(Object.keys(print.target).sort(), [
+    'agent-containerd',
+    'agent-docker',
+    'gateway-containerd',
+    'gateway-docker',
+    'lambda-base',
+    'os-base',
+    'provisioner',
+    'python-base',
+    'runtime-node-containerd',
+  ])
   assert.is(print.target['gateway-docker'].contexts['python-base'], 'target:python-base')
   assert.equal(print.target['os-base'].tags, ['127.0.0.1:5010/acme-prod-os-base:latest'])
   const go = which('go') ?? '/usr/local/go/bin/go'

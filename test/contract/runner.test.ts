@@ -8,7 +8,9 @@ import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { BUNDLE, FAKE_DOCKER, freePort, run, startRegistry, tmpdir } from '../lib/helpers.ts'
 
-const PRINT = JSON.stringify({ target: { 'os-base': {}, 'lambda-base': {}, 'python-base': {}, 'gateway-docker': {}, 'agent-docker': {}, provisioner: {} } })
+const PRINT = JSON.stringify({
+  target: { 'os-base': {}, 'lambda-base': {}, 'python-base': {}, 'gateway-docker': {}, 'agent-docker': {}, provisioner: {} },
+})
 
 function setup(rules: any[], port: number) {
   const dir = tmpdir()
@@ -18,9 +20,27 @@ function setup(rules: any[], port: number) {
   const log = path.join(dir, 'docker.log')
   const rulesFile = path.join(dir, 'rules.json')
   fs.writeFileSync(rulesFile, JSON.stringify([{ match: ['bake', '--print'], stdout: PRINT }, ...rules]))
-  const env = { DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_LOG: log, FAKE_DOCKER_RULES: rulesFile, BUILDX_BUILDER: undefined, PORT_REGISTRY: undefined }
-  const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [])
-  return { dir, env, calls, setRules: (r: any[]) => fs.writeFileSync(rulesFile, JSON.stringify([{ match: ['bake', '--print'], stdout: PRINT }, ...r])) }
+  const env = {
+    DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER,
+    FAKE_DOCKER_LOG: log,
+    FAKE_DOCKER_RULES: rulesFile,
+    BUILDX_BUILDER: undefined,
+    PORT_REGISTRY: undefined,
+  }
+  const calls = () =>
+    fs.existsSync(log)
+      ? fs
+          .readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+      : []
+  return {
+    dir,
+    env,
+    calls,
+    setRules: (r: any[]) => fs.writeFileSync(rulesFile, JSON.stringify([{ match: ['bake', '--print'], stdout: PRINT }, ...r])),
+  }
 }
 
 // Exactly what the docker CLI hands a plugin for `docker --context ctx -D esb build`.
@@ -31,14 +51,29 @@ const settled = (sub: string[]) => [...sub.slice(0, 2).sort(), ...sub.slice(2)]
 
 test('build runs: print, builder inspect/create/bootstrap, bake; global flags and env on every call', async () => {
   const reg = await startRegistry()
-  const t = setup([{ match: ['buildx', 'inspect', '--bootstrap'], exit: 0 }, { match: ['buildx', 'inspect'], exit: 1, stderr: 'ERROR: no builder "acme-buildx" found\n' }], reg.port)
+  const t = setup(
+    [
+      { match: ['buildx', 'inspect', '--bootstrap'], exit: 0 },
+      { match: ['buildx', 'inspect'], exit: 1, stderr: 'ERROR: no builder "acme-buildx" found\n' },
+    ],
+    reg.port,
+  )
   try {
     const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r.code, 0, r.stderr)
     const calls = t.calls()
     for (const c of calls) assert.equal(c.argv.slice(0, 3), ['--context', 'ctx', '-D'])
     const sub = calls.map((c: any) => c.argv.slice(3, 5).join(' '))
-    assert.equal(settled(sub), ['buildx bake', 'buildx version', 'ps --filter', 'buildx inspect', 'buildx create', 'buildx inspect', 'buildx bake', 'buildx bake'])
+    assert.equal(settled(sub), [
+      'buildx bake',
+      'buildx version',
+      'ps --filter',
+      'buildx inspect',
+      'buildx create',
+      'buildx inspect',
+      'buildx bake',
+      'buildx bake',
+    ])
     const create = calls[4].argv
     assert.ok(create.includes('docker-container') && create.includes('network=host') && !create.includes('--use'))
     assert.equal(calls[6].argv.slice(-1), ['base-images'])
@@ -59,13 +94,23 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r2 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r2.code, 0, r2.stderr)
-    assert.equal(settled(t.calls().map((c: any) => c.argv.slice(3, 5).join(' '))), ['buildx bake', 'buildx version', 'ps --filter', 'buildx inspect', 'buildx bake', 'buildx bake'])
+    assert.equal(settled(t.calls().map((c: any) => c.argv.slice(3, 5).join(' '))), [
+      'buildx bake',
+      'buildx version',
+      'ps --filter',
+      'buildx inspect',
+      'buildx bake',
+      'buildx bake',
+    ])
     // options change (a proxy appears): rm --keep-state, then create
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r3 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...t.env, HTTPS_PROXY: 'http://proxy:3128' } })
     assert.is(r3.code, 0, r3.stderr)
     const c3 = t.calls().map((c: any) => c.argv.slice(3).join(' '))
-    assert.ok(c3.some((c: string) => c === 'buildx rm --keep-state acme-buildx'), c3.join('\n'))
+    assert.ok(
+      c3.some((c: string) => c === 'buildx rm --keep-state acme-buildx'),
+      c3.join('\n'),
+    )
     assert.ok(c3.some((c: string) => c.startsWith('buildx create') && c.includes('env.HTTPS_PROXY=http://proxy:3128')))
   } finally {
     await reg.stop()
@@ -81,52 +126,100 @@ test('a builder of that name with another driver is not touched', async () => {
     assert.is(r.code, 1)
     assert.match(r.stderr, /builder acme-buildx exists with driver docker, not docker-container; remove it/)
     assert.not.ok(t.calls().some((c: any) => c.argv.includes('rm') || c.argv.includes('create')))
-  } finally { await reg.stop(); fs.rmSync(t.dir, { recursive: true }) }
+  } finally {
+    await reg.stop()
+    fs.rmSync(t.dir, { recursive: true })
+  }
 })
 
 test("a failed docker child's exit code passes through", async () => {
   const reg = await startRegistry()
-  const t = setup([{ match: ['buildx', 'inspect'], exit: 0, stdout: 'Driver: docker-container\n' }, { match: ['buildx', 'bake'], exit: 17, stderr: 'boom\n' }], reg.port)
+  const t = setup(
+    [
+      { match: ['buildx', 'inspect'], exit: 0, stdout: 'Driver: docker-container\n' },
+      { match: ['buildx', 'bake'], exit: 17, stderr: 'boom\n' },
+    ],
+    reg.port,
+  )
   try {
     const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r.code, 17)
     assert.match(r.stderr, /'docker buildx bake .*' failed with exit code 17/)
-  } finally { await reg.stop(); fs.rmSync(t.dir, { recursive: true }) }
+  } finally {
+    await reg.stop()
+    fs.rmSync(t.dir, { recursive: true })
+  }
 })
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`${sig}: children are stopped, exit ${code}`, async () => {
     const reg = await startRegistry()
-    const t = setup([{ match: ['buildx', 'inspect'], exit: 0, stdout: 'Driver: docker-container\n' }, { match: ['buildx', 'bake'], sleep: 30 }], reg.port)
+    const t = setup(
+      [
+        { match: ['buildx', 'inspect'], exit: 0, stdout: 'Driver: docker-container\n' },
+        { match: ['buildx', 'bake'], sleep: 30 },
+      ],
+      reg.port,
+    )
     try {
-      const child = spawn(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...process.env, ...t.env, BUILDX_BUILDER: '' }, stdio: 'ignore' })
+      const child = spawn(BUNDLE, esbArgs('build'), {
+        cwd: t.dir,
+        env: { ...process.env, ...t.env, BUILDX_BUILDER: '' },
+        stdio: 'ignore',
+      })
       // wait until the long bake is running
-      for (let i = 0; i < 100 && !t.calls().some((c: any) => c.argv.includes('--progress=rawjson')); i++) await new Promise((r) => setTimeout(r, 100))
+      for (let i = 0; i < 100 && !t.calls().some((c: any) => c.argv.includes('--progress=rawjson')); i++)
+        await new Promise((r) => setTimeout(r, 100))
       await new Promise((r) => setTimeout(r, 300))
       const t0 = Date.now()
       child.kill(sig)
-      const exit: number | null = child.exitCode !== null ? child.exitCode : await new Promise((r) => child.once('exit', (c) => r(c)))
+      const exit: number | null =
+        child.exitCode !== null ? child.exitCode : await new Promise((r) => child.once('exit', (c) => r(c)))
       assert.is(exit, code)
       assert.ok(Date.now() - t0 < 10_000, 'stopped promptly')
-      assert.ok(t.calls().some((c: any) => c.signal === sig), 'the docker child got the signal')
-    } finally { await reg.stop(); fs.rmSync(t.dir, { recursive: true }) }
+      assert.ok(
+        t.calls().some((c: any) => c.signal === sig),
+        'the docker child got the signal',
+      )
+    } finally {
+      await reg.stop()
+      fs.rmSync(t.dir, { recursive: true })
+    }
   })
 }
 
 test('registry port held by a foreign listener: one message naming it, nothing stopped', async () => {
   const port = await freePort()
   // a separate process, so the message can name it
-  const holder = spawn(process.execPath, ['-e', `require('net').createServer((s) => s.end()).listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const holder = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer((s) => s.end()).listen(${port}, '127.0.0.1', () => console.log('up'))`],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  )
   await new Promise((r) => holder.stdout!.once('data', r))
   const srv = { close: () => holder.kill() }
   const t = setup([], port)
   try {
     const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r.code, 1)
-    assert.match(r.stderr, new RegExp(`registry port ${port} is held by process node \\(pid ${holder.pid}\\) that is not a registry; pick another port with PORT_REGISTRY=<port> or \\[registry\\] port in esb.toml`))
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `registry port ${port} is held by process node \\(pid ${holder.pid}\\) that is not a registry; pick another port with PORT_REGISTRY=<port> or \\[registry\\] port in esb.toml`,
+      ),
+    )
     const calls = t.calls().map((c: any) => c.argv.slice(3).join(' '))
-    assert.not.ok(calls.some((c: string) => /\b(rm|stop|kill|down)\b/.test(c)), calls.join('\n'))
-  } finally { srv.close(); fs.rmSync(t.dir, { recursive: true }) }
+    assert.not.ok(
+      calls.some((c: string) => /\b(rm|stop|kill|down)\b/.test(c)),
+      calls.join('\n'),
+    )
+  } finally {
+    srv.close()
+    fs.rmSync(t.dir, { recursive: true })
+  }
 })
 
 test("a registry of another project's container on the port is not used", async () => {
@@ -135,9 +228,20 @@ test("a registry of another project's container on the port is not used", async 
   try {
     const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r.code, 1)
-    assert.match(r.stderr, new RegExp(`registry port ${reg.port} is held by container other-infra-registry, not acme-infra-registry; pick another port`))
-    assert.not.ok(t.calls().some((c: any) => c.argv.includes('bake') && !c.argv.includes('--print')), 'nothing built')
-  } finally { await reg.stop(); fs.rmSync(t.dir, { recursive: true }) }
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `registry port ${reg.port} is held by container other-infra-registry, not acme-infra-registry; pick another port`,
+      ),
+    )
+    assert.not.ok(
+      t.calls().some((c: any) => c.argv.includes('bake') && !c.argv.includes('--print')),
+      'nothing built',
+    )
+  } finally {
+    await reg.stop()
+    fs.rmSync(t.dir, { recursive: true })
+  }
 })
 
 test('registry not running: started as its own compose project; a failure passes its code', async () => {
@@ -150,20 +254,30 @@ test('registry not running: started as its own compose project; a failure passes
     assert.equal(up.argv.slice(3, 6), ['compose', '-p', 'acme-infra'])
     assert.ok(up.argv.includes(path.join(fs.realpathSync(t.dir), 'docker-compose.infra.yml')))
     assert.is(up.env.PORT_REGISTRY, String(port))
-  } finally { fs.rmSync(t.dir, { recursive: true }) }
+  } finally {
+    fs.rmSync(t.dir, { recursive: true })
+  }
 })
 
 test('buildx missing or too old: one line naming it', () => {
   for (const [rule, re] of [
-    [{ match: ['buildx', 'version'], exit: 1, stderr: "docker: 'buildx' is not a docker command.\n" }, /docker buildx is not available \(docker: 'buildx' is not a docker command\.\); install the buildx plugin >= 0\.17/],
-    [{ match: ['buildx', 'version'], stdout: 'github.com/docker/buildx v0.10.4 x\n' }, /docker buildx 0\.10\.4 is too old; docker esb needs >= 0\.17/],
+    [
+      { match: ['buildx', 'version'], exit: 1, stderr: "docker: 'buildx' is not a docker command.\n" },
+      /docker buildx is not available \(docker: 'buildx' is not a docker command\.\); install the buildx plugin >= 0\.17/,
+    ],
+    [
+      { match: ['buildx', 'version'], stdout: 'github.com/docker/buildx v0.10.4 x\n' },
+      /docker buildx 0\.10\.4 is too old; docker esb needs >= 0\.17/,
+    ],
   ] as const) {
     const t = setup([rule], 5010)
     try {
       const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
       assert.is(r.code, 1)
       assert.match(r.stderr, re)
-    } finally { fs.rmSync(t.dir, { recursive: true }) }
+    } finally {
+      fs.rmSync(t.dir, { recursive: true })
+    }
   }
 })
 
@@ -171,11 +285,19 @@ test('down stops the stack, and the registry only with --registry', () => {
   const t = setup([], 5010)
   try {
     assert.is(run(BUNDLE, esbArgs('down'), { cwd: t.dir, env: t.env }).code, 0)
-    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 6).join(' ')), ['compose -p acme-default'])
+    assert.equal(
+      t.calls().map((c: any) => c.argv.slice(3, 6).join(' ')),
+      ['compose -p acme-default'],
+    )
     fs.rmSync(path.join(t.dir, 'docker.log'))
     assert.is(run(BUNDLE, esbArgs('down', '--registry'), { cwd: t.dir, env: t.env }).code, 0)
-    assert.equal(t.calls().map((c: any) => c.argv.slice(3, 6).join(' ')), ['compose -p acme-default', 'compose -p acme-infra'])
-  } finally { fs.rmSync(t.dir, { recursive: true }) }
+    assert.equal(
+      t.calls().map((c: any) => c.argv.slice(3, 6).join(' ')),
+      ['compose -p acme-default', 'compose -p acme-infra'],
+    )
+  } finally {
+    fs.rmSync(t.dir, { recursive: true })
+  }
 })
 
 test.run()

@@ -14,9 +14,18 @@ import { BUNDLE, FAKE_DOCKER, freePort, startRegistry, tmpdir } from '../lib/hel
 async function silentServer(): Promise<{ port: number; close: () => void }> {
   const port = await freePort()
   const sockets = new Set<net.Socket>()
-  const srv = net.createServer((s) => { sockets.add(s); s.on('error', () => {}) })
+  const srv = net.createServer((s) => {
+    sockets.add(s)
+    s.on('error', () => {})
+  })
   await new Promise<void>((r) => srv.listen(port, '127.0.0.1', () => r()))
-  return { port, close: () => { for (const s of sockets) s.destroy(); srv.close() } }
+  return {
+    port,
+    close: () => {
+      for (const s of sockets) s.destroy()
+      srv.close()
+    },
+  }
 }
 
 function project(port: number): string {
@@ -26,15 +35,29 @@ function project(port: number): string {
 }
 
 /** Starts the bundle, waits until `ready` shows on stderr (or `after` ms), sends `sig`; resolves with the exit and how long it took. */
-function interrupt(args: string[], cwd: string, sig: 'SIGINT' | 'SIGTERM', o: { env?: Record<string, string>; ready?: RegExp; after?: number } = {}): Promise<{ code: number | null; stderr: string; ms: number }> {
+function interrupt(
+  args: string[],
+  cwd: string,
+  sig: 'SIGINT' | 'SIGTERM',
+  o: { env?: Record<string, string>; ready?: RegExp; after?: number } = {},
+): Promise<{ code: number | null; stderr: string; ms: number }> {
   return new Promise((resolve) => {
     const env: Record<string, string> = {}
-    for (const [k, v] of Object.entries({ ...process.env, ...o.env })) if (v !== undefined && k !== 'PORT_REGISTRY' && k !== 'BUILDX_BUILDER') env[k] = v
+    for (const [k, v] of Object.entries({ ...process.env, ...o.env }))
+      if (v !== undefined && k !== 'PORT_REGISTRY' && k !== 'BUILDX_BUILDER') env[k] = v
     const p = spawn(BUNDLE, args, { cwd, env })
     let stderr = ''
     let t0 = 0
-    const fire = () => { if (!t0) { t0 = Date.now(); p.kill(sig) } }
-    p.stderr.on('data', (d) => { stderr += d; if (o.ready?.test(stderr)) fire() })
+    const fire = () => {
+      if (!t0) {
+        t0 = Date.now()
+        p.kill(sig)
+      }
+    }
+    p.stderr.on('data', (d) => {
+      stderr += d
+      if (o.ready?.test(stderr)) fire()
+    })
     if (!o.ready) setTimeout(fire, o.after ?? 700)
     p.on('exit', (code) => resolve({ code, stderr, ms: t0 ? Date.now() - t0 : -1 }))
   })
@@ -42,7 +65,10 @@ function interrupt(args: string[], cwd: string, sig: 'SIGINT' | 'SIGTERM', o: { 
 
 const lines = (s: string) => s.trim().split('\n').filter(Boolean)
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`${sig} while images and export wait on a registry: exit ${code} within a second, no partial file`, async () => {
     const srv = await silentServer()
     const dir = project(srv.port)
@@ -55,8 +81,15 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       const ex = await interrupt(['export', 'fn-hello', '-o', out], dir, sig)
       assert.is(ex.code, code, ex.stderr)
       assert.ok(ex.ms < 1500, `export stopped after ${ex.ms} ms`)
-      assert.equal(fs.readdirSync(dir).filter((f) => f.startsWith('out.tar')), [], 'no archive and no partial file')
-    } finally { srv.close(); fs.rmSync(dir, { recursive: true, force: true }) }
+      assert.equal(
+        fs.readdirSync(dir).filter((f) => f.startsWith('out.tar')),
+        [],
+        'no archive and no partial file',
+      )
+    } finally {
+      srv.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 }
 
@@ -68,9 +101,13 @@ test('SIGTERM while import reads from a registry that never answers: exit 143, n
     const r = await interrupt(['import', `127.0.0.1:${src.port}/x/app:1`], dir, 'SIGTERM')
     assert.is(r.code, 143, r.stderr)
     assert.ok(r.ms < 1500, `import stopped after ${r.ms} ms`)
-    const cat = await (await fetch(`${dst.url}/v2/_catalog`)).json() as { repositories?: string[] }
+    const cat = (await (await fetch(`${dst.url}/v2/_catalog`)).json()) as { repositories?: string[] }
     assert.equal(cat.repositories ?? [], [], 'nothing in the destination')
-  } finally { src.close(); await dst.stop(); fs.rmSync(dir, { recursive: true, force: true }) }
+  } finally {
+    src.close()
+    await dst.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('SIGINT during a lock wait: the wait says what it waits for, then exit 130 within a second', async () => {
@@ -84,14 +121,24 @@ test('SIGINT during a lock wait: the wait says what it waits for, then exit 130 
     fs.writeFileSync(path.join(held, 'pid'), String(process.pid))
     fs.writeFileSync(path.join(dir, 'docker-bake.hcl'), '')
     const rules = path.join(dir, 'rules.json')
-    fs.writeFileSync(rules, JSON.stringify([{ match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) }]))
-    const r = await interrupt(['build'], dir, 'SIGINT', { ready: /waiting for/, env: { DOCKER_ESB_LOCK_DIR: locks, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules } })
+    fs.writeFileSync(
+      rules,
+      JSON.stringify([{ match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) }]),
+    )
+    const r = await interrupt(['build'], dir, 'SIGINT', {
+      ready: /waiting for/,
+      env: { DOCKER_ESB_LOCK_DIR: locks, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules },
+    })
     assert.match(r.stderr, new RegExp(`waiting for the registry-${reg.port} lock \\(held by pid ${process.pid}\\)`))
     assert.is(r.code, 130, r.stderr)
     assert.ok(r.ms < 1000, `stopped after ${r.ms} ms`)
-    assert.ok(fs.existsSync(held), 'the holder\'s lock is left alone')
+    assert.ok(fs.existsSync(held), "the holder's lock is left alone")
     assert.equal(fs.readdirSync(path.join(dir, '.acme', 'runs')), [], 'no run folder left')
-  } finally { await reg.stop(); fs.rmSync(dir, { recursive: true, force: true }); fs.rmSync(locks, { recursive: true, force: true }) }
+  } finally {
+    await reg.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+    fs.rmSync(locks, { recursive: true, force: true })
+  }
 })
 
 test.run()

@@ -27,7 +27,11 @@ const build = (...args: string[]) => {
   const r = must(p.esb(['build', '--json', ...args]), 'docker esb build')
   return JSON.parse(r.stdout)
 }
-const status = (url: string) => fetch(url).then((r) => r.status, () => 0)
+const status = (url: string) =>
+  fetch(url).then(
+    (r) => r.status,
+    () => 0,
+  )
 const builderId = () => p.docker(['inspect', '--format', '{{.Id}}', `buildx_buildkit_${p.builder}0`]).stdout.trim()
 
 test('first build: registry reused (seeded), builder created, images pushed under the contract names', () => {
@@ -37,7 +41,16 @@ test('first build: registry reused (seeded), builder created, images pushed unde
   assert.ok(r.total.cached < r.total.total, 'it built')
   const ins = must(p.docker(['buildx', 'inspect', p.builder]), 'inspect')
   assert.match(ins.stdout, /Driver:\s+docker-container/)
-  for (const img of ['os-base', 'lambda-base', 'python-base', 'gateway-docker', 'agent-docker', 'provisioner', 'fn-hello', 'fn-echo']) {
+  for (const img of [
+    'os-base',
+    'lambda-base',
+    'python-base',
+    'gateway-docker',
+    'agent-docker',
+    'provisioner',
+    'fn-hello',
+    'fn-echo',
+  ]) {
     must(p.docker(['buildx', 'imagetools', 'inspect', `${p.registry}/${p.brand}-${img}:latest`]), img)
   }
   // the user's current builder is untouched (never --use)
@@ -114,7 +127,10 @@ test('a registry cache that cannot be written is reported, and the build still s
   try {
     const res = must(p.esb(['build', '--json', '--no-skip']), 'build with an unreachable cache registry')
     const r = JSON.parse(res.stdout)
-    assert.ok(r.cacheExportErrors.length > 0 && r.cacheExportErrors.every((e: any) => e.cache === 'registry'), JSON.stringify(r.cacheExportErrors))
+    assert.ok(
+      r.cacheExportErrors.length > 0 && r.cacheExportErrors.every((e: any) => e.cache === 'registry'),
+      JSON.stringify(r.cacheExportErrors),
+    )
     assert.match(res.stderr, /warning: cache export failed \(the build did not\)/)
   } finally {
     fs.writeFileSync(path.join(p.dir, 'esb.toml'), toml)
@@ -138,11 +154,18 @@ test('registry port held by a foreign listener: one message naming it, nothing s
   try {
     const r = p.esb(['build'], { PORT_REGISTRY: String(port) })
     assert.is(r.code, 1)
-    assert.match(r.stderr, new RegExp(`registry port ${port} is held by process node \\(pid ${process.pid}\\) that is not a registry; pick another port`))
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `registry port ${port} is held by process node \\(pid ${process.pid}\\) that is not a registry; pick another port`,
+      ),
+    )
     assert.ok(srv.listening, 'the listener is untouched')
     // our own registry still runs
     assert.is(await status(`http://${p.registry}/v2/`), 200)
-  } finally { srv.close() }
+  } finally {
+    srv.close()
+  }
 })
 
 test('registry from nothing: started by build, data kept across down --registry', async () => {

@@ -20,14 +20,27 @@ test.after(() => p?.cleanup())
 test('doctor on a built project: every check passes, the builder reaches the registry from inside; exit 0', () => {
   const r = p.esb(['doctor'])
   assert.is(r.code, 0, r.stdout + r.stderr)
-  for (const line of ['engine', 'buildx', 'compose', 'builder', 'builder network', 'registry from the builder', 'builder config', 'registry', 'disk']) {
+  for (const line of [
+    'engine',
+    'buildx',
+    'compose',
+    'builder',
+    'builder network',
+    'registry from the builder',
+    'builder config',
+    'registry',
+    'disk',
+  ]) {
     assert.match(r.stdout, new RegExp(`^ok {4}${line} +`, 'm'), `${line}:\n${r.stdout}`)
   }
   assert.match(r.stdout, /^info {2}registry container +\S+-infra-registry \(compose project \S+-infra\)$/m)
   const j = JSON.parse(must(p.esb(['doctor', '--format', 'json']), 'doctor json').stdout)
   assert.is(j.ok, true)
   assert.ok(j.checks.every((c: { status: string }) => c.status !== 'fail'))
-  assert.match(j.checks.find((c: { check: string }) => c.check === 'builder').detail, /driver docker-container, running, BuildKit v/)
+  assert.match(
+    j.checks.find((c: { check: string }) => c.check === 'builder').detail,
+    /driver docker-container, running, BuildKit v/,
+  )
 })
 
 test('doctor with a builder that is not network=host: that check fails with its fix; exit 1', () => {
@@ -36,8 +49,13 @@ test('doctor with a builder that is not network=host: that check fails with its 
   try {
     const r = p.esb(['doctor'], { BUILDX_BUILDER: other })
     assert.is(r.code, 1, r.stdout + r.stderr)
-    assert.match(r.stdout, /^FAIL {2}builder network +not network=host: the builder cannot reach 127\.0\.0\.1:<port>\n +fix: run docker esb build: it recreates the builder with network=host, keeping its cache \(--keep-state\)$/m)
-  } finally { p.docker(['buildx', 'rm', '-f', other]) }
+    assert.match(
+      r.stdout,
+      /^FAIL {2}builder network +not network=host: the builder cannot reach 127\.0\.0\.1:<port>\n +fix: run docker esb build: it recreates the builder with network=host, keeping its cache \(--keep-state\)$/m,
+    )
+  } finally {
+    p.docker(['buildx', 'rm', '-f', other])
+  }
 })
 
 test('status: builder running with its cache, registry images and caches, a local cache per target, the last build', () => {
@@ -73,11 +91,16 @@ test('completion through the Docker CLI: commands, flags, --mode values, bake ta
   assert.equal(images.items, ['fn-echo', 'fn-hello'])
 })
 
-test('build on a terminal (tmux): BuildKit\'s live display redraws in place, the hit report follows it', async () => {
-  if (!which('tmux')) { console.log('  (skipped: no tmux)'); return }
+test("build on a terminal (tmux): BuildKit's live display redraws in place, the hit report follows it", async () => {
+  if (!which('tmux')) {
+    console.log('  (skipped: no tmux)')
+    return
+  }
   fs.appendFileSync(path.join(p.dir, 'functions', 'hello', 'handler'), 'echo tty\n')
   const script = path.join(p.dir, 'tty.sh')
-  const env = Object.entries(p.env()).map(([k, v]) => (v === undefined ? `unset ${k}` : `export ${k}='${v}'`)).join('\n')
+  const env = Object.entries(p.env())
+    .map(([k, v]) => (v === undefined ? `unset ${k}` : `export ${k}='${v}'`))
+    .join('\n')
   fs.writeFileSync(script, `${env}\nunset BUILDKIT_PROGRESS\ncd '${p.dir}'\ndocker esb build\necho "EXIT=$?"\nsleep 600\n`)
   const session = `esb-${p.brand}`
   must(run('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '60', `bash ${script}`]), 'tmux')
@@ -92,7 +115,9 @@ test('build on a terminal (tmux): BuildKit\'s live display redraws in place, the
     assert.is((pane.match(/\[\+\] Building/g) ?? []).length, 1, pane)
     assert.not.match(pane, /^#\d+ /m, pane)
     assert.match(pane, /cache hits \(build, [\d.]+s\):\n +fn-hello +\d+\/\d+ /, pane)
-  } finally { run('tmux', ['kill-session', '-t', session]) }
+  } finally {
+    run('tmux', ['kill-session', '-t', session])
+  }
   const rep = p.report('build')
   assert.ok(rep.targets['fn-hello'].total >= 2, JSON.stringify(rep.targets))
 })

@@ -32,25 +32,42 @@ test.after(() => {
 /** A fault case: its outcome is recorded for bench/results/reliability.json. */
 function fault(cls: string, name: string, fn: () => Promise<void> | void): void {
   test(`${cls}: ${name}`, async () => {
-    try { await fn(); outcomes.push({ class: cls, case: name, passed: true }) } catch (e) { outcomes.push({ class: cls, case: name, passed: false }); throw e }
+    try {
+      await fn()
+      outcomes.push({ class: cls, case: name, passed: true })
+    } catch (e) {
+      outcomes.push({ class: cls, case: name, passed: false })
+      throw e
+    }
   })
 }
 
-const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
+const ACCEPT =
+  'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json'
 /** GET on the project's registry; a new connection each time (fetch would reuse one to a registry container removed since). */
-const registryJson = (url: string): Promise<{ body: any; digest: string | null } | null> => new Promise((resolve, reject) => {
-  http.get(`http://${p.registry}${url}`, { agent: false, headers: { Accept: ACCEPT } }, (res) => {
-    let text = ''
-    res.on('data', (d) => (text += d))
-    res.on('end', () => resolve(res.statusCode === 200 ? { body: JSON.parse(text), digest: String(res.headers['docker-content-digest'] ?? '') || null } : null))
-  }).on('error', reject)
-})
+const registryJson = (url: string): Promise<{ body: any; digest: string | null } | null> =>
+  new Promise((resolve, reject) => {
+    http
+      .get(`http://${p.registry}${url}`, { agent: false, headers: { Accept: ACCEPT } }, (res) => {
+        let text = ''
+        res.on('data', (d) => (text += d))
+        res.on('end', () =>
+          resolve(
+            res.statusCode === 200
+              ? { body: JSON.parse(text), digest: String(res.headers['docker-content-digest'] ?? '') || null }
+              : null,
+          ),
+        )
+      })
+      .on('error', reject)
+  })
 
 /** Every tag of the project's registry -> its digest. */
 async function tags(): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const repo of ((await registryJson('/v2/_catalog?n=1000'))?.body.repositories ?? []) as string[]) {
-    for (const t of ((await registryJson(`/v2/${repo}/tags/list`))?.body.tags ?? []) as string[]) out[`${repo}:${t}`] = (await registryJson(`/v2/${repo}/manifests/${t}`))?.digest ?? 'gone'
+    for (const t of ((await registryJson(`/v2/${repo}/tags/list`))?.body.tags ?? []) as string[])
+      out[`${repo}:${t}`] = (await registryJson(`/v2/${repo}/manifests/${t}`))?.digest ?? 'gone'
   }
   return out
 }
@@ -93,12 +110,17 @@ function interrupted(during: (pid: number) => void): Promise<Ran> {
   for (const [k, v] of Object.entries({ ...process.env, ...p.env() })) if (v !== undefined) e[k] = v
   return new Promise((resolve) => {
     const c = spawn('docker', ['esb', 'build'], { cwd: p.dir, env: e, detached: true })
-    let stdout = '', stderr = '', fired = false
+    let stdout = '',
+      stderr = '',
+      fired = false
     c.stdout.on('data', (d) => (stdout += d))
     c.stderr.on('data', (d) => {
       stderr += d
       // the bake of fn-hello has started; its 8 s step runs a few seconds later
-      if (!fired && /^# build /m.test(stderr)) { fired = true; setTimeout(() => during(c.pid!), 4000) }
+      if (!fired && /^# build /m.test(stderr)) {
+        fired = true
+        setTimeout(() => during(c.pid!), 4000)
+      }
     })
     c.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }))
   })
@@ -109,7 +131,10 @@ const recovers = () => {
   assert.equal(Object.keys(JSON.parse(r.stdout).rebuilt ?? {}), ['fn-hello'], 'only the interrupted change is built')
 }
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   fault('signal', `${sig} during bake: exit ${code}, one line, the next build recovers`, async () => {
     const before = await tags()
     const r = await interrupted((pid) => process.kill(-pid, sig))
@@ -151,7 +176,15 @@ fault('engine', 'registry container removed between builds: the next build start
 const root = process.getuid?.() === 0
 
 async function waitFor(url: string): Promise<void> {
-  const ok = () => new Promise<boolean>((r) => http.get(url, { agent: false }, (res) => { res.resume(); r(res.statusCode === 200) }).on('error', () => r(false)))
+  const ok = () =>
+    new Promise<boolean>((r) =>
+      http
+        .get(url, { agent: false }, (res) => {
+          res.resume()
+          r(res.statusCode === 200)
+        })
+        .on('error', () => r(false)),
+    )
   for (let i = 0; i < 100; i++) {
     if (await ok()) return
     await new Promise((r) => setTimeout(r, 100))
@@ -160,7 +193,10 @@ async function waitFor(url: string): Promise<void> {
 }
 
 fault('disk', 'a read-only .<slug>/: one line naming it, nothing written; writable again, the next build recovers', async () => {
-  if (!root) { console.log('  (skipped: needs root to mount)'); return }
+  if (!root) {
+    console.log('  (skipped: needs root to mount)')
+    return
+  }
   const before = await tags()
   const state = path.join(p.dir, `.${p.brand}`)
   must(run('mount', ['--bind', state, state]), 'bind')
@@ -170,51 +206,72 @@ fault('disk', 'a read-only .<slug>/: one line naming it, nothing written; writab
     const r = p.esb(['build'])
     assert.is(r.code, 1)
     assert.match(oneLine(r), new RegExp(`${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*read-only`))
-  } finally { run('umount', [state]) }
+  } finally {
+    run('umount', [state])
+  }
   recovers()
   await intact(before)
 })
 
-fault('disk', 'the cache folder\'s disk full: one line naming it, current kept; space freed, the next build recovers', async () => {
-  if (!root) { console.log('  (skipped: needs root to mount)'); return }
-  const before = await tags()
-  const mnt = path.join(p.dir, 'smallcache')
-  fs.mkdirSync(mnt)
-  must(run('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'tmpfs', mnt]), 'mount tmpfs')
-  try {
-    fs.appendFileSync(path.join(p.dir, 'esb.toml'), '[cache]\ndir = "smallcache"\n')
-    must(p.esb(['build', '--no-skip']), 'a build that fills the new cache folder')
-    const full = currents(mnt)
-    // leave about 100 KB: the next export cannot fit
-    const free = Number(run('df', ['--output=avail', '-B1', mnt]).stdout.split('\n')[1])
-    must(run('fallocate', ['-l', String(Math.max(0, free - 100_000)), path.join(mnt, 'filler')]), 'fill')
-    const r = await interrupted(() => {})
-    assert.is(r.code, 1, r.stderr.slice(-2000))
-    assert.match(oneLine(r), /no space left/i, r.stderr.slice(-3000))
-    assert.equal(currents(mnt), full, 'every current kept')
-    fs.rmSync(path.join(mnt, 'filler'))
-    recovers()
-    assert.is.not(currents(mnt)['fn-hello'], full['fn-hello'], 'fn-hello promoted a new export')
-    await intact(before)
-  } finally {
-    run('umount', ['-l', mnt])
-    fs.writeFileSync(path.join(p.dir, 'esb.toml'), fs.readFileSync(path.join(p.dir, 'esb.toml'), 'utf8').replace('[cache]\ndir = "smallcache"\n', ''))
-  }
-})
+fault(
+  'disk',
+  "the cache folder's disk full: one line naming it, current kept; space freed, the next build recovers",
+  async () => {
+    if (!root) {
+      console.log('  (skipped: needs root to mount)')
+      return
+    }
+    const before = await tags()
+    const mnt = path.join(p.dir, 'smallcache')
+    fs.mkdirSync(mnt)
+    must(run('mount', ['-t', 'tmpfs', '-o', 'size=256m', 'tmpfs', mnt]), 'mount tmpfs')
+    try {
+      fs.appendFileSync(path.join(p.dir, 'esb.toml'), '[cache]\ndir = "smallcache"\n')
+      must(p.esb(['build', '--no-skip']), 'a build that fills the new cache folder')
+      const full = currents(mnt)
+      // leave about 100 KB: the next export cannot fit
+      const free = Number(run('df', ['--output=avail', '-B1', mnt]).stdout.split('\n')[1])
+      must(run('fallocate', ['-l', String(Math.max(0, free - 100_000)), path.join(mnt, 'filler')]), 'fill')
+      const r = await interrupted(() => {})
+      assert.is(r.code, 1, r.stderr.slice(-2000))
+      assert.match(oneLine(r), /no space left/i, r.stderr.slice(-3000))
+      assert.equal(currents(mnt), full, 'every current kept')
+      fs.rmSync(path.join(mnt, 'filler'))
+      recovers()
+      assert.is.not(currents(mnt)['fn-hello'], full['fn-hello'], 'fn-hello promoted a new export')
+      await intact(before)
+    } finally {
+      run('umount', ['-l', mnt])
+      fs.writeFileSync(
+        path.join(p.dir, 'esb.toml'),
+        fs.readFileSync(path.join(p.dir, 'esb.toml'), 'utf8').replace('[cache]\ndir = "smallcache"\n', ''),
+      )
+    }
+  },
+)
 
 fault('engine', 'a foreign registry container on the port: one line naming it, the container left running', async () => {
   const name = `${p.brand}-foreign`
   const other = await freePort()
   // a registry-looking server: the same image, not docker esb's container
   const image = p.docker(['inspect', '--format', '{{.Config.Image}}', `${p.brand}-infra-registry`]).stdout.trim()
-  must(p.docker(['run', '-d', '--name', name, '-e', 'REGISTRY_HTTP_ADDR=0.0.0.0:5000', '-p', `127.0.0.1:${other}:5000`, image]), 'foreign registry')
+  must(
+    p.docker(['run', '-d', '--name', name, '-e', 'REGISTRY_HTTP_ADDR=0.0.0.0:5000', '-p', `127.0.0.1:${other}:5000`, image]),
+    'foreign registry',
+  )
   await waitFor(`http://127.0.0.1:${other}/v2/`)
   try {
     const r = p.esb(['build'], { PORT_REGISTRY: String(other) })
     assert.is(r.code, 1, r.stderr.slice(-2000))
     assert.match(oneLine(r), new RegExp(`${other}`))
-    assert.is(p.docker(['inspect', '--format', '{{.State.Running}}', name]).stdout.trim(), 'true', 'the foreign container still runs')
-  } finally { p.docker(['rm', '-f', name]) }
+    assert.is(
+      p.docker(['inspect', '--format', '{{.State.Running}}', name]).stdout.trim(),
+      'true',
+      'the foreign container still runs',
+    )
+  } finally {
+    p.docker(['rm', '-f', name])
+  }
 })
 
 test.run()

@@ -18,7 +18,20 @@ test.before(async () => {
 test.after(() => p?.cleanup())
 
 test('a docker-container builder created with network=host bootstraps', () => {
-  must(p.docker(['buildx', 'create', '--name', p.builder, '--driver', 'docker-container', '--driver-opt', 'network=host', '--bootstrap']), 'create')
+  must(
+    p.docker([
+      'buildx',
+      'create',
+      '--name',
+      p.builder,
+      '--driver',
+      'docker-container',
+      '--driver-opt',
+      'network=host',
+      '--bootstrap',
+    ]),
+    'create',
+  )
   const ins = must(p.docker(['buildx', 'inspect', p.builder]), 'inspect')
   assert.match(ins.stdout, /Driver:\s+docker-container/)
   assert.match(ins.stdout, /Status:\s+running/)
@@ -27,14 +40,35 @@ test('a docker-container builder created with network=host bootstraps', () => {
 const targets = ['os-base', 'python-base', 'lambda-base', 'gateway-docker', 'agent-docker', 'provisioner']
 function bake(): ReturnType<typeof hitReport> {
   const sets = targets.flatMap((t) => [
-    '--set', `${t}.cache-from=type=local,src=${path.join(p.cacheDir, t)}`,
-    '--set', `${t}.cache-from=type=registry,ref=${p.registry}/${p.brand}-cache/${t}:cache`,
-    '--set', `${t}.cache-to=type=local,dest=${path.join(p.cacheDir, t)},mode=max`,
-    '--set', `${t}.cache-to=type=registry,ref=${p.registry}/${p.brand}-cache/${t}:cache,mode=max,image-manifest=true,oci-mediatypes=true`,
+    '--set',
+    `${t}.cache-from=type=local,src=${path.join(p.cacheDir, t)}`,
+    '--set',
+    `${t}.cache-from=type=registry,ref=${p.registry}/${p.brand}-cache/${t}:cache`,
+    '--set',
+    `${t}.cache-to=type=local,dest=${path.join(p.cacheDir, t)},mode=max`,
+    '--set',
+    `${t}.cache-to=type=registry,ref=${p.registry}/${p.brand}-cache/${t}:cache,mode=max,image-manifest=true,oci-mediatypes=true`,
   ])
-  const r = must(p.docker(['buildx', 'bake', '--builder', p.builder, '--progress=rawjson', '--allow', `fs.write=${p.cacheDir}`, ...sets, 'base-images', 'control-images-docker'], {
-    [`${p.prefix}_REGISTRY`]: `${p.registry}/`,
-  }), 'bake')
+  const r = must(
+    p.docker(
+      [
+        'buildx',
+        'bake',
+        '--builder',
+        p.builder,
+        '--progress=rawjson',
+        '--allow',
+        `fs.write=${p.cacheDir}`,
+        ...sets,
+        'base-images',
+        'control-images-docker',
+      ],
+      {
+        [`${p.prefix}_REGISTRY`]: `${p.registry}/`,
+      },
+    ),
+    'bake',
+  )
   const c = new ProgressCollector()
   for (const l of r.stderr.split('\n')) c.line(l)
   return hitReport('bake', c.vertices.values(), 0)
@@ -55,14 +89,39 @@ test('bake with per-target local and registry caches pushes to 127.0.0.1:<port>;
 })
 
 test('docker compose up --build with BUILDX_BUILDER builds on that builder and the services run', () => {
-  const env = { BUILDX_BUILDER: p.builder, HOST_REGISTRY_ADDR: p.registry, CONTAINER_REGISTRY: p.registry, PROJECT_NAME: `${p.brand}-default` }
+  const env = {
+    BUILDX_BUILDER: p.builder,
+    HOST_REGISTRY_ADDR: p.registry,
+    CONTAINER_REGISTRY: p.registry,
+    PROJECT_NAME: `${p.brand}-default`,
+  }
   // the agent fetches a function image: build one with plain bake first
-  must(p.docker(['buildx', 'build', '--builder', p.builder, '--build-context', `lambda-base=docker-image://${p.registry}/${p.brand}-lambda-base:latest`, '--push', '-t', `${p.registry}/${p.brand}-fn-hello:latest`, 'functions/hello']), 'function build')
-  const up = must(p.docker(['compose', '--progress', 'plain', '-f', 'docker-compose.docker.yml', 'up', '--build', '-d', '--wait'], env), 'compose up')
+  must(
+    p.docker([
+      'buildx',
+      'build',
+      '--builder',
+      p.builder,
+      '--build-context',
+      `lambda-base=docker-image://${p.registry}/${p.brand}-lambda-base:latest`,
+      '--push',
+      '-t',
+      `${p.registry}/${p.brand}-fn-hello:latest`,
+      'functions/hello',
+    ]),
+    'function build',
+  )
+  const up = must(
+    p.docker(['compose', '--progress', 'plain', '-f', 'docker-compose.docker.yml', 'up', '--build', '-d', '--wait'], env),
+    'compose up',
+  )
   assert.match(up.stdout + up.stderr, /Built|CACHED|DONE/)
   const ls = must(p.docker(['buildx', 'history', 'ls', '--builder', p.builder, '--format', '{{.Name}}']), 'history')
   assert.match(ls.stdout, /gateway|agent/, 'compose built on our builder')
-  const ps = must(p.docker(['compose', '-f', 'docker-compose.docker.yml', 'ps', '--format', '{{.Service}} {{.Health}}'], env), 'ps')
+  const ps = must(
+    p.docker(['compose', '-f', 'docker-compose.docker.yml', 'ps', '--format', '{{.Service}} {{.Health}}'], env),
+    'ps',
+  )
   assert.match(ps.stdout, /agent healthy/)
   assert.match(ps.stdout, /gateway healthy/)
   const logs = must(p.docker(['compose', '-f', 'docker-compose.docker.yml', 'logs', 'agent'], env), 'logs')

@@ -41,8 +41,14 @@ test('export -> docker load runs the function; import into a second registry kee
     const im = run(BUNDLE, ['import', file, '-C', other], { cwd: other })
     assert.is(im.code, 0, im.stderr)
     for (const fn of ['fn-hello', 'fn-echo']) {
-      const a = must(p.docker(['buildx', 'imagetools', 'inspect', '--raw', `${p.registry}/${p.brand}-${fn}:latest`]), 'inspect a').stdout
-      const b = must(p.docker(['buildx', 'imagetools', 'inspect', '--raw', `127.0.0.1:${reg.port}/${p.brand}-${fn}:latest`]), 'inspect b').stdout
+      const a = must(
+        p.docker(['buildx', 'imagetools', 'inspect', '--raw', `${p.registry}/${p.brand}-${fn}:latest`]),
+        'inspect a',
+      ).stdout
+      const b = must(
+        p.docker(['buildx', 'imagetools', 'inspect', '--raw', `127.0.0.1:${reg.port}/${p.brand}-${fn}:latest`]),
+        'inspect b',
+      ).stdout
       assert.is(b, a, `${fn}: byte-identical manifest`)
     }
   } finally {

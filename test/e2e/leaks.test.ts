@@ -18,7 +18,11 @@ test('a network and a volume left with the run id are found, listed and removed;
     assert.is(run('docker', ['network', 'create', `${name}-net`]).code, 0)
     assert.is(run('docker', ['volume', 'create', `${name}-vol`]).code, 0)
     const found = leftovers(mark, tmp) as { kind: string; name: string }[]
-    assert.equal(found.map((f) => `${f.kind} ${path.basename(f.name)}`).sort(), [`network ${name}-net`, `temp esb-e2e-${name}-x`, `volume ${name}-vol`])
+    assert.equal(found.map((f) => `${f.kind} ${path.basename(f.name)}`).sort(), [
+      `network ${name}-net`,
+      `temp esb-e2e-${name}-x`,
+      `volume ${name}-vol`,
+    ])
     removeLeftovers(found)
     assert.equal((leftovers(mark, path.join(tmp, 'none')) as unknown[]).length, 0)
   } finally {

@@ -17,12 +17,17 @@ test.after(() => p?.cleanup())
 
 for (const round of [1, 2]) {
   test(`round ${round}: 4 parallel builds all succeed`, async () => {
-    const runs = await Promise.all([1, 2, 3, 4].map((i) => p.esbAsync(['build', '--env', `par${i}`, '--tag', `r${round}-${i}`, '--json'])))
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map((i) => p.esbAsync(['build', '--env', `par${i}`, '--tag', `r${round}-${i}`, '--json'])),
+    )
     runs.forEach((r, i) => assert.is(r.code, 0, `build ${i + 1}: ${r.stderr.slice(-2000)}`))
     for (const [i, r] of runs.entries()) {
       const rep = JSON.parse(r.stdout)
       assert.ok(rep.total.total > 0, `build ${i + 1} counted no step`)
-      must(p.docker(['buildx', 'imagetools', 'inspect', `${p.registry}/${p.brand}-fn-hello:r${round}-${i + 1}`]), `image of build ${i + 1}`)
+      must(
+        p.docker(['buildx', 'imagetools', 'inspect', `${p.registry}/${p.brand}-fn-hello:r${round}-${i + 1}`]),
+        `image of build ${i + 1}`,
+      )
     }
   })
 }

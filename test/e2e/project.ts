@@ -24,22 +24,31 @@ export class Project {
   readonly dir: string
   readonly cfg = e2eDockerConfig()
   readonly envs = new Set<string>(['default'])
-  private constructor(readonly port: number, functions: number) {
+  private constructor(
+    readonly port: number,
+    functions: number,
+  ) {
     this.brand = e2eName()
     this.prefix = this.brand.toUpperCase()
     this.dir = tmpdir(`esb-e2e-${this.brand}-`)
     if (functions > 0) run(process.execPath, [path.join(ROOT, 'examples/mini/generate.mjs'), String(functions), this.dir])
     else fs.cpSync(path.join(ROOT, 'examples/mini'), this.dir, { recursive: true })
-    fs.writeFileSync(path.join(this.dir, "esb.toml"), `brand = "${this.brand}"\n[templates]\nrender = true\n`)
+    fs.writeFileSync(path.join(this.dir, 'esb.toml'), `brand = "${this.brand}"\n[templates]\nrender = true\n`)
   }
 
   static async create(functions = 0): Promise<Project> {
     return new Project(await freePort(), functions)
   }
 
-  get builder() { return `${this.brand}-buildx` }
-  get registry() { return `127.0.0.1:${this.port}` }
-  get cacheDir() { return path.join(this.dir, `.${this.brand}`, 'buildx-cache') }
+  get builder() {
+    return `${this.brand}-buildx`
+  }
+  get registry() {
+    return `127.0.0.1:${this.port}`
+  }
+  get cacheDir() {
+    return path.join(this.dir, `.${this.brand}`, 'buildx-cache')
+  }
 
   env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
     return {
@@ -69,7 +78,8 @@ export class Project {
     for (const [k, v] of Object.entries({ ...process.env, ...this.env(extra) })) if (v !== undefined) e[k] = v
     return new Promise((resolve) => {
       const p = spawn('docker', ['esb', ...args], { cwd: this.dir, env: e })
-      let stdout = '', stderr = ''
+      let stdout = '',
+        stderr = ''
       p.stdout.on('data', (d) => (stdout += d))
       p.stderr.on('data', (d) => (stderr += d))
       p.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }))
@@ -79,7 +89,10 @@ export class Project {
   /** The offline base: busybox in this project's registry (started the way docker esb starts it). */
   seed(): void {
     must(this.esb(['render']), 'render')
-    must(this.docker(['compose', '-p', `${this.brand}-infra`, '-f', 'docker-compose.infra.yml', 'up', '-d', '--wait', 'registry']), 'registry up')
+    must(
+      this.docker(['compose', '-p', `${this.brand}-infra`, '-f', 'docker-compose.infra.yml', 'up', '-d', '--wait', 'registry']),
+      'registry up',
+    )
     if (this.docker(['image', 'inspect', BUSYBOX]).code !== 0) must(this.docker(['pull', BUSYBOX]), `pull ${BUSYBOX}`)
     must(this.docker(['tag', BUSYBOX, `${this.registry}/library/${BUSYBOX}`]), 'tag')
     must(this.docker(['push', '-q', `${this.registry}/library/${BUSYBOX}`]), 'push busybox')
@@ -96,7 +109,9 @@ export class Project {
     this.docker(['volume', 'rm', '-f', `${this.brand}-registry-data`])
     this.docker(['network', 'rm', `${this.brand}-registry`])
     this.docker(['buildx', 'rm', '-f', this.builder])
-    const imgs = this.docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').filter((i) => i.startsWith(`${this.registry}/`))
+    const imgs = this.docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])
+      .stdout.split('\n')
+      .filter((i) => i.startsWith(`${this.registry}/`))
     if (imgs.length) this.docker(['image', 'rm', '-f', ...imgs])
     fs.rmSync(this.dir, { recursive: true, force: true })
     fs.rmSync(this.cfg, { recursive: true, force: true })

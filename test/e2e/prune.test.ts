@@ -14,8 +14,19 @@ test.before(async () => {
 })
 test.after(() => p?.cleanup())
 
-const registryBytes = () => Number(must(p.docker(['run', '--rm', '-v', `${p.brand}-registry-data:/d`, 'busybox:1.36', 'du', '-sk', '/d']), 'du').stdout.split(/\s+/)[0]) * 1024
-const gens = () => fs.readdirSync(p.cacheDir).flatMap((t) => fs.readdirSync(path.join(p.cacheDir, t)).filter((g) => g.startsWith('gen-')).map((g) => path.join(p.cacheDir, t, g)))
+const registryBytes = () =>
+  Number(
+    must(p.docker(['run', '--rm', '-v', `${p.brand}-registry-data:/d`, 'busybox:1.36', 'du', '-sk', '/d']), 'du').stdout.split(
+      /\s+/,
+    )[0],
+  ) * 1024
+const gens = () =>
+  fs.readdirSync(p.cacheDir).flatMap((t) =>
+    fs
+      .readdirSync(path.join(p.cacheDir, t))
+      .filter((g) => g.startsWith('gen-'))
+      .map((g) => path.join(p.cacheDir, t, g)),
+  )
 
 test('prune --local --builder --registry frees space and keeps what is current', () => {
   must(p.esb(['build']), 'build')

@@ -19,9 +19,25 @@ test.before(async () => {
   shared = await freePort()
   p.seed()
   const image = p.docker(['inspect', '--format', '{{.Config.Image}}', `${p.brand}-infra-registry`]).stdout.trim()
-  must(p.docker(['run', '-d', '--name', sharedName(), '-e', 'REGISTRY_HTTP_ADDR=0.0.0.0:5000', '-p', `127.0.0.1:${shared}:5000`, image]), 'shared registry')
+  must(
+    p.docker([
+      'run',
+      '-d',
+      '--name',
+      sharedName(),
+      '-e',
+      'REGISTRY_HTTP_ADDR=0.0.0.0:5000',
+      '-p',
+      `127.0.0.1:${shared}:5000`,
+      image,
+    ]),
+    'shared registry',
+  )
   const ref = `127.0.0.1:${shared}/team-cache/{target}:{branch}`
-  fs.appendFileSync(`${p.dir}/esb.toml`, `[cache]\nfrom = ["${ref}", "127.0.0.1:${shared}/team-cache/{target}:main"]\nto = "${ref}"\n`)
+  fs.appendFileSync(
+    `${p.dir}/esb.toml`,
+    `[cache]\nfrom = ["${ref}", "127.0.0.1:${shared}/team-cache/{target}:main"]\nto = "${ref}"\n`,
+  )
 })
 test.after(() => {
   p?.docker(['rm', '-f', '-v', sharedName()])
@@ -32,7 +48,13 @@ async function digests(): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   const cat = (await (await fetch(`http://${p.registry}/v2/_catalog`)).json()) as { repositories: string[] }
   for (const repo of cat.repositories.filter((r) => r.startsWith(`${p.brand}-`) && !r.includes('-cache/'))) {
-    const r = await fetch(`http://${p.registry}/v2/${repo}/manifests/latest`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json' } })
+    const r = await fetch(`http://${p.registry}/v2/${repo}/manifests/latest`, {
+      method: 'HEAD',
+      headers: {
+        Accept:
+          'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+      },
+    })
     out[repo] = r.headers.get('docker-content-digest') ?? ''
   }
   return out
@@ -41,7 +63,8 @@ async function digests(): Promise<Record<string, string>> {
 test('branch caches written to the shared registry; a fresh runner of the same commit builds from them alone', async () => {
   must(p.esb(['build'], { [`${p.prefix}_BRANCH`]: 'feature/x' }), 'first build')
   const cat = (await (await fetch(`http://127.0.0.1:${shared}/v2/_catalog`)).json()) as { repositories: string[] }
-  for (const t of ['os-base', 'lambda-base', 'gateway-docker', 'fn-hello']) assert.ok(cat.repositories.includes(`team-cache/${t}`), `${t} in ${cat.repositories}`)
+  for (const t of ['os-base', 'lambda-base', 'gateway-docker', 'fn-hello'])
+    assert.ok(cat.repositories.includes(`team-cache/${t}`), `${t} in ${cat.repositories}`)
   const tags = (await (await fetch(`http://127.0.0.1:${shared}/v2/team-cache/fn-hello/tags/list`)).json()) as { tags: string[] }
   assert.equal(tags.tags, ['feature-x'])
   const before = await digests()

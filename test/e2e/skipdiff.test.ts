@@ -21,16 +21,25 @@ const SEED = Number(process.env.ESB_DIFF_SEED ?? 20261124)
 
 /** Deterministic steps: the differential compares what was built, so nothing random or dated. */
 function deterministic(dir: string): void {
-  const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name === 'Dockerfile' ? [path.join(d, e.name)] : []))
+  const walk = (d: string): string[] =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name === 'Dockerfile' ? [path.join(d, e.name)] : []))
   for (const f of walk(dir)) {
-    const t = fs.readFileSync(f, 'utf8').replace(/head -c (\d+) \/dev\/urandom/g, 'yes data | head -c $1').replace(/\$\(date[^)]*\)/g, 'at a fixed time')
+    const t = fs
+      .readFileSync(f, 'utf8')
+      .replace(/head -c (\d+) \/dev\/urandom/g, 'yes data | head -c $1')
+      .replace(/\$\(date[^)]*\)/g, 'at a fixed time')
     fs.writeFileSync(f, t)
   }
   fs.writeFileSync(path.join(dir, 'functions', 'hello', '.dockerignore'), 'notes/\n')
   fs.mkdirSync(path.join(dir, 'functions', 'hello', 'notes'))
   fs.writeFileSync(path.join(dir, 'functions', 'hello', 'notes', 'todo.txt'), 'ignored by .dockerignore\n')
   // a build arg the test can change, through a bake variable's default
-  fs.appendFileSync(path.join(dir, 'functions', 'echo', 'Dockerfile'), 'ARG GREETING=hi\nRUN echo "$GREETING" > /var/task/greeting\n')
+  fs.appendFileSync(
+    path.join(dir, 'functions', 'echo', 'Dockerfile'),
+    'ARG GREETING=hi\nRUN echo "$GREETING" > /var/task/greeting\n',
+  )
 }
 
 test.before(async () => {
@@ -42,10 +51,18 @@ test.before(async () => {
     must(p.esb(['build']), 'first build')
   }
 })
-test.after(() => { a?.cleanup(); b?.cleanup() })
+test.after(() => {
+  a?.cleanup()
+  b?.cleanup()
+})
 
 async function registryJson(p: Project, u: string): Promise<any> {
-  const r = await fetch(`http://${p.registry}${u}`, { headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' } })
+  const r = await fetch(`http://${p.registry}${u}`, {
+    headers: {
+      accept:
+        'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
+    },
+  })
   return r.ok ? r.json() : null
 }
 
@@ -60,7 +77,10 @@ async function layerContent(p: Project, repo: string, digest: string): Promise<s
   ex.on('entry', (hd, stream, next) => {
     const fh = crypto.createHash('sha256')
     stream.on('data', (c) => fh.update(c as Buffer))
-    stream.on('end', () => { h.update(`${hd.name}\0${hd.type}\0${hd.mode}\0${hd.linkname ?? ''}\0${fh.digest('hex')}\n`); next() })
+    stream.on('end', () => {
+      h.update(`${hd.name}\0${hd.type}\0${hd.mode}\0${hd.linkname ?? ''}\0${fh.digest('hex')}\n`)
+      next()
+    })
   })
   await pipeline(Readable.fromWeb(r.body as any), zlib.createGunzip(), ex)
   const out = h.digest('hex')
@@ -76,7 +96,8 @@ async function contents(p: Project): Promise<Record<string, string>> {
     for (const tag of (await registryJson(p, `/v2/${repo}/tags/list`))?.tags ?? []) {
       let m = await registryJson(p, `/v2/${repo}/manifests/${tag}`)
       if (!m) continue // deleted by the test
-      if (m.manifests) m = await registryJson(p, `/v2/${repo}/manifests/${m.manifests.find((d: any) => d.platform?.os === 'linux').digest}`)
+      if (m.manifests)
+        m = await registryJson(p, `/v2/${repo}/manifests/${m.manifests.find((d: any) => d.platform?.os === 'linux').digest}`)
       const cfg = await registryJson(p, `/v2/${repo}/blobs/${m.config.digest}`)
       const { Labels: _l, ...runtime } = cfg.config ?? {}
       const layers = []
@@ -89,20 +110,48 @@ async function contents(p: Project): Promise<Record<string, string>> {
 
 function rng(seed: number): () => number {
   let x = seed >>> 0
-  return () => { x = (x * 1664525 + 1013904223) >>> 0; return x / 2 ** 32 }
+  return () => {
+    x = (x * 1664525 + 1013904223) >>> 0
+    return x / 2 ** 32
+  }
 }
 
 type Edit = { name: string; apply: (dir: string, i: number) => void; expect?: (rebuilt: Record<string, string[]>) => void }
 const EDITS: Edit[] = [
   { name: 'a handler', apply: (d, i) => fs.appendFileSync(path.join(d, 'functions', 'hello', 'handler'), `echo edit ${i}\n`) },
-  { name: 'a Dockerfile line', apply: (d, i) => fs.appendFileSync(path.join(d, 'services', 'gateway', 'Dockerfile'), `RUN echo ${i} > /tmp/edit\n`) },
-  { name: 'a build arg', apply: (d, i) => { const f = path.join(d, 'functions', 'echo', 'Dockerfile'); fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/ARG GREETING=\S+/, `ARG GREETING=hi${i}`)) } },
-  { name: 'a base\'s file', apply: (d, i) => fs.appendFileSync(path.join(d, 'services', 'lambda-base', 'bootstrap'), `# edit ${i}\n`) },
-  { name: 'a .dockerignored file', apply: (d, i) => fs.appendFileSync(path.join(d, 'functions', 'hello', 'notes', 'todo.txt'), `${i}\n`), expect: (r) => assert.equal(r, {}, 'an ignored file changes nothing') },
-  { name: 'a file touched, not changed', apply: (d) => { const f = path.join(d, 'functions', 'echo', 'handler'); const t = new Date(Date.now() + 5000); fs.utimesSync(f, t, t) }, expect: (r) => assert.equal(r, {}, 'a touch changes nothing') },
+  {
+    name: 'a Dockerfile line',
+    apply: (d, i) => fs.appendFileSync(path.join(d, 'services', 'gateway', 'Dockerfile'), `RUN echo ${i} > /tmp/edit\n`),
+  },
+  {
+    name: 'a build arg',
+    apply: (d, i) => {
+      const f = path.join(d, 'functions', 'echo', 'Dockerfile')
+      fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/ARG GREETING=\S+/, `ARG GREETING=hi${i}`))
+    },
+  },
+  {
+    name: "a base's file",
+    apply: (d, i) => fs.appendFileSync(path.join(d, 'services', 'lambda-base', 'bootstrap'), `# edit ${i}\n`),
+  },
+  {
+    name: 'a .dockerignored file',
+    apply: (d, i) => fs.appendFileSync(path.join(d, 'functions', 'hello', 'notes', 'todo.txt'), `${i}\n`),
+    expect: (r) => assert.equal(r, {}, 'an ignored file changes nothing'),
+  },
+  {
+    name: 'a file touched, not changed',
+    apply: (d) => {
+      const f = path.join(d, 'functions', 'echo', 'handler')
+      const t = new Date(Date.now() + 5000)
+      fs.utimesSync(f, t, t)
+    },
+    expect: (r) => assert.equal(r, {}, 'a touch changes nothing'),
+  },
 ]
 
-const build = (p: Project, ...args: string[]) => JSON.parse(must(p.esb(['build', '--json', ...args]), `build ${args.join(' ')}`).stdout)
+const build = (p: Project, ...args: string[]) =>
+  JSON.parse(must(p.esb(['build', '--json', ...args]), `build ${args.join(' ')}`).stdout)
 
 test('random edits: the skip builds what --no-skip builds, tag for tag', async () => {
   const next = rng(SEED)
@@ -115,14 +164,23 @@ test('random edits: the skip builds what --no-skip builds, tag for tag', async (
     const ra = build(a)
     build(b, '--no-skip')
     e.expect?.(ra.rebuilt)
-    assert.equal(await contents(a), await contents(b), `after edit ${i + 1} (${e.name}; seed ${SEED}); rebuilt ${JSON.stringify(ra.rebuilt)}`)
+    assert.equal(
+      await contents(a),
+      await contents(b),
+      `after edit ${i + 1} (${e.name}; seed ${SEED}); rebuilt ${JSON.stringify(ra.rebuilt)}`,
+    )
   }
 })
 
 test('a skipped target whose image was deleted from the registry is rebuilt', async () => {
   const repo = `${a.brand}-fn-echo`
-  const m = await fetch(`http://${a.registry}/v2/${repo}/manifests/latest`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } })
-  const del = await fetch(`http://${a.registry}/v2/${repo}/manifests/${m.headers.get('docker-content-digest')}`, { method: 'DELETE' })
+  const m = await fetch(`http://${a.registry}/v2/${repo}/manifests/latest`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+  })
+  const del = await fetch(`http://${a.registry}/v2/${repo}/manifests/${m.headers.get('docker-content-digest')}`, {
+    method: 'DELETE',
+  })
   assert.is(del.status, 202)
   const r = build(a)
   assert.equal(r.rebuilt, { 'fn-echo': ['its image is not in the registry'] })

@@ -39,16 +39,52 @@ const cfgA = e2eDockerConfig()
 const cfgB = e2eDockerConfig()
 const cfgWrong = e2eDockerConfig()
 
-function openssl(...args: string[]): void { must(run('openssl', args, { cwd: certs }), `openssl ${args[0]}`) }
+function openssl(...args: string[]): void {
+  must(run('openssl', args, { cwd: certs }), `openssl ${args[0]}`)
+}
 
 function makeCerts(registryIp: string): void {
   fs.writeFileSync(path.join(certs, 'bk.cnf'), 'subjectAltName = IP:127.0.0.1, DNS:buildkitd\nextendedKeyUsage = serverAuth\n')
   fs.writeFileSync(path.join(certs, 'reg.cnf'), `subjectAltName = IP:${registryIp}\nextendedKeyUsage = serverAuth\n`)
   fs.writeFileSync(path.join(certs, 'client.cnf'), 'extendedKeyUsage = clientAuth\n')
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=esb-e2e-ca', '-keyout', 'ca-key.pem', '-out', 'ca.pem')
-  for (const [name, ext] of [['server', 'bk.cnf'], ['registry', 'reg.cnf'], ['client', 'client.cnf']]) {
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=esb-e2e-ca',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+  )
+  for (const [name, ext] of [
+    ['server', 'bk.cnf'],
+    ['registry', 'reg.cnf'],
+    ['client', 'client.cnf'],
+  ]) {
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}-key.pem`, '-out', `${name}.csr`)
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', `${name}.pem`)
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      ext,
+      '-out',
+      `${name}.pem`,
+    )
   }
   for (const f of fs.readdirSync(certs)) fs.chmodSync(path.join(certs, f), 0o644)
 }
@@ -70,14 +106,23 @@ function makeNetwork(): string {
   throw new Error('no free subnet for the test network')
 }
 
-const esbIn = (dir: string, cfg: string, args: string[]): Ran => run('docker', ['esb', ...args], { cwd: dir, env: p.env({ DOCKER_CONFIG: cfg, [`${p.prefix}_UPSTREAM_BASE`]: `${shared}/library/${BUSYBOX}` }) })
+const esbIn = (dir: string, cfg: string, args: string[]): Ran =>
+  run('docker', ['esb', ...args], {
+    cwd: dir,
+    env: p.env({ DOCKER_CONFIG: cfg, [`${p.prefix}_UPSTREAM_BASE`]: `${shared}/library/${BUSYBOX}` }),
+  })
 
-const client = (cfgPassword = 'pw') => new RegistryClient(`https://${shared}`, shared, { ca: fs.readFileSync(path.join(certs, 'ca.pem'), 'utf8'), credentials: { username: 'ci', password: cfgPassword } })
+const client = (cfgPassword = 'pw') =>
+  new RegistryClient(`https://${shared}`, shared, {
+    ca: fs.readFileSync(path.join(certs, 'ca.pem'), 'utf8'),
+    credentials: { username: 'ci', password: cfgPassword },
+  })
 
 async function localDigests(): Promise<Record<string, string>> {
   const c = new RegistryClient(`http://${p.registry}`, p.registry)
   const out: Record<string, string> = {}
-  for (const repo of (await c.catalog()).filter((r) => r.startsWith(`${p.brand}-`) && !r.includes('-cache/'))) out[repo] = (await c.manifestDigest(repo, 'latest')) ?? ''
+  for (const repo of (await c.catalog()).filter((r) => r.startsWith(`${p.brand}-`) && !r.includes('-cache/')))
+    out[repo] = (await c.manifestDigest(repo, 'latest')) ?? ''
   return out
 }
 
@@ -89,17 +134,77 @@ test.before(async () => {
   must(run('htpasswd', ['-Bbc', path.join(auth, 'htpasswd'), 'ci', 'pw']), 'htpasswd')
   fs.chmodSync(path.join(auth, 'htpasswd'), 0o644)
   const regImage = 'registry:2'
-  must(p.docker(['run', '-d', '--name', registryName(), '--network', net(), '--ip', ip, '-v', `${certs}:/certs:ro`, '-v', `${auth}:/auth:ro`,
-    '-e', 'REGISTRY_HTTP_ADDR=0.0.0.0:5000', '-e', 'REGISTRY_HTTP_TLS_CERTIFICATE=/certs/registry.pem', '-e', 'REGISTRY_HTTP_TLS_KEY=/certs/registry-key.pem',
-    '-e', 'REGISTRY_AUTH=htpasswd', '-e', 'REGISTRY_AUTH_HTPASSWD_REALM=esb-e2e', '-e', 'REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd', regImage]), 'shared registry')
+  must(
+    p.docker([
+      'run',
+      '-d',
+      '--name',
+      registryName(),
+      '--network',
+      net(),
+      '--ip',
+      ip,
+      '-v',
+      `${certs}:/certs:ro`,
+      '-v',
+      `${auth}:/auth:ro`,
+      '-e',
+      'REGISTRY_HTTP_ADDR=0.0.0.0:5000',
+      '-e',
+      'REGISTRY_HTTP_TLS_CERTIFICATE=/certs/registry.pem',
+      '-e',
+      'REGISTRY_HTTP_TLS_KEY=/certs/registry-key.pem',
+      '-e',
+      'REGISTRY_AUTH=htpasswd',
+      '-e',
+      'REGISTRY_AUTH_HTPASSWD_REALM=esb-e2e',
+      '-e',
+      'REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd',
+      regImage,
+    ]),
+    'shared registry',
+  )
   // machine A's BuildKit: on the bridge (no host network), its TLS endpoint published on 127.0.0.1, the registry's CA in its own config
   fs.writeFileSync(path.join(certs, 'buildkitd.toml'), `[registry."${shared}"]\n  ca = ["/certs/ca.pem"]\n`)
   bkPort = await freePort()
-  must(p.docker(['run', '-d', '--name', buildkitd(), '--privileged', '--network', net(), '-p', `127.0.0.1:${bkPort}:1234`, '-v', `${certs}:/certs:ro`, 'moby/buildkit:buildx-stable-1',
-    '--config', '/certs/buildkitd.toml', '--addr', 'tcp://0.0.0.0:1234', '--tlscacert', '/certs/ca.pem', '--tlscert', '/certs/server.pem', '--tlskey', '/certs/server-key.pem']), 'buildkitd')
+  must(
+    p.docker([
+      'run',
+      '-d',
+      '--name',
+      buildkitd(),
+      '--privileged',
+      '--network',
+      net(),
+      '-p',
+      `127.0.0.1:${bkPort}:1234`,
+      '-v',
+      `${certs}:/certs:ro`,
+      'moby/buildkit:buildx-stable-1',
+      '--config',
+      '/certs/buildkitd.toml',
+      '--addr',
+      'tcp://0.0.0.0:1234',
+      '--tlscacert',
+      '/certs/ca.pem',
+      '--tlscert',
+      '/certs/server.pem',
+      '--tlskey',
+      '/certs/server-key.pem',
+    ]),
+    'buildkitd',
+  )
   // the offline upstream base, into the shared registry (where every builder can read it)
   p.seed()
-  for (let i = 0; ; i++) { try { await client().ping(); break } catch (e) { if (i > 40) throw e; await new Promise((r) => setTimeout(r, 250)) } }
+  for (let i = 0; ; i++) {
+    try {
+      await client().ping()
+      break
+    } catch (e) {
+      if (i > 40) throw e
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
   const local = new RegistryClient(`http://${p.registry}`, p.registry)
   const src = await registrySource(local, `library/${BUSYBOX.split(':')[0]}`, BUSYBOX.split(':')[1])
   await copyImage(src, src.images[0].root, client(), `library/${BUSYBOX.split(':')[0]}`, BUSYBOX.split(':')[1])
@@ -107,7 +212,10 @@ test.before(async () => {
   dirB = tmpdir(`esb-e2e-${p.brand}-b-`)
   fs.cpSync(p.dir, dirB, { recursive: true })
   const regToml = `[registry]\nbuild_address = "${shared}"\nbuild_ca = "${certs}/ca.pem"\n`
-  fs.appendFileSync(path.join(p.dir, 'esb.toml'), `${regToml}[builder]\ndriver = "remote"\nendpoint = "tcp://127.0.0.1:${bkPort}"\ncacert = "${certs}/ca.pem"\ncert = "${certs}/client.pem"\nkey = "${certs}/client-key.pem"\nservername = "buildkitd"\n`)
+  fs.appendFileSync(
+    path.join(p.dir, 'esb.toml'),
+    `${regToml}[builder]\ndriver = "remote"\nendpoint = "tcp://127.0.0.1:${bkPort}"\ncacert = "${certs}/ca.pem"\ncert = "${certs}/client.pem"\nkey = "${certs}/client-key.pem"\nservername = "buildkitd"\n`,
+  )
   fs.appendFileSync(path.join(dirB, 'esb.toml'), regToml)
   login(cfgA, 'pw')
   login(cfgB, 'pw')
@@ -128,16 +236,24 @@ test.after(() => {
 test('machine A builds on a remote BuildKit that reaches only the shared registry; its local registry gets the images', async () => {
   let r: Ran | undefined
   // buildkitd takes a moment to listen
-  for (let i = 0; i < 20; i++) { r = esbIn(p.dir, cfgA, ['build', '--json']); if (r.code === 0 || !/connection refused|connection reset/.test(r.stderr)) break; await new Promise((res) => setTimeout(res, 500)) }
+  for (let i = 0; i < 20; i++) {
+    r = esbIn(p.dir, cfgA, ['build', '--json'])
+    if (r.code === 0 || !/connection refused|connection reset/.test(r.stderr)) break
+    await new Promise((res) => setTimeout(res, 500))
+  }
   assert.is(r!.code, 0, r!.stderr.slice(-3000))
-  assert.match(r!.stderr, new RegExp(`# copied \\d+ image\\(s\\) from ${shared.replace(/\./g, '\\.')} into ${p.registry.replace(/\./g, '\\.')}`))
+  assert.match(
+    r!.stderr,
+    new RegExp(`# copied \\d+ image\\(s\\) from ${shared.replace(/\./g, '\\.')} into ${p.registry.replace(/\./g, '\\.')}`),
+  )
   const sharedRepos = await client().catalog()
   for (const t of ['os-base', 'lambda-base', 'gateway-docker', 'fn-hello']) {
     assert.ok(sharedRepos.includes(`${p.brand}-${t}`), `${t} image in the shared registry: ${sharedRepos}`)
     assert.ok(sharedRepos.includes(`${p.brand}-cache/${t}`), `${t} cache in the shared registry`)
   }
   const a = await localDigests()
-  for (const t of ['os-base', 'lambda-base', 'gateway-docker', 'fn-hello']) assert.is(a[`${p.brand}-${t}`], (await client().manifestDigest(`${p.brand}-${t}`, 'latest')) ?? 'absent', t)
+  for (const t of ['os-base', 'lambda-base', 'gateway-docker', 'fn-hello'])
+    assert.is(a[`${p.brand}-${t}`], (await client().manifestDigest(`${p.brand}-${t}`, 'latest')) ?? 'absent', t)
   // a no-op: nothing rebuilt, nothing copied
   const noop = esbIn(p.dir, cfgA, ['build', '--json'])
   assert.is(noop.code, 0, noop.stderr.slice(-2000))
@@ -155,7 +271,12 @@ test('a wrong registry password: one line naming the registry and docker login, 
   assert.is(r.code, 1, r.stderr)
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('docker esb:'))
   assert.equal(lines.length, 1, r.stderr)
-  assert.match(lines[0], new RegExp(`registry ${shared.replace(/\./g, '\\.')} refused the credentials for ${shared.replace(/\./g, '\\.')} in .*config\\.json \\(HTTP 401\\); run 'docker login ${shared.replace(/\./g, '\\.')}'`))
+  assert.match(
+    lines[0],
+    new RegExp(
+      `registry ${shared.replace(/\./g, '\\.')} refused the credentials for ${shared.replace(/\./g, '\\.')} in .*config\\.json \\(HTTP 401\\); run 'docker login ${shared.replace(/\./g, '\\.')}'`,
+    ),
+  )
   // no step ran: the executor logs each step's why ("# build ...", "# ... builder ...") before it
   assert.not.match(r.stderr, /^# (build |.*builder )/m)
   assert.equal(await client().catalog(), before)
@@ -166,7 +287,7 @@ test('a wrong registry password: one line naming the registry and docker login, 
   assert.match(esbIn(p.dir, cfgA, ['doctor']).stdout, /^ok {4}build registry +.* answers and takes your credentials$/m)
 })
 
-test('machine B: fresh config, builder, cache folder and local registry; builds from the shared caches at A\'s digests; the engine pulls them', async () => {
+test("machine B: fresh config, builder, cache folder and local registry; builds from the shared caches at A's digests; the engine pulls them", async () => {
   const a = JSON.parse(fs.readFileSync(path.join(certs, 'digests-a.json'), 'utf8')) as Record<string, string>
   // A's local registry goes: B's is fresh (same brand, same container and volume names on this one engine)
   must(p.esb(['down', '--registry']), 'down --registry (A)')
@@ -179,12 +300,17 @@ test('machine B: fresh config, builder, cache folder and local registry; builds 
   // every target >= 95% of its steps cached (all of them here: the shared registry B pushes to already
   // holds every layer, so BuildKit pulls none from the cache to push, unlike shared.test.ts's empty local registry)
   assert.ok(Object.keys(rep.targets).length >= 6, JSON.stringify(rep.targets))
-  for (const [t, c] of Object.entries(rep.targets as Record<string, { cached: number; total: number }>)) assert.ok(c.cached / c.total >= 0.95, `${t}: ${c.cached}/${c.total}`)
+  for (const [t, c] of Object.entries(rep.targets as Record<string, { cached: number; total: number }>))
+    assert.ok(c.cached / c.total >= 0.95, `${t}: ${c.cached}/${c.total}`)
   assert.match(r.stderr, /# copied \d+ image\(s\) from /)
   const b = await localDigests()
-  for (const t of ['os-base', 'lambda-base', 'python-base', 'gateway-docker', 'fn-hello']) assert.is(b[`${p.brand}-${t}`], a[`${p.brand}-${t}`], `${t}: B's local registry has A's digest`)
+  for (const t of ['os-base', 'lambda-base', 'python-base', 'gateway-docker', 'fn-hello'])
+    assert.is(b[`${p.brand}-${t}`], a[`${p.brand}-${t}`], `${t}: B's local registry has A's digest`)
   // the builder got the CA through docker esb's buildkitd.toml
-  assert.match(fs.readFileSync(path.join(dirB, `.${p.brand}`, 'buildkitd.toml'), 'utf8'), new RegExp(`\\[registry\\."${shared.replace(/\./g, '\\.')}"\\]\\n {2}ca = `))
+  assert.match(
+    fs.readFileSync(path.join(dirB, `.${p.brand}`, 'buildkitd.toml'), 'utf8'),
+    new RegExp(`\\[registry\\."${shared.replace(/\./g, '\\.')}"\\]\\n {2}ca = `),
+  )
   // the runtime pulls from the local registry (CONTAINER_REGISTRY)
   must(p.docker(['pull', '-q', `${p.registry}/${p.brand}-fn-hello:latest`]), 'engine pulls fn-hello from the local registry')
 })

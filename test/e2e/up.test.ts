@@ -15,14 +15,32 @@ test.before(async () => {
   // [compose] files: an ops file per mode, added after the mode's compose file
   fs.appendFileSync(path.join(p.dir, 'esb.toml'), '[compose]\nfiles = ["ops/{mode}.yml"]\n')
   fs.mkdirSync(path.join(p.dir, 'ops'))
-  for (const m of ['docker', 'containerd']) fs.writeFileSync(path.join(p.dir, 'ops', `${m}.yml`), `services:\n  gateway:\n    labels:\n      e2e.ops: ${m}\n`)
+  for (const m of ['docker', 'containerd'])
+    fs.writeFileSync(path.join(p.dir, 'ops', `${m}.yml`), `services:\n  gateway:\n    labels:\n      e2e.ops: ${m}\n`)
   must(p.esb(['build']), 'build (functions for the runtime to pull)')
 })
 test.after(() => p?.cleanup())
 
 const containers = (env: string) =>
-  must(p.docker(['ps', '-a', '--filter', `label=com.docker.compose.project=${p.brand}-${env}`, '--format', '{{.ID}} {{.Names}} {{.Status}}']), 'ps').stdout.trim().split('\n').filter(Boolean).sort()
-const started = (env: string) => containers(env).map((l) => l.split(' ')[0]).map((id) => `${id} ${must(p.docker(['inspect', '--format', '{{.State.StartedAt}}', id]), 'inspect').stdout.trim()}`)
+  must(
+    p.docker([
+      'ps',
+      '-a',
+      '--filter',
+      `label=com.docker.compose.project=${p.brand}-${env}`,
+      '--format',
+      '{{.ID}} {{.Names}} {{.Status}}',
+    ]),
+    'ps',
+  )
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean)
+    .sort()
+const started = (env: string) =>
+  containers(env)
+    .map((l) => l.split(' ')[0])
+    .map((id) => `${id} ${must(p.docker(['inspect', '--format', '{{.State.StartedAt}}', id]), 'inspect').stdout.trim()}`)
 
 for (const mode of ['docker', 'containerd'] as const) {
   test(`up in ${mode} mode: services run, the runtime pulls a function from CONTAINER_REGISTRY, a second up recreates nothing`, () => {
@@ -32,13 +50,23 @@ for (const mode of ['docker', 'containerd'] as const) {
     assert.ok(report.total.total > 0, 'the services were built')
     const names = containers(env)
     const services = mode === 'docker' ? ['agent', 'gateway'] : ['agent', 'gateway', 'runtime-node']
-    for (const s of services) assert.ok(names.some((n) => n.includes(`${p.brand}-${env}-${s}-1`) && /healthy/.test(n)), `${s}: ${names.join('; ')}`)
-    const label = must(p.docker(['inspect', '--format', '{{index .Config.Labels "e2e.ops"}}', `${p.brand}-${env}-gateway-1`]), 'inspect').stdout.trim()
+    for (const s of services)
+      assert.ok(
+        names.some((n) => n.includes(`${p.brand}-${env}-${s}-1`) && /healthy/.test(n)),
+        `${s}: ${names.join('; ')}`,
+      )
+    const label = must(
+      p.docker(['inspect', '--format', '{{index .Config.Labels "e2e.ops"}}', `${p.brand}-${env}-gateway-1`]),
+      'inspect',
+    ).stdout.trim()
     assert.is(label, mode, 'the [compose] files ops file of this mode applies')
     const puller = mode === 'docker' ? 'agent' : 'runtime-node'
     const addr = mode === 'docker' ? p.registry : 'registry:5010'
     const logs = must(p.docker(['logs', `${p.brand}-${env}-${puller}-1`]), 'logs')
-    assert.match(logs.stdout + logs.stderr, new RegExp(`pulled ${p.brand}-fn-hello:latest from ${addr.replace(/\./g, '\\.')} \\(\\d+ blobs verified\\)`))
+    assert.match(
+      logs.stdout + logs.stderr,
+      new RegExp(`pulled ${p.brand}-fn-hello:latest from ${addr.replace(/\./g, '\\.')} \\(\\d+ blobs verified\\)`),
+    )
     if (mode === 'docker') {
       // docker mode: the host's dockerd pulls functions from 127.0.0.1:<port>
       must(p.docker(['pull', '-q', `${p.registry}/${p.brand}-fn-hello:latest`]), 'host dockerd pulls the function')
@@ -50,27 +78,46 @@ for (const mode of ['docker', 'containerd'] as const) {
     assert.equal(started(env), before, 'no container recreated')
     const r2 = JSON.parse(up2.stdout)
     // nothing changed: compose builds nothing (the services' images are the ones recorded)
-    for (const s of services.filter((x) => x !== 'runtime-node' || mode === 'containerd')) assert.ok(r2.skipped.includes(`service:${s}`), `${s} skipped: ${r2.skipped}`)
+    for (const s of services.filter((x) => x !== 'runtime-node' || mode === 'containerd'))
+      assert.ok(r2.skipped.includes(`service:${s}`), `${s} skipped: ${r2.skipped}`)
     assert.is(r2.total.total, 0, JSON.stringify(r2.total))
     assert.match(up2.stderr, /nothing to build/)
     assert.match(up2.stderr, /Running|Healthy/)
     if (mode !== 'docker') return
     // a gateway file changes: gateway is built again (and only its container recreated)
     fs.appendFileSync(path.join(p.dir, 'services', 'gateway', 'Dockerfile'), 'LABEL e2e.edit="1"\n')
-    const agentStarted = () => must(p.docker(['inspect', '--format', '{{.Id}} {{.State.StartedAt}}', `${p.brand}-${env}-agent-1`]), 'inspect agent').stdout.trim()
+    const agentStarted = () =>
+      must(
+        p.docker(['inspect', '--format', '{{.Id}} {{.State.StartedAt}}', `${p.brand}-${env}-agent-1`]),
+        'inspect agent',
+      ).stdout.trim()
     const agentBefore = agentStarted()
     const up3 = JSON.parse(must(p.esb(['up', '--mode', mode, '--env', env, '--json', '--', '--wait']), 'up after an edit').stdout)
     assert.equal(up3.rebuilt['service:gateway'], ['Dockerfile'])
     assert.ok(up3.total.total > 0, 'compose built')
-    assert.is(must(p.docker(['inspect', '--format', '{{index .Config.Labels "e2e.edit"}}', `${p.brand}-${env}-gateway-1`]), 'inspect').stdout.trim(), '1', 'gateway runs the edited image')
+    assert.is(
+      must(
+        p.docker(['inspect', '--format', '{{index .Config.Labels "e2e.edit"}}', `${p.brand}-${env}-gateway-1`]),
+        'inspect',
+      ).stdout.trim(),
+      '1',
+      'gateway runs the edited image',
+    )
     assert.is(agentStarted(), agentBefore, 'agent not recreated')
     // the agent's image removed from the engine: built again, not started from nothing
     must(p.docker(['compose', '-p', `${p.brand}-${env}`, 'rm', '-sf', 'agent']), 'rm agent')
     must(p.docker(['image', 'rm', `${p.registry}/${p.brand}-agent-docker:latest`]), 'image rm')
-    const up4 = JSON.parse(must(p.esb(['up', '--mode', mode, '--env', env, '--json', '--', '--wait']), 'up after image rm').stdout)
+    const up4 = JSON.parse(
+      must(p.esb(['up', '--mode', mode, '--env', env, '--json', '--', '--wait']), 'up after image rm').stdout,
+    )
     assert.match(up4.rebuilt['service:agent'][0], /is not in the engine/)
-    const up5 = JSON.parse(must(p.esb(['up', '--mode', mode, '--env', env, '--json', '--no-skip', '--', '--wait']), 'up --no-skip').stdout)
-    assert.ok(up5.total.total > 0 && up5.total.cached === up5.total.total, `--no-skip builds, all cached: ${JSON.stringify(up5.total)}`)
+    const up5 = JSON.parse(
+      must(p.esb(['up', '--mode', mode, '--env', env, '--json', '--no-skip', '--', '--wait']), 'up --no-skip').stdout,
+    )
+    assert.ok(
+      up5.total.total > 0 && up5.total.cached === up5.total.total,
+      `--no-skip builds, all cached: ${JSON.stringify(up5.total)}`,
+    )
   })
 }
 

@@ -19,7 +19,12 @@ export const RUNS = Number(process.env.FUZZ_RUNS ?? 25)
 export function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (v: T) => void | Promise<void>, examples: T[] = []): void {
   test(name, async () => {
     try {
-      await fc.assert(fc.asyncProperty(arb, async (v) => { await check(v) }), { seed: SEED, numRuns: RUNS, examples: examples.map((e) => [e] as [T]) })
+      await fc.assert(
+        fc.asyncProperty(arb, async (v) => {
+          await check(v)
+        }),
+        { seed: SEED, numRuns: RUNS, examples: examples.map((e) => [e] as [T]) },
+      )
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e)
       // fast-check keeps the failing assertion in `cause`
@@ -30,7 +35,12 @@ export function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (v: T) => voi
 }
 
 /** One case's folders: the project, the bundle's TMPDIR, and a folder outside the project that escapes aim at. */
-export interface Space { root: string; proj: string; tmp: string; outside: string }
+export interface Space {
+  root: string
+  proj: string
+  tmp: string
+  outside: string
+}
 
 export function space(): Space {
   const root = tmpdir('esb-fuzz-')
@@ -63,8 +73,14 @@ export function snapshot(root: string): Map<string, string> {
       const st = fs.lstatSync(p)
       const rel = path.relative(root, p)
       if (st.isSymbolicLink()) out.set(rel, `link ${fs.readlinkSync(p)}`)
-      else if (st.isDirectory()) { out.set(rel, `dir ${st.mode & 0o7777}`); walk(p) }
-      else if (st.isFile()) out.set(rel, `file ${st.size} ${st.mtimeMs} ${st.mode & 0o7777} ${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex').slice(0, 16)}`)
+      else if (st.isDirectory()) {
+        out.set(rel, `dir ${st.mode & 0o7777}`)
+        walk(p)
+      } else if (st.isFile())
+        out.set(
+          rel,
+          `file ${st.size} ${st.mtimeMs} ${st.mode & 0o7777} ${crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex').slice(0, 16)}`,
+        )
       else out.set(rel, `other ${st.mode}`)
     }
   }
@@ -83,10 +99,13 @@ export function changes(a: Map<string, string>, b: Map<string, string>): string[
 /** The fake docker answering what build needs (bake --print, an adoptable builder). */
 export function fakeDocker(s: Space): Record<string, string> {
   const rules = path.join(s.root, 'rules.json')
-  fs.writeFileSync(rules, JSON.stringify([
-    { match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) },
-    { match: ['buildx', 'inspect'], stdout: 'Driver: docker-container\nDriver Options: network="host"\n' },
-  ]))
+  fs.writeFileSync(
+    rules,
+    JSON.stringify([
+      { match: ['bake', '--print'], stdout: JSON.stringify({ target: { 'os-base': {} } }) },
+      { match: ['buildx', 'inspect'], stdout: 'Driver: docker-container\nDriver Options: network="host"\n' },
+    ]),
+  )
   return { DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER, FAKE_DOCKER_RULES: rules }
 }
 
@@ -107,11 +126,24 @@ export interface Expect {
 export function runCase(s: Space, args: string[], env: Record<string, string>, exp: Expect): Ran {
   const before = snapshot(s.root)
   // a hang (a read that never ends) is a failure too, not a stuck test run
-  const go = () => spawnSync(BUNDLE, args, { cwd: s.proj, env: cleanEnv(s, env), encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 })
+  const go = () =>
+    spawnSync(BUNDLE, args, {
+      cwd: s.proj,
+      env: cleanEnv(s, env),
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 << 20,
+    })
   let p = go()
   // the machine could not start the process (EAGAIN, ENOMEM on a busy host): not the product's doing, try once more
   if (p.error && (p.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') p = go()
-  const r: Ran = { code: p.status, signal: p.signal, stdout: p.stdout ?? '', stderr: `${p.error ? `(test: ${p.error.message})\n` : ''}${p.stderr ?? ''}` }
+  const r: Ran = {
+    code: p.status,
+    signal: p.signal,
+    stdout: p.stdout ?? '',
+    stderr: `${p.error ? `(test: ${p.error.message})\n` : ''}${p.stderr ?? ''}`,
+  }
   const after = snapshot(s.root)
   checkOutcome(r, exp, changes(before, after), `${args.join(' ')}`)
   return r
@@ -141,7 +173,14 @@ process.on('exit', () => {
 })
 
 export function checkOutcome(r: Ran, exp: Expect, changed: string[], what: string): void {
-  const key = `${what.split(' -C')[0].replace(/\/\S*/g, '/…')} -> ${r.code}${r.code ? ` ${(errorLines(r.stderr)[0] ?? '').replace(/\/\S*/g, '/…').replace(/"[^"]*"/g, '"…"').slice(11, 70)}` : ''}`
+  const key = `${what.split(' -C')[0].replace(/\/\S*/g, '/…')} -> ${r.code}${
+    r.code
+      ? ` ${(errorLines(r.stderr)[0] ?? '')
+          .replace(/\/\S*/g, '/…')
+          .replace(/"[^"]*"/g, '"…"')
+          .slice(11, 70)}`
+      : ''
+  }`
   stats.set(key, (stats.get(key) ?? 0) + 1)
   const ctx = `${what}: exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n${r.stderr.slice(0, 2000)}`
   assert.not.match(r.stderr, /internal error|\n\s+at \S/, `no stack trace: ${ctx}`)
@@ -149,7 +188,11 @@ export function checkOutcome(r: Ran, exp: Expect, changed: string[], what: strin
   if (r.code !== 0) {
     const errs = errorLines(r.stderr)
     assert.is(errs.length, 1, `one error line: ${ctx}`)
-    if (!KNOWN_UNNAMED.some((re) => re.test(errs[0]))) assert.ok(exp.names.some((n) => errs[0].includes(n)), `the error names one of ${JSON.stringify(exp.names)}: ${ctx}`)
+    if (!KNOWN_UNNAMED.some((re) => re.test(errs[0])))
+      assert.ok(
+        exp.names.some((n) => errs[0].includes(n)),
+        `the error names one of ${JSON.stringify(exp.names)}: ${ctx}`,
+      )
   }
   if (r.code !== 0 || exp.readOnly) assert.equal(changed, [], `nothing written: ${ctx}`)
 }

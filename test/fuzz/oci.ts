@@ -7,7 +7,10 @@ import { pipeline } from 'node:stream/promises'
 import * as tar from 'tar-stream'
 import { text } from './gen.ts'
 
-export interface Entry { name: string; data: Buffer }
+export interface Entry {
+  name: string
+  data: Buffer
+}
 
 /** The regular files of a tar, in order. */
 export async function readTar(file: string): Promise<Entry[]> {
@@ -16,7 +19,10 @@ export async function readTar(file: string): Promise<Entry[]> {
   ex.on('entry', (h, stream, next) => {
     const chunks: Buffer[] = []
     stream.on('data', (c) => chunks.push(c as Buffer))
-    stream.on('end', () => { if (h.type === 'file') out.push({ name: h.name, data: Buffer.concat(chunks) }); next() })
+    stream.on('end', () => {
+      if (h.type === 'file') out.push({ name: h.name, data: Buffer.concat(chunks) })
+      next()
+    })
   })
   await pipeline(fs.createReadStream(file), ex)
   return out
@@ -26,8 +32,15 @@ function header(name: string, size: number): Buffer {
   const h = Buffer.alloc(512)
   const put = (s: string, at: number, len: number) => h.write(s.slice(0, len), at, len, 'utf8')
   const oct = (n: number, len: number) => n.toString(8).padStart(len - 1, '0')
-  put(name, 0, 100); put(oct(0o644, 8), 100, 8); put(oct(0, 8), 108, 8); put(oct(0, 8), 116, 8)
-  put(oct(size, 12), 124, 12); put(oct(0, 12), 136, 12); h.fill(' ', 148, 156); put('0', 156, 1); put('ustar\u000000', 257, 8)
+  put(name, 0, 100)
+  put(oct(0o644, 8), 100, 8)
+  put(oct(0, 8), 108, 8)
+  put(oct(0, 8), 116, 8)
+  put(oct(size, 12), 124, 12)
+  put(oct(0, 12), 136, 12)
+  h.fill(' ', 148, 156)
+  put('0', 156, 1)
+  put('ustar\u000000', 257, 8)
   let sum = 0
   for (const b of h) sum += b
   put(`${oct(sum, 7)}\u0000`, 148, 8)
@@ -59,9 +72,19 @@ export type Damage =
   | { kind: 'append'; bytes: Uint8Array }
 
 const JSON_SHAPES = fc.constantFrom(
-  '{}', '[]', 'null', '{"manifests":"x"}', '{"manifests":[{}]}', '{"manifests":[null]}', '{"manifests":[{"digest":"sha256:zz"}]}',
-  '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:' + '0'.repeat(64) + '","size":2}]}',
-  '{"manifests":[{"digest":"sha256:../../etc/passwd","size":1}]}', '{"manifests":[{"digest":"md5:abc","size":1}]}', '{"manifests":[{"digest":5}]}',
+  '{}',
+  '[]',
+  'null',
+  '{"manifests":"x"}',
+  '{"manifests":[{}]}',
+  '{"manifests":[null]}',
+  '{"manifests":[{"digest":"sha256:zz"}]}',
+  '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:' +
+    '0'.repeat(64) +
+    '","size":2}]}',
+  '{"manifests":[{"digest":"sha256:../../etc/passwd","size":1}]}',
+  '{"manifests":[{"digest":"md5:abc","size":1}]}',
+  '{"manifests":[{"digest":5}]}',
 )
 
 export const damage: fc.Arbitrary<Damage> = fc.oneof(
@@ -69,13 +92,51 @@ export const damage: fc.Arbitrary<Damage> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('flip' as const), entry: fc.nat(), at: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cut-entry' as const), entry: fc.nat(), at: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('drop' as const), entry: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rename' as const), entry: fc.nat(), to: fc.constantFrom('../x', '/abs', 'blobs/sha256/x', 'index.json', '', 'a'.repeat(120)) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('rename' as const),
+      entry: fc.nat(),
+      to: fc.constantFrom('../x', '/abs', 'blobs/sha256/x', 'index.json', '', 'a'.repeat(120)),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('index' as const), json: fc.oneof(JSON_SHAPES, text) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('size' as const), delta: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(1 << 30, -(1 << 30))) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('annotation' as const), key: fc.constantFrom('io.containerd.image.name', 'org.opencontainers.image.ref.name'), value: fc.oneof(fc.constantFrom(5 as unknown as string, null as unknown as string, 'fn-ok:v2', 'UPPER:1', 'a b', '', ':', 'x:y:z', '../../x', 'fn@sha256:00', 'x'.repeat(300)), text) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('size' as const),
+      delta: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(1 << 30, -(1 << 30))),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('annotation' as const),
+      key: fc.constantFrom('io.containerd.image.name', 'org.opencontainers.image.ref.name'),
+      value: fc.oneof(
+        fc.constantFrom(
+          5 as unknown as string,
+          null as unknown as string,
+          'fn-ok:v2',
+          'UPPER:1',
+          'a b',
+          '',
+          ':',
+          'x:y:z',
+          '../../x',
+          'fn@sha256:00',
+          'x'.repeat(300),
+        ),
+        text,
+      ),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut-archive' as const), at: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('garbage' as const), bytes: fc.uint8Array({ maxLength: 2048 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 600 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 600 }) }),
+  },
 )
 
 /** Changes every descriptor in index.json: its size by `delta`, or an annotation. */
@@ -94,16 +155,45 @@ export function damaged(base: Entry[], d: Damage): Buffer {
   // the file an importer reads first: index.json, else docker save's manifest.json
   const top = base.some((e) => e.name === 'index.json') ? 'index.json' : 'manifest.json'
   switch (d.kind) {
-    case 'none': return packTar(base)
-    case 'flip': return packTar(base.map((e, k) => (k !== i(d.entry) || !e.data.length ? e : { name: e.name, data: Buffer.from(e.data.map((b, j) => (j === d.at % e.data.length ? b ^ 0xff : b))) })))
-    case 'cut-entry': return packTar(base.map((e, k) => (k !== i(d.entry) ? e : { name: e.name, data: e.data.subarray(0, d.at % (e.data.length + 1)) })))
-    case 'drop': return packTar(base.filter((_e, k) => k !== i(d.entry)))
-    case 'rename': return packTar(base.map((e, k) => (k !== i(d.entry) ? e : { name: d.to, data: e.data })))
-    case 'index': return packTar(base.map((e) => (e.name === top ? { name: e.name, data: Buffer.from(d.json) } : e)))
-    case 'size': return packTar(editIndex(base, (x) => { x.size = Number(x.size) + d.delta }))
-    case 'annotation': return packTar(editIndex(base, (x) => { x.annotations = { ...(x.annotations as object), [d.key]: d.value } }))
-    case 'cut-archive': { const t = packTar(base); return t.subarray(0, d.at % t.length) }
-    case 'garbage': return Buffer.from(d.bytes)
-    case 'append': return Buffer.concat([packTar(base), Buffer.from(d.bytes)])
+    case 'none':
+      return packTar(base)
+    case 'flip':
+      return packTar(
+        base.map((e, k) =>
+          k !== i(d.entry) || !e.data.length
+            ? e
+            : { name: e.name, data: Buffer.from(e.data.map((b, j) => (j === d.at % e.data.length ? b ^ 0xff : b))) },
+        ),
+      )
+    case 'cut-entry':
+      return packTar(
+        base.map((e, k) => (k !== i(d.entry) ? e : { name: e.name, data: e.data.subarray(0, d.at % (e.data.length + 1)) })),
+      )
+    case 'drop':
+      return packTar(base.filter((_e, k) => k !== i(d.entry)))
+    case 'rename':
+      return packTar(base.map((e, k) => (k !== i(d.entry) ? e : { name: d.to, data: e.data })))
+    case 'index':
+      return packTar(base.map((e) => (e.name === top ? { name: e.name, data: Buffer.from(d.json) } : e)))
+    case 'size':
+      return packTar(
+        editIndex(base, (x) => {
+          x.size = Number(x.size) + d.delta
+        }),
+      )
+    case 'annotation':
+      return packTar(
+        editIndex(base, (x) => {
+          x.annotations = { ...(x.annotations as object), [d.key]: d.value }
+        }),
+      )
+    case 'cut-archive': {
+      const t = packTar(base)
+      return t.subarray(0, d.at % t.length)
+    }
+    case 'garbage':
+      return Buffer.from(d.bytes)
+    case 'append':
+      return Buffer.concat([packTar(base), Buffer.from(d.bytes)])
   }
 }

@@ -18,7 +18,9 @@ export const TOOLS = process.env.TOOLS ?? path.join(ROOT, '.tools')
  * anything a test left behind), then random characters.
  */
 export function e2eName(): string {
-  return `e2e${process.env.ESB_E2E_RUN ?? ''}${Math.random().toString(36).slice(2, process.env.ESB_E2E_RUN ? 6 : 8)}`
+  return `e2e${process.env.ESB_E2E_RUN ?? ''}${Math.random()
+    .toString(36)
+    .slice(2, process.env.ESB_E2E_RUN ? 6 : 8)}`
 }
 
 export function tmpdir(prefix = 'esb-test-'): string {
@@ -33,9 +35,18 @@ export function dockerConfig(extra: string[] = []): string {
   return dir
 }
 
-export interface Ran { code: number | null; signal: string | null; stdout: string; stderr: string }
+export interface Ran {
+  code: number | null
+  signal: string | null
+  stdout: string
+  stderr: string
+}
 
-export function run(cmd: string, args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {}): Ran {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {},
+): Ran {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v
   const r = spawnSync(cmd, args, { cwd: opts.cwd, env, encoding: 'utf8', input: opts.input, maxBuffer: 64 << 20 })
@@ -46,7 +57,10 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer()
     s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)) })
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(p))
+    })
   })
 }
 
@@ -56,22 +70,44 @@ export function which(bin: string): string | null {
 }
 
 /** A real registry: Debian's docker-registry binary on a free loopback port. */
-export async function startRegistry(): Promise<{ port: number; url: string; dir: string; proc: ChildProcess; stop: () => Promise<void> }> {
+export async function startRegistry(): Promise<{
+  port: number
+  url: string
+  dir: string
+  proc: ChildProcess
+  stop: () => Promise<void>
+}> {
   const bin = which('docker-registry') ?? which('registry')
   if (!bin) throw new Error("docker-registry binary not found: install Debian's docker-registry (.ci/run does)")
   const port = await freePort()
   const dir = tmpdir('esb-registry-')
   const cfg = path.join(dir, 'config.yml')
-  fs.writeFileSync(cfg, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`)
+  fs.writeFileSync(
+    cfg,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  )
   const proc = spawn(bin, ['serve', cfg], { stdio: 'ignore' })
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${url}/v2/`).then((r) => r.status === 200, () => false)
+    const ok = await fetch(`${url}/v2/`).then(
+      (r) => r.status === 200,
+      () => false,
+    )
     if (ok) break
     await new Promise((r) => setTimeout(r, 100))
   }
   return {
-    port, url, dir, proc,
-    stop: () => new Promise((resolve) => { proc.once('exit', () => { fs.rmSync(dir, { recursive: true, force: true }); resolve() }); proc.kill('SIGTERM') }),
+    port,
+    url,
+    dir,
+    proc,
+    stop: () =>
+      new Promise((resolve) => {
+        proc.once('exit', () => {
+          fs.rmSync(dir, { recursive: true, force: true })
+          resolve()
+        })
+        proc.kill('SIGTERM')
+      }),
   }
 }

@@ -7,7 +7,12 @@ import * as tar from 'tar-stream'
 
 export const sha = (b: Buffer) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`
 
-export interface Fixture { dir: string; index: any; rootDigest: string; manifests: Record<string, Buffer> }
+export interface Fixture {
+  dir: string
+  index: any
+  rootDigest: string
+  manifests: Record<string, Buffer>
+}
 
 function put(dir: string, b: Buffer): { digest: string; size: number } {
   const d = sha(b)
@@ -17,24 +22,45 @@ function put(dir: string, b: Buffer): { digest: string; size: number } {
 }
 
 /** Random bytes standing for layer tars (the registry does not look inside). */
-function layer(size: number): Buffer { return crypto.randomBytes(size) }
+function layer(size: number): Buffer {
+  return crypto.randomBytes(size)
+}
 
-export function makeLayout(dir: string, o: { platforms?: string[]; layers?: number[]; name?: string; tag?: string; layerType?: string } = {}): Fixture {
+export function makeLayout(
+  dir: string,
+  o: { platforms?: string[]; layers?: number[]; name?: string; tag?: string; layerType?: string } = {},
+): Fixture {
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
   const manifests: Record<string, Buffer> = {}
   const one = (arch: string) => {
     const ls = (o.layers ?? [4096, 20000]).map((n) => layer(n))
     const descs = ls.map((l) => ({ mediaType: o.layerType ?? 'application/vnd.oci.image.layer.v1.tar', ...put(dir, l) }))
-    const cfg = Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: descs.map((d) => d.digest) }, config: {} }))
-    const m = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(dir, cfg) }, layers: descs }))
+    const cfg = Buffer.from(
+      JSON.stringify({
+        architecture: arch,
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: descs.map((d) => d.digest) },
+        config: {},
+      }),
+    )
+    const m = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(dir, cfg) },
+        layers: descs,
+      }),
+    )
     const md = put(dir, m)
     manifests[md.digest] = m
     return { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...md, platform: { os: 'linux', architecture: arch } }
   }
   let root: any
   if (o.platforms && o.platforms.length > 1) {
-    const idx = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: o.platforms.map(one) }))
+    const idx = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: o.platforms.map(one) }),
+    )
     const d = put(dir, idx)
     manifests[d.digest] = idx
     root = { mediaType: 'application/vnd.oci.image.index.v1+json', ...d }
@@ -74,11 +100,16 @@ export async function makeDockerSave(file: string, repoTag: string): Promise<{ d
   pack.pipe(out)
   const layers = [layer(3000), layer(7000)]
   const diffIds = layers.map(sha)
-  const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds }, config: {} }))
+  const cfg = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: diffIds }, config: {} }),
+  )
   const cfgName = `${sha(cfg).slice(7)}.json`
   layers.forEach((l, i) => pack.entry({ name: `layer${i}/layer.tar` }, l))
   pack.entry({ name: cfgName }, cfg)
-  pack.entry({ name: 'manifest.json' }, Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: [repoTag], Layers: ['layer0/layer.tar', 'layer1/layer.tar'] }])))
+  pack.entry(
+    { name: 'manifest.json' },
+    Buffer.from(JSON.stringify([{ Config: cfgName, RepoTags: [repoTag], Layers: ['layer0/layer.tar', 'layer1/layer.tar'] }])),
+  )
   pack.finalize()
   await new Promise<void>((r) => out.on('close', () => r()))
   return { diffIds, configDigest: sha(cfg) }

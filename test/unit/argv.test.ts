@@ -11,7 +11,28 @@ test('plugin call with no global flags', () => {
 })
 
 test('every value flag, separate value', () => {
-  const flags = ['--config', 'c', '-c', 'ctx', '--context', 'x', '-H', 'unix:///s', '--host', 'tcp://h:1', '-l', 'debug', '--log-level', 'info', '--tlscacert', 'ca', '--tlscert', 'cert', '--tlskey', 'key']
+  const flags = [
+    '--config',
+    'c',
+    '-c',
+    'ctx',
+    '--context',
+    'x',
+    '-H',
+    'unix:///s',
+    '--host',
+    'tcp://h:1',
+    '-l',
+    'debug',
+    '--log-level',
+    'info',
+    '--tlscacert',
+    'ca',
+    '--tlscert',
+    'cert',
+    '--tlskey',
+    'key',
+  ]
   assert.equal(splitDockerArgv([...flags, 'esb', 'up']), { globalFlags: flags, args: ['up'], via: 'plugin' })
 })
 
@@ -26,7 +47,11 @@ test('boolean flags', () => {
 })
 
 test('a global flag value that looks like the plugin name is not the plugin', () => {
-  assert.equal(splitDockerArgv(['--context', 'esb', 'esb', 'build']), { globalFlags: ['--context', 'esb'], args: ['build'], via: 'plugin' })
+  assert.equal(splitDockerArgv(['--context', 'esb', 'esb', 'build']), {
+    globalFlags: ['--context', 'esb'],
+    args: ['build'],
+    via: 'plugin',
+  })
 })
 
 test('plugin flags after the plugin name stay with the plugin', () => {
@@ -44,19 +69,38 @@ test('completion', () => {
 
 test('standalone call (dist/docker-esb build)', () => {
   assert.equal(splitDockerArgv(['build', '-C', 'x']), { globalFlags: [], args: ['build', '-C', 'x'], via: 'standalone' })
-  assert.equal(splitDockerArgv(['--context', 'x', 'build']), { globalFlags: ['--context', 'x'], args: ['build'], via: 'standalone' })
+  assert.equal(splitDockerArgv(['--context', 'x', 'build']), {
+    globalFlags: ['--context', 'x'],
+    args: ['build'],
+    via: 'standalone',
+  })
   assert.equal(splitDockerArgv(['--help']).args, ['--help'])
 })
 
 test('a value flag with no value is a usage error', () => {
-  assert.throws(() => splitDockerArgv(['--context']), (e: unknown) => e instanceof UsageError && /--context needs a value/.test((e as Error).message))
+  assert.throws(
+    () => splitDockerArgv(['--context']),
+    (e: unknown) => e instanceof UsageError && /--context needs a value/.test((e as Error).message),
+  )
 })
 
 test('a relative --config is made absolute (our docker calls run from the project root)', () => {
-  assert.equal(absoluteConfigFlags(['--config', 'cfg', '-D', '--config=rel/x', '--context', 'c'], '/home/u', path.resolve), ['--config', '/home/u/cfg', '-D', '--config=/home/u/rel/x', '--context', 'c'])
+  assert.equal(absoluteConfigFlags(['--config', 'cfg', '-D', '--config=rel/x', '--context', 'c'], '/home/u', path.resolve), [
+    '--config',
+    '/home/u/cfg',
+    '-D',
+    '--config=/home/u/rel/x',
+    '--context',
+    'c',
+  ])
 })
 
-const flagErr = (args: string[], re: RegExp, cmd = 'render') => assert.throws(() => parseFlags(COMMANDS[cmd], args), (e: unknown) => e instanceof UsageError && re.test((e as Error).message) && !(e as Error).message.includes('\n'), args.join(' '))
+const flagErr = (args: string[], re: RegExp, cmd = 'render') =>
+  assert.throws(
+    () => parseFlags(COMMANDS[cmd], args),
+    (e: unknown) => e instanceof UsageError && re.test((e as Error).message) && !(e as Error).message.includes('\n'),
+    args.join(' '),
+  )
 
 test('a string flag with no value is a usage error naming the flag', () => {
   flagErr(['-C'], /^flag -C needs a value; give it as -C VALUE$/)
@@ -79,7 +123,14 @@ test('a boolean flag given a value is a usage error; =true and =false are accept
 
 test('docker esb -C (a flag before any command) names the flag, exit 2', async () => {
   let err = ''
-  const code = await main(['esb', '-C'], { out: () => {}, err: (s) => { err += s }, env: {}, cwd: '/' })
+  const code = await main(['esb', '-C'], {
+    out: () => {},
+    err: (s) => {
+      err += s
+    },
+    env: {},
+    cwd: '/',
+  })
   assert.is(code, 2)
   assert.match(err, /^docker esb: flag -C goes after the command, e\.g\. 'docker esb build -C \.\.\.'/)
 })

@@ -46,7 +46,11 @@ test('runs of other characters collapse; ends are trimmed', () => {
   assert.is(deriveBrand('ÉTÉ brand').SLUG, 't-brand')
 })
 
-const fails = (brand: string, re: RegExp) => assert.throws(() => deriveBrand(brand, 'esb.toml'), (e: unknown) => e instanceof BrandError && re.test((e as Error).message))
+const fails = (brand: string, re: RegExp) =>
+  assert.throws(
+    () => deriveBrand(brand, 'esb.toml'),
+    (e: unknown) => e instanceof BrandError && re.test((e as Error).message),
+  )
 
 test('empty and blank brands', () => {
   fails('', /non-empty/)
@@ -65,9 +69,23 @@ test('the error names where the brand came from and the brand', () => {
 
 test('a slug longer than the limit is refused up front, naming the source and the limit', () => {
   assert.is(deriveBrand('a'.repeat(MAX_SLUG)).SLUG.length, MAX_SLUG)
-  fails('a'.repeat(300), /^esb\.toml: brand "a{24}\.\.\." gives a 300-character slug; use a brand whose slug has at most 40 characters/)
+  fails(
+    'a'.repeat(300),
+    /^esb\.toml: brand "a{24}\.\.\." gives a 300-character slug; use a brand whose slug has at most 40 characters/,
+  )
   fails('x'.repeat(MAX_SLUG + 1), /41-character slug/)
-  assert.not.match(String((() => { try { deriveBrand('a'.repeat(300)) } catch (e) { return (e as Error).message } })()), /\n/)
+  assert.not.match(
+    String(
+      (() => {
+        try {
+          deriveBrand('a'.repeat(300))
+        } catch (e) {
+          return (e as Error).message
+        }
+      })(),
+    ),
+    /\n/,
+  )
 })
 
 test('a brand whose slug drops non-ASCII letters warns, naming them and the slug', () => {
@@ -80,9 +98,11 @@ test('a brand whose slug drops non-ASCII letters warns, naming them and the slug
   assert.match(brandWarnings('東京 x')[0], /東 京 are not ASCII and dropped; use an ASCII brand/)
 })
 
-test('a slug too long for a Linux interface name warns about containerd mode\'s CNI bridge', () => {
+test("a slug too long for a Linux interface name warns about containerd mode's CNI bridge", () => {
   assert.equal(brandWarnings('abcdefghijklmn'), [], '14 characters: abcdefghijklmn0 fits')
-  assert.equal(brandWarnings('abcdefghijklmno', 'esb.toml'), [`brand "abcdefghijklmno" (from esb.toml): containerd mode's CNI bridge RUNTIME_CNI_BRIDGE=abcdefghijklmno0 is 16 characters, over Linux's 15; use a brand whose slug has at most 14 characters for containerd mode`])
+  assert.equal(brandWarnings('abcdefghijklmno', 'esb.toml'), [
+    `brand "abcdefghijklmno" (from esb.toml): containerd mode's CNI bridge RUNTIME_CNI_BRIDGE=abcdefghijklmno0 is 16 characters, over Linux's 15; use a brand whose slug has at most 14 characters for containerd mode`,
+  ])
 })
 
 test.run()

@@ -32,7 +32,13 @@ test('promote keeps the new and the previous export, and young ones; removes old
   gen(dir, 'gen-stale', true, old)
   gen(dir, 'gen-writing', false) // a parallel run's export in progress
   promoteCache(dir, gen(dir, 'gen-2'))
-  assert.equal(fs.readdirSync(dir).filter((n) => n.startsWith('gen-')).sort(), ['gen-1', 'gen-2', 'gen-writing'])
+  assert.equal(
+    fs
+      .readdirSync(dir)
+      .filter((n) => n.startsWith('gen-'))
+      .sort(),
+    ['gen-1', 'gen-2', 'gen-writing'],
+  )
   fs.rmSync(dir, { recursive: true })
 })
 
@@ -50,7 +56,13 @@ test('pruneLocal keeps only current (and young exports); removes old run folders
   fs.utimesSync(path.join(runs, 'r-old'), t, t)
   const r = pruneLocal(path.join(root, 'cache'), runs, GEN_MIN_AGE_MS)
   assert.equal(r.removed.map((p) => path.basename(p)).sort(), ['gen-prev', 'r-old'])
-  assert.equal(fs.readdirSync(dir).filter((n) => n.startsWith('gen-')).sort(), ['gen-cur', 'gen-young'])
+  assert.equal(
+    fs
+      .readdirSync(dir)
+      .filter((n) => n.startsWith('gen-'))
+      .sort(),
+    ['gen-cur', 'gen-young'],
+  )
   assert.equal(fs.readdirSync(runs), ['r-new'])
   fs.rmSync(root, { recursive: true })
 })
@@ -81,7 +93,11 @@ test('a new export is seeded with hard links to the current blobs; what it does 
   fs.writeFileSync(path.join(g2, 'index.json'), JSON.stringify({ manifests: [{ digest: list2 }] }))
   promoteCache(dir, g2)
   assert.equal(fs.readdirSync(path.join(g2, 'blobs', 'sha256')).sort(), [layerA, layerC, list2].map((d) => d.slice(7)).sort())
-  assert.is(fs.readFileSync(path.join(g1, 'blobs', 'sha256', layerB.slice(7)), 'utf8'), 'layer b', 'the previous export is intact')
+  assert.is(
+    fs.readFileSync(path.join(g1, 'blobs', 'sha256', layerB.slice(7)), 'utf8'),
+    'layer b',
+    'the previous export is intact',
+  )
   assert.is(seedGen(path.join(dir, 'none'), path.join(dir, 'gen-x')), 0, 'nothing current: nothing seeded')
   assert.is(dropUnreferenced(path.join(dir, 'gen-x')), 0, 'no index: nothing dropped')
   fs.rmSync(dir, { recursive: true })

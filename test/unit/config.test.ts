@@ -8,7 +8,15 @@ import path from 'node:path'
 import { lineOf } from '../../scripts/project/schema.ts'
 import { UsageError } from '../../scripts/errors.ts'
 
-const base = (over: Partial<Inputs> = {}): Inputs => ({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [], ...over })
+const base = (over: Partial<Inputs> = {}): Inputs => ({
+  projectDir: '/p',
+  flags: {},
+  processEnv: {},
+  toml: null,
+  brandingYaml: null,
+  envFiles: [],
+  ...over,
+})
 const toml = (text: string) => ({ file: '/p/esb.toml', data: parseToml('/p/esb.toml', text), text })
 const usage = (re: RegExp) => (e: unknown) => e instanceof UsageError && re.test((e as Error).message)
 
@@ -53,26 +61,43 @@ test('value precedence: flag > process env > env files > esb.toml > default', ()
   assert.is(resolveSettings(base({ toml: t })).tag, 'from-toml')
   assert.is(resolveSettings(base({ toml: t, envFiles: files })).tag, 'from-file')
   assert.is(resolveSettings(base({ toml: t, envFiles: files, processEnv: { ESB_TAG: 'from-env' } })).tag, 'from-env')
-  assert.is(resolveSettings(base({ toml: t, envFiles: files, processEnv: { ESB_TAG: 'from-env' }, flags: { tag: 'from-flag' } })).tag, 'from-flag')
+  assert.is(
+    resolveSettings(base({ toml: t, envFiles: files, processEnv: { ESB_TAG: 'from-env' }, flags: { tag: 'from-flag' } })).tag,
+    'from-flag',
+  )
   assert.is(resolveSettings(base({ toml: t })).registry.port, 6000)
   assert.is(resolveSettings(base({ toml: t, envFiles: files })).registry.port, 6001)
   assert.is(resolveSettings(base({ toml: t, envFiles: files, processEnv: { PORT_REGISTRY: '6002' } })).registry.port, 6002)
 })
 
 test('later env files win over earlier ones', () => {
-  const files = [{ file: '/p/.env', vars: { ESB_ENV: 'one' } }, { file: '/p/extra.env', vars: { ESB_ENV: 'two' } }]
+  const files = [
+    { file: '/p/.env', vars: { ESB_ENV: 'one' } },
+    { file: '/p/extra.env', vars: { ESB_ENV: 'two' } },
+  ]
   assert.is(resolveSettings(base({ envFiles: files })).env, 'two')
 })
 
 test('the env prefix follows the brand', () => {
-  const s = resolveSettings(base({ flags: { brand: 'Acme Prod' }, processEnv: { ACME_PROD_MODE: 'containerd', ESB_MODE: 'docker' } }))
+  const s = resolveSettings(
+    base({ flags: { brand: 'Acme Prod' }, processEnv: { ACME_PROD_MODE: 'containerd', ESB_MODE: 'docker' } }),
+  )
   assert.is(s.mode, 'containerd')
   assert.is(s.builder.name, 'acme-prod-buildx')
   assert.is(s.projectName, 'acme-prod-default')
 })
 
 test('BUILDX_BUILDER, PROJECT_NAME, CONTAINER_REGISTRY, REGISTRY_CONTAINER_NAME from the environment', () => {
-  const s = resolveSettings(base({ processEnv: { BUILDX_BUILDER: 'mine', PROJECT_NAME: 'pn', CONTAINER_REGISTRY: '10.0.0.1:5000', REGISTRY_CONTAINER_NAME: 'r' } }))
+  const s = resolveSettings(
+    base({
+      processEnv: {
+        BUILDX_BUILDER: 'mine',
+        PROJECT_NAME: 'pn',
+        CONTAINER_REGISTRY: '10.0.0.1:5000',
+        REGISTRY_CONTAINER_NAME: 'r',
+      },
+    }),
+  )
   assert.is(s.builder.name, 'mine')
   assert.is(s.projectName, 'pn')
   assert.is(s.registry.runtimeAddress, '10.0.0.1:5000')
@@ -80,7 +105,9 @@ test('BUILDX_BUILDER, PROJECT_NAME, CONTAINER_REGISTRY, REGISTRY_CONTAINER_NAME 
 })
 
 test('full esb.toml', () => {
-  const s = resolveSettings(base({ toml: toml(`
+  const s = resolveSettings(
+    base({
+      toml: toml(`
 brand = "acme"
 mode = "containerd"
 env = "ci"
@@ -111,7 +138,9 @@ groups = ["g"]
 provenance = true
 [functions]
 dockerfiles = "fns/**/Dockerfile"
-`) }))
+`),
+    }),
+  )
   assert.is(s.slug, 'acme')
   assert.is(s.mode, 'containerd')
   assert.is(s.projectName, 'acme-ci')
@@ -150,7 +179,10 @@ test('SOURCE_DATE_EPOCH for builds: 0 unless the environment or [bake] source_da
   assert.is(resolveSettings(base()).bake.sourceDateEpoch, '0')
   assert.is(resolveSettings(base({ processEnv: { SOURCE_DATE_EPOCH: '1700000000' } })).bake.sourceDateEpoch, '1700000000')
   assert.is(resolveSettings(base({ toml: toml('[bake]\nsource_date_epoch = "1600000000"') })).bake.sourceDateEpoch, '1600000000')
-  assert.throws(() => resolveSettings(base({ toml: toml('[bake]\nsource_date_epoch = "yesterday"') })), usage(/^\/p\/esb\.toml: key 'bake\.source_date_epoch': SOURCE_DATE_EPOCH "yesterday" is not a number of seconds since 1970/))
+  assert.throws(
+    () => resolveSettings(base({ toml: toml('[bake]\nsource_date_epoch = "yesterday"') })),
+    usage(/^\/p\/esb\.toml: key 'bake\.source_date_epoch': SOURCE_DATE_EPOCH "yesterday" is not a number of seconds since 1970/),
+  )
 })
 
 test('wrong types', () => {
@@ -160,39 +192,75 @@ test('wrong types', () => {
   bad('[cache]\nlocal = "yes"', /key 'cache\.local' is "yes"; expected true or false/)
   bad('[bake]\nfiles = "a.hcl"', /key 'bake\.files' is "a\.hcl"; expected a list of strings/)
   bad('[cache]\nmode = "all"', /expected "max" or "min"/)
-  bad('[cache]\nmode = { function = "min" }', /:2: key 'cache\.mode' is \{"function":"min"\}; expected "max" or "min", or a table \{ bases = \.\.\., control = \.\.\., functions = \.\.\. \}/)
+  bad(
+    '[cache]\nmode = { function = "min" }',
+    /:2: key 'cache\.mode' is \{"function":"min"\}; expected "max" or "min", or a table \{ bases = \.\.\., control = \.\.\., functions = \.\.\. \}/,
+  )
   bad('[cache]\nmode = { bases = "none" }', /key 'cache\.mode' is \{"bases":"none"\}/)
   bad('registry = 1', /\[registry\] must be a table/)
 })
 
 test('bad values from the environment name the variable', () => {
-  assert.throws(() => resolveSettings(base({ processEnv: { PORT_REGISTRY: '0' } })), usage(/^environment variable PORT_REGISTRY is "0"; expected an integer port/))
-  assert.throws(() => resolveSettings(base({ processEnv: { ESB_MODE: 'k8s' } })), usage(/^environment variable ESB_MODE is "k8s"/))
-  assert.throws(() => resolveSettings(base({ envFiles: [{ file: '/p/.env', vars: { PORT_REGISTRY: 'abc' } }] })), usage(/^\/p\/\.env: PORT_REGISTRY is "abc"/))
+  assert.throws(
+    () => resolveSettings(base({ processEnv: { PORT_REGISTRY: '0' } })),
+    usage(/^environment variable PORT_REGISTRY is "0"; expected an integer port/),
+  )
+  assert.throws(
+    () => resolveSettings(base({ processEnv: { ESB_MODE: 'k8s' } })),
+    usage(/^environment variable ESB_MODE is "k8s"/),
+  )
+  assert.throws(
+    () => resolveSettings(base({ envFiles: [{ file: '/p/.env', vars: { PORT_REGISTRY: 'abc' } }] })),
+    usage(/^\/p\/\.env: PORT_REGISTRY is "abc"/),
+  )
   assert.throws(() => resolveSettings(base({ flags: { mode: 'x' } })), usage(/^--mode is "x"/))
   assert.throws(() => resolveSettings(base({ processEnv: { CONTAINER_REGISTRY: 'localhost:5010' } })), usage(/use 127\.0\.0\.1/))
   assert.throws(() => resolveSettings(base({ flags: { tag: 'a b' } })), usage(/tag "a b" is not a valid image tag/))
   assert.throws(() => resolveSettings(base({ flags: { env: 'Prod!' } })), usage(/^--env: env name "Prod!"/))
   assert.throws(() => resolveSettings(base({ toml: toml('env = ""') })), usage(/^\/p\/esb\.toml: key 'env': env name ""/))
   assert.throws(() => resolveSettings(base({ toml: toml('tag = "a b"') })), usage(/^\/p\/esb\.toml: key 'tag': tag "a b"/))
-  assert.throws(() => resolveSettings(base({ toml: toml('[registry]\nruntime_address = "localhost:5000"') })), usage(/^\/p\/esb\.toml: key 'registry\.runtime_address': localhost:5000 uses localhost/))
+  assert.throws(
+    () => resolveSettings(base({ toml: toml('[registry]\nruntime_address = "localhost:5000"') })),
+    usage(/^\/p\/esb\.toml: key 'registry\.runtime_address': localhost:5000 uses localhost/),
+  )
 })
 
 test('invalid brands name their source', () => {
-  assert.throws(() => resolveSettings(base({ toml: toml('brand = "!!"') })), usage(/^\/p\/esb\.toml: key 'brand': brand "!!" must include at least one alphanumeric/))
-  assert.throws(() => resolveSettings(base({ brandingYaml: { file: '/p/config/branding.yaml', brand: '1x' } })), usage(/^\/p\/config\/branding\.yaml: brand "1x" must start with a letter/))
+  assert.throws(
+    () => resolveSettings(base({ toml: toml('brand = "!!"') })),
+    usage(/^\/p\/esb\.toml: key 'brand': brand "!!" must include at least one alphanumeric/),
+  )
+  assert.throws(
+    () => resolveSettings(base({ brandingYaml: { file: '/p/config/branding.yaml', brand: '1x' } })),
+    usage(/^\/p\/config\/branding\.yaml: brand "1x" must start with a letter/),
+  )
 })
 
 test('PROJECT_NAME is checked as compose checks it, naming where it came from', () => {
-  assert.throws(() => resolveSettings(base({ processEnv: { PROJECT_NAME: 'a\nb' } })), usage(/^environment variable PROJECT_NAME is "a\\nb"; a compose project name must be lowercase letters, digits, - or _/))
-  assert.throws(() => resolveSettings(base({ toml: toml('project_name = "My App"') })), usage(/^\/p\/esb\.toml: key 'project_name' is "My App"; a compose project name/))
-  assert.throws(() => resolveSettings(base({ envFiles: [{ file: '/p/.env', vars: { PROJECT_NAME: '-x' } }] })), usage(/^\/p\/\.env: PROJECT_NAME is "-x"/))
+  assert.throws(
+    () => resolveSettings(base({ processEnv: { PROJECT_NAME: 'a\nb' } })),
+    usage(/^environment variable PROJECT_NAME is "a\\nb"; a compose project name must be lowercase letters, digits, - or _/),
+  )
+  assert.throws(
+    () => resolveSettings(base({ toml: toml('project_name = "My App"') })),
+    usage(/^\/p\/esb\.toml: key 'project_name' is "My App"; a compose project name/),
+  )
+  assert.throws(
+    () => resolveSettings(base({ envFiles: [{ file: '/p/.env', vars: { PROJECT_NAME: '-x' } }] })),
+    usage(/^\/p\/\.env: PROJECT_NAME is "-x"/),
+  )
   assert.is(resolveSettings(base({ processEnv: { PROJECT_NAME: 'my_app-2' } })).projectName, 'my_app-2')
 })
 
 test('a too long brand fails in the settings, naming its source', () => {
-  assert.throws(() => resolveSettings(base({ toml: toml(`brand = "${'a'.repeat(300)}"`) })), usage(/^\/p\/esb\.toml: key 'brand': brand "a+\.\.\." gives a 300-character slug; use a brand whose slug has at most 40/))
-  assert.throws(() => resolveSettings(base({ brandingYaml: { file: '/p/config/branding.yaml', brand: 'b'.repeat(300) } })), usage(/^\/p\/config\/branding\.yaml: brand/))
+  assert.throws(
+    () => resolveSettings(base({ toml: toml(`brand = "${'a'.repeat(300)}"`) })),
+    usage(/^\/p\/esb\.toml: key 'brand': brand "a+\.\.\." gives a 300-character slug; use a brand whose slug has at most 40/),
+  )
+  assert.throws(
+    () => resolveSettings(base({ brandingYaml: { file: '/p/config/branding.yaml', brand: 'b'.repeat(300) } })),
+    usage(/^\/p\/config\/branding\.yaml: brand/),
+  )
 })
 
 test('settings carry the brand warnings; a plain brand has none', () => {
@@ -204,7 +272,10 @@ test('settings carry the brand warnings; a plain brand has none', () => {
 })
 
 test('malformed TOML gives file and line', () => {
-  assert.throws(() => parseToml('/p/esb.toml', 'a = 1\nb = [\n'), usage(/^\/p\/esb\.toml:3: malformed TOML: Unterminated inline array/))
+  assert.throws(
+    () => parseToml('/p/esb.toml', 'a = 1\nb = [\n'),
+    usage(/^\/p\/esb\.toml:3: malformed TOML: Unterminated inline array/),
+  )
   assert.throws(() => parseToml('/p/esb.toml', 'a = = 1'), usage(/^\/p\/esb\.toml:1: malformed TOML/))
 })
 
@@ -233,7 +304,10 @@ test('env files: $VAR from the process environment first, then earlier files (as
   fs.writeFileSync(path.join(d, '.env'), 'BASE=from-dotenv\nHOMEISH=$FROM_PROCESS\n')
   fs.writeFileSync(path.join(d, 'extra.env'), 'DERIVED=${BASE}-x\n')
   const inp = loadInputs(d, { envFiles: [path.join(d, 'extra.env')] }, { FROM_PROCESS: 'proc' })
-  assert.equal(inp.envFiles.map((f) => f.vars), [{ BASE: 'from-dotenv', HOMEISH: 'proc' }, { DERIVED: 'from-dotenv-x' }])
+  assert.equal(
+    inp.envFiles.map((f) => f.vars),
+    [{ BASE: 'from-dotenv', HOMEISH: 'proc' }, { DERIVED: 'from-dotenv-x' }],
+  )
   fs.rmSync(d, { recursive: true })
 })
 

@@ -2,7 +2,16 @@
 // errors the user can fix become one line naming the path; others are bugs.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { BrandError, CancelledError, DockerError, EsbError, FileError, LockTimeoutError, UsageError, toEsbError } from '../../scripts/errors.ts'
+import {
+  BrandError,
+  CancelledError,
+  DockerError,
+  EsbError,
+  FileError,
+  LockTimeoutError,
+  UsageError,
+  toEsbError,
+} from '../../scripts/errors.ts'
 
 const oneLine = (e: EsbError) => assert.not.match(e.message, /\n/)
 
@@ -18,11 +27,18 @@ test('each error class carries its exit code', () => {
     [new LockTimeoutError('the builder lock', '/tmp/l', 5), 1],
     [new FileError('ENOENT', '/nope/x.tar'), 1],
   ]
-  for (const [e, code] of cases) { assert.is(e.exitCode, code, e.name); oneLine(e); assert.is(toEsbError(e), e) }
+  for (const [e, code] of cases) {
+    assert.is(e.exitCode, code, e.name)
+    oneLine(e)
+    assert.is(toEsbError(e), e)
+  }
 })
 
 test('DockerError names the command, its code and the detail', () => {
-  assert.is(new DockerError(['buildx', 'bake', '--builder', 'b'], 1, 'no such target').message, "'docker buildx bake --builder ...' failed with exit code 1: no such target")
+  assert.is(
+    new DockerError(['buildx', 'bake', '--builder', 'b'], 1, 'no such target').message,
+    "'docker buildx bake --builder ...' failed with exit code 1: no such target",
+  )
 })
 
 for (const code of ['ENOENT', 'EACCES', 'EROFS', 'EISDIR', 'ENOSPC', 'ENAMETOOLONG', 'ENOTDIR', 'EPERM']) {

@@ -9,7 +9,7 @@ import { Executor } from '../../scripts/plan/execute.ts'
 import { Runner } from '../../scripts/docker/runner.ts'
 import type { Plan } from '../../scripts/plan/types.ts'
 
-test('a failing step: the run folder and this run\'s cache exports are removed, current stays', async () => {
+test("a failing step: the run folder and this run's cache exports are removed, current stays", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-exec-'))
   const runDir = path.join(dir, 'runs', 'R1')
   const cache = path.join(dir, 'cache', 'os-base')
@@ -17,7 +17,11 @@ test('a failing step: the run folder and this run\'s cache exports are removed, 
   fs.mkdirSync(path.join(cache, 'gen-R0'), { recursive: true })
   fs.symlinkSync('gen-R0', path.join(cache, 'current'))
   const plan: Plan = {
-    command: 'build', project: dir, mode: 'docker', env: {}, caches: {},
+    command: 'build',
+    project: dir,
+    mode: 'docker',
+    env: {},
+    caches: {},
     steps: [
       { kind: 'mkdir', why: 'run and cache folders', paths: [runDir, gen] },
       { kind: 'write', why: 'bake file', path: path.join(runDir, 'bake.json'), content: '{}', mode: 0o644, reason: 'new' },
@@ -28,7 +32,10 @@ test('a failing step: the run folder and this run\'s cache exports are removed, 
     ],
   }
   const ex = new Executor(new Runner('false', [], () => {}))
-  await ex.execute(plan).then(() => assert.unreachable('the step fails'), () => {})
+  await ex.execute(plan).then(
+    () => assert.unreachable('the step fails'),
+    () => {},
+  )
   assert.not.ok(fs.existsSync(runDir), 'run folder removed')
   assert.not.ok(fs.existsSync(gen), 'unpromoted export removed')
   assert.is(fs.readlinkSync(path.join(cache, 'current')), 'gen-R0')

@@ -10,10 +10,19 @@ test('a line: MB done of total and the rate', () => {
 test('on a terminal: redrawn in place at most every 200 ms, the last state on its own line', () => {
   let t = 0
   const out: string[] = []
-  const m = new Meter('export', 4 * 1048576, (s) => out.push(s), true, () => t)
-  t = 250; m.add(1048576)
-  t = 300; m.add(1048576) // too soon: not drawn
-  t = 500; m.add(1048576)
+  const m = new Meter(
+    'export',
+    4 * 1048576,
+    (s) => out.push(s),
+    true,
+    () => t,
+  )
+  t = 250
+  m.add(1048576)
+  t = 300
+  m.add(1048576) // too soon: not drawn
+  t = 500
+  m.add(1048576)
   m.finish()
   assert.equal(out, [
     '\r\x1b[Kexport: 1.0/4.0 MB (4.0 MB/s)',
@@ -24,8 +33,15 @@ test('on a terminal: redrawn in place at most every 200 ms, the last state on it
 
 test('not a terminal (CI): silent', () => {
   const out: string[] = []
-  const m = new Meter('export', 10, (s) => out.push(s), false, () => 1000)
-  m.add(5); m.finish()
+  const m = new Meter(
+    'export',
+    10,
+    (s) => out.push(s),
+    false,
+    () => 1000,
+  )
+  m.add(5)
+  m.finish()
   assert.equal(out, [])
 })
 

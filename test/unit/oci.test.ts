@@ -21,7 +21,12 @@ test('references: registry, repository, tag, digest; Docker Hub defaults', () =>
 })
 
 test('bad references and names are usage errors', () => {
-  for (const bad of ['Upper/x', 'a b', 'x:bad:tag', 'x@sha256:short', '-x']) assert.throws(() => parseRef(bad), (e: unknown) => e instanceof UsageError, bad)
+  for (const bad of ['Upper/x', 'a b', 'x:bad:tag', 'x@sha256:short', '-x'])
+    assert.throws(
+      () => parseRef(bad),
+      (e: unknown) => e instanceof UsageError,
+      bad,
+    )
   assert.throws(() => checkRepo('a//b'), /not a valid repository name/)
   assert.is(checkRepo('a/b-c.d_e'), 'a/b-c.d_e')
 })
@@ -49,7 +54,13 @@ test('loopback registries are plain HTTP, others HTTPS unless --insecure', () =>
 })
 
 test('docker load gets this platform from an index, attestations skipped', () => {
-  const idx: ManifestJson = { manifests: [{ mediaType: '', size: 0, digest: 'att', platform: { os: 'unknown', architecture: 'unknown' } }, { mediaType: '', size: 0, digest: 'arm', platform: { os: 'linux', architecture: 'arm64' } }, { mediaType: '', size: 0, digest: 'x86', platform: { os: 'linux', architecture: 'amd64' } }] }
+  const idx: ManifestJson = {
+    manifests: [
+      { mediaType: '', size: 0, digest: 'att', platform: { os: 'unknown', architecture: 'unknown' } },
+      { mediaType: '', size: 0, digest: 'arm', platform: { os: 'linux', architecture: 'arm64' } },
+      { mediaType: '', size: 0, digest: 'x86', platform: { os: 'linux', architecture: 'amd64' } },
+    ],
+  }
   assert.is(pickPlatform(idx, 'amd64')?.digest, 'x86')
   assert.is(pickPlatform(idx, 's390x')?.digest, 'arm')
 })
@@ -60,11 +71,20 @@ test('media types: image and attestation blobs are known; anything else is refus
   assert.ok(knownBlobType('application/vnd.in-toto+json'))
   assert.ok(knownBlobType('application/vnd.buildkit.cacheconfig.v0'), 'registry cache refs')
   assert.not.ok(knownBlobType('application/x-strange'))
-  const m = { mediaType: '', digest: 'sha256:x', bytes: Buffer.alloc(0), json: { config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: 'sha256:c', size: 1 }, layers: [{ mediaType: 'text/plain', digest: 'sha256:l', size: 1 }] } }
+  const m = {
+    mediaType: '',
+    digest: 'sha256:x',
+    bytes: Buffer.alloc(0),
+    json: {
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: 'sha256:c', size: 1 },
+      layers: [{ mediaType: 'text/plain', digest: 'sha256:l', size: 1 }],
+    },
+  }
   assert.throws(() => blobsOf(m, 'src'), /unknown media type "text\/plain"/)
 })
 
-const corrupt = (re: RegExp) => (e: unknown) => e instanceof EsbError && re.test((e as Error).message) && !(e as Error).message.includes('\n')
+const corrupt = (re: RegExp) => (e: unknown) =>
+  e instanceof EsbError && re.test((e as Error).message) && !(e as Error).message.includes('\n')
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'esb-oci-'))
 
 test('an index.json entry whose size is wrong is refused, naming the archive and digest', async () => {
@@ -74,33 +94,59 @@ test('an index.json entry whose size is wrong is refused, naming the archive and
     assert.is(layoutDirSource(fx.dir).images.length, 1)
     fx.index.manifests[0].size += 1
     fs.writeFileSync(path.join(fx.dir, 'index.json'), JSON.stringify(fx.index))
-    const want = new RegExp(`^${fx.dir}: manifest ${fx.rootDigest} is \\d+ bytes but its descriptor says size \\d+; the archive is corrupt`)
+    const want = new RegExp(
+      `^${fx.dir}: manifest ${fx.rootDigest} is \\d+ bytes but its descriptor says size \\d+; the archive is corrupt`,
+    )
     assert.throws(() => layoutDirSource(fx.dir), corrupt(want))
     await tarDir(fx.dir, path.join(dir, 'l.tar'))
-    try { await tarSource(path.join(dir, 'l.tar')); assert.unreachable('accepted') } catch (e) { assert.ok(corrupt(new RegExp(`l\\.tar: manifest ${fx.rootDigest} is`))(e), String(e)) }
-  } finally { fs.rmSync(dir, { recursive: true }) }
+    try {
+      await tarSource(path.join(dir, 'l.tar'))
+      assert.unreachable('accepted')
+    } catch (e) {
+      assert.ok(corrupt(new RegExp(`l\\.tar: manifest ${fx.rootDigest} is`))(e), String(e))
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true })
+  }
 })
 
 test('a child manifest or layer descriptor with the wrong size is refused', async () => {
   const dir = tmp()
   try {
     const fx = makeLayout(path.join(dir, 'multi'), { platforms: ['amd64', 'arm64'] })
-    const put = (b: Buffer) => { fs.writeFileSync(path.join(fx.dir, 'blobs/sha256', sha(b).slice(7)), b); return { digest: sha(b), size: b.length } }
+    const put = (b: Buffer) => {
+      fs.writeFileSync(path.join(fx.dir, 'blobs/sha256', sha(b).slice(7)), b)
+      return { digest: sha(b), size: b.length }
+    }
     const idx = JSON.parse(fs.readFileSync(path.join(fx.dir, 'blobs/sha256', fx.rootDigest.slice(7)), 'utf8'))
     // a layer that says one byte less than it is, in a re-digested manifest, index and index.json
     const child = JSON.parse(fx.manifests[idx.manifests[1].digest].toString())
     child.layers[0].size -= 1
     idx.manifests[1] = { ...idx.manifests[1], ...put(Buffer.from(JSON.stringify(child))) }
     const top = put(Buffer.from(JSON.stringify(idx)))
-    fs.writeFileSync(path.join(fx.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...fx.index.manifests[0], ...top }] }))
-    assert.throws(() => layoutDirSource(fx.dir), corrupt(new RegExp(`: layer ${child.layers[0].digest} is \\d+ bytes but its descriptor says size`)))
+    fs.writeFileSync(
+      path.join(fx.dir, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, manifests: [{ ...fx.index.manifests[0], ...top }] }),
+    )
+    assert.throws(
+      () => layoutDirSource(fx.dir),
+      corrupt(new RegExp(`: layer ${child.layers[0].digest} is \\d+ bytes but its descriptor says size`)),
+    )
     // the child manifest itself announced with a wrong size in the index
     child.layers[0].size += 1
     idx.manifests[1] = { ...idx.manifests[1], ...put(Buffer.from(JSON.stringify(child))), size: 5 }
     const top2 = put(Buffer.from(JSON.stringify(idx)))
-    fs.writeFileSync(path.join(fx.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...fx.index.manifests[0], ...top2 }] }))
-    assert.throws(() => layoutDirSource(fx.dir), corrupt(new RegExp(`: manifest ${idx.manifests[1].digest} is \\d+ bytes but its descriptor says size 5`)))
-  } finally { fs.rmSync(dir, { recursive: true }) }
+    fs.writeFileSync(
+      path.join(fx.dir, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, manifests: [{ ...fx.index.manifests[0], ...top2 }] }),
+    )
+    assert.throws(
+      () => layoutDirSource(fx.dir),
+      corrupt(new RegExp(`: manifest ${idx.manifests[1].digest} is \\d+ bytes but its descriptor says size 5`)),
+    )
+  } finally {
+    fs.rmSync(dir, { recursive: true })
+  }
 })
 
 test.run()

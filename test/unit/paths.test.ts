@@ -17,7 +17,14 @@ const usage = (re: RegExp) => (e: unknown) => e instanceof UsageError && re.test
 
 function settings(dir: string, text: string, flags: Flags = {}, processEnv: Record<string, string> = {}) {
   const file = path.join(dir, 'esb.toml')
-  return resolveSettings({ projectDir: dir, flags, processEnv, toml: { file, data: parseToml(file, text), text }, brandingYaml: null, envFiles: [] })
+  return resolveSettings({
+    projectDir: dir,
+    flags,
+    processEnv,
+    toml: { file, data: parseToml(file, text), text },
+    brandingYaml: null,
+    envFiles: [],
+  })
 }
 
 test('[cache] dir outside the project, or the project itself, is refused: it becomes --allow fs.write', () => {
@@ -33,9 +40,12 @@ test('[cache] dir outside the project, or the project itself, is refused: it bec
   assert.throws(() => confinePaths(settings(dir, '[cache]\ndir = "link/cache"\n')), usage(/outside the project/))
 })
 
-test('[templates] out and dir from esb.toml stay inside; --out and --templates are the user\'s', () => {
+test("[templates] out and dir from esb.toml stay inside; --out and --templates are the user's", () => {
   const dir = tmp()
-  assert.throws(() => confinePaths(settings(dir, '[templates]\nout = "/root/.ssh"\n')), usage(/\[templates\] out \/root\/.ssh is outside/))
+  assert.throws(
+    () => confinePaths(settings(dir, '[templates]\nout = "/root/.ssh"\n')),
+    usage(/\[templates\] out \/root\/.ssh is outside/),
+  )
   assert.throws(() => confinePaths(settings(dir, '[templates]\ndir = "/etc"\n')), usage(/\[templates\] dir \/etc is outside/))
   confinePaths(settings(dir, '', { out: '/tmp/elsewhere', templates: '/tmp/tpl' }))
   // BUILDKITD_CONFIG from the environment names a file docker esb reads, not writes
@@ -55,7 +65,10 @@ test('render: a template symlinked out of its folder, or an output folder that i
   fs.mkdirSync(path.join(dir, 'tpl'))
   fs.writeFileSync(path.join(away, 'authorized_keys.tmpl'), 'ssh-rsa AAAA {{BRAND}}\n')
   fs.symlinkSync(path.join(away, 'authorized_keys.tmpl'), path.join(dir, 'tpl', 'authorized_keys.tmpl'))
-  assert.throws(() => renderFor(settings(dir, '[templates]\ndir = "tpl"\n')), usage(/is a symlink to .*outside the template folder/))
+  assert.throws(
+    () => renderFor(settings(dir, '[templates]\ndir = "tpl"\n')),
+    usage(/is a symlink to .*outside the template folder/),
+  )
   fs.rmSync(path.join(dir, 'tpl', 'authorized_keys.tmpl'))
   fs.mkdirSync(path.join(dir, 'tpl', 'conf'))
   fs.writeFileSync(path.join(dir, 'tpl', 'conf', 'keys.tmpl'), 'x\n')

@@ -15,15 +15,24 @@ const acme = deriveBrand('Acme Prod')
 const usage = (re: RegExp) => (e: unknown) => e instanceof UsageError && re.test((e as Error).message)
 
 test('placeholders with and without inner spaces', () => {
-  assert.is(renderString('a {{SLUG}} b {{ ENV_PREFIX }} c {{  LABEL_PREFIX}}', acme, 'f'), 'a acme-prod b ACME_PROD c com.acme-prod')
+  assert.is(
+    renderString('a {{SLUG}} b {{ ENV_PREFIX }} c {{  LABEL_PREFIX}}', acme, 'f'),
+    'a acme-prod b ACME_PROD c com.acme-prod',
+  )
 })
 
 test('compose/HCL ${VAR:-default} passes through; ENV_PREFIX_VAR builds one', () => {
-  assert.is(renderString('${PORT_REGISTRY:-5010} {{ENV_PREFIX_VAR}}_TAG:-latest}', acme, 'f'), '${PORT_REGISTRY:-5010} ${ACME_PROD_TAG:-latest}')
+  assert.is(
+    renderString('${PORT_REGISTRY:-5010} {{ENV_PREFIX_VAR}}_TAG:-latest}', acme, 'f'),
+    '${PORT_REGISTRY:-5010} ${ACME_PROD_TAG:-latest}',
+  )
 })
 
 test('unknown key names the key and the file', () => {
-  assert.throws(() => renderString('{{NOPE}}', esb, 'templates/x.tmpl'), usage(/^templates\/x\.tmpl: unknown template key \{\{NOPE\}\}/))
+  assert.throws(
+    () => renderString('{{NOPE}}', esb, 'templates/x.tmpl'),
+    usage(/^templates\/x\.tmpl: unknown template key \{\{NOPE\}\}/),
+  )
 })
 
 test('a value containing a placeholder is an error', () => {
@@ -36,12 +45,27 @@ test('lowercase braces are not placeholders', () => {
 })
 
 test('a known key in the wrong case or unclosed is an error naming file and line', () => {
-  assert.throws(() => renderString('a\nb {{ slug }}\n', esb, 't/x.tmpl'), usage(/^t\/x\.tmpl:2: "\{\{ slug \}\}" is not a placeholder; write \{\{SLUG\}\}/))
-  assert.throws(() => renderString('{{Env_Prefix}}', esb, 'f'), usage(/^f:1: "\{\{Env_Prefix\}\}" is not a placeholder; write \{\{ENV_PREFIX\}\}/))
-  assert.throws(() => renderString('x\ny\nname: {{SLUG\n', esb, 'f'), usage(/^f:3: "\{\{SLUG" is not a placeholder; write \{\{SLUG\}\}/))
+  assert.throws(
+    () => renderString('a\nb {{ slug }}\n', esb, 't/x.tmpl'),
+    usage(/^t\/x\.tmpl:2: "\{\{ slug \}\}" is not a placeholder; write \{\{SLUG\}\}/),
+  )
+  assert.throws(
+    () => renderString('{{Env_Prefix}}', esb, 'f'),
+    usage(/^f:1: "\{\{Env_Prefix\}\}" is not a placeholder; write \{\{ENV_PREFIX\}\}/),
+  )
+  assert.throws(
+    () => renderString('x\ny\nname: {{SLUG\n', esb, 'f'),
+    usage(/^f:3: "\{\{SLUG" is not a placeholder; write \{\{SLUG\}\}/),
+  )
   assert.throws(() => renderString('{{SLUG}-x', esb, 'f'), usage(/^f:1: "\{\{SLUG" is not a placeholder/))
-  assert.throws(() => renderString('a: {{NOT_A_KEY\n', esb, 'f'), usage(/^f:1: unterminated placeholder "\{\{NOT_A_KEY"; close it with \}\}/))
-  assert.throws(() => renderTemplates([{ relPath: '{{slug}}.mk.tmpl', content: '', source: 'tm/{{slug}}.mk.tmpl' }], esb), usage(/^tm\/\{\{slug\}\}\.mk\.tmpl \(path\): "\{\{slug\}\}" is not a placeholder/))
+  assert.throws(
+    () => renderString('a: {{NOT_A_KEY\n', esb, 'f'),
+    usage(/^f:1: unterminated placeholder "\{\{NOT_A_KEY"; close it with \}\}/),
+  )
+  assert.throws(
+    () => renderTemplates([{ relPath: '{{slug}}.mk.tmpl', content: '', source: 'tm/{{slug}}.mk.tmpl' }], esb),
+    usage(/^tm\/\{\{slug\}\}\.mk\.tmpl \(path\): "\{\{slug\}\}" is not a placeholder/),
+  )
 })
 
 test('other {{ ... }} (Go and Helm templates) still pass through', () => {
@@ -65,8 +89,14 @@ test('a template that is not a regular file (a FIFO) is refused, not read', () =
   // a writer that ends a read of the FIFO (an unfixed reader would block here forever, not fail)
   const writer = spawn('sh', ['-c', 'exec 3>"$0"', path.join(dir, 'b.txt.tmpl')], { stdio: 'ignore' })
   try {
-    assert.throws(() => loadTemplateDir(dir), usage(/^template .*\/b\.txt\.tmpl is not a regular file \(a FIFO\); replace it with a file or remove it$/))
-  } finally { writer.kill(); fs.rmSync(dir, { recursive: true }) }
+    assert.throws(
+      () => loadTemplateDir(dir),
+      usage(/^template .*\/b\.txt\.tmpl is not a regular file \(a FIFO\); replace it with a file or remove it$/),
+    )
+  } finally {
+    writer.kill()
+    fs.rmSync(dir, { recursive: true })
+  }
 })
 
 test('an existing output that is not a regular file (a FIFO, a folder) is refused, not read or replaced', () => {
@@ -76,10 +106,18 @@ test('an existing output that is not a regular file (a FIFO, a folder) is refuse
   const writer = spawn('sh', ['-c', 'exec 3>"$0"', path.join(dir, 'b.txt')], { stdio: 'ignore' })
   try {
     const r = (rel: string) => [{ relPath: rel, content: 'x', template: 'x.tmpl' }]
-    assert.throws(() => readStates(dir, r('b.txt')), usage(/\/b\.txt: output is not a regular file \(a FIFO\); docker esb writes only regular files: remove it or choose another --out$/))
+    assert.throws(
+      () => readStates(dir, r('b.txt')),
+      usage(
+        /\/b\.txt: output is not a regular file \(a FIFO\); docker esb writes only regular files: remove it or choose another --out$/,
+      ),
+    )
     assert.throws(() => readStates(dir, r('c.txt')), usage(/\/c\.txt: output is not a regular file \(a folder\)/))
     assert.ok(fs.statSync(path.join(dir, 'b.txt')).isFIFO(), 'the FIFO is untouched')
-  } finally { writer.kill(); fs.rmSync(dir, { recursive: true }) }
+  } finally {
+    writer.kill()
+    fs.rmSync(dir, { recursive: true })
+  }
 })
 
 test('output paths are rendered and lose .tmpl', () => {
@@ -98,19 +136,37 @@ test('CRLF templates render with LF, like the reference tool', () => {
 })
 
 test('byte-identical to the reference tool on its infra template', () => {
-  const tmpl = 'container_name: ${REGISTRY_CONTAINER_NAME:-{{SLUG}}-infra-registry}\n    name: ${NETWORK_EXTERNAL:-${PROJECT_NAME:-{{SLUG}}-${ENV:-default}}-external}\n'
-  const want = 'container_name: ${REGISTRY_CONTAINER_NAME:-acme-prod-infra-registry}\n    name: ${NETWORK_EXTERNAL:-${PROJECT_NAME:-acme-prod-${ENV:-default}}-external}\n'
+  const tmpl =
+    'container_name: ${REGISTRY_CONTAINER_NAME:-{{SLUG}}-infra-registry}\n    name: ${NETWORK_EXTERNAL:-${PROJECT_NAME:-{{SLUG}}-${ENV:-default}}-external}\n'
+  const want =
+    'container_name: ${REGISTRY_CONTAINER_NAME:-acme-prod-infra-registry}\n    name: ${NETWORK_EXTERNAL:-${PROJECT_NAME:-acme-prod-${ENV:-default}}-external}\n'
   assert.is(renderString(tmpl, acme, 't'), want)
 })
 
 test('only new or changed files are written; new files get 0644, *.sh 0755', () => {
-  const rendered = renderTemplates([
-    { relPath: 'a.tmpl', content: '{{SLUG}}', source: 'a' },
-    { relPath: 'b.tmpl', content: 'same', source: 'b' },
-    { relPath: 'run.sh.tmpl', content: '#!/bin/sh', source: 'c' },
-  ], esb)
-  const w = planWrites(rendered, new Map([['a', 'old'], ['b', 'same'], ['run.sh', null]]))
-  assert.equal(w.map((x) => [x.relPath, x.reason, x.mode]), [['a', 'changed', null], ['run.sh', 'new', 0o755]])
+  const rendered = renderTemplates(
+    [
+      { relPath: 'a.tmpl', content: '{{SLUG}}', source: 'a' },
+      { relPath: 'b.tmpl', content: 'same', source: 'b' },
+      { relPath: 'run.sh.tmpl', content: '#!/bin/sh', source: 'c' },
+    ],
+    esb,
+  )
+  const w = planWrites(
+    rendered,
+    new Map([
+      ['a', 'old'],
+      ['b', 'same'],
+      ['run.sh', null],
+    ]),
+  )
+  assert.equal(
+    w.map((x) => [x.relPath, x.reason, x.mode]),
+    [
+      ['a', 'changed', null],
+      ['run.sh', 'new', 0o755],
+    ],
+  )
   assert.is(newFileMode('x.yml'), 0o644)
 })
 
@@ -130,7 +186,10 @@ test('writing keeps an existing mode and refuses symlink escapes', () => {
   try {
     fs.writeFileSync(path.join(dir, 'x.sh'), 'old')
     fs.chmodSync(path.join(dir, 'x.sh'), 0o700)
-    applyWrites(dir, [{ relPath: 'x.sh', content: 'new', mode: null, reason: 'changed' }, { relPath: 'sub/y.yml', content: 'y', mode: 0o644, reason: 'new' }])
+    applyWrites(dir, [
+      { relPath: 'x.sh', content: 'new', mode: null, reason: 'changed' },
+      { relPath: 'sub/y.yml', content: 'y', mode: 0o644, reason: 'new' },
+    ])
     assert.is(fs.statSync(path.join(dir, 'x.sh')).mode & 0o777, 0o700)
     assert.is(fs.readFileSync(path.join(dir, 'x.sh'), 'utf8'), 'new')
     assert.is(fs.statSync(path.join(dir, 'sub/y.yml')).mode & 0o777, 0o644)
@@ -147,8 +206,18 @@ test('writing keeps an existing mode and refuses symlink escapes', () => {
 
 test('the bundled set renders for esb and Acme Prod with nothing left over', () => {
   const t = bundledTemplates()
-  const names = renderTemplates(t, acme).map((r) => r.relPath).sort()
-  assert.equal(names, ['acme-prod.mk', 'config/defaults.env', 'docker-bake.hcl', 'docker-compose.containerd.yml', 'docker-compose.docker.yml', 'docker-compose.infra.yml', 'meta/meta.go'])
+  const names = renderTemplates(t, acme)
+    .map((r) => r.relPath)
+    .sort()
+  assert.equal(names, [
+    'acme-prod.mk',
+    'config/defaults.env',
+    'docker-bake.hcl',
+    'docker-compose.containerd.yml',
+    'docker-compose.docker.yml',
+    'docker-compose.infra.yml',
+    'meta/meta.go',
+  ])
   for (const r of renderTemplates(t, acme)) assert.not.match(r.content, /\{\{\s*[A-Z0-9_]+\s*\}\}/)
   const infra = renderTemplates(t, acme).find((r) => r.relPath === 'docker-compose.infra.yml')!.content
   assert.match(infra, /\$\{REGISTRY_BIND:-127\.0\.0\.1\}:\$\{PORT_REGISTRY:-5010\}:5010/)

@@ -13,9 +13,16 @@ import { computeKeys, decide, explain, stableJson, type Gathered, type InputReco
 import { readRecord, recordFile, writeRecord } from '../../scripts/skip/state.ts'
 
 test('Dockerfile: external images after ARG expansion; stages, named contexts and scratch are not', () => {
-  const df = 'ARG BASE=busybox:1.36\nARG V\nFROM ${BASE} AS build\nRUN x\nFROM lambda-base\nCOPY --from=build /a /a\nCOPY --from=127.0.0.1:5010/tools:1 /t /t\nRUN --mount=type=bind,from=alpine:3,target=/m true\nFROM scratch\n'
-  assert.equal(dockerfileRefs(df, {}, ['lambda-base']), { images: ['127.0.0.1:5010/tools:1', 'alpine:3', 'busybox:1.36'].sort(), never: null })
-  assert.equal(dockerfileRefs(df, { BASE: '127.0.0.1:5010/library/busybox:1.36' }, ['lambda-base']).images[0], '127.0.0.1:5010/library/busybox:1.36')
+  const df =
+    'ARG BASE=busybox:1.36\nARG V\nFROM ${BASE} AS build\nRUN x\nFROM lambda-base\nCOPY --from=build /a /a\nCOPY --from=127.0.0.1:5010/tools:1 /t /t\nRUN --mount=type=bind,from=alpine:3,target=/m true\nFROM scratch\n'
+  assert.equal(dockerfileRefs(df, {}, ['lambda-base']), {
+    images: ['127.0.0.1:5010/tools:1', 'alpine:3', 'busybox:1.36'].sort(),
+    never: null,
+  })
+  assert.equal(
+    dockerfileRefs(df, { BASE: '127.0.0.1:5010/library/busybox:1.36' }, ['lambda-base']).images[0],
+    '127.0.0.1:5010/library/busybox:1.36',
+  )
   assert.equal(dockerfileRefs('FROM ${X:-reg/x:1}\n', {}, []).images, ['reg/x:1'])
   assert.match(dockerfileRefs('# syntax=docker/dockerfile:1\nFROM a\n', {}, []).never!, /not pinned by digest/)
   assert.is(dockerfileRefs('# syntax=docker/dockerfile:1@sha256:' + 'a'.repeat(64) + '\nFROM scratch\n', {}, []).never, null)
@@ -38,17 +45,39 @@ test('context files: .dockerignore (with exceptions), modes, links and folders c
   fs.symlinkSync('src/a.txt', path.join(d, 'link'))
   fs.writeFileSync(path.join(d, '.dockerignore'), '**/*.md\n!src/deep/keep.md\n')
   const f = contextFiles(d, path.join(d, '.dockerignore'), {})
-  assert.equal(Object.keys(f).sort(), ['.dockerignore', 'empty/', 'link', 'run.sh', 'src/', 'src/a.txt', 'src/deep/', 'src/deep/keep.md'])
+  assert.equal(Object.keys(f).sort(), [
+    '.dockerignore',
+    'empty/',
+    'link',
+    'run.sh',
+    'src/',
+    'src/a.txt',
+    'src/deep/',
+    'src/deep/keep.md',
+  ])
   assert.match(f['run.sh'], /^f755:/)
   assert.is(f.link, 'l777:src/a.txt')
   const cache = {}
   const before = contextFiles(d, null, cache)
   fs.writeFileSync(path.join(d, 'src/a.txt'), 'b')
-  assert.is.not(contextFiles(d, null, cache)['src/a.txt'], before['src/a.txt'], 'an edit within the mtime tick is seen (fresh files are never cached)')
+  assert.is.not(
+    contextFiles(d, null, cache)['src/a.txt'],
+    before['src/a.txt'],
+    'an edit within the mtime tick is seen (fresh files are never cached)',
+  )
   fs.rmSync(d, { recursive: true })
 })
 
-const g = (over: Partial<Gathered> = {}): Gathered => ({ definition: { tags: ['t'] }, args: {}, dockerfile: 'df', files: { '.:a': 'f644:1' }, targets: {}, images: [], never: null, ...over })
+const g = (over: Partial<Gathered> = {}): Gathered => ({
+  definition: { tags: ['t'] },
+  args: {},
+  dockerfile: 'df',
+  files: { '.:a': 'f644:1' },
+  targets: {},
+  images: [],
+  never: null,
+  ...over,
+})
 
 test('keys: a child key follows its base; an unresolvable image makes a target always built', () => {
   const k1 = computeKeys({ base: g(), child: g({ targets: { 'lambda-base': 'base' } }) }, {})
@@ -64,21 +93,53 @@ test('keys: a child key follows its base; an unresolvable image makes a target a
 
 test('explain names what changed: files, args, bases, Dockerfile', () => {
   const a = computeKeys({ x: g({ args: { A: '1' } }) }, {}).x.inputs
-  const b = computeKeys({ x: g({ args: { A: '2', B: '1' }, dockerfile: 'df2', files: { '.:a': 'f644:1', '.:new': 'f644:3' } }) }, {}).x.inputs
+  const b = computeKeys(
+    { x: g({ args: { A: '2', B: '1' }, dockerfile: 'df2', files: { '.:a': 'f644:1', '.:new': 'f644:3' } }) },
+    {},
+  ).x.inputs
   assert.equal(explain(a, b), ['Dockerfile', 'new (new)', 'build arg A', 'build arg B (new)'])
   assert.equal(explain({ ...a, deps: { 'target:base': '1' } }, { ...a, deps: { 'target:base': '2' } }), ['base base'])
 })
 
 test('decide: skip only with the same key, the same digest in the registry and a cache; what builds on a rebuilt target is rebuilt', () => {
   const keys = computeKeys({ base: g(), child: g({ targets: { b: 'base' } }), other: g({ files: {} }) }, {})
-  const rec = (t: string, digest = 'sha256:d'): InputRecord => ({ target: t, tag: t, key: keys[t].key!, digest, inputs: keys[t].inputs })
+  const rec = (t: string, digest = 'sha256:d'): InputRecord => ({
+    target: t,
+    tag: t,
+    key: keys[t].key!,
+    digest,
+    inputs: keys[t].inputs,
+  })
   const ok = { digest: 'sha256:d', cache: true }
   const all = ['base', 'child', 'other']
-  assert.equal(decide(all, keys, { base: rec('base'), child: rec('child'), other: rec('other') }, { base: ok, child: ok, other: ok }, { child: ['base'] }), { skip: { base: 'sha256:d', child: 'sha256:d', other: 'sha256:d' }, rebuild: {} })
-  const d = decide(all, keys, { base: rec('base'), child: rec('child'), other: null }, { base: { digest: null, cache: true }, child: ok }, { child: ['base'] })
-  assert.equal(d.rebuild, { base: ['its image is not in the registry'], child: ['base base is rebuilt'], other: ['not built before'] })
-  assert.equal(decide(['other'], keys, { other: rec('other') }, { other: { digest: 'sha256:d', cache: false } }, {}).rebuild, { other: ['its cache is missing'] })
-  assert.equal(decide(['other'], keys, { other: rec('other') }, { other: { digest: 'sha256:e', cache: true } }, {}).rebuild, { other: ['the registry holds another image at its tag'] })
+  assert.equal(
+    decide(
+      all,
+      keys,
+      { base: rec('base'), child: rec('child'), other: rec('other') },
+      { base: ok, child: ok, other: ok },
+      { child: ['base'] },
+    ),
+    { skip: { base: 'sha256:d', child: 'sha256:d', other: 'sha256:d' }, rebuild: {} },
+  )
+  const d = decide(
+    all,
+    keys,
+    { base: rec('base'), child: rec('child'), other: null },
+    { base: { digest: null, cache: true }, child: ok },
+    { child: ['base'] },
+  )
+  assert.equal(d.rebuild, {
+    base: ['its image is not in the registry'],
+    child: ['base base is rebuilt'],
+    other: ['not built before'],
+  })
+  assert.equal(decide(['other'], keys, { other: rec('other') }, { other: { digest: 'sha256:d', cache: false } }, {}).rebuild, {
+    other: ['its cache is missing'],
+  })
+  assert.equal(decide(['other'], keys, { other: rec('other') }, { other: { digest: 'sha256:e', cache: true } }, {}).rebuild, {
+    other: ['the registry holds another image at its tag'],
+  })
 })
 
 test('gather: secret contents are not read; a remote context or no-cache is always built', () => {
@@ -96,7 +157,13 @@ test('gather: secret contents are not read; a remote context or no-cache is alwa
 
 test('records: one file per tag, written whole; a foreign or broken one is ignored', () => {
   const d = tmp()
-  const r: InputRecord = { target: 'x', tag: '127.0.0.1:5010/a-x:latest', key: 'k', digest: 'sha256:d', inputs: computeKeys({ x: g() }, {}).x.inputs }
+  const r: InputRecord = {
+    target: 'x',
+    tag: '127.0.0.1:5010/a-x:latest',
+    key: 'k',
+    digest: 'sha256:d',
+    inputs: computeKeys({ x: g() }, {}).x.inputs,
+  }
   writeRecord(d, r)
   assert.equal(readRecord(d, 'x', r.tag), r)
   assert.is(readRecord(d, 'y', r.tag), null)

@@ -19,7 +19,8 @@ const rel = (p: string) => path.relative(ROOT, p)
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8')
   const out: string[] = []
-  for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'/gm)) out.push(path.resolve(path.dirname(file), m[1]))
+  for (const m of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'(\.[^']+)'/gm))
+    out.push(path.resolve(path.dirname(file), m[1]))
   return out.filter((p) => p.endsWith('.ts') && fs.existsSync(p))
 }
 
@@ -30,10 +31,15 @@ test('no import circle under scripts/ and plugin/', () => {
   const circles: string[] = []
   const visit = (f: string) => {
     if (state.get(f) === 'done') return
-    if (state.get(f) === 'open') { circles.push([...stack.slice(stack.indexOf(f)), f].map(rel).join(' -> ')); return }
-    state.set(f, 'open'); stack.push(f)
+    if (state.get(f) === 'open') {
+      circles.push([...stack.slice(stack.indexOf(f)), f].map(rel).join(' -> '))
+      return
+    }
+    state.set(f, 'open')
+    stack.push(f)
     for (const g of graph.get(f) ?? []) visit(g)
-    stack.pop(); state.set(f, 'done')
+    stack.pop()
+    state.set(f, 'done')
   }
   for (const f of files) visit(f)
   assert.equal(circles, [])
@@ -45,7 +51,11 @@ test('no source file over 250 lines', () => {
 })
 
 test('only the runner spawns processes', () => {
-  const spawners = files.filter((f) => /from 'node:child_process'|import\s*\{[^}]*\$[,\s}][^}]*\}?\s*from 'zx(\/core)?'/.test(fs.readFileSync(f, 'utf8'))).map(rel)
+  const spawners = files
+    .filter((f) =>
+      /from 'node:child_process'|import\s*\{[^}]*\$[,\s}][^}]*\}?\s*from 'zx(\/core)?'/.test(fs.readFileSync(f, 'utf8')),
+    )
+    .map(rel)
   assert.equal(spawners, ['scripts/docker/runner.ts'])
 })
 

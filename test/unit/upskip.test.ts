@@ -7,7 +7,17 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { resolveSettings } from '../../scripts/project/config.ts'
-import { buildDefinition, checkServices, normalizeImage, parseContainers, parseImageIds, servicesOff, stackChanged, stackRecordFile, type ServiceSkip } from '../../scripts/compose/skip.ts'
+import {
+  buildDefinition,
+  checkServices,
+  normalizeImage,
+  parseContainers,
+  parseImageIds,
+  servicesOff,
+  stackChanged,
+  stackRecordFile,
+  type ServiceSkip,
+} from '../../scripts/compose/skip.ts'
 import { upPlan } from '../../scripts/compose/plan.ts'
 import { writeRecord } from '../../scripts/skip/state.ts'
 import type { ComposeConfig } from '../../scripts/compose/types.ts'
@@ -20,13 +30,45 @@ test('image names as the engine lists them; missing images are null', () => {
   assert.is(normalizeImage('127.0.0.1:5010/esb-gateway'), '127.0.0.1:5010/esb-gateway:latest')
   assert.is(normalizeImage('127.0.0.1:5010/esb-gateway:v1'), '127.0.0.1:5010/esb-gateway:v1')
   const out = '["127.0.0.1:5010/esb-gateway:latest","other:1"] sha256:aaa\n["busybox:latest"] sha256:bbb\n'
-  assert.equal(parseImageIds(out, ['127.0.0.1:5010/esb-gateway', 'busybox', 'missing:1']), { '127.0.0.1:5010/esb-gateway': 'sha256:aaa', busybox: 'sha256:bbb', 'missing:1': null })
+  assert.equal(parseImageIds(out, ['127.0.0.1:5010/esb-gateway', 'busybox', 'missing:1']), {
+    '127.0.0.1:5010/esb-gateway': 'sha256:aaa',
+    busybox: 'sha256:bbb',
+    'missing:1': null,
+  })
 })
 
 test('a compose build section in bake words; pull or no_cache always builds', () => {
-  const d = buildDefinition({ image: 'x', build: { context: '/p/s', dockerfile: 'D', args: { A: '1' }, additional_contexts: { b: 'docker-image://r/b:1' }, target: 't', cache_from: ['c'], no_cache: false } }, 'x', null)
-  assert.equal(d, { target: 't', image: 'x', pull_policy: null, context: '/p/s', dockerfile: 'D', args: { A: '1' }, contexts: { b: 'docker-image://r/b:1' } })
-  assert.equal(buildDefinition({ build: { context: '/p/s', additional_contexts: { b: 'service:b' } } }, 'x', { b: 'docker-image://r/b@sha256:1' }).contexts, { b: 'docker-image://r/b@sha256:1' })
+  const d = buildDefinition(
+    {
+      image: 'x',
+      build: {
+        context: '/p/s',
+        dockerfile: 'D',
+        args: { A: '1' },
+        additional_contexts: { b: 'docker-image://r/b:1' },
+        target: 't',
+        cache_from: ['c'],
+        no_cache: false,
+      },
+    },
+    'x',
+    null,
+  )
+  assert.equal(d, {
+    target: 't',
+    image: 'x',
+    pull_policy: null,
+    context: '/p/s',
+    dockerfile: 'D',
+    args: { A: '1' },
+    contexts: { b: 'docker-image://r/b:1' },
+  })
+  assert.equal(
+    buildDefinition({ build: { context: '/p/s', additional_contexts: { b: 'service:b' } } }, 'x', {
+      b: 'docker-image://r/b@sha256:1',
+    }).contexts,
+    { b: 'docker-image://r/b@sha256:1' },
+  )
   assert.is(buildDefinition({ build: { context: '.', no_cache: true } }, 'x', null)['no-cache'], true)
   assert.is(buildDefinition({ pull_policy: 'build', build: { context: '.' } }, 'x', null)['no-cache'], true)
   assert.is(buildDefinition({ build: { context: '.', pull: true } }, 'x', null)['no-cache'], true)
@@ -58,14 +100,18 @@ function project() {
   fs.writeFileSync(path.join(dir, 'svc', 'Dockerfile'), 'FROM scratch\nCOPY app /app\n')
   fs.writeFileSync(path.join(dir, 'svc', 'app'), 'v1\n')
   const s = resolveSettings({ projectDir: dir, flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [] })
-  const cfg: ComposeConfig = { services: { web: { image: 'esb-web:1', build: { context: path.join(dir, 'svc') } }, db: { image: 'db:1' } }, hash: 'C1' }
+  const cfg: ComposeConfig = {
+    services: { web: { image: 'esb-web:1', build: { context: path.join(dir, 'svc') } }, db: { image: 'db:1' } },
+    hash: 'C1',
+  }
   return { dir, s, cfg, state: path.join(dir, '.esb', 'inputs') }
 }
 
 test('services: skipped when the key, the engine image and the stack are as recorded; every rebuild explained', async () => {
   const { dir, s, cfg, state } = project()
   const ps = { web: ['h sha256:web1'] }
-  const check = (ids: Record<string, string | null>, containers = ps, config = cfg) => checkServices(s, config, {}, {}, ids, containers, state, null)
+  const check = (ids: Record<string, string | null>, containers = ps, config = cfg) =>
+    checkServices(s, config, {}, {}, ids, containers, state, null)
   const first = await check({ 'esb-web:1': 'sha256:web1' })
   assert.equal(Object.keys(first.images), ['web'], 'only services that build')
   assert.equal(first.rebuild.web, ['not built before'])
@@ -78,8 +124,12 @@ test('services: skipped when the key, the engine image and the stack are as reco
   assert.equal(same.skip, { web: 'sha256:web1' })
   assert.equal((await check({ 'esb-web:1': null })).rebuild.web, ['its image esb-web:1 is not in the engine'])
   assert.equal((await check({ 'esb-web:1': 'sha256:x' })).rebuild.web, ['the engine holds another image as esb-web:1'])
-  assert.equal((await check({ 'esb-web:1': 'sha256:web1' }, { web: ['h2 sha256:web1'] })).rebuild.web, ['its container for web changed since the last up'])
-  assert.equal((await check({ 'esb-web:1': 'sha256:web1' }, ps, { ...cfg, hash: 'C2' })).rebuild.web, ['the compose configuration changed'])
+  assert.equal((await check({ 'esb-web:1': 'sha256:web1' }, { web: ['h2 sha256:web1'] })).rebuild.web, [
+    'its container for web changed since the last up',
+  ])
+  assert.equal((await check({ 'esb-web:1': 'sha256:web1' }, ps, { ...cfg, hash: 'C2' })).rebuild.web, [
+    'the compose configuration changed',
+  ])
   fs.writeFileSync(path.join(dir, 'svc', 'app'), 'v2\n')
   assert.equal((await check({ 'esb-web:1': 'sha256:web1' })).rebuild.web, ['app'])
   const off = await checkServices(s, cfg, {}, {}, { 'esb-web:1': 'sha256:web1' }, ps, state, 'always built: --no-skip')
@@ -88,16 +138,32 @@ test('services: skipped when the key, the engine image and the stack are as reco
 })
 
 const svcSkip = (skip: Record<string, string>, rebuild: Record<string, string[]>): ServiceSkip => ({
-  skip, rebuild, images: { web: 'esb-web:1', api: 'esb-api:1' }, records: {}, dir: '/p/.esb/inputs', statCache: {}, stack: { file: '/p/.esb/inputs/stack.json', project: 'esb-default', config: 'C' },
+  skip,
+  rebuild,
+  images: { web: 'esb-web:1', api: 'esb-api:1' },
+  records: {},
+  dir: '/p/.esb/inputs',
+  statCache: {},
+  stack: { file: '/p/.esb/inputs/stack.json', project: 'esb-default', config: 'C' },
 })
 
 test('up: every service unchanged -> compose up -d --no-recreate, no builder, no caches, no override', () => {
   const s = resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [] })
   const services = { web: { build: {} }, api: { build: {} } }
-  const inp = { settings: s, renderWrites: [], builder: { procEnv: {}, buildkitdConfig: null }, composeConfig: { services }, runId: 'R', extraArgs: ['--wait'] }
+  const inp = {
+    settings: s,
+    renderWrites: [],
+    builder: { procEnv: {}, buildkitdConfig: null },
+    composeConfig: { services },
+    runId: 'R',
+    extraArgs: ['--wait'],
+  }
   const p = upPlan({ ...inp, services: svcSkip({ web: 'sha256:1', api: 'sha256:2' }, {}) })
-  assert.equal(p.steps.map((x) => x.kind), ['ensure-registry', 'docker', 'save-stat-cache'])
-  const d = p.steps[1] as Extract<typeof p.steps[number], { kind: 'docker' }>
+  assert.equal(
+    p.steps.map((x) => x.kind),
+    ['ensure-registry', 'docker', 'save-stat-cache'],
+  )
+  const d = p.steps[1] as Extract<(typeof p.steps)[number], { kind: 'docker' }>
   assert.equal(d.argv.slice(-4), ['up', '-d', '--no-recreate', '--wait'])
   assert.is(d.builder, undefined)
   assert.equal(p.caches, {})
@@ -106,7 +172,7 @@ test('up: every service unchanged -> compose up -d --no-recreate, no builder, no
   const q = upPlan({ ...inp, services: svcSkip({ web: 'sha256:1' }, { api: ['app'] }) })
   const kinds = q.steps.map((x) => x.kind)
   assert.ok(kinds.includes('ensure-builder') && kinds.indexOf('record-services') > kinds.lastIndexOf('docker'), kinds.join(' '))
-  const dq = q.steps.filter((x) => x.kind === 'docker').pop() as Extract<typeof q.steps[number], { kind: 'docker' }>
+  const dq = q.steps.filter((x) => x.kind === 'docker').pop() as Extract<(typeof q.steps)[number], { kind: 'docker' }>
   assert.ok(dq.argv.includes('--build'))
   assert.equal(q.skip!.rebuild['service:api'], ['app'])
 })
