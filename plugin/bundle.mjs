@@ -1,6 +1,6 @@
 // Bundles plugin/main.ts and everything it loads, templates included, into
 // ONE executable file: dist/docker-esb (CommonJS: an extensionless ESM file
-// can silently not run on Node 20, see field-notes.md).
+// placed under a "type": "commonjs" scope exits 0 without running on Node 20).
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -1,5 +1,5 @@
 // The environment every docker child gets (besides the user's own): the
-// names the ESB stack's compose and bake files read (esb-contract.md).
+// names the ESB stack's compose and bake files read (<PREFIX>_TAG, PORT_REGISTRY, CONTAINER_REGISTRY...).
 import type { Settings } from '../project/config.ts'
 import { brandNames } from '../project/names.ts'
 import type { Env } from './types.ts'

@@ -1,6 +1,6 @@
 // Brand derivation: one brand string gives every name the templates use.
-// The rules are the ESB contract's (esb-contract.md, "Branding"); they match
-// the existing ESB branding tool so outputs stay byte-identical.
+// The rules are the ones existing ESB repos already use; they match the
+// existing ESB branding tool so outputs stay byte-identical.
 import { BrandError } from '../errors.ts'
 
 export { BrandError }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provides a Docker engine for the end-to-end tests, on a machine that may
-# reach no container registry (see shared/docs/offline-engine.md).
+# reach no container registry (so every image it needs is made locally).
 #
 #   - an engine that already works (docker info answers, buildx >= BUILDX_MIN,
 #     compose >= COMPOSE_MIN) is used as it is; nothing global is changed;
