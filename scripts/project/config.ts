@@ -7,10 +7,10 @@ import { UsageError } from '../errors.ts'
 import { brandWarnings, deriveBrand, envPrefixOf, type BrandContext } from './brand.ts'
 import { cacheModes, checkToml, lineOf, MODES, sourceDateEpoch, type CacheModes, type EsbToml, type Mode } from './schema.ts'
 import { CONFIG_FILE, type Inputs } from './read.ts'
-import { builderDriver, type BuilderDriver } from '../builder/driver.ts'
+import { builderDriver, type BuilderDriver } from './sections/builder.ts'
 import { branchOf } from './branch.ts'
-import { sharedCaches } from '../cache/shared.ts'
-import { buildRegistrySettings, type BuildRegistrySettings } from '../registry/settings.ts'
+import { sharedCaches } from './sections/cache.ts'
+import { buildRegistrySettings, type BuildRegistrySettings } from './sections/registry.ts'
 import { brandNames, loopbackRegistry, RUNTIME_REGISTRY_ALIAS, DEFAULT_REGISTRY_IMAGE, DEFAULT_REGISTRY_PORT } from './names.ts'
 
 export type { Mode } from './schema.ts'
@@ -28,7 +28,7 @@ export interface Settings {
   env: string
   tag: string
   projectName: string
-  /** buildAddress, build: registry/settings.ts */
+  /** buildAddress, build: sections/registry.ts */
   registry: BuildRegistrySettings & {
     port: number
     bind: string
@@ -45,7 +45,7 @@ export interface Settings {
   }
   builder: {
     name: string
-    /** which buildx driver (builder/driver.ts) */
+    /** which buildx driver (sections/builder.ts) */
     driver: BuilderDriver
     image: string | null
     driverOpts: string[]

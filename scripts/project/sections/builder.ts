@@ -3,7 +3,7 @@
 // over TCP or a socket (remote), or BuildKit pods (kubernetes). Never the
 // docker driver: it cannot export caches or build on pushed bases. Pure.
 import path from 'node:path'
-import { UsageError } from '../errors.ts'
+import { UsageError } from '../../errors.ts'
 
 export type BuilderDriver =
   { kind: 'docker-container' } | { kind: 'remote'; endpoint: string; opts: string[] } | { kind: 'kubernetes'; opts: string[] }

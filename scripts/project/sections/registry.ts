@@ -1,7 +1,7 @@
 // [registry] build_address, build_ca, build_insecure: where builds push
-// when that is not the local registry (registry/build.ts). Pure.
+// when that is not the local registry. Pure.
 import path from 'node:path'
-import { UsageError } from '../errors.ts'
+import { UsageError } from '../../errors.ts'
 
 export interface BuildRegistrySettings {
   /** where builds push and bases come from: the local registry (127.0.0.1:<port>), or [registry] build_address */
