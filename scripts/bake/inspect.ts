@@ -8,7 +8,7 @@ import type { Settings } from '../project/config.ts'
 import type { Runner } from '../docker/runner.ts'
 import { withRendered, type RenderResult } from '../render/plan.ts'
 import { stackEnv } from '../plan/env.ts'
-import { parseBakeFile, type BakeFile } from './types.ts'
+import { parseBakeFile, type BakeFile } from '../docker/bakefile.ts'
 import { bakeFailure } from './errors.ts'
 import { bakeVariableEnv, declaredVariables } from './vars.ts'
 

@@ -6,7 +6,7 @@ import { imageLabels, imageRef } from '../project/names.ts'
 import { cacheFlagsFor } from '../cache/flags.ts'
 import type { FunctionTarget } from '../functions/targets.ts'
 import type { CacheGen } from '../plan/types.ts'
-import type { BakeFile, BakeTarget } from './types.ts'
+import type { BakeFile, BakeTarget } from '../docker/bakefile.ts'
 
 /** The tag docker esb gives a bake target: `<build registry>/<slug>-<target>:<tag>`, whatever the project's file hard-codes. */
 export function targetTag(s: Settings, target: string): string {

@@ -2,7 +2,7 @@
 // bases phase 1 pushed. Pure.
 import type { Settings } from '../project/config.ts'
 import type { FunctionTarget } from '../functions/targets.ts'
-import type { BakeFile, BakeMetadata } from './types.ts'
+import type { BakeFile, BakeMetadata } from '../docker/bakefile.ts'
 
 /** The targets bake will build, from `docker buildx bake --print` JSON. */
 export function targetsFromPrint(print: BakeFile): string[] {

@@ -1,7 +1,7 @@
 // docker esb build: flags -> settings -> what bake would build -> a plan.
 import { FORMAT_FLAG, str, type CommandSpec } from './types.ts'
 import { PROGRESS_FLAG, progressMode, withHistory } from '../report/mode.ts'
-import { DRY_RUN_FLAGS, registryFirst, runOrShow } from './plan-run.ts'
+import { DRY_RUN_FLAGS, registryFirst, runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { renderForStack } from '../render/plan.ts'
 import { buildxVersion, versionLess } from '../docker/version.ts'

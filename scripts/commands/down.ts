@@ -1,6 +1,6 @@
 // docker esb down: stop the stack (and the registry with --registry).
 import type { CommandSpec } from './types.ts'
-import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
+import { DRY_RUN_FLAGS, runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { downPlan } from '../compose/plan.ts'
 

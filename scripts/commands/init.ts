@@ -7,7 +7,7 @@ import { UsageError } from '../errors.ts'
 import { settingsFrom } from '../project/context.ts'
 import { CONFIG_FILE } from '../project/read.ts'
 import { renderFor } from '../render/plan.ts'
-import { Executor } from '../plan/execute.ts'
+import { Executor } from '../run/execute.ts'
 import type { Step } from '../plan/types.ts'
 
 /** The esb.toml init writes. Pure. */

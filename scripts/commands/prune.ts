@@ -1,6 +1,6 @@
 // docker esb prune: free space (old local exports, builder cache, registry GC).
 import type { CommandSpec } from './types.ts'
-import { DRY_RUN_FLAGS, runOrShow } from './plan-run.ts'
+import { DRY_RUN_FLAGS, runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { prunePlan } from '../prune/plan.ts'
 

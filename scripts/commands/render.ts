@@ -4,7 +4,7 @@ import type { CommandSpec } from './types.ts'
 import { settingsFrom } from '../project/context.ts'
 import { checkOwnership, renderFor } from '../render/plan.ts'
 import { driftDiffs } from '../render/render.ts'
-import { Executor } from '../plan/execute.ts'
+import { Executor } from '../run/execute.ts'
 
 export const render: CommandSpec = {
   name: 'render',

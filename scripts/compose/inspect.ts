@@ -9,7 +9,7 @@ import { withRendered, type RenderResult } from '../render/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import { composeFileArgs, modeComposeFile } from './plan.ts'
 import { parseComposeConfig, type ComposeConfig } from './types.ts'
-import { containersArgv, imageIdsArgv, parseContainers, parseImageIds } from './skip.ts'
+import { containersArgv, imageIdsArgv, parseContainers, parseImageIds } from './engine.ts'
 import { stableJson } from '../skip/keys.ts'
 
 export async function composeConfig(s: Settings, runner: Runner, r: RenderResult): Promise<ComposeConfig> {

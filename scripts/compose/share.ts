@@ -4,7 +4,7 @@
 // `docker esb build` builds no step twice. Pure.
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
-import type { BakeFile } from '../bake/types.ts'
+import type { BakeFile } from '../docker/bakefile.ts'
 import { targetTag } from '../bake/override.ts'
 import { groupTargets } from '../bake/phases.ts'
 import type { ComposeConfig, ComposeService } from './types.ts'

@@ -7,7 +7,7 @@
 // --no-recreate`: no builder, no caches, no container touched.
 import fs from 'node:fs'
 import type { Settings } from '../project/config.ts'
-import type { BakeTarget } from '../bake/types.ts'
+import type { BakeTarget } from '../docker/bakefile.ts'
 import { gatherTarget } from '../skip/gather.ts'
 import { registryClient, resolveDigests } from '../skip/check.ts'
 import {
@@ -20,11 +20,12 @@ import {
   type TargetInputs,
 } from '../skip/keys.ts'
 import { readRecord, recordFile } from '../skip/state.ts'
-import type { StatCache } from '../skip/files.ts'
+import type { ServiceRecords, StatCache } from '../plan/records.ts'
 import type { ComposeConfig, ComposeService } from './types.ts'
+import { parseContainers } from './engine.ts'
 
 /** What up records per service after compose built it: the key and the image it built. */
-export type ServiceRecords = Record<string, { tag: string; key: string; inputs: TargetInputs; image: string }>
+export type { ServiceRecords }
 
 export interface ServiceSkip extends Decision {
   /** service -> its image name in the engine */
@@ -52,34 +53,6 @@ export function serviceImages(project: string, config: ComposeConfig): Record<st
 /** The record's name: per compose project, service and image (each mode names its images). */
 export const serviceRecordTag = (project: string, name: string, image: string) => `compose/${project}/${name}/${image}`
 
-/** `busybox` -> `busybox:latest`, `docker.io/library/x:1` -> `x:1`: as the engine lists RepoTags. */
-export function normalizeImage(ref: string): string {
-  let r = ref.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '')
-  const slash = r.lastIndexOf('/')
-  if (!r.includes('@') && r.lastIndexOf(':') <= slash) r += ':latest'
-  return r
-}
-
-/** `docker image inspect --format '{{json .RepoTags}} {{.Id}}'` output -> image -> id (null: not in the engine). */
-export function parseImageIds(out: string, images: string[]): Record<string, string | null> {
-  const byTag = new Map<string, string>()
-  for (const line of out.split('\n')) {
-    const m = /^(\[.*\]) (\S+)$/.exec(line.trim())
-    if (!m) continue
-    try {
-      for (const t of JSON.parse(m[1]) as string[]) byTag.set(t, m[2])
-    } catch {
-      /* not ours */
-    }
-  }
-  return Object.fromEntries(images.map((i) => [i, byTag.get(normalizeImage(i)) ?? null]))
-}
-
-/** The one docker call that asks the engine for the images' ids (parsed by parseImageIds). */
-export function imageIdsArgv(images: string[]): string[] {
-  return ['image', 'inspect', '--format', '{{json .RepoTags}} {{.Id}}', ...[...new Set(images)].sort()]
-}
-
 /** A compose build section in bake's words, so skip/gather.ts can read it. */
 export function buildDefinition(svc: ComposeService, image: string, contexts: Record<string, string> | null): BakeTarget {
   const b = (svc.build ?? {}) as Record<string, unknown>
@@ -104,28 +77,6 @@ export function buildDefinition(svc: ComposeService, image: string, contexts: Re
   if (noCache === true || rest.pull === true || svc.pull_policy === 'build' || svc.pull_policy === 'always')
     def['no-cache'] = true
   return def
-}
-
-/** One line per container of the project: `<service> <config-hash> <image>` (compose's own labels). */
-export function containersArgv(project: string): string[] {
-  return [
-    'ps',
-    '-a',
-    '--filter',
-    `label=com.docker.compose.project=${project}`,
-    '--format',
-    '{{.Label "com.docker.compose.service"}} {{.Label "com.docker.compose.config-hash"}} {{.Label "com.docker.compose.image"}}',
-  ]
-}
-
-export function parseContainers(out: string): Record<string, string[]> {
-  const by: Record<string, string[]> = {}
-  for (const line of out.split('\n')) {
-    const [svc, hash, image] = line.trim().split(' ')
-    if (svc && hash) (by[svc] ??= []).push(`${hash} ${image ?? ''}`)
-  }
-  for (const v of Object.values(by)) v.sort()
-  return by
 }
 
 /** What the last up left: the compose config it ran and its containers' labels. */

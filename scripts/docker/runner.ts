@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process'
 import { $, type ProcessPromise } from 'zx/core'
 import { CancelledError, DockerError } from '../errors.ts'
-import { DEFAULT_DOCKER_CONFIG } from '../registry/spec.ts'
+import { DEFAULT_DOCKER_CONFIG } from './config.ts'
 
 $.verbose = false
 $.quiet = true

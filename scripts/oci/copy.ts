@@ -6,7 +6,7 @@ import type { Meter } from '../report/meter.ts'
 import type { Readable } from 'node:stream'
 import { EsbError } from '../errors.ts'
 import { INDEX_TYPES, MANIFEST_TYPES, knownBlobType } from './ref.ts'
-import type { RegistryClient } from './registry.ts'
+import type { RegistryClient } from './client.ts'
 import type { Desc, Manifest, ManifestJson } from './types.ts'
 
 export type { Desc, Manifest } from './types.ts'

@@ -12,7 +12,7 @@ import { onForcedExit } from '../exit-cleanup.ts'
 import { INDEX_TYPES } from './ref.ts'
 import { blobsOf, mediaTypeOf } from './copy.ts'
 import type { Desc, Manifest, ManifestJson } from './types.ts'
-import type { RegistryClient } from './registry.ts'
+import type { RegistryClient } from './client.ts'
 
 export interface ExportImage {
   repo: string

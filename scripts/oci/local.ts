@@ -1,7 +1,7 @@
 // The project's own registry, as an OCI distribution client.
 import { EsbError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
-import { RegistryClient } from './registry.ts'
+import { RegistryClient } from './client.ts'
 
 export async function localRegistry(s: Settings, signal?: AbortSignal): Promise<RegistryClient> {
   const c = new RegistryClient(`http://${s.registry.localAddress}`, s.registry.localAddress, { signal })

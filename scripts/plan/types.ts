@@ -3,10 +3,7 @@
 // them; plan/show.ts prints them for --dry-run.
 import type { Env } from '../docker/runner.ts'
 import type { ProgressMode } from '../report/mode.ts'
-import type { TargetInputs } from '../skip/keys.ts'
-import type { StatCache } from '../skip/files.ts'
-import type { ServiceRecords } from '../compose/skip.ts'
-import type { RegistrySpec } from '../registry/spec.ts'
+import type { RegistrySpec, ServiceRecords, StatCache, TargetInputs } from './records.ts'
 
 export type { Env }
 

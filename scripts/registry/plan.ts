@@ -1,11 +1,10 @@
 // How the registry is started: its own compose project `<slug>-infra` from
 // docker-compose.infra.yml, on 127.0.0.1:<port>, ready when GET /v2/ is 200.
-// And, with [registry] build_address, the steps around the build registry
-// (checked first, images copied into the local one last; run by registry/build.ts). Pure.
+// Pure; registry/ensure.ts acts on it.
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import type { Env, Step, StepOf } from '../plan/types.ts'
-import { buildRegistrySpec } from './spec.ts'
+import { buildRegistrySpec } from '../buildregistry/spec.ts'
 
 export const REGISTRY_READY_TIMEOUT_MS = 60_000
 
@@ -48,33 +47,4 @@ export function registryFirstSteps(s: Settings, renderWrites: Step[], env: Env):
   const file = path.resolve(s.projectDir, infraComposeFile(s))
   if (renderWrites.some((w) => w.kind === 'write' && path.resolve(w.path) === file)) return []
   return [ensureRegistryStep(s, env)]
-}
-
-/** Before anything is built: the build registry answers and takes the credentials (a wrong password stops here, not mid-push). */
-export function checkRegistryStep(s: Settings, configDir: string): StepOf<'check-registry'>[] {
-  if (!s.registry.build) return []
-  return [
-    {
-      kind: 'check-registry',
-      why: `build registry ${s.registry.buildAddress} answers and takes the credentials in ${path.join(configDir, 'config.json')}`,
-      registry: buildRegistrySpec(s, configDir),
-    },
-  ]
-}
-
-/** After the bakes: the images of every target the build knows, copied into the local registry (only what is missing). */
-export function copyToLocalStep(s: Settings, configDir: string, tags: string[]): StepOf<'copy-images'>[] {
-  if (!s.registry.build || !tags.length) return []
-  const prefix = `${s.registry.buildAddress}/`
-  const images = [...new Set(tags.filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length)))].sort()
-  if (!images.length) return []
-  return [
-    {
-      kind: 'copy-images',
-      why: `copy the images from the build registry ${s.registry.buildAddress} into the local registry ${s.registry.localAddress} (same digests, missing blobs only)`,
-      from: buildRegistrySpec(s, configDir),
-      to: s.registry.localAddress,
-      images,
-    },
-  ]
 }

@@ -7,17 +7,12 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import dockerignore, { type Ignore } from '@balena/dockerignore'
+import type { StatCache } from '../plan/records.ts'
+
+export type { StatCache, StatEntry } from '../plan/records.ts'
 
 // CommonJS (module.exports = factory) behind an ESM-style .d.ts
 const ignore = ((dockerignore as unknown as { default?: unknown }).default ?? dockerignore) as unknown as () => Ignore
-
-export interface StatEntry {
-  size: number
-  mtimeMs: number
-  ino: number
-  hash: string
-}
-export type StatCache = Record<string, StatEntry>
 
 const RACY_MS = 2000
 

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { BakeTarget } from '../bake/types.ts'
+import type { BakeTarget } from '../docker/bakefile.ts'
 import { contextFiles, ignoreFileFor, type StatCache } from './files.ts'
 import { dockerfileRefs } from './dockerfile.ts'
 import type { Gathered } from './keys.ts'

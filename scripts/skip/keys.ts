@@ -2,6 +2,9 @@
 // targets can be skipped. Pure: files, digests and registry answers come in
 // as data (skip/gather.ts, skip/check.ts).
 import crypto from 'node:crypto'
+import type { TargetInputs } from '../plan/records.ts'
+
+export type { TargetInputs }
 
 /** Everything that decides a target's result, as gathered from disk. */
 export interface Gathered {
@@ -21,14 +24,6 @@ export interface Gathered {
 }
 
 /** What a key is made of; kept with the record so a rebuild can be explained. */
-export interface TargetInputs {
-  definition: string
-  args: Record<string, string>
-  dockerfile: string
-  files: Record<string, string>
-  /** `target:<name>` -> that target's key; `<image ref>` -> its digest */
-  deps: Record<string, string>
-}
 
 export interface TargetKey {
   key: string | null

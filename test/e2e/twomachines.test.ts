@@ -22,7 +22,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Project, BUSYBOX, e2eDockerConfig, must } from './project.ts'
 import { freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
-import { RegistryClient } from '../../scripts/oci/registry.ts'
+import { RegistryClient } from '../../scripts/oci/client.ts'
 import { registrySource } from '../../scripts/oci/sources.ts'
 import { copyImage } from '../../scripts/oci/copy.ts'
 

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Executor } from '../../scripts/plan/execute.ts'
+import { Executor } from '../../scripts/run/execute.ts'
 import { Runner } from '../../scripts/docker/runner.ts'
 import type { Plan } from '../../scripts/plan/types.ts'
 

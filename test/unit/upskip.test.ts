@@ -10,14 +10,12 @@ import { resolveSettings } from '../../scripts/project/config.ts'
 import {
   buildDefinition,
   checkServices,
-  normalizeImage,
-  parseContainers,
-  parseImageIds,
   servicesOff,
   stackChanged,
   stackRecordFile,
   type ServiceSkip,
 } from '../../scripts/compose/skip.ts'
+import { normalizeImage, parseContainers, parseImageIds } from '../../scripts/compose/engine.ts'
 import { upPlan } from '../../scripts/compose/plan.ts'
 import { writeRecord } from '../../scripts/skip/state.ts'
 import type { ComposeConfig } from '../../scripts/compose/types.ts'

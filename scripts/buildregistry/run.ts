@@ -7,7 +7,7 @@
 // RegistrySpec (registry/spec.ts); here they run, through registry/client.ts.
 import type { StepOf } from '../plan/types.ts'
 import { clientOf } from './client.ts'
-import { RegistryClient } from '../oci/registry.ts'
+import { RegistryClient } from '../oci/client.ts'
 import { EsbError } from '../errors.ts'
 import { copyImage } from '../oci/copy.ts'
 import { registrySource } from '../oci/sources.ts'

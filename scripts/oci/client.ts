@@ -10,7 +10,7 @@ import { EsbError } from '../errors.ts'
 import { ACCEPT } from './ref.ts'
 import { VerifyStream, sha256 } from './verify.ts'
 import type { Manifest } from './types.ts'
-import type { Credentials } from '../registry/auth.ts'
+import type { Credentials } from './auth.ts'
 
 export interface ClientOptions {
   /** aborts every request and stream (Ctrl-C) */

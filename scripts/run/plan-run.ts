@@ -1,6 +1,6 @@
 // The end of every planning command: print the plan (--dry-run) or execute it.
-import type { CommandCtx } from './types.ts'
-import { Executor } from '../plan/execute.ts'
+import type { CommandCtx } from '../commands/types.ts'
+import { Executor } from './execute.ts'
 import { planToJson, planToText } from '../plan/show.ts'
 import type { Plan, Step } from '../plan/types.ts'
 import type { Settings } from '../project/config.ts'

@@ -4,8 +4,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { RegistrySpec } from './spec.ts'
 import { UsageError } from '../errors.ts'
-import { RegistryClient } from '../oci/registry.ts'
-import { credentialsFor } from './auth.ts'
+import { RegistryClient } from '../oci/client.ts'
+import { credentialsFor } from '../oci/auth.ts'
 
 export function clientOf(r: RegistrySpec, signal?: AbortSignal): RegistryClient {
   let ca: string | undefined

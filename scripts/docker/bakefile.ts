@@ -1,5 +1,5 @@
-// The shapes of bake files as JSON: what `docker buildx bake --print` gives
-// and what docker esb generates. Parsed at the edge (bake/inspect.ts).
+// The shapes of bake files as JSON: what `docker buildx bake --print` and
+// `--metadata-file` give, and what docker esb generates. Parsed at the edge (bake/inspect.ts).
 
 export interface BakeTarget {
   context?: string

@@ -7,25 +7,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { credentialHelper } from '../docker/runner.ts'
-import { DEFAULT_DOCKER_CONFIG } from './spec.ts'
 import { EsbError } from '../errors.ts'
 
 export interface Credentials {
   username: string
   password: string
-}
-
-/** The docker config folder: --config, else DOCKER_CONFIG, else ~/.docker (as the Docker CLI picks it). */
-export function dockerConfigDir(globalFlags: string[], env: Record<string, string | undefined>, cwd: string): string {
-  for (let i = 0; i < globalFlags.length; i++) {
-    if (globalFlags[i] === '--config' && i + 1 < globalFlags.length) return path.resolve(cwd, globalFlags[i + 1])
-    if (globalFlags[i].startsWith('--config=')) return path.resolve(cwd, globalFlags[i].slice(9))
-  }
-  return env.DOCKER_CONFIG
-    ? path.resolve(cwd, env.DOCKER_CONFIG)
-    : env.HOME
-      ? path.join(env.HOME, '.docker')
-      : DEFAULT_DOCKER_CONFIG
 }
 
 interface ConfigJson {
