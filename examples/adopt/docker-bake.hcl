@@ -22,17 +22,9 @@ variable "CERT_DIR" {
   default = "./${BRAND_HOME}/certs"
 }
 
-// Where the bases start. Offline machines point it at a copy in the local registry.
-variable "UPSTREAM_BASE" {
-  default = "busybox:1.36"
-}
-
 target "lambda-base" {
   context    = "runtime-hooks/python"
   dockerfile = "docker/Dockerfile"
-  args = {
-    UPSTREAM_BASE = "${UPSTREAM_BASE}"
-  }
   tags       = ["${REGISTRY}acme-lambda-base:latest"]
   output     = ["type=image,push=true"]
 }
@@ -43,7 +35,6 @@ target "os-base" {
   tags = ["${REGISTRY}acme-os-base:latest"]
   args = {
     ROOT_CA_MOUNT_ID = "root_ca"
-    UPSTREAM_BASE    = "${UPSTREAM_BASE}"
   }
   output = ["type=image,push=true"]
   secret = ["id=root_ca,src=${CERT_DIR}/rootCA.crt"]
@@ -55,7 +46,6 @@ target "python-base" {
   tags = ["${REGISTRY}acme-python-base:latest"]
   args = {
     ROOT_CA_MOUNT_ID = "root_ca"
-    UPSTREAM_BASE    = "${UPSTREAM_BASE}"
   }
   output = ["type=image,push=true"]
   secret = ["id=root_ca,src=${CERT_DIR}/rootCA.crt"]

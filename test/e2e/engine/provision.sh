@@ -9,7 +9,10 @@
 #     suite (plugins.sh), and the images the tests need made locally:
 #     the BuildKit image (buildkitd+buildctl built with Go at a pinned
 #     version, plus runc), registry:2 (Debian's docker-registry) and busybox
-#     (Debian's busybox-static), all with `docker import`.
+#     (Debian's busybox-static), all with `docker import`;
+#   - in both cases the Dockerfile frontend image ($FRONTEND_IMAGE, what
+#     `# syntax=docker/dockerfile:1.7` names), built from the same BuildKit
+#     module, if the engine lacks it (the tests serve it from a mirror).
 # Idempotent: a second run only checks. Prints how long each step took.
 # Writes $TOOLS/engine.env (DOCKER_CONFIG with the plugins, for the tests).
 set -euo pipefail
@@ -56,12 +59,46 @@ if [ ${#tools_need[@]} -gt 0 ]; then
 fi
 done_step
 
+# Copies the BuildKit Go module at BUILDKIT_VERSION to the writable folder $1.
+buildkit_src() {
+  command -v go >/dev/null || fail "go not found; install Go to build from the BuildKit module"
+  local src dst="$1"
+  src="$(go mod download -json "github.com/moby/buildkit@$BUILDKIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$src" ] || fail "go mod download github.com/moby/buildkit@$BUILDKIT_VERSION"
+  rm -rf "$dst"; cp -r "$src" "$dst"; chmod -R u+w "$dst"
+}
+
+# The Dockerfile frontend as the official image has it: one static binary,
+# its entrypoint, and the labels buildx reads (without the caps label it
+# refuses named contexts). Needed on every engine that lacks it, also one we
+# did not provision: the machine reaches no registry to pull it from.
+frontend_image() {
+  step "image $FRONTEND_IMAGE (Dockerfile frontend of BuildKit $BUILDKIT_VERSION built with Go)"
+  if ! $DOCKER image inspect "$FRONTEND_IMAGE" >/dev/null 2>&1; then
+    local bk="$TOOLS/buildkit-$BUILDKIT_VERSION" r
+    if [ ! -x "$bk/bin/dockerfile-frontend" ]; then
+      mkdir -p "$bk/bin"; buildkit_src "$bk/src-frontend"
+      (cd "$bk/src-frontend" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$bk/bin/dockerfile-frontend" ./frontend/dockerfile/cmd/dockerfile-frontend) || fail "go build dockerfile-frontend ($BUILDKIT_VERSION)"
+      rm -rf "$bk/src-frontend"
+    fi
+    r="$(mktemp -d)"; mkdir -p "$r/bin"; cp "$bk/bin/dockerfile-frontend" "$r/bin/"
+    tar -C "$r" -c . | $DOCKER import -c 'ENTRYPOINT ["/bin/dockerfile-frontend"]' \
+      -c 'LABEL moby.buildkit.frontend.network.none="true"' \
+      -c 'LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"' \
+      - "$FRONTEND_IMAGE" >/dev/null || fail "docker import $FRONTEND_IMAGE"
+    rm -rf "$r"
+  fi
+  done_step
+}
+
 step "check for a running engine"
 ours() { [ -f "$TOOLS/dockerd.pid" ] && kill -0 "$(cat "$TOOLS/dockerd.pid")" 2>/dev/null; }
 if $DOCKER info >/dev/null 2>&1 && plugin_ok && ! ours && [ -z "${ESB_FORCE_PROVISION:-}" ]; then
   done_step
   echo "engine: using the existing engine ($($DOCKER version --format '{{.Server.Version}}')), buildx and compose"
   # Only the BuildKit image may be missing on an existing engine that is offline; everything else is pulled normally.
+  # The frontend image is made here too: the tests' mirror serves it, whatever engine runs them.
+  frontend_image
   echo "DOCKER_CONFIG=$cfg" > "$TOOLS/engine.env"
   exit 0
 fi
@@ -175,10 +212,7 @@ step "image $BUILDKIT_IMAGE (BuildKit $BUILDKIT_VERSION built with Go)"
 if ! has_image "$BUILDKIT_IMAGE"; then
   bk="$TOOLS/buildkit-$BUILDKIT_VERSION"
   if [ ! -x "$bk/bin/buildkitd" ] || [ ! -x "$bk/bin/buildctl" ]; then
-    command -v go >/dev/null || fail "go not found; install Go to build BuildKit"
-    src="$(go mod download -json "github.com/moby/buildkit@$BUILDKIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-    [ -d "$src" ] || fail "go mod download github.com/moby/buildkit@$BUILDKIT_VERSION"
-    rm -rf "$bk/src"; mkdir -p "$bk/bin"; cp -r "$src" "$bk/src"; chmod -R u+w "$bk/src"
+    mkdir -p "$bk/bin"; buildkit_src "$bk/src"
     (cd "$bk/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -ldflags "-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION" -o "$bk/bin/" ./cmd/buildkitd ./cmd/buildctl) || fail "go build buildkitd buildctl ($BUILDKIT_VERSION)"
     rm -rf "$bk/src"
   fi
@@ -190,6 +224,8 @@ if ! has_image "$BUILDKIT_IMAGE"; then
   rm -rf "$r"
 fi
 done_step
+
+frontend_image
 
 echo "DOCKER_CONFIG=$cfg" > "$TOOLS/engine.env"
 echo "engine: ready (DOCKER_CONFIG=$cfg)"
