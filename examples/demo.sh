@@ -4,37 +4,42 @@
 # (as root with apt) it provisions one first (test/e2e/engine/provision.sh).
 # If the engine cannot pull busybox from Docker Hub (offline), the example's
 # upstream base comes from the local registry instead.
-# It leaves a working shell: docker-esb (and buildx/compose when this shell's
-# docker lacks them) goes where your docker looks, ${DOCKER_CONFIG:-~/.docker}/cli-plugins.
+# It leaves a working shell: everything runs with your own docker config, so
+# docker-esb (and buildx/compose when the demo had to provide them) lands
+# where your docker looks, ${DOCKER_CONFIG:-~/.docker}/cli-plugins, and the
+# builder it creates is the one your docker knows.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-user_cfg="${DOCKER_CONFIG:-$HOME/.docker}" # the docker config of the shell that runs the demo
+user_cfg="${DOCKER_CONFIG:-$HOME/.docker}" # where this shell's docker looks for plugins
+engine_line=""
 if ! docker info >/dev/null 2>&1 || ! docker buildx version >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
   echo "demo: no usable Docker engine with buildx and compose here; provisioning one"
   bash test/e2e/engine/provision.sh
-  # shellcheck disable=SC1091
-  . .tools/engine.env; export DOCKER_CONFIG
-fi
-make install
-if [ "${DOCKER_CONFIG:-$HOME/.docker}" != "$user_cfg" ]; then
-  # The engine was provisioned: the demo's docker calls use .tools/docker-config,
-  # which finds .tools/cli-plugins; your shell's docker does not. Install there too.
+  # provision.sh leaves buildx/compose in .tools/cli-plugins, seen only through its
+  # own docker config (.tools/engine.env); put them where your docker looks, unless
+  # it has them already, new enough.
   # shellcheck disable=SC1091
   . test/e2e/engine/versions.env
-  mkdir -p "$user_cfg/cli-plugins"
-  install -m 0755 dist/docker-esb "$user_cfg/cli-plugins/docker-esb"
-  echo "demo: installed $user_cfg/cli-plugins/docker-esb"
   vge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]; }
+  mkdir -p "$user_cfg/cli-plugins"
   for p in buildx:"$BUILDX_MIN" compose:"$COMPOSE_MIN"; do
     name="${p%%:*}" min="${p#*:}"
-    v="$(DOCKER_CONFIG="$user_cfg" docker "$name" version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)" || true
-    if { [ -z "$v" ] || ! vge "$v" "$min"; } && [ -x ".tools/cli-plugins/docker-$name" ]; then
+    v="$(docker "$name" version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1)" || true
+    if [ -z "$v" ] || ! vge "$v" "$min"; then
       install -m 0755 ".tools/cli-plugins/docker-$name" "$user_cfg/cli-plugins/docker-$name"
       echo "demo: installed $user_cfg/cli-plugins/docker-$name (your docker had ${v:-none}; docker esb needs >= $min)"
     fi
   done
+  # If your docker talks to another engine by default, reach the provisioned one.
+  if ! docker info >/dev/null 2>&1; then
+    # shellcheck disable=SC1091
+    DOCKER_HOST="$(. .tools/engine.env && DOCKER_CONFIG="$DOCKER_CONFIG" docker context inspect --format '{{.Endpoints.docker.Host}}')"
+    export DOCKER_HOST
+    engine_line="export DOCKER_HOST=$DOCKER_HOST"
+  fi
 fi
+make install
 ex=examples/mini
 port="${PORT_REGISTRY:-5010}"
 if ! docker image inspect busybox:1.36 >/dev/null 2>&1 && ! docker pull -q busybox:1.36 >/dev/null 2>&1; then
@@ -54,11 +59,7 @@ docker compose -p mini-default ps
 echo
 echo "demo: the stack runs. Gateway: $(docker compose -p mini-default port gateway 8080)"
 echo "demo: stop it with: docker esb down -C $ex   (add --registry to stop the registry too)"
-# If your shell's docker (its own config, same environment) talks to another
-# engine than the one the demo used, say how to reach this one.
-here_id="$(docker info --format '{{.ID}}' 2>/dev/null || true)"
-user_id="$(DOCKER_CONFIG="$user_cfg" docker info --format '{{.ID}}' 2>/dev/null || true)"
-if [ "$user_id" != "$here_id" ]; then
-  echo "demo: your docker talks to another engine by default; to use this one, run: export DOCKER_HOST=$(docker context inspect --format '{{.Endpoints.docker.Host}}')"
+if [ -n "$engine_line" ]; then
+  echo "demo: the engine it runs on is not your docker's default one; in your shell run: $engine_line"
 fi
 echo "demo: try: docker esb status -C $ex"
