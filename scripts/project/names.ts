@@ -30,6 +30,8 @@ export function brandNames(ctx: BrandContext) {
   }
 }
 
+export type BrandNames = ReturnType<typeof brandNames>
+
 /** `127.0.0.1:<port>`: never localhost, which may resolve to ::1. */
 export function loopbackRegistry(port: number): string {
   return `127.0.0.1:${port}`

@@ -5,45 +5,13 @@ import { UsageError } from '../errors.ts'
 export type Mode = 'docker' | 'containerd'
 export const MODES: Mode[] = ['docker', 'containerd']
 
-/** Cache export mode per target kind (bench/cachemode.mjs measured the defaults, see config.ts). */
+/** Cache export mode per target kind (defaults and why: sections/cache.ts). */
 export type CacheMode = 'max' | 'min'
 export type CacheKind = 'bases' | 'control' | 'functions'
 export type CacheModes = Record<CacheKind, CacheMode>
 export const CACHE_KINDS: CacheKind[] = ['bases', 'control', 'functions']
 const isCacheMode = (v: unknown): v is CacheMode => v === 'max' || v === 'min'
 const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/**
- * Cache export mode per target kind. Defaults by bench/cachemode.mjs
- * (bench/results/cachemode.json): mode=max pays for multi-stage images (a
- * control image's builder stage came from the cache after the builder was
- * removed: 0.64x the time of mode=min) and costs nothing measurable for
- * single-stage ones; functions are single-stage by the artifact contract and
- * many, so they export only their image's layers (mode=min: same time and
- * bytes there, and never the build stages of dozens of images).
- * `[cache] mode = "max"` sets every kind; a table sets some.
- */
-export const DEFAULT_CACHE_MODES: CacheModes = { bases: 'max', control: 'max', functions: 'min' }
-
-export function cacheModes(v: CacheMode | Partial<CacheModes> | undefined): CacheModes {
-  if (v === undefined) return { ...DEFAULT_CACHE_MODES }
-  if (typeof v === 'string') return { bases: v, control: v, functions: v }
-  return { ...DEFAULT_CACHE_MODES, ...v }
-}
-
-/**
- * Image timestamps (config and history) from SOURCE_DATE_EPOCH, 0 unless set:
- * a step whose result BuildKit loads from an imported cache otherwise gets a
- * new time, so a base rebuilt from a shared cache on a fresh runner got a new
- * digest and every child built on it missed its cache (bench/ciwarm.mjs).
- */
-export function sourceDateEpoch(p: { value: string; where: string }): string {
-  if (!/^\d{1,12}$/.test(p.value))
-    throw new UsageError(
-      `${p.where}: SOURCE_DATE_EPOCH ${JSON.stringify(p.value)} is not a number of seconds since 1970; give e.g. 0 or $(git log -1 --format=%ct)`,
-    )
-  return p.value
-}
 
 export type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode' | 'count'
 /** Every key esb.toml accepts: section -> key -> kind. '' is the top level. */
@@ -150,6 +118,10 @@ export interface EsbToml {
   functions?: { dockerfiles?: string; artifact?: string }
   compose?: { files?: string[] }
 }
+
+/** One section of esb.toml (e.g. Section<'builder'>), empty when absent. */
+export type Section<S extends Exclude<keyof EsbToml, 'brand' | 'mode' | 'env' | 'tag' | 'project_name' | 'env_files'>> =
+  NonNullable<EsbToml[S]>
 
 const EXPECT: Record<Kind, string> = {
   string: 'a string',

@@ -1,9 +1,59 @@
-// Which buildx driver runs the builds ([builder] driver): the project's own
+// [builder]: the buildx builder's name, image, options and buildkitd.toml,
+// and which buildx driver runs the builds ([builder] driver): the project's own
 // docker-container builder (the default), a long-running BuildKit reached
 // over TCP or a socket (remote), or BuildKit pods (kubernetes). Never the
 // docker driver: it cannot export caches or build on pushed bases. Pure.
 import path from 'node:path'
 import { UsageError } from '../../errors.ts'
+import type { Lookup } from '../lookup.ts'
+import type { BrandNames } from '../names.ts'
+import type { Section } from '../schema.ts'
+
+export interface BuilderSettings {
+  name: string
+  /** which buildx driver (builderDriver below) */
+  driver: BuilderDriver
+  image: string | null
+  driverOpts: string[]
+  buildkitdConfig: string
+  /** true when docker esb writes buildkitd.toml itself (no BUILDKITD_CONFIG / [builder] buildkitd_config) */
+  generateConfig: boolean
+  /** registry mirrors for docker.io, e.g. ["127.0.0.1:5010"] */
+  mirrors: string[]
+  /** BuildKit GC: space kept for the cache */
+  gcKeep: string
+}
+
+/** `nameWhere`: where the builder's name came from (Settings.sources). */
+export function resolveBuilder(
+  l: Lookup,
+  b: Section<'builder'>,
+  nm: BrandNames,
+): { builder: BuilderSettings; nameWhere: string } {
+  const { pick, tf, projectDir } = l
+  const bn = pick(undefined, '', ['BUILDX_BUILDER'], b.name, `${tf}: key 'builder.name'`, nm.builder)
+  const bkCfg = pick(
+    undefined,
+    '',
+    ['BUILDKITD_CONFIG'],
+    b.buildkitd_config,
+    `${tf}: key 'builder.buildkitd_config'`,
+    nm.buildkitdConfig,
+  )
+  return {
+    builder: {
+      name: bn.value,
+      driver: builderDriver(b, l.keyAt('builder'), projectDir),
+      image: b.image ?? null,
+      driverOpts: b.driver_opts ?? [],
+      buildkitdConfig: path.resolve(projectDir, bkCfg.value),
+      generateConfig: bkCfg.where === 'default',
+      mirrors: b.mirrors ?? [],
+      gcKeep: b.gc_keep ?? '20GB',
+    },
+    nameWhere: bn.where,
+  }
+}
 
 export type BuilderDriver =
   { kind: 'docker-container' } | { kind: 'remote'; endpoint: string; opts: string[] } | { kind: 'kubernetes'; opts: string[] }

@@ -1,7 +1,88 @@
-// [registry] build_address, build_ca, build_insecure: where builds push
-// when that is not the local registry. Pure.
+// [registry]: the project's own registry on this host (port, bind, image,
+// container), where the runtime pulls from, and build_address, build_ca,
+// build_insecure: where builds push when that is not the local registry. Pure.
 import path from 'node:path'
 import { UsageError } from '../../errors.ts'
+import type { Lookup } from '../lookup.ts'
+import {
+  DEFAULT_REGISTRY_IMAGE,
+  DEFAULT_REGISTRY_PORT,
+  loopbackRegistry,
+  RUNTIME_REGISTRY_ALIAS,
+  type BrandNames,
+} from '../names.ts'
+import type { Mode, Section } from '../schema.ts'
+
+export type RegistrySettings = BuildRegistrySettings & {
+  port: number
+  bind: string
+  image: string
+  containerName: string
+  /** the project's own registry on this host (127.0.0.1:<port>): import, export, images, the runtime */
+  localAddress: string
+  /** CONTAINER_REGISTRY: where the runtime pulls functions */
+  runtimeAddress: string
+  runtimeInsecure: boolean
+  composeProject: string
+  /** the registry's data volume */
+  volume: string
+}
+
+function parsePort(where: string, v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1 || Number(v) > 65535)
+    throw new UsageError(`${where} is ${JSON.stringify(v)}; expected an integer port 1-65535`)
+  return Number(v)
+}
+
+/** `portWhere`: where the port came from (Settings.sources). */
+export function resolveRegistry(
+  l: Lookup,
+  r: Section<'registry'>,
+  o: { prefix: string; mode: Mode; nm: BrandNames },
+): { registry: RegistrySettings; portWhere: string } {
+  const { pick, tf, projectDir } = l
+  const p = pick(undefined, '', ['PORT_REGISTRY'], r.port, `${tf}: key 'registry.port'`, String(DEFAULT_REGISTRY_PORT))
+  const port = parsePort(p.where, p.value)
+  const bind = pick(undefined, '', ['REGISTRY_BIND'], r.bind, `${tf}: key 'registry.bind'`, '127.0.0.1').value
+  const localAddress = loopbackRegistry(port)
+  const ba = pick(
+    undefined,
+    '',
+    [`${o.prefix}_BUILD_REGISTRY`],
+    r.build_address,
+    `${tf}: key 'registry.build_address'`,
+    localAddress,
+  )
+  const { buildAddress, build } = buildRegistrySettings(ba, localAddress, r, l.keyAt('registry'), projectDir)
+  const runtimeDefault = o.mode === 'docker' ? localAddress : RUNTIME_REGISTRY_ALIAS
+  const rt = pick(
+    undefined,
+    '',
+    ['CONTAINER_REGISTRY'],
+    r.runtime_address,
+    `${tf}: key 'registry.runtime_address'`,
+    runtimeDefault,
+  )
+  const runtimeAddress = rt.value
+  if (/^localhost(:|$)/.test(runtimeAddress))
+    throw new UsageError(`${rt.where}: ${runtimeAddress} uses localhost, which may resolve to ::1; use 127.0.0.1:${port}`)
+  return {
+    registry: {
+      port,
+      bind,
+      image: r.image ?? DEFAULT_REGISTRY_IMAGE,
+      containerName: pick(undefined, '', ['REGISTRY_CONTAINER_NAME'], r.container_name, '', o.nm.registryContainer).value,
+      localAddress,
+      buildAddress,
+      build,
+      runtimeAddress,
+      runtimeInsecure: o.mode === 'containerd',
+      composeProject: o.nm.registryComposeProject,
+      volume: o.nm.registryVolume,
+    },
+    portWhere: p.where,
+  }
+}
 
 export interface BuildRegistrySettings {
   /** where builds push and bases come from: the local registry (127.0.0.1:<port>), or [registry] build_address */
