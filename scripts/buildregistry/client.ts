@@ -2,7 +2,7 @@
 // or [registry] build_address with its CA and the user's docker credentials.
 import fs from 'node:fs'
 import path from 'node:path'
-import type { RegistrySpec } from './spec.ts'
+import type { RegistrySpec } from '../plan/context.ts'
 import { UsageError } from '../errors.ts'
 import { RegistryClient } from '../oci/client.ts'
 import { credentialsFor } from '../oci/auth.ts'

@@ -2,7 +2,7 @@
 import type { CommandSpec } from './types.ts'
 import { DRY_RUN_FLAGS, runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
-import { downPlan } from '../compose/plan.ts'
+import { downPlan } from '../compose/down.ts'
 
 export const down: CommandSpec = {
   name: 'down',

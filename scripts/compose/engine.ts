@@ -50,4 +50,3 @@ export function parseContainers(out: string): Record<string, string[]> {
   for (const v of Object.values(by)) v.sort()
   return by
 }
-

@@ -1,101 +1,36 @@
-// `docker esb up` and `down` as plans: bake the bases the stack builds on,
-// then `docker compose up --build -d` on the same builder with a generated
-// override giving each buildable service its own caches. Pure.
+// `docker esb up` and `down` as plans: bake the bases the stack builds on
+// (the same bake-phase steps as build, bake/steps.ts), then `docker compose
+// up --build -d` on the same builder with a generated override giving each
+// buildable service its caches (compose/override.ts). Pure.
 import path from 'node:path'
-import type { Settings } from '../project/config.ts'
-import { statePaths } from '../project/names.ts'
-import { cacheFlagsFor } from '../cache/flags.ts'
-import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../builder/plan.ts'
-import { ensureRegistryStep, infraCompose } from '../registry/plan.ts'
-import { checkRegistryStep } from '../buildregistry/steps.ts'
-import { DEFAULT_DOCKER_CONFIG } from '../docker/config.ts'
-import { buildPlan, seedCacheSteps, skipInfo, statCacheSteps } from '../bake/plan.ts'
+import { builderConfigWrites, ensureBuilderStep } from '../builder/plan.ts'
+import { ensureRegistryStep } from '../registry/plan.ts'
+import { checkRegistryStep, copyToLocalStep } from '../buildregistry/steps.ts'
+import { bakeSteps, seedCacheSteps, statCacheSteps } from '../bake/steps.ts'
 import { groupTargets } from '../bake/phases.ts'
 import { targetTag } from '../bake/override.ts'
+import { bakeVariableEnv } from '../bake/vars.ts'
 import type { BakeFile } from '../docker/bakefile.ts'
-import type { SkipPlan } from '../skip/check.ts'
-import { envSources, stackEnv } from '../plan/env.ts'
-import type { CacheGen, Plan, SkipInfo, Step } from '../plan/types.ts'
-import type { ComposeConfig } from './types.ts'
-import { composeProgressArg, type ProgressMode } from '../report/mode.ts'
-import { bakedRefs, baseContexts, sharedTargets } from './share.ts'
-import type { ServiceSkip } from './skip.ts'
+import { envSources } from '../plan/env.ts'
+import { planContext, type PlanContext } from '../plan/context.ts'
+import type { CacheGen, Plan, Step } from '../plan/types.ts'
+import { composeProgressArg } from '../report/mode.ts'
+import { bakedRefs } from './share.ts'
 import { containersArgv, imageIdsArgv } from './engine.ts'
+import { composeFileArgs } from './files.ts'
+import { composeOverride } from './override.ts'
+import { noBuildPlan, upSkipInfo } from './nobuild.ts'
+import type { UpPlanInputs } from './inputs.ts'
 
-export function modeComposeFile(s: Settings): string {
-  return path.join(s.templates.out, `docker-compose.${s.mode}.yml`)
-}
-
-/** The mode's compose file, then [compose] files (`{mode}` replaced), as `-f` arguments. */
-export function composeFileArgs(s: Settings): string[] {
-  const extra = s.compose.files.map((f) => path.resolve(s.projectDir, f.replaceAll('{mode}', s.mode)))
-  return [modeComposeFile(s), ...extra].flatMap((f) => ['-f', f])
-}
-
-export interface UpPlanInputs {
-  settings: Settings
-  renderWrites: Step[]
-  builder: BuilderInputs
-  /** `docker compose config --format json` of the mode file */
-  composeConfig: ComposeConfig
-  runId: string
-  extraArgs: string[]
-  localCaches?: string[]
-  /** `docker buildx bake --print` when the project has a bake file: its bases are built first */
-  bakePrint?: BakeFile
-  /** the bases that are unchanged (skipped) and why the others are rebuilt */
-  skip?: SkipPlan
-  /** the docker config folder (credentials for [registry] build_address) */
-  dockerConfigDir?: string
-  /** bake variables the project's bake files declare (set for the base bake, as build does) */
-  bakeVariables?: string[]
-  buildxVersion?: string
-  /** the services that are unchanged since compose built them (compose/skip.ts) */
-  services?: ServiceSkip
-  /** how build output is shown (report/mode.ts); default plain */
-  progress?: ProgressMode
-}
-
-type ServiceOverride = { build: { cache_from: string[]; cache_to: string[]; additional_contexts?: Record<string, string> } }
-
-/**
- * Services with a build section get caches through an override file: a
- * service that builds what a bake target builds uses that target's cache
- * (read only when this run just baked it), and its `service:<base>` contexts
- * the base image just pushed; any other service has its own cache.
- * `baked`: bake target -> tag, for the bases baked in this run.
- */
-export function composeOverride(
-  s: Settings,
-  config: ComposeConfig,
-  runId: string,
-  haveLocal: (t: string) => boolean = () => true,
-  print?: BakeFile,
-  baked: Record<string, string> = {},
-  current = new Set<string>(),
-): { yaml: { services: Record<string, ServiceOverride> }; gens: CacheGen[]; shared: Record<string, string> } {
-  const services: Record<string, ServiceOverride> = {}
-  const gens: CacheGen[] = []
-  const shared = sharedTargets(s, config, print)
-  const bases = print ? groupTargets(print, 'base-images') : []
-  for (const [name, svc] of Object.entries(config.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!svc?.build) continue
-    // per mode: the same service builds differently in each mode (build args), so they must not share a cache
-    const cname = shared[name] ?? `svc-${s.mode}-${name}`
-    // a compose service is a control-plane image unless it builds one of the bake file's bases
-    const c = cacheFlagsFor(s, cname, bases.includes(cname) ? 'bases' : 'control', runId, haveLocal(cname))
-    // a base baked in this run, or a target unchanged since its last build: its cache is current
-    const fresh = baked[cname] !== undefined || current.has(cname)
-    services[name] = { build: { cache_from: c.cacheFrom, cache_to: fresh ? [] : c.cacheTo } }
-    const ctx = baseContexts(svc, shared, baked)
-    if (ctx) services[name].build.additional_contexts = ctx
-    if (c.localGen && !fresh) gens.push({ target: cname, dir: path.dirname(c.localGen), gen: c.localGen })
-  }
-  return { yaml: { services }, gens, shared }
-}
+export { composeFileArgs, modeComposeFile } from './files.ts'
+export { composeOverride } from './override.ts'
+export type { UpPlanInputs } from './inputs.ts'
 
 interface BaseBake {
-  steps: Step[]
+  /** the generated bake file */
+  writes: Step[]
+  /** the bake and its records, then the copy from the build registry */
+  bakes: Step[]
   gens: CacheGen[]
   /** base target -> the reference its children use: its tag (pinned after the bake) or tag@digest (skipped, unchanged) */
   baked: Record<string, string>
@@ -104,111 +39,62 @@ interface BaseBake {
   metadataFile: string
 }
 
-/** The base-images phase of build (only its targets), reporting into up's report. */
-function baseSteps(inp: UpPlanInputs, runDir: string, reportFile: string): BaseBake {
+/** The base-images phase, as build bakes it (bake/steps.ts), reporting into up's report. */
+function baseBake(ctx: PlanContext, inp: UpPlanInputs, reportFile: string): BaseBake {
   const print = inp.bakePrint
-  if (!print?.group?.['base-images']) return { steps: [], gens: [], baked: {}, pinRefs: {}, metadataFile: '' }
-  const s = inp.settings
+  if (!print?.group?.['base-images']) return { writes: [], bakes: [], gens: [], baked: {}, pinRefs: {}, metadataFile: '' }
+  const s = ctx.settings
   const targets = groupTargets(print, 'base-images')
   const basePrint: BakeFile = {
     group: { 'base-images': print.group['base-images'] },
     target: Object.fromEntries(targets.map((t) => [t, print.target[t]])),
   }
-  const b = buildPlan({
-    ...inp,
-    bakePrint: basePrint,
-    settings: { ...s, bake: { ...s.bake, groups: ['base-images'] } },
-    renderWrites: [],
-    functionDockerfiles: [],
+  const b = bakeSteps(ctx, {
+    print: basePrint,
+    fns: [],
+    phases: [['base-images']],
+    env: { ...ctx.env, ...bakeVariableEnv(s, inp.bakeVariables ?? []) },
     extraArgs: [],
+    localCaches: inp.localCaches,
+    buildxVersion: inp.buildxVersion,
+    progress: inp.progress,
+    skip: inp.skip,
+    report: { command: 'up', file: reportFile },
+    why: 'build the base images the stack builds on',
+    final: false,
   })
-  const steps: Step[] = []
-  const gens: CacheGen[] = []
-  let metadataFile = ''
-  for (const st of b.steps) {
-    if (st.kind === 'write' && st.path.startsWith(runDir)) steps.push(st)
-    if (st.kind === 'docker') {
-      steps.push({
-        ...st,
-        why: 'build the base images the stack builds on',
-        report: { ...st.report, command: 'up', file: reportFile, final: false },
-      })
-      metadataFile = st.argv[st.argv.indexOf('--metadata-file') + 1]
-    }
-    if (st.kind === 'record-inputs' || st.kind === 'copy-images') steps.push(st)
-    if (st.kind === 'promote-cache') gens.push(...st.gens)
-  }
+  const ran = b.bakes.find((st) => st.kind === 'docker')
   const skip = inp.skip?.skip ?? {}
   const pinRefs = Object.fromEntries(targets.filter((t) => !skip[t]).map((t) => [t, targetTag(s, t)]))
-  return { steps, gens, baked: bakedRefs(s, print, skip), pinRefs, metadataFile }
-}
-
-/** Bases and services skipped as unchanged, and why the others are rebuilt: services as `service:<name>`. */
-function upSkipInfo(inp: UpPlanInputs, reportFile: string): SkipInfo | undefined {
-  const base = skipInfo(inp.skip, reportFile, 'up')
-  const svc = inp.services
-  if (!svc) return base
-  const named = (o: Record<string, unknown>) =>
-    Object.keys(o)
-      .sort()
-      .map((n) => `service:${n}`)
+  const metadataFile = ran?.kind === 'docker' ? (ran.report?.metadataFile ?? '') : ''
   return {
-    skipped: [...(base?.skipped ?? []), ...named(svc.skip)],
-    rebuild: {
-      ...(base?.rebuild ?? {}),
-      ...Object.fromEntries(Object.entries(svc.rebuild).map(([n, why]) => [`service:${n}`, why])),
-    },
-    reportFile,
-    command: 'up',
+    writes: b.writes,
+    bakes: [
+      ...b.bakes,
+      ...copyToLocalStep(
+        ctx,
+        b.targets.map((t) => targetTag(s, t)),
+      ),
+    ],
+    gens: b.gens,
+    baked: bakedRefs(s, print, skip),
+    pinRefs,
+    metadataFile,
   }
 }
 
-/** Every buildable service unchanged, its image still in the engine: start the stack without building. */
-function noBuildPlan(inp: UpPlanInputs, reportFile: string): Plan {
+export function upPlan(inp: UpPlanInputs, given?: PlanContext): Plan {
   const s = inp.settings
-  const env = stackEnv(s)
-  // --no-recreate: the containers are as the last up left them (compose/skip.ts). Without it compose
-  // would recreate each once, comparing it with the image id rather than the digest its build recorded.
-  const argv = ['compose', '-p', s.projectName, ...composeFileArgs(s), 'up', '-d', '--no-recreate', ...inp.extraArgs]
-  const steps: Step[] = [
-    ...inp.renderWrites,
-    ensureRegistryStep(s, env),
-    {
-      kind: 'docker',
-      why: `start the ${s.mode}-mode stack (its images are unchanged: nothing to build)`,
-      argv,
-      env,
-      cwd: s.projectDir,
-    },
-    ...statCacheSteps(inp.skip ?? inp.services),
-  ]
-  // no service is built (and so no base, see servicesOff): control targets the services share are not either
-  const info = upSkipInfo(inp, reportFile)
-  return {
-    command: 'up',
-    project: s.projectDir,
-    mode: s.mode,
-    env,
-    caches: {},
-    steps,
-    envSources: envSources(s, env),
-    skip: info && { ...info, rebuild: {} },
-  }
-}
-
-export function upPlan(inp: UpPlanInputs): Plan {
-  const s = inp.settings
-  const env = stackEnv(s)
-  const paths = statePaths(s.projectDir, s.ctx.HOME_DIR)
-  const runDir = paths.run(inp.runId)
+  const ctx = given ?? planContext(s, inp.runId, inp.dockerConfigDir)
+  const { env, paths, runDir } = ctx
   const reportFile = paths.report('up')
   const svc = inp.services
   const buildable = Object.keys(svc?.images ?? {})
-  if (svc && buildable.length && buildable.every((n) => svc.skip[n] !== undefined)) return noBuildPlan(inp, reportFile)
+  if (svc && buildable.length && buildable.every((n) => svc.skip[n] !== undefined)) return noBuildPlan(ctx, inp, reportFile)
   const have = (t: string) => inp.localCaches === undefined || inp.localCaches.includes(t)
   // The stack's images build FROM the bases in the registry: bake them first
   // (the same step as build's first phase; fully cached when nothing changed).
-  const bases = baseSteps(inp, runDir, reportFile)
+  const bases = baseBake(ctx, inp, reportFile)
   const { yaml, gens } = composeOverride(
     s,
     inp.composeConfig,
@@ -255,16 +141,16 @@ export function upPlan(inp: UpPlanInputs): Plan {
       }
   const steps: Step[] = [
     // first: a wrong login or address stops before anything is written
-    ...checkRegistryStep(s, inp.dockerConfigDir ?? DEFAULT_DOCKER_CONFIG),
+    ...checkRegistryStep(ctx),
     ...inp.renderWrites,
     ...builderConfigWrites(s, inp.builder),
     { kind: 'mkdir', why: 'reports, run and cache folders', paths: [paths.reports, runDir, ...new Set(gens.map((g) => g.dir))] },
     ...seedCacheSteps(gens),
     ...(pinned ? [] : [override]),
-    ...bases.steps.filter((x) => x.kind === 'write'),
+    ...bases.writes,
     ensureRegistryStep(s, env),
     ensureBuilderStep(s, inp.builder, env),
-    ...bases.steps.filter((x) => x.kind === 'docker' || x.kind === 'record-inputs' || x.kind === 'copy-images'),
+    ...bases.bakes,
     ...(pinned ? [override] : []),
     {
       kind: 'docker',
@@ -302,26 +188,4 @@ export function upPlan(inp: UpPlanInputs): Plan {
     envSources: envSources(s, env),
     skip: upSkipInfo(inp, reportFile),
   }
-}
-
-export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]): Plan {
-  const env = stackEnv(s)
-  const steps: Step[] = [
-    {
-      kind: 'docker',
-      why: `stop the ${s.mode}-mode stack ${s.projectName}`,
-      argv: ['compose', '-p', s.projectName, ...composeFileArgs(s), 'down', ...extraArgs],
-      env,
-      cwd: s.projectDir,
-    },
-  ]
-  if (withRegistry)
-    steps.push({
-      kind: 'docker',
-      why: 'stop the local registry (its data volume is kept)',
-      argv: [...infraCompose(s), 'down'],
-      env,
-      cwd: s.projectDir,
-    })
-  return { command: 'down', project: s.projectDir, mode: s.mode, env, caches: {}, steps }
 }

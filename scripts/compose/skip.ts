@@ -10,19 +10,10 @@ import type { Settings } from '../project/config.ts'
 import type { BakeTarget } from '../docker/bakefile.ts'
 import { gatherTarget } from '../skip/gather.ts'
 import { registryClient, resolveDigests } from '../skip/check.ts'
-import {
-  computeKeys,
-  decide,
-  type Decision,
-  type Gathered,
-  type InputRecord,
-  type RegistryState,
-  type TargetInputs,
-} from '../skip/keys.ts'
+import { computeKeys, decide, type Decision, type Gathered, type InputRecord, type RegistryState } from '../skip/keys.ts'
 import { readRecord, recordFile } from '../skip/state.ts'
 import type { ServiceRecords, StatCache } from '../plan/records.ts'
 import type { ComposeConfig, ComposeService } from './types.ts'
-import { parseContainers } from './engine.ts'
 
 /** What up records per service after compose built it: the key and the image it built. */
 export type { ServiceRecords }

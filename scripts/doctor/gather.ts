@@ -14,7 +14,7 @@ import { stackEnv } from '../plan/env.ts'
 import { registryUrl } from '../registry/plan.ts'
 import { isRegistry } from '../registry/probe.ts'
 import { clientOf } from '../buildregistry/client.ts'
-import { buildRegistrySpec } from '../buildregistry/spec.ts'
+import { buildRegistrySpec } from '../plan/context.ts'
 import type { Facts } from './checks.ts'
 
 const version = (text: string) => /v?(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? null

@@ -4,7 +4,6 @@
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import type { Env, Step, StepOf } from '../plan/types.ts'
-import { buildRegistrySpec } from '../buildregistry/spec.ts'
 
 export const REGISTRY_READY_TIMEOUT_MS = 60_000
 

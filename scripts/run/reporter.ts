@@ -6,7 +6,15 @@ import path from 'node:path'
 import type { Runner } from '../docker/runner.ts'
 import { DockerError, EsbError } from '../errors.ts'
 import type { SkipInfo, StepOf } from '../plan/types.ts'
-import { ProgressCollector, culprit, hitReport, reportText, withCounts, type HitCount, type HitReport } from '../report/hitrate.ts'
+import {
+  ProgressCollector,
+  culprit,
+  hitReport,
+  reportText,
+  withCounts,
+  type HitCount,
+  type HitReport,
+} from '../report/hitrate.ts'
 import { buildRefs, historyVertices, recentRefs, targetCounts } from '../report/history.ts'
 
 interface Acc {

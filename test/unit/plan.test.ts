@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert'
 import { resolveSettings, type Inputs } from '../../scripts/project/config.ts'
 import { buildPlan } from '../../scripts/bake/plan.ts'
 import { defaultGroups, pinBases, groupTargets } from '../../scripts/bake/phases.ts'
-import { upPlan, downPlan } from '../../scripts/compose/plan.ts'
+import { upPlan } from '../../scripts/compose/plan.ts'
+import { downPlan } from '../../scripts/compose/down.ts'
 import { prunePlan } from '../../scripts/prune/plan.ts'
 import { stackEnv } from '../../scripts/plan/env.ts'
 import { builderCreateArgv, buildkitdToml } from '../../scripts/builder/plan.ts'
@@ -567,9 +568,9 @@ test('generated buildkitd.toml: plain HTTP for registry:5010, GC policy, mirrors
       },
     }),
   )
-  assert.match(t, /\[registry\."registry:5010"\]\n  http = true/)
-  assert.match(t, /\[registry\."docker\.io"\]\n  mirrors = \["127\.0\.0\.1:5010", "mirror\.lan:5000"\]/)
-  assert.match(t, /\[registry\."mirror\.lan:5000"\]\n  http = true/)
+  assert.match(t, /\[registry\."registry:5010"\]\n {2}http = true/)
+  assert.match(t, /\[registry\."docker\.io"\]\n {2}mirrors = \["127\.0\.0\.1:5010", "mirror\.lan:5000"\]/)
+  assert.match(t, /\[registry\."mirror\.lan:5000"\]\n {2}http = true/)
   assert.not.match(t, /\[registry\."127\.0\.0\.1:5010"\]/, 'loopback is plain HTTP already')
   assert.match(t, /keepBytes = "5GB"/)
 })
