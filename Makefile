@@ -4,7 +4,7 @@ DOCKER_CONFIG_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)
 PLUGIN_DIR := $(DOCKER_CONFIG_DIR)/cli-plugins
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: build install link uninstall test typecheck tools unit contract fuzz fuzz-long e2e bench demo clean
+.PHONY: build install link uninstall test typecheck lint format tools unit contract fuzz fuzz-long e2e bench demo clean
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,11 +25,18 @@ link: build ## symlink for development (rebuild with make build)
 uninstall:
 	rm -f "$(PLUGIN_DIR)/docker-esb"
 
-test: build typecheck tools ## type check, unit + contract + fuzz tests
+test: build typecheck lint tools ## type check, format and lint check, unit + contract + fuzz tests
 	node test/run.mjs unit contract fuzz
 
 typecheck: $(NODE_MODULES) ## tsc --noEmit over scripts/, plugin/, test/ (strict)
 	node_modules/.bin/tsc -p .
+
+lint: $(NODE_MODULES) ## prettier --check and eslint over scripts/, plugin/, test/, bench/
+	node_modules/.bin/prettier --check --log-level warn 'scripts/**/*.ts' 'plugin/**/*.{ts,mjs,js}' 'test/**/*.{ts,mjs}' 'bench/**/*.mjs' eslint.config.mjs
+	node_modules/.bin/eslint scripts plugin test bench
+
+format: $(NODE_MODULES) ## prettier --write over the same files
+	node_modules/.bin/prettier --write --log-level warn 'scripts/**/*.ts' 'plugin/**/*.{ts,mjs,js}' 'test/**/*.{ts,mjs}' 'bench/**/*.mjs' eslint.config.mjs
 
 tools: ## buildx/compose plugins into .tools/, docker-registry and go (installed when root with apt)
 	bash test/tools.sh

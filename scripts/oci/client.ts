@@ -141,7 +141,7 @@ export class RegistryClient {
       throw new EsbError(
         `registry ${this.name}: its token service ${t.origin} answered HTTP ${res.statusCode}; check that the registry is up, then run 'docker login ${this.name}'`,
       )
-    let tj: { token?: string; access_token?: string } = {}
+    let tj: { token?: string; access_token?: string }
     try {
       tj = JSON.parse(text)
     } catch {

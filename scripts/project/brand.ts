@@ -92,10 +92,10 @@ export function deriveBrand(raw: string, source = '--brand'): BrandContext {
 export function brandWarnings(raw: string, source = '--brand'): string[] {
   const brand = raw.trim()
   const out: string[] = []
-  const dropped = [...new Set(brand.match(/[^\x00-\x7f]/gu) ?? [])].filter((ch) => /[\p{L}\p{N}]/u.test(ch))
+  const dropped = [...new Set(brand.match(/[^\p{ASCII}]/gu) ?? [])].filter((ch) => /[\p{L}\p{N}]/u.test(ch))
   if (dropped.length) {
     const ascii = brand.normalize('NFD').replace(/\p{M}/gu, '')
-    const hint = slugOf(ascii) && /^[\x00-\x7f]*$/.test(ascii) ? `the brand ${JSON.stringify(ascii)}` : 'an ASCII brand'
+    const hint = slugOf(ascii) && /^\p{ASCII}*$/u.test(ascii) ? `the brand ${JSON.stringify(ascii)}` : 'an ASCII brand'
     out.push(
       `brand ${JSON.stringify(brand)} (from ${source}) gives slug ${JSON.stringify(slugOf(brand))}: ${dropped.join(' ')} ${dropped.length > 1 ? 'are' : 'is'} not ASCII and dropped; use ${hint} to choose the slug yourself`,
     )

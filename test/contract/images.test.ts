@@ -142,7 +142,7 @@ test('errors: one line, non-zero, no tag', async () => {
   one(esb(pa, 'import', path.join(pa, 'bad')), 1, /digest sha256:\w+ does not match sha256:\w+; the source is corrupt/)
   assert.equal(await tags(A, 'acme-fn-bad'), [])
   // truncated archive
-  const good = makeLayout(path.join(pa, 'good'), { name: 'fn-trunc', tag: 'x', layers: [200000] })
+  makeLayout(path.join(pa, 'good'), { name: 'fn-trunc', tag: 'x', layers: [200000] })
   const tf = path.join(pa, 'good.tar')
   await tarDir(path.join(pa, 'good'), tf)
   const st = fs.statSync(tf).size
@@ -229,6 +229,7 @@ test('export and import on a terminal show bytes done of the total and the rate,
     env: { PORT_REGISTRY: undefined },
   })
   assert.is(tty.code, 0, tty.stdout)
+  // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence is what is checked
   assert.match(tty.stdout, /\r\x1b\[Kexport meter\.tar: \d+\.\d\/(\d+\.\d) MB \([\d.]+ MB\/s\)\r?\n/)
   const logged = esb(pa, 'export', 'fn-meter', '-o', out)
   assert.is(logged.code, 0)

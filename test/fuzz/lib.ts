@@ -29,7 +29,7 @@ export function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (v: T) => voi
       const msg = e instanceof Error ? e.message : String(e)
       // fast-check keeps the failing assertion in `cause`
       const cause = e instanceof Error && e.cause instanceof Error ? `\n${e.cause.message}` : ''
-      throw new Error(`${msg}${cause}\nreplay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} node test/run.mjs fuzz`)
+      throw new Error(`${msg}${cause}\nreplay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} node test/run.mjs fuzz`, { cause: e })
     }
   })
 }
