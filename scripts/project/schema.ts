@@ -1,5 +1,6 @@
-// The esb.toml schema: every key it accepts and the type of its value.
-// A wrong key or type is a one-line error naming the file, line and key.
+// The esb.toml schema: every key it accepts and the kind of its value, in
+// one place (SECTIONS); the EsbToml type derives from it and from the check
+// of each kind. A wrong key or type is a one-line error naming the file, line and key.
 import { UsageError } from '../errors.ts'
 
 export type Mode = 'docker' | 'containerd'
@@ -13,9 +14,39 @@ export const CACHE_KINDS: CacheKind[] = ['bases', 'control', 'functions']
 const isCacheMode = (v: unknown): v is CacheMode => v === 'max' || v === 'min'
 const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-export type Kind = 'string' | 'port' | 'bool' | 'strings' | 'mode' | 'cachemode' | 'count'
+/** Each kind of value: its check (whose type guard gives the value's type) and the words an error expects. */
+const KINDS = {
+  string: { expect: 'a string', ok: (v: unknown): v is string => typeof v === 'string' },
+  port: {
+    expect: 'an integer port 1-65535',
+    ok: (v: unknown): v is number | string =>
+      Number.isInteger(Number(v)) &&
+      typeof v !== 'boolean' &&
+      Number(v) >= 1 &&
+      Number(v) <= 65535 &&
+      !(typeof v === 'string' && !/^\d+$/.test(v)),
+  },
+  bool: { expect: 'true or false', ok: (v: unknown): v is boolean => typeof v === 'boolean' },
+  strings: {
+    expect: 'a list of strings',
+    ok: (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+  },
+  mode: { expect: '"docker" or "containerd"', ok: (v: unknown): v is Mode => MODES.includes(v as Mode) },
+  cachemode: {
+    expect: '"max" or "min", or a table { bases = ..., control = ..., functions = ... } of those',
+    ok: (v: unknown): v is CacheMode | Partial<CacheModes> =>
+      isCacheMode(v) ||
+      (isTable(v) && Object.entries(v).every(([k, m]) => CACHE_KINDS.includes(k as CacheKind) && isCacheMode(m))),
+  },
+  count: { expect: 'an integer >= 1', ok: (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 },
+} satisfies Record<string, { expect: string; ok: (v: unknown) => boolean }>
+
+export type Kind = keyof typeof KINDS
+/** The type a value of a kind has once checked: what its check guards. */
+type ValueOf<K extends Kind> = (typeof KINDS)[K]['ok'] extends (v: unknown) => v is infer T ? T : never
+
 /** Every key esb.toml accepts: section -> key -> kind. '' is the top level. */
-export const SCHEMA: Record<string, Record<string, Kind>> = {
+const SECTIONS = {
   '': { brand: 'string', mode: 'mode', env: 'string', tag: 'string', project_name: 'string', env_files: 'strings' },
   registry: {
     port: 'port',
@@ -69,69 +100,18 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
   },
   functions: { dockerfiles: 'string', artifact: 'string' },
   compose: { files: 'strings' },
-}
-/** esb.toml as checked by checkToml: every key optional, every value of its kind. */
-export interface EsbToml {
-  brand?: string
-  mode?: Mode
-  env?: string
-  tag?: string
-  project_name?: string
-  env_files?: string[]
-  registry?: {
-    port?: number | string
-    bind?: string
-    image?: string
-    container_name?: string
-    runtime_address?: string
-    build_address?: string
-    build_ca?: string
-    build_insecure?: boolean
-  }
-  builder?: {
-    name?: string
-    image?: string
-    driver_opts?: string[]
-    buildkitd_config?: string
-    mirrors?: string[]
-    gc_keep?: string
-    [driverKey: string]: unknown
-  }
-  cache?: {
-    local?: boolean
-    dir?: string
-    registry?: boolean
-    ref_prefix?: string
-    mode?: CacheMode | Partial<CacheModes>
-    from?: string[]
-    to?: string
-  }
-  templates?: { dir?: string; out?: string; files?: string[]; render?: boolean }
-  bake?: {
-    files?: string[]
-    groups?: string[]
-    provenance?: boolean
-    push_allow?: string[]
-    skip?: boolean
-    source_date_epoch?: string
-  }
-  functions?: { dockerfiles?: string; artifact?: string }
-  compose?: { files?: string[] }
-}
+} as const satisfies Record<string, Record<string, Kind>>
 
+type Sections = typeof SECTIONS
+/** One table as checked: every key optional, every value of its kind. */
+type Table<T extends Record<string, Kind>> = { -readonly [K in keyof T]?: ValueOf<T[K]> }
+/** esb.toml as checked by checkToml: the top-level keys, and each section as an optional table. */
+export type EsbToml = Table<Sections['']> & { -readonly [S in Exclude<keyof Sections, ''>]?: Table<Sections[S]> }
 /** One section of esb.toml (e.g. Section<'builder'>), empty when absent. */
-export type Section<S extends Exclude<keyof EsbToml, 'brand' | 'mode' | 'env' | 'tag' | 'project_name' | 'env_files'>> =
-  NonNullable<EsbToml[S]>
+export type Section<S extends Exclude<keyof Sections, ''>> = NonNullable<EsbToml[S]>
 
-const EXPECT: Record<Kind, string> = {
-  string: 'a string',
-  port: 'an integer port 1-65535',
-  bool: 'true or false',
-  strings: 'a list of strings',
-  mode: '"docker" or "containerd"',
-  count: 'an integer >= 1',
-  cachemode: '"max" or "min", or a table { bases = ..., control = ..., functions = ... } of those',
-}
+/** SECTIONS looked up by name (e.g. from a key in the file). */
+export const SCHEMA: Record<string, Record<string, Kind>> = SECTIONS
 
 /** Finds the line a key is on, for messages (the TOML parser gives none for valid files). */
 export function lineOf(text: string, section: string, key: string): number | null {
@@ -182,30 +162,12 @@ export function checkToml(file: string, data: Record<string, unknown>, text: str
       )
     checkValue(`${at('', k)}: key '${k}'`, kind, v)
   }
+  // every key was checked above against SECTIONS, the type's own source
   return data as EsbToml
 }
 
 function checkValue(where: string, kind: Kind, v: unknown): void {
-  const ok =
-    kind === 'string'
-      ? typeof v === 'string'
-      : kind === 'bool'
-        ? typeof v === 'boolean'
-        : kind === 'strings'
-          ? Array.isArray(v) && v.every((x) => typeof x === 'string')
-          : kind === 'port'
-            ? Number.isInteger(Number(v)) &&
-              typeof v !== 'boolean' &&
-              Number(v) >= 1 &&
-              Number(v) <= 65535 &&
-              !(typeof v === 'string' && !/^\d+$/.test(v))
-            : kind === 'mode'
-              ? MODES.includes(v as Mode)
-              : kind === 'count'
-                ? Number.isInteger(v) && (v as number) >= 1
-                : kind === 'cachemode'
-                  ? isCacheMode(v) ||
-                    (isTable(v) && Object.entries(v).every(([k, m]) => CACHE_KINDS.includes(k as CacheKind) && isCacheMode(m)))
-                  : false
-  if (!ok) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected ${EXPECT[kind]}`)
+  // hasOwn: a key named like an Object method (e.g. 'constructor') finds no kind here and fails as before
+  const k = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined
+  if (!k?.ok(v)) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected ${k?.expect}`)
 }

@@ -8,7 +8,7 @@ import { UsageError } from '../../errors.ts'
 import { branchOf } from '../branch.ts'
 import type { Lookup } from '../lookup.ts'
 import type { BrandNames } from '../names.ts'
-import type { CacheMode, CacheModes, EsbToml, Section } from '../schema.ts'
+import type { CacheMode, CacheModes, Section } from '../schema.ts'
 
 export interface CacheSettings {
   local: boolean
@@ -72,7 +72,7 @@ export function checkCacheTemplate(where: string, t: string): void {
 
 /** [cache] from / to: shared cache ref templates. */
 export function sharedCaches(
-  c: NonNullable<EsbToml['cache']>,
+  c: Section<'cache'>,
   tf: string,
   branch: string,
 ): { from: string[]; to: string | null; branch: string } {
