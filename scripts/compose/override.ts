@@ -1,0 +1,50 @@
+// The compose override docker esb generates per run: each buildable
+// service's caches, shared with the bake target it builds the same as. Pure.
+import path from 'node:path'
+import type { Settings } from '../project/config.ts'
+import { cacheFlagsFor } from '../cache/flags.ts'
+import { groupTargets } from '../bake/phases.ts'
+import type { BakeFile } from '../docker/bakefile.ts'
+import type { CacheGen } from '../plan/types.ts'
+import type { ComposeConfig } from './types.ts'
+import { baseContexts, sharedTargets } from './share.ts'
+
+export type ServiceOverride = {
+  build: { cache_from: string[]; cache_to: string[]; additional_contexts?: Record<string, string> }
+}
+
+/**
+ * Services with a build section get caches through an override file: a
+ * service that builds what a bake target builds uses that target's cache
+ * (read only when this run just baked it), and its `service:<base>` contexts
+ * the base image just pushed; any other service has its own cache.
+ * `baked`: bake target -> tag, for the bases baked in this run.
+ */
+export function composeOverride(
+  s: Settings,
+  config: ComposeConfig,
+  runId: string,
+  haveLocal: (t: string) => boolean = () => true,
+  print?: BakeFile,
+  baked: Record<string, string> = {},
+  current = new Set<string>(),
+): { yaml: { services: Record<string, ServiceOverride> }; gens: CacheGen[]; shared: Record<string, string> } {
+  const services: Record<string, ServiceOverride> = {}
+  const gens: CacheGen[] = []
+  const shared = sharedTargets(s, config, print)
+  const bases = print ? groupTargets(print, 'base-images') : []
+  for (const [name, svc] of Object.entries(config.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!svc?.build) continue
+    // per mode: the same service builds differently in each mode (build args), so they must not share a cache
+    const cname = shared[name] ?? `svc-${s.mode}-${name}`
+    // a compose service is a control-plane image unless it builds one of the bake file's bases
+    const c = cacheFlagsFor(s, cname, bases.includes(cname) ? 'bases' : 'control', runId, haveLocal(cname))
+    // a base baked in this run, or a target unchanged since its last build: its cache is current
+    const fresh = baked[cname] !== undefined || current.has(cname)
+    services[name] = { build: { cache_from: c.cacheFrom, cache_to: fresh ? [] : c.cacheTo } }
+    const ctx = baseContexts(svc, shared, baked)
+    if (ctx) services[name].build.additional_contexts = ctx
+    if (c.localGen && !fresh) gens.push({ target: cname, dir: path.dirname(c.localGen), gen: c.localGen })
+  }
+  return { yaml: { services }, gens, shared }
+}
