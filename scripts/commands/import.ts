@@ -12,7 +12,8 @@ import { copyImage, mediaTypeOf } from '../oci/copy.ts'
 import { localRegistry } from '../oci/local.ts'
 import { onForcedExit } from '../exit-cleanup.ts'
 import { Meter } from '../report/meter.ts'
-import { layoutDirSource, registrySource, tarSource, type OpenSource } from '../oci/sources.ts'
+import { layoutDirSource, registrySource, type OpenSource } from '../oci/sources.ts'
+import { tarSource } from '../oci/tar-source.ts'
 
 async function openSource(c: CommandCtx, s: string, insecure: boolean): Promise<OpenSource> {
   if (c.flags['from-engine']) {

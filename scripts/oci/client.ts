@@ -1,16 +1,15 @@
 // A small OCI distribution client: only what import/export/images need.
 // Blobs stream through (never held whole); manifests are small and read whole.
 // Plain node:http(s): no proxy is used, so loopback registries are reached directly.
-import http from 'node:http'
-import https from 'node:https'
-import tls from 'node:tls'
-import { pipeline } from 'node:stream/promises'
+import type http from 'node:http'
 import type { Readable } from 'node:stream'
 import { EsbError } from '../errors.ts'
 import { ACCEPT } from './ref.ts'
 import { VerifyStream, sha256 } from './verify.ts'
 import type { Manifest } from './types.ts'
 import type { Credentials } from './auth.ts'
+import { send } from './transport.ts'
+import { basicAuth, bearerToken } from './token.ts'
 
 export interface ClientOptions {
   /** aborts every request and stream (Ctrl-C) */
@@ -45,42 +44,7 @@ export class RegistryClient {
     headers: Record<string, string | number>,
     body?: Readable | Buffer,
   ): Promise<http.IncomingMessage> {
-    const mod = url.protocol === 'https:' ? https : http
-    return new Promise((resolve, reject) => {
-      let bodyErr: Error | null = null
-      const tlsOpts = url.protocol === 'https:' && this.o.ca ? { ca: [...tls.rootCertificates, this.o.ca] } : {}
-      const req = mod.request(url, { method, headers, timeout: 60_000, signal: this.signal, ...tlsOpts }, resolve)
-      req.on('timeout', () => req.destroy(new Error('timed out')))
-      // a failing body (a corrupt source) is the error to report, not the aborted request
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        // a kept-alive connection the registry closed meanwhile (restarted): once more on a new one
-        if (
-          e.code === 'ECONNRESET' &&
-          req.reusedSocket &&
-          !bodyErr &&
-          (body === undefined || Buffer.isBuffer(body)) &&
-          !this.signal?.aborted
-        ) {
-          this.send(url, method, headers, body).then(resolve, reject)
-          return
-        }
-        reject(
-          bodyErr ??
-            (this.signal?.aborted ? this.signal.reason : null) ??
-            new EsbError(
-              `registry ${this.name} unreachable (${this.o.login ? tlsHint(e) : (e.code ?? e.message)}); is it running and is the address right?`,
-            ),
-        )
-      })
-      if (body === undefined) req.end()
-      else if (Buffer.isBuffer(body)) req.end(body)
-      else
-        pipeline(body, req).catch((e) => {
-          bodyErr = e
-          req.destroy(e)
-          reject(e)
-        })
-    })
+    return send(url, method, headers, body, { signal: this.signal, ca: this.o.ca, name: this.name, hint: !!this.o.login })
   }
 
   private authError(status: number | undefined): EsbError {
@@ -97,61 +61,18 @@ export class RegistryClient {
   /** Answers a 401 challenge: basic credentials, or a bearer token for the scope asked (anonymous when there are none). */
   private async answer(challenge: string, repo: string): Promise<boolean> {
     const cred = this.o.credentials
-    const basicOf = (c: Credentials) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`
     if (/^Basic\b/i.test(challenge)) {
       if (!cred || this.basic) return false
-      this.basic = basicOf(cred)
+      this.basic = basicAuth(cred)
       return true
     }
-    const ch = /^Bearer\s+(.*)$/i.exec(challenge)
-    if (!ch) return false
-    const params = Object.fromEntries([...ch[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
-    if (!params.realm) return false
-    const t = new URL(params.realm)
-    if (params.service) t.searchParams.set('service', params.service)
-    if (params.scope) t.searchParams.set('scope', params.scope)
-    // an identity token (`docker login` with OAuth, e.g. ACR) is exchanged as docker does: a refresh_token grant
-    const res =
-      cred?.username === '<token>'
-        ? await this.send(
-            new URL(params.realm),
-            'POST',
-            { 'Content-Type': 'application/x-www-form-urlencoded' },
-            Buffer.from(
-              new URLSearchParams({
-                grant_type: 'refresh_token',
-                refresh_token: cred.password,
-                service: params.service ?? '',
-                client_id: 'docker',
-                ...(params.scope ? { scope: params.scope } : {}),
-              }).toString(),
-            ),
-          )
-        : await this.send(t, 'GET', cred ? { Authorization: basicOf(cred) } : {})
-    let text = ''
-    for await (const c of res) {
-      text += c
-      if (text.length > 1 << 20) break
-    }
-    if (res.statusCode === 401 || res.statusCode === 403) {
-      if (this.o.login) throw this.authError(res.statusCode)
+    const r = await bearerToken(challenge, cred ?? null, (u, m, h, b) => this.send(u, m, h, b), this.name)
+    if (typeof r === 'object' && r !== null) {
+      if (this.o.login) throw this.authError(r.refused)
       return false
     }
-    if (res.statusCode !== 200)
-      throw new EsbError(
-        `registry ${this.name}: its token service ${t.origin} answered HTTP ${res.statusCode}; check that the registry is up, then run 'docker login ${this.name}'`,
-      )
-    let tj: { token?: string; access_token?: string }
-    try {
-      tj = JSON.parse(text)
-    } catch {
-      throw new EsbError(
-        `registry ${this.name}: its token service ${t.origin} did not answer JSON; check the registry's address (a proxy or login page may answer instead)`,
-      )
-    }
-    const token = tj.token ?? tj.access_token ?? null
-    if (token) this.tokens.set(repo, token)
-    return token !== null
+    if (r) this.tokens.set(repo, r)
+    return r !== null
   }
 
   /** The Authorization header for a repository's requests, if any. */
@@ -324,14 +245,4 @@ export class RegistryClient {
     for await (const c of res) text += c
     return (JSON.parse(text).tags ?? []).sort()
   }
-}
-
-/** For the build registry: a TLS failure says which esb.toml key configures it; other errors their code. */
-function tlsHint(e: NodeJS.ErrnoException): string {
-  const c = e.code ?? e.message
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(c))
-    return `${c}: its certificate is not trusted; give its CA as [registry] build_ca in esb.toml`
-  if (c === 'EPROTO' || /wrong version number|packet length too long/.test(e.message))
-    return `${c}: it may speak plain HTTP; set [registry] build_insecure = true if it does`
-  return c
 }

@@ -1,0 +1,75 @@
+// One HTTP(S) request to a registry: a private CA trusted besides the system's,
+// a timeout, Ctrl-C, one retry on a kept-alive connection the registry closed,
+// and an unreachable registry as one line. Plain node:http(s): no proxy is used,
+// so loopback registries are reached directly.
+import http from 'node:http'
+import https from 'node:https'
+import tls from 'node:tls'
+import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
+import { EsbError } from '../errors.ts'
+
+export interface SendOptions {
+  signal?: AbortSignal
+  /** PEM of a private CA */
+  ca?: string
+  /** the registry's name, for messages */
+  name: string
+  /** a TLS failure names the esb.toml key that fixes it (the build registry) */
+  hint?: boolean
+}
+
+export function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string | number>,
+  body: Readable | Buffer | undefined,
+  o: SendOptions,
+): Promise<http.IncomingMessage> {
+  const mod = url.protocol === 'https:' ? https : http
+  return new Promise((resolve, reject) => {
+    let bodyErr: Error | null = null
+    const tlsOpts = url.protocol === 'https:' && o.ca ? { ca: [...tls.rootCertificates, o.ca] } : {}
+    const req = mod.request(url, { method, headers, timeout: 60_000, signal: o.signal, ...tlsOpts }, resolve)
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    // a failing body (a corrupt source) is the error to report, not the aborted request
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      // a kept-alive connection the registry closed meanwhile (restarted): once more on a new one
+      if (
+        e.code === 'ECONNRESET' &&
+        req.reusedSocket &&
+        !bodyErr &&
+        (body === undefined || Buffer.isBuffer(body)) &&
+        !o.signal?.aborted
+      ) {
+        send(url, method, headers, body, o).then(resolve, reject)
+        return
+      }
+      reject(
+        bodyErr ??
+          (o.signal?.aborted ? o.signal.reason : null) ??
+          new EsbError(
+            `registry ${o.name} unreachable (${o.hint ? tlsHint(e) : (e.code ?? e.message)}); is it running and is the address right?`,
+          ),
+      )
+    })
+    if (body === undefined) req.end()
+    else if (Buffer.isBuffer(body)) req.end(body)
+    else
+      pipeline(body, req).catch((e) => {
+        bodyErr = e
+        req.destroy(e)
+        reject(e)
+      })
+  })
+}
+
+/** For the build registry: a TLS failure says which esb.toml key configures it; other errors their code. */
+function tlsHint(e: NodeJS.ErrnoException): string {
+  const c = e.code ?? e.message
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(c))
+    return `${c}: its certificate is not trusted; give its CA as [registry] build_ca in esb.toml`
+  if (c === 'EPROTO' || /wrong version number|packet length too long/.test(e.message))
+    return `${c}: it may speak plain HTTP; set [registry] build_insecure = true if it does`
+  return c
+}
