@@ -8,11 +8,20 @@ import { fileURLToPath } from 'node:url'
 import { leftovers, removeLeftovers } from './leaks.mjs'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
-const layers = process.argv.slice(2)
+// Arguments naming a folder of test/ are layers; any other argument picks
+// files by name in them (`node test/run.mjs e2e adopt`: test/e2e/adopt.test.ts).
+const args = process.argv.slice(2)
+const isLayer = (a) =>
+  /^[\w-]+$/.test(a) && fs.existsSync(path.join(root, 'test', a)) && fs.statSync(path.join(root, 'test', a)).isDirectory()
+const layers = args.filter(isLayer)
+const files = args.filter((a) => !isLayer(a))
 if (!layers.length) {
-  console.error('usage: node test/run.mjs unit|contract|e2e ...')
+  console.error('usage: node test/run.mjs unit|contract|e2e ... [FILE ...]   (FILE: a test file name without .test.ts)')
   process.exit(2)
 }
+const pattern = files.length
+  ? `(^|/)(${files.map((f) => f.replace(/\.test\.ts$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\.test\\.ts$`
+  : '\\.test\\.ts$'
 // a hung layer must fail, not eat CI's time
 const LIMIT_MIN = { unit: 5, contract: 15, e2e: 50 }
 let passed = 0,
@@ -26,7 +35,7 @@ for (const layer of layers) {
   const runId = Math.random().toString(36).slice(2, 5)
   const res = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', layer), '\\.test\\.ts$'],
+    ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), path.join('test', layer), pattern],
     {
       cwd: root,
       encoding: 'utf8',
