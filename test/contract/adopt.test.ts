@@ -58,6 +58,13 @@ test('build --dry-run on the adopted repo: brand from its files, no write of its
   assert.is(echo.dockerfile, 'functions/lambda-echo/Dockerfile')
   assert.equal(Object.values(echo.contexts), ['target:lambda-base'])
   assert.equal(gen.target['fn-lambda-hello-docker'].tags, ['127.0.0.1:5010/acme-lambda-hello:e2e-docker-latest'])
+  // a function FROM an outside image (public.ecr.aws/lambda/java:21) shares the entry root and gets no lambda-base context
+  const java = gen.target['fn-lambda-java-docker']
+  assert.ok(java, Object.keys(gen.target).join(' '))
+  assert.equal(java.tags, ['127.0.0.1:5010/acme-lambda-java:e2e-docker-latest'])
+  assert.is(java.context, gen.target['fn-lambda-hello-docker'].context, 'one build context per artifact entry')
+  assert.is(java.dockerfile, 'functions/lambda-java/Dockerfile')
+  assert.not.ok(Object.values(java.contexts ?? {}).includes('target:lambda-base'))
   // the repo's own buildkitd.toml is used as it is, never written
   const ensure = p.steps.find((s: any) => s.kind === 'ensure-builder')
   assert.ok(ensure.create.includes(path.join(dir, '.acme/buildkitd.toml')))

@@ -2,24 +2,29 @@
 // on a git-committed copy with a two-line esb.toml, `docker esb build` then
 // `docker esb up` leave the working tree unchanged, push every image to the
 // local registry only, build every function of every artifact entry under the
-// name its functions.yml gives, on the lambda base built in the same run, and
-// a second `up` recreates nothing.
+// name its functions.yml gives, on the lambda base built in the same run (or
+// on the outside image its Dockerfile names), and a second `up` recreates
+// nothing. What the Dockerfiles read from outside (the `# syntax=` frontend,
+// the digest-pinned Debian/Python/Lambda bases, uv, the Lambda Java image)
+// comes from a mirror (test/e2e/mirror.ts) that the copy's
+// .acme/buildkitd.toml names, as a company mirror would be named.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
 import { ROOT, e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
-import { BUSYBOX, e2eDockerConfig, must } from './project.ts'
+import { e2eDockerConfig, must } from './project.ts'
+import { pinToMirror, startMirror, type Mirror } from './mirror.ts'
 
 const id = e2eName()
 const dir = tmpdir(`esb-e2e-adopt-${id}-`)
 const cfg = e2eDockerConfig()
 let port = 0
+let mirror: Mirror | undefined
 const env = () => ({
   DOCKER_CONFIG: cfg,
   PORT_REGISTRY: String(port),
-  UPSTREAM_BASE: `127.0.0.1:${port}/library/${BUSYBOX}`,
   // unique names on a shared engine; the brand itself (acme) comes from the repo's generated files
   BUILDX_BUILDER: `acme-${id}-buildx`,
   REGISTRY_CONTAINER_NAME: `acme-${id}-registry`,
@@ -39,30 +44,45 @@ async function registryJson(
   const r = await fetch(`http://127.0.0.1:${port}${p}`, { headers: { accept } })
   return r.ok ? r.json() : null
 }
-/** Layer digests of the linux image of a tag. */
-async function layers(repo: string, tag: string): Promise<string[] | null> {
+/** The manifest of the linux image of a tag. */
+async function manifest(repo: string, tag: string): Promise<any> {
   let m = await registryJson(`/v2/${repo}/manifests/${tag}`)
   if (m?.manifests)
     m = await registryJson(`/v2/${repo}/manifests/${m.manifests.find((d: any) => d.platform?.os === 'linux').digest}`)
+  return m
+}
+/** Layer digests of the linux image of a tag. */
+async function layers(repo: string, tag: string): Promise<string[] | null> {
+  const m = await manifest(repo, tag)
   return m ? m.layers.map((l: any) => l.digest) : null
 }
+/** Uncompressed layer digests (config rootfs.diff_ids) of the linux image of a tag: what a base's layers are, however the push compressed them. */
+async function diffIds(repo: string, tag: string): Promise<string[] | null> {
+  const m = await manifest(repo, tag)
+  const c = m && (await registryJson(`/v2/${repo}/blobs/${m.config.digest}`, '*/*'))
+  return c ? c.rootfs.diff_ids : null
+}
+/** The image a Dockerfile's (last) FROM names. */
+const fromOf = (dockerfile: string) => [...fs.readFileSync(dockerfile, 'utf8').matchAll(/^FROM\s+(\S+)/gm)].pop()![1]
 
 test.before(async () => {
   port = await freePort()
+  mirror = await startMirror()
   fs.cpSync(path.join(ROOT, 'examples', 'adopt'), dir, { recursive: true })
+  // the committed pins are the stand-ins' digests as measured; another machine's busybox gives others (one line says so)
+  pinToMirror(dir, mirror)
+  // the company mirror, in the builder config the repo's own tools write (committed: the tree stays unchanged)
+  fs.appendFileSync(path.join(dir, '.acme', 'buildkitd.toml'), `\n# the company mirror (added by the e2e test)\n${mirror.toml}`)
   fs.writeFileSync(path.join(dir, 'esb.toml'), '[functions]\nartifact = "artifacts/e2e-*/artifact.yml"\n')
   git('init', '-q')
   git('add', '-A')
   git('commit', '-qm', 'the repo as it is')
   must(sh('bash', ['tools/setup-certs.sh']), "certs (the repo's own setup task)")
-  // the offline base in the registry, started the way the repo's own tools start it
+  // the registry, started the way the repo's own tools start it
   must(sh('docker', [...infra, 'up', '-d', '--wait', 'registry']), 'registry up')
-  if (sh('docker', ['image', 'inspect', BUSYBOX]).code !== 0) must(sh('docker', ['pull', BUSYBOX]), 'pull busybox')
-  must(sh('docker', ['tag', BUSYBOX, `127.0.0.1:${port}/library/${BUSYBOX}`]), 'tag')
-  must(sh('docker', ['push', '-q', `127.0.0.1:${port}/library/${BUSYBOX}`]), 'push busybox')
 })
 
-test.after(() => {
+test.after(async () => {
   sh('docker', ['compose', '-p', `acme-${id}`, '-f', 'docker-compose.docker.yml', 'down', '-v', '--remove-orphans', '-t', '1'])
   sh('docker', [...infra, 'down', '-v', '--remove-orphans', '-t', '1'])
   sh('docker', ['buildx', 'rm', '-f', `acme-${id}-buildx`])
@@ -72,6 +92,7 @@ test.after(() => {
   if (imgs.length) sh('docker', ['image', 'rm', '-f', ...imgs])
   fs.rmSync(dir, { recursive: true, force: true })
   fs.rmSync(cfg, { recursive: true, force: true })
+  await mirror?.stop()
 })
 
 test("build: every image in the local registry only, functions named by functions.yml on this run's lambda base, tree unchanged", async () => {
@@ -83,6 +104,16 @@ test("build: every image in the local registry only, functions named by function
     assert.ok(catalog.includes(`acme-${t}`), t)
   const base = await layers('acme-lambda-base', 'latest')
   assert.ok(base && base.length > 0)
+  // the bases start from the pinned outside images, served by the mirror
+  for (const [t, ref] of [
+    ['os-base', 'debian:bookworm-slim'],
+    ['python-base', 'python:3.12-slim-bookworm'],
+    ['lambda-base', 'public.ecr.aws/lambda/python:3.12'],
+  ]) {
+    const want = mirror!.layers[ref]
+    assert.equal((await diffIds(`acme-${t}`, 'latest'))?.slice(0, want.length), want, `${t} is built on the mirror's ${ref}`)
+  }
+  const froms = new Set<string>()
   for (const mode of ['docker', 'containerd']) {
     const entries = path.join(dir, 'artifacts', `e2e-${mode}`, 'entries')
     for (const e of fs.readdirSync(entries)) {
@@ -92,10 +123,28 @@ test("build: every image in the local registry only, functions named by function
         const [repo, tag] = def.image.replace(/^[^/]+\//, '').split(':')
         const l = await layers(repo, tag)
         assert.ok(l, `${name} (${mode}) pullable as ${repo}:${tag}`)
-        assert.equal(l!.slice(0, base!.length), base, `${name} (${mode}) is built on this run's lambda base`)
+        const from = fromOf(path.join(entries, e, 'functions', name, 'Dockerfile'))
+        froms.add(from)
+        if (/\/acme-lambda-base:/.test(from))
+          assert.equal(l!.slice(0, base!.length), base, `${name} (${mode}) is built on this run's lambda base`)
+        else {
+          // a function FROM an outside image (the Lambda Java image): built on the mirror's copy
+          const want = mirror!.layers[from]
+          assert.ok(want, `${name} (${mode}): FROM ${from} is one of the mirror's images`)
+          assert.equal(
+            (await diffIds(repo, tag))!.slice(0, want.length),
+            want,
+            `${name} (${mode}) is built on the mirror's ${from}`,
+          )
+        }
       }
     }
   }
+  assert.ok(froms.has('public.ecr.aws/lambda/java:21'), 'a function is built FROM an outside image')
+  assert.ok(
+    [...froms].some((f) => /\/acme-lambda-base:/.test(f)),
+    'functions are built FROM the lambda base',
+  )
   // nothing was pushed towards Docker Hub: no image named like the bake file's bare tags
   assert.is(
     sh('docker', ['image', 'inspect', 'acme-os-base:latest']).code === 0 &&
