@@ -10,8 +10,6 @@ import { createHash } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { resolveSettings, type Inputs } from '../../scripts/project/config.ts'
-import { parseToml } from '../../scripts/project/read.ts'
 import { buildkitdToml } from '../../scripts/builder/plan.ts'
 import { buildPlan } from '../../scripts/bake/plan.ts'
 import { stackEnv } from '../../scripts/plan/env.ts'
@@ -22,16 +20,10 @@ import { checkRegistry } from '../../scripts/buildregistry/run.ts'
 import { RegistryClient } from '../../scripts/oci/client.ts'
 import { EsbError, UsageError } from '../../scripts/errors.ts'
 import type { Step } from '../../scripts/plan/types.ts'
+import { settings as noToml, tomlSettings } from '../lib/settings.ts'
 
 const settings = (text: string, env: Record<string, string> = {}) =>
-  resolveSettings({
-    projectDir: '/p',
-    flags: {},
-    processEnv: env,
-    toml: text ? { file: '/p/esb.toml', data: parseToml('/p/esb.toml', text), text } : null,
-    brandingYaml: null,
-    envFiles: [],
-  } as Inputs)
+  text ? tomlSettings(text, { processEnv: env }) : noToml({ processEnv: env })
 const usage = (re: RegExp) => (e: unknown) => e instanceof UsageError && re.test((e as Error).message)
 const SHARED = '[registry]\nbuild_address = "reg.example:5443"\nbuild_ca = "certs/ca.pem"\n'
 

@@ -1,20 +1,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { resolveSettings, type Inputs } from '../../scripts/project/config.ts'
-import { parseToml } from '../../scripts/project/read.ts'
 import { builderCreateArgv, builderConfigWrites, ensureBuilderStep } from '../../scripts/builder/plan.ts'
 import { parseInspect } from '../../scripts/builder/inspect.ts'
 import { UsageError } from '../../scripts/errors.ts'
+import { tomlSettings } from '../lib/settings.ts'
 
-const settings = (text: string) =>
-  resolveSettings({
-    projectDir: '/p',
-    flags: {},
-    processEnv: {},
-    toml: { file: '/p/esb.toml', data: parseToml('/p/esb.toml', text), text },
-    brandingYaml: null,
-    envFiles: [],
-  } as Inputs)
+const settings = (text: string) => tomlSettings(text)
 const bad = (text: string, re: RegExp) =>
   assert.throws(
     () => settings(text),

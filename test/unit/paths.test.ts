@@ -4,28 +4,18 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { resolveSettings, type Flags } from '../../scripts/project/config.ts'
-import { parseToml } from '../../scripts/project/read.ts'
+import type { Flags } from '../../scripts/project/config.ts'
 import { confinePaths, realInside } from '../../scripts/project/paths.ts'
 import { renderFor } from '../../scripts/render/plan.ts'
 import { UsageError } from '../../scripts/errors.ts'
+import { projectSettings, tempDir } from '../lib/settings.ts'
 
-const tmp = () => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'esb-paths-')))
+const tmp = () => fs.realpathSync(tempDir('esb-paths-'))
 const usage = (re: RegExp) => (e: unknown) => e instanceof UsageError && re.test((e as Error).message)
 
-function settings(dir: string, text: string, flags: Flags = {}, processEnv: Record<string, string> = {}) {
-  const file = path.join(dir, 'esb.toml')
-  return resolveSettings({
-    projectDir: dir,
-    flags,
-    processEnv,
-    toml: { file, data: parseToml(file, text), text },
-    brandingYaml: null,
-    envFiles: [],
-  })
-}
+const settings = (dir: string, text: string, flags: Flags = {}, processEnv: Record<string, string> = {}) =>
+  projectSettings(dir, text, { flags, processEnv })
 
 test('[cache] dir outside the project, or the project itself, is refused: it becomes --allow fs.write', () => {
   const dir = tmp()

@@ -3,21 +3,12 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { resolveSettings, type Inputs } from '../../scripts/project/config.ts'
-import { parseToml } from '../../scripts/project/read.ts'
 import { branchOf, gitBranch, tagSafe } from '../../scripts/project/branch.ts'
 import { cacheFlagsFor } from '../../scripts/cache/flags.ts'
 import { UsageError } from '../../scripts/errors.ts'
+import { tomlSettings } from '../lib/settings.ts'
 
-const settings = (text: string, env: Record<string, string> = {}) =>
-  resolveSettings({
-    projectDir: '/p',
-    flags: {},
-    processEnv: env,
-    toml: { file: '/p/esb.toml', data: parseToml('/p/esb.toml', text), text },
-    brandingYaml: null,
-    envFiles: [],
-  } as Inputs)
+const settings = (text: string, env: Record<string, string> = {}) => tomlSettings(text, { processEnv: env })
 
 test("[cache] from / to: after the project's own caches, per target and branch", () => {
   const s = settings(

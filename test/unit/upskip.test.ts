@@ -4,9 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { resolveSettings } from '../../scripts/project/config.ts'
 import {
   buildDefinition,
   checkServices,
@@ -19,8 +17,9 @@ import { normalizeImage, parseContainers, parseImageIds } from '../../scripts/co
 import { upPlan } from '../../scripts/compose/plan.ts'
 import { writeRecord } from '../../scripts/skip/state.ts'
 import type { ComposeConfig } from '../../scripts/compose/types.ts'
+import { projectSettings, settings, tempDir } from '../lib/settings.ts'
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'esb-upskip-'))
+const tmp = () => tempDir('esb-upskip-')
 
 test('image names as the engine lists them; missing images are null', () => {
   assert.is(normalizeImage('busybox'), 'busybox:latest')
@@ -73,7 +72,7 @@ test('a compose build section in bake words; pull or no_cache always builds', ()
 })
 
 test('nothing skipped with --no-skip, [bake] skip = false, --build after --, or a base rebuilt', () => {
-  const s = resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [] })
+  const s = settings()
   assert.is(servicesOff(s, false, ['--wait'], []), null)
   assert.match(servicesOff(s, true, [], [])!, /--no-skip/)
   assert.match(servicesOff({ ...s, bake: { ...s.bake, skip: false } }, false, [], [])!, /skip = false/)
@@ -97,7 +96,7 @@ function project() {
   fs.mkdirSync(path.join(dir, 'svc'))
   fs.writeFileSync(path.join(dir, 'svc', 'Dockerfile'), 'FROM scratch\nCOPY app /app\n')
   fs.writeFileSync(path.join(dir, 'svc', 'app'), 'v1\n')
-  const s = resolveSettings({ projectDir: dir, flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [] })
+  const s = projectSettings(dir, null)
   const cfg: ComposeConfig = {
     services: { web: { image: 'esb-web:1', build: { context: path.join(dir, 'svc') } }, db: { image: 'db:1' } },
     hash: 'C1',
@@ -146,7 +145,7 @@ const svcSkip = (skip: Record<string, string>, rebuild: Record<string, string[]>
 })
 
 test('up: every service unchanged -> compose up -d --no-recreate, no builder, no caches, no override', () => {
-  const s = resolveSettings({ projectDir: '/p', flags: {}, processEnv: {}, toml: null, brandingYaml: null, envFiles: [] })
+  const s = settings()
   const services = { web: { build: {} }, api: { build: {} } }
   const inp = {
     settings: s,
