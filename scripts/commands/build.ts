@@ -1,19 +1,10 @@
-// docker esb build: flags -> settings -> what bake would build -> a plan.
-import { FORMAT_FLAG, str, type CommandSpec } from './types.ts'
-import { PROGRESS_FLAG, progressMode, withHistory } from '../report/mode.ts'
-import { DRY_RUN_FLAGS, registryFirst, runOrShow } from '../run/plan-run.ts'
+// docker esb build: flags -> options -> bake/build.ts planBuild -> print or run the plan.
+import { DRY_RUN_FLAGS, FORMAT_FLAG, showOptions, str, type CommandSpec } from './types.ts'
+import { PROGRESS_FLAG } from '../report/mode.ts'
+import { registryFirst, runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
-import { renderForStack } from '../render/plan.ts'
-import { buildxVersion, versionLess } from '../docker/version.ts'
-import { bakeInputs } from '../bake/inspect.ts'
-import { buildPlan } from '../bake/plan.ts'
-import { SKIP_FLAG, skipFor } from '../bake/skips.ts'
-import { defaultGroups } from '../bake/phases.ts'
-import { builderInputs } from '../builder/inspect.ts'
-import { functionDockerfiles } from '../functions/discover.ts'
-import { artifactManifests, artifactTargets } from '../functions/artifact.ts'
-import { localCaches } from '../cache/local.ts'
-import { runId } from '../plan/types.ts'
+import { SKIP_FLAG } from '../bake/skips.ts'
+import { planBuild, type BuildOptions } from '../bake/build.ts'
 
 export const build: CommandSpec = {
   name: 'build',
@@ -33,33 +24,10 @@ export const build: CommandSpec = {
   defaults: SKIP_FLAG.defaults,
   common: true,
   async run(c) {
+    const o: BuildOptions = { progress: str(c.flags, 'progress'), skip: c.flags.skip !== false, extraArgs: c.flags['--'] }
+    const show = showOptions(c.flags)
     const s = settingsFrom(c.flags, c.io)
-    const progress = progressMode(str(c.flags, 'progress'), c.io.env, c.io.errIsTTY === true)
-    const r = renderForStack(s)
-    const fns = functionDockerfiles(s)
-    const artifacts = artifactTargets(s, artifactManifests(s))
-    const [bx, bake] = await Promise.all([
-      buildxVersion(c.runner),
-      bakeInputs(s, c.runner, r, defaultGroups(s, false)),
-      registryFirst(c, s, r.writes),
-    ])
-    const inp = {
-      progress: withHistory(progress, bx, versionLess),
-      buildxVersion: bx,
-      settings: s,
-      renderWrites: r.writes,
-      builder: builderInputs(s, c.io.env),
-      bakePrint: bake.print,
-      bakeVariables: bake.variables,
-      functionDockerfiles: fns,
-      artifactFunctions: artifacts,
-      runId: runId(),
-      extraArgs: c.flags['--'],
-      localCaches: localCaches(s),
-      dockerConfigDir: c.runner.configDir,
-    }
-    const skip = await skipFor(s, inp, c.flags.skip === false)
-    const plan = buildPlan({ ...inp, skip })
-    return runOrShow(c, plan)
+    const plan = await planBuild(s, o, c.runner, c.io, (writes) => registryFirst(c.runner, show, s, writes))
+    return runOrShow(c.runner, c.io, show, plan)
   },
 }

@@ -1,6 +1,6 @@
 // docker esb down: stop the stack (and the registry with --registry).
-import type { CommandSpec } from './types.ts'
-import { DRY_RUN_FLAGS, runOrShow } from '../run/plan-run.ts'
+import { DRY_RUN_FLAGS, showOptions, type CommandSpec } from './types.ts'
+import { runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { downPlan } from '../compose/down.ts'
 
@@ -14,6 +14,6 @@ export const down: CommandSpec = {
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
-    return runOrShow(c, downPlan(s, !!c.flags.registry, c.flags['--']))
+    return runOrShow(c.runner, c.io, showOptions(c.flags), downPlan(s, !!c.flags.registry, c.flags['--']))
   },
 }

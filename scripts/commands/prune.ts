@@ -1,6 +1,6 @@
 // docker esb prune: free space (old local exports, builder cache, registry GC).
-import type { CommandSpec } from './types.ts'
-import { DRY_RUN_FLAGS, runOrShow } from '../run/plan-run.ts'
+import { DRY_RUN_FLAGS, showOptions, type CommandSpec } from './types.ts'
+import { runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { prunePlan } from '../prune/plan.ts'
 
@@ -23,7 +23,9 @@ export const prune: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const some = c.flags.local || c.flags.builder || c.flags.registry
     return runOrShow(
-      c,
+      c.runner,
+      c.io,
+      showOptions(c.flags),
       prunePlan(s, {
         local: some ? !!c.flags.local : true,
         builder: some ? !!c.flags.builder : true,

@@ -3,6 +3,7 @@
 import type { Io } from '../io.ts'
 import type { Runner } from '../docker/runner.ts'
 import type { CommonFlags } from '../project/context.ts'
+import type { ShowOptions } from '../run/plan-run.ts'
 
 /** Parsed flags: the common ones, the command's own, positionals (`_`) and what follows `--`. */
 export interface ParsedFlags extends CommonFlags {
@@ -45,3 +46,16 @@ export function str(f: ParsedFlags, name: string): string | undefined {
 
 /** Commands that print data take --format json|table (cli.ts parseFlags checks it; json sets --json). */
 export const FORMAT_FLAG: [string, string] = ['--format FORMAT', 'json or table (default); --json is the same as --format json']
+
+/** --dry-run and --json, as every planning command takes them. */
+export const DRY_RUN_FLAGS: [string, string][] = [
+  ['--dry-run', 'print the plan and change nothing (may ask docker read-only questions)'],
+  [
+    '--json',
+    'with --dry-run: the plan as JSON (every docker call as an argv array with its env); else the cache hit report as JSON on stdout',
+  ],
+]
+
+export function showOptions(f: ParsedFlags): ShowOptions {
+  return { dryRun: f['dry-run'] === true, json: f.json === true }
+}

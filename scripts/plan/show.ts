@@ -2,6 +2,11 @@
 import path from 'node:path'
 import type { Plan, SkipInfo, Step } from './types.ts'
 
+/** Every step kind has its line: a new kind without one fails to compile here. */
+export function unknownStep(st: never): never {
+  throw new Error(`unknown plan step ${JSON.stringify(st)}`)
+}
+
 function quote(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`
 }
@@ -116,6 +121,8 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
       case 'promote-cache':
         out.push(`${n}${st.why}:`, ...st.gens.map((g) => `    ${g.dir}/current -> ${g.gen.split('/').pop()}`))
         break
+      default:
+        unknownStep(st)
     }
   })
   return out.join('\n') + '\n'

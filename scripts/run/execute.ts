@@ -1,7 +1,7 @@
 // Executes a plan step by step: each step kind is handed to the capability
 // that acts on it (builder/, registry/, cache/, report/, render/). Docker is
 // spawned only through the runner. New step kind: add it to plan/types.ts,
-// plan/show.ts and the switch below.
+// plan/show.ts and the switch below (both fail to compile without it).
 import fs from 'node:fs'
 import { EsbError } from '../errors.ts'
 import type { Runner } from '../docker/runner.ts'
@@ -15,7 +15,7 @@ import { ensureRegistry } from '../registry/ensure.ts'
 import { Reporter } from './reporter.ts'
 import type { HitReport } from '../report/hitrate.ts'
 import type { Plan, Step } from '../plan/types.ts'
-import { skipLines } from '../plan/show.ts'
+import { skipLines, unknownStep } from '../plan/show.ts'
 import { writeRecord, writeStatCache } from '../skip/state.ts'
 import { parseContainers, parseImageIds } from '../compose/engine.ts'
 import { onForcedExit } from '../exit-cleanup.ts'
@@ -164,6 +164,8 @@ export class Executor {
       case 'promote-cache':
         for (const g of st.gens) promoteCache(g.dir, g.gen)
         return
+      default:
+        unknownStep(st)
     }
   }
 }

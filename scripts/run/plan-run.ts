@@ -1,5 +1,6 @@
 // The end of every planning command: print the plan (--dry-run) or execute it.
-import type { CommandCtx } from '../commands/types.ts'
+import type { Runner } from '../docker/runner.ts'
+import type { Io } from '../io.ts'
 import { Executor } from './execute.ts'
 import { planToJson, planToText } from '../plan/show.ts'
 import type { Plan, Step } from '../plan/types.ts'
@@ -8,34 +9,28 @@ import { stackEnv } from '../plan/env.ts'
 import { httpStatus } from '../registry/probe.ts'
 import { registryFirstSteps, registryUrl } from '../registry/plan.ts'
 
-export const DRY_RUN_FLAGS: [string, string][] = [
-  ['--dry-run', 'print the plan and change nothing (may ask docker read-only questions)'],
-  [
-    '--json',
-    'with --dry-run: the plan as JSON (every docker call as an argv array with its env); else the cache hit report as JSON on stdout',
-  ],
-]
+/** --dry-run prints the plan (as JSON with --json); else --json prints the hit report. */
+export interface ShowOptions {
+  dryRun: boolean
+  json: boolean
+}
 
-export async function runOrShow(c: CommandCtx, plan: Plan): Promise<number> {
-  if (c.flags['dry-run']) {
-    c.io.out(
-      c.flags.json
-        ? planToJson(plan, c.runner.docker, c.runner.globalFlags)
-        : planToText(plan, c.runner.docker, c.runner.globalFlags),
-    )
+export async function runOrShow(runner: Runner, io: Io, show: ShowOptions, plan: Plan): Promise<number> {
+  if (show.dryRun) {
+    io.out(show.json ? planToJson(plan, runner.docker, runner.globalFlags) : planToText(plan, runner.docker, runner.globalFlags))
     return 0
   }
-  const ex = new Executor(c.runner)
+  const ex = new Executor(runner)
   await ex.execute(plan)
-  if (c.flags.json && ex.lastReport) c.io.out(JSON.stringify(ex.lastReport, null, 2) + '\n')
+  if (show.json && ex.lastReport) io.out(JSON.stringify(ex.lastReport, null, 2) + '\n')
   return 0
 }
 
 /** A registry that does not answer is started before the skip check asks it (registry/plan.ts registryFirstSteps); never in --dry-run. */
-export async function registryFirst(c: CommandCtx, s: Settings, renderWrites: Step[]): Promise<void> {
-  if (c.flags['dry-run'] || (await httpStatus(registryUrl(s))) === 200) return
+export async function registryFirst(runner: Runner, show: ShowOptions, s: Settings, renderWrites: Step[]): Promise<void> {
+  if (show.dryRun || (await httpStatus(registryUrl(s))) === 200) return
   const env = stackEnv(s)
   const steps = registryFirstSteps(s, renderWrites, env)
   if (steps.length)
-    await new Executor(c.runner).execute({ command: 'registry', project: s.projectName, mode: s.mode, env, caches: {}, steps })
+    await new Executor(runner).execute({ command: 'registry', project: s.projectName, mode: s.mode, env, caches: {}, steps })
 }

@@ -1,5 +1,7 @@
-// The layout the README promises: no import circles under scripts/ and
-// plugin/, no source file over 250 lines, and docker spawned only by the runner.
+// The layout docs/architecture.md promises: layers that only look down (no
+// folder imports a folder above it, so no folder cycle), no import circles
+// under scripts/ and plugin/, no source file over 250 lines, and docker
+// spawned only by the runner.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
@@ -43,6 +45,66 @@ test('no import circle under scripts/ and plugin/', () => {
   }
   for (const f of files) visit(f)
   assert.equal(circles, [])
+})
+
+/**
+ * The layers, lowest first. A folder imports only folders of a lower layer
+ * (type-only imports included): the step data (plan/) sits below every
+ * planner, the runner (run/) above them all, the commands on top.
+ */
+const LAYERS: string[][] = [
+  ['errors.ts', 'io.ts', 'exit-cleanup.ts', 'plugin/metadata.ts'],
+  ['lock', 'docker'],
+  ['project'],
+  ['report', 'functions'],
+  ['oci'],
+  ['plan'],
+  ['render', 'cache', 'builder', 'registry', 'buildregistry'],
+  ['skip', 'prune'],
+  ['bake'],
+  ['compose'],
+  ['run', 'doctor', 'status'],
+  ['commands'],
+  ['complete'],
+  ['cli.ts', 'plugin/main.ts'],
+]
+const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i] as const)))
+
+/** A file's unit: its folder under scripts/ (a top-level file is its own), or the plugin file. */
+function unitOf(file: string): string {
+  const r = rel(file)
+  if (r.startsWith('plugin/')) return r
+  const parts = path.relative(path.join(ROOT, 'scripts'), file).split(path.sep)
+  return parts.length > 1 ? parts[0] : parts[0]
+}
+
+test('every folder is in a layer', () => {
+  const missing = [...new Set(files.map(unitOf))].filter((u) => !rank.has(u))
+  assert.equal(missing, [], 'add the folder to LAYERS in test/unit/structure.test.ts')
+})
+
+test('layers only look down: no folder imports a folder above or beside it', () => {
+  const up: string[] = []
+  for (const f of files)
+    for (const g of importsOf(f)) {
+      const [a, b] = [unitOf(f), unitOf(g)]
+      if (a === b || !rank.has(a) || !rank.has(b)) continue
+      if (rank.get(b)! >= rank.get(a)!) up.push(`${rel(f)} -> ${rel(g)}`)
+    }
+  assert.equal(up, [])
+})
+
+test('no folder cycle', () => {
+  const edges = new Map<string, Set<string>>()
+  for (const f of files)
+    for (const g of importsOf(f))
+      if (unitOf(f) !== unitOf(g)) (edges.get(unitOf(f)) ?? edges.set(unitOf(f), new Set()).get(unitOf(f))!).add(unitOf(g))
+  const reach = (from: string, to: string, seen = new Set<string>()): boolean =>
+    [...(edges.get(from) ?? [])].some((n) => n === to || (!seen.has(n) && (seen.add(n), reach(n, to, seen))))
+  assert.equal(
+    [...edges.keys()].filter((u) => reach(u, u)),
+    [],
+  )
 })
 
 test('no source file over 250 lines', () => {

@@ -1,0 +1,65 @@
+// `docker esb build` from options to a plan: render, what bake would build
+// (bake --print, functions, artifacts), which targets are unchanged, then the
+// plan (bake/plan.ts). Asks docker read-only questions through the runner.
+import type { Runner } from '../docker/runner.ts'
+import type { Io } from '../io.ts'
+import type { Settings } from '../project/config.ts'
+import type { Plan, Step } from '../plan/types.ts'
+import { renderForStack } from '../render/plan.ts'
+import { buildxVersion, versionLess } from '../docker/version.ts'
+import { progressMode, withHistory } from '../report/mode.ts'
+import { builderInputs } from '../builder/inspect.ts'
+import { functionDockerfiles } from '../functions/discover.ts'
+import { artifactManifests, artifactTargets } from '../functions/artifact.ts'
+import { localCaches } from '../cache/local.ts'
+import { runId } from '../plan/types.ts'
+import { bakeInputs } from './inspect.ts'
+import { buildPlan } from './plan.ts'
+import { skipFor } from './skips.ts'
+import { defaultGroups } from './phases.ts'
+
+/** What `docker esb build` is asked for, from its flags. */
+export interface BuildOptions {
+  /** --progress (undefined: $BUILDKIT_PROGRESS, else auto) */
+  progress?: string
+  /** false with --no-skip */
+  skip: boolean
+  /** flags after -- (for bake) */
+  extraArgs: string[]
+}
+
+/** `startRegistry`: starts a registry that does not answer, before the skip check asks it (never in --dry-run). */
+export async function planBuild(
+  s: Settings,
+  o: BuildOptions,
+  runner: Runner,
+  io: Io,
+  startRegistry: (renderWrites: Step[]) => Promise<void>,
+): Promise<Plan> {
+  const progress = progressMode(o.progress, io.env, io.errIsTTY === true)
+  const r = renderForStack(s)
+  const fns = functionDockerfiles(s)
+  const artifacts = artifactTargets(s, artifactManifests(s))
+  const [bx, bake] = await Promise.all([
+    buildxVersion(runner),
+    bakeInputs(s, runner, r, defaultGroups(s, false)),
+    startRegistry(r.writes),
+  ])
+  const inp = {
+    progress: withHistory(progress, bx, versionLess),
+    buildxVersion: bx,
+    settings: s,
+    renderWrites: r.writes,
+    builder: builderInputs(s, io.env),
+    bakePrint: bake.print,
+    bakeVariables: bake.variables,
+    functionDockerfiles: fns,
+    artifactFunctions: artifacts,
+    runId: runId(),
+    extraArgs: o.extraArgs,
+    localCaches: localCaches(s),
+    dockerConfigDir: runner.configDir,
+  }
+  const skip = await skipFor(s, inp, !o.skip)
+  return buildPlan({ ...inp, skip })
+}
