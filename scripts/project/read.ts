@@ -6,7 +6,7 @@ import TOML from '@iarna/toml'
 import YAML from 'yaml'
 import { UsageError } from '../errors.ts'
 import { brandSightings, type BrandSighting } from './detect.ts'
-import { parseEnvFile as parseComposeEnvFile } from './envfile.ts'
+import { parseEnvFile } from './envfile.ts'
 
 export const CONFIG_FILE = 'esb.toml'
 export const BRANDING_FILE = 'config/branding.yaml'
@@ -78,15 +78,6 @@ function readText(file: string, what: string, from?: string): string {
       `${file}: cannot read ${what} (${e.code ?? e.message})${from ? `, named in ${from}` : ''}; check the path and its permissions`,
     )
   }
-}
-
-/** An env file read as docker compose reads it (project/envfile.ts); `lookup` gives `$VAR` values from outside the file. */
-export function parseEnvFile(
-  file: string,
-  text: string,
-  lookup: (name: string) => string | undefined = () => undefined,
-): Record<string, string> {
-  return parseComposeEnvFile(file, text, lookup)
 }
 
 /** Reads the files the settings depend on. Only reads; never writes. */
