@@ -102,6 +102,21 @@ function withoutSkipped(json: BakeFile, gens: CacheGen[], skip: Record<string, s
   return gens.filter((g) => skip[g.target] === undefined)
 }
 
+/**
+ * A target's local export is written, seeded and promoted only by the first
+ * phase that builds it: the other phases' override keeps no local cache-to
+ * for it (no folder of that generation is made). `mine`: the targets this
+ * phase's groups name (none known: every target no phase names); `before`:
+ * the targets earlier phases name.
+ */
+function phaseGens(json: BakeFile, gens: CacheGen[], mine: string[], before: string[], named: string[]): CacheGen[] {
+  const own = (t: string) => (mine.length ? mine.includes(t) : !named.includes(t)) && !before.includes(t)
+  for (const g of gens)
+    if (!own(g.target) && json.target[g.target]?.['cache-to'])
+      json.target[g.target]['cache-to'] = json.target[g.target]['cache-to']!.filter((c) => !c.startsWith('type=local,'))
+  return gens.filter((g) => own(g.target))
+}
+
 const bakeFileWrite = (why: string, p: string, json: BakeFile): Step => ({
   kind: 'write',
   why,
@@ -132,7 +147,7 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
     const id = phases.length > 1 ? `${ctx.runId}.${i + 1}` : ctx.runId
     const { json, gens } = bakeOverride(s, targets, fns, id, have, groupTargets(print, 'base-images'))
     if (i === 0) checkPushTargets(ctx, json)
-    const built = withoutSkipped(json, gens, skip)
+    const built = phaseGens(json, withoutSkipped(json, gens, skip), all[i], all.slice(0, i).flat(), out.targets)
     for (const t of todo[i])
       if (json.target[t]) out.caches[t] ??= { from: json.target[t]['cache-from'] ?? [], to: json.target[t]['cache-to'] ?? [] }
     const overridePath = path.join(ctx.runDir, phases.length > 1 ? `bake.generated.${i + 1}.json` : 'bake.generated.json')

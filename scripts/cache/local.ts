@@ -10,11 +10,21 @@ export const GEN_MIN_AGE_MS = 30 * 60_000
 /** Removes gen-* folders of one target that are not in `keep` and older than minAgeMs; returns what it removed. */
 function removeOldGens(dir: string, keep: Set<string>, minAgeMs: number): string[] {
   const removed: string[] = []
-  for (const g of fs.readdirSync(dir).filter((n) => n.startsWith('gen-'))) {
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.startsWith('gen-'))
+  } catch {
+    return removed
+  }
+  for (const g of names) {
     const p = path.join(dir, g)
-    if (keep.has(g) || Date.now() - fs.statSync(p).mtimeMs < minAgeMs) continue
-    fs.rmSync(p, { recursive: true, force: true })
-    removed.push(p)
+    try {
+      if (keep.has(g) || Date.now() - fs.statSync(p).mtimeMs < minAgeMs) continue
+      fs.rmSync(p, { recursive: true, force: true })
+      removed.push(p)
+    } catch {
+      // removed meanwhile by a parallel run
+    }
   }
   return removed
 }
@@ -97,8 +107,14 @@ export function dropUnreferenced(gen: string): number {
   const keep = reachable(gen)
   if (!keep) return 0
   const dir = path.join(gen, 'blobs', 'sha256')
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return 0 // no blobs folder: nothing to drop
+  }
   let n = 0
-  for (const b of fs.readdirSync(dir))
+  for (const b of names)
     if (!keep.has(`sha256:${b}`)) {
       fs.rmSync(path.join(dir, b), { force: true })
       n++
@@ -106,15 +122,49 @@ export function dropUnreferenced(gen: string): number {
   return n
 }
 
-/** Makes `gen` current; keeps the previous one too (a parallel reader may still use it). */
-export function promoteCache(dir: string, gen: string): void {
-  if (!fs.existsSync(path.join(gen, 'index.json'))) return // nothing exported (target skipped or failed)
-  dropUnreferenced(gen)
-  const previous = currentGen(dir)
-  const tmp = path.join(dir, `.current-${process.pid}-${Date.now()}`)
-  fs.symlinkSync(path.basename(gen), tmp)
-  fs.renameSync(tmp, path.join(dir, 'current'))
-  removeOldGens(dir, new Set([path.basename(gen), ...(previous ? [previous] : [])]), GEN_MIN_AGE_MS)
+/** Why an export cannot be made current (null: it can): no index.json, an unreadable one, or a manifest it lists that is not there. */
+export function exportProblem(gen: string): string | null {
+  let index: { manifests?: { digest?: unknown }[] }
+  try {
+    index = JSON.parse(fs.readFileSync(path.join(gen, 'index.json'), 'utf8')) as typeof index
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no export (no index.json)' : 'an unreadable index.json'
+  }
+  for (const m of Array.isArray(index?.manifests) ? index.manifests : []) {
+    const d = typeof m?.digest === 'string' ? m.digest : ''
+    if (!/^sha256:[a-f0-9]{64}$/.test(d) || !fs.existsSync(path.join(gen, 'blobs', 'sha256', d.slice(7))))
+      return `index.json names ${d || 'a manifest'} but the export has no such blob`
+  }
+  return null
+}
+
+/**
+ * Makes `gen` current; keeps the previous one too (a parallel reader may
+ * still use it). Never throws: the bake that wrote the export succeeded, so
+ * a missing or odd export keeps the previous current and says so (the line
+ * returned; null when promoted).
+ */
+export function promoteCache(dir: string, gen: string): string | null {
+  const name = path.basename(gen)
+  let previous: string | null
+  try {
+    const problem = exportProblem(gen)
+    if (problem) {
+      fs.rmSync(gen, { recursive: true, force: true })
+      const cur = currentGen(dir)
+      return `local cache ${path.basename(dir)}: ${name} not made current, ${problem}; ${cur ? `${cur} stays current` : 'no local cache yet'}`
+    }
+    dropUnreferenced(gen)
+    previous = currentGen(dir)
+    const tmp = path.join(dir, `.current-${process.pid}-${Date.now()}`)
+    fs.symlinkSync(name, tmp)
+    fs.renameSync(tmp, path.join(dir, 'current'))
+  } catch (e) {
+    const cur = currentGen(dir)
+    return `local cache ${path.basename(dir)}: ${name} not made current (${(e as Error).message}); ${cur ? `${cur} stays current` : 'no local cache yet'}`
+  }
+  removeOldGens(dir, new Set([name, ...(previous ? [previous] : [])]), GEN_MIN_AGE_MS)
+  return null
 }
 
 /** Removes every gen-* but the current one (when older than minAgeMs), and run folders older than a day. */

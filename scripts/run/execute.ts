@@ -162,7 +162,11 @@ export class Executor {
         for (const g of st.gens) seedGen(g.dir, g.gen)
         return
       case 'promote-cache':
-        for (const g of st.gens) promoteCache(g.dir, g.gen)
+        // never fails the build: an export that cannot be made current leaves the previous one, in one line
+        for (const g of st.gens) {
+          const note = promoteCache(g.dir, g.gen)
+          if (note) this.runner.log(`# ${note}`)
+        }
         return
       default:
         unknownStep(st)

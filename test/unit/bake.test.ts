@@ -33,6 +33,25 @@ test('build: one local and one registry cache per target, all distinct', () => {
   ])
 })
 
+test('build: a target exports, is seeded and promoted only by the phase that builds it; each listed once', () => {
+  const p = bp()
+  const gens = (k: string) =>
+    (p.steps.find((s) => s.kind === k) as any).gens.map((g: any) => `${g.target} ${g.gen.split('/').pop()}`)
+  const bases = ['lambda-base', 'os-base', 'python-base']
+  const rest = ['agent-docker', 'fn-echo', 'fn-hello', 'gateway-docker', 'provisioner']
+  const want = [...bases.map((t) => `${t} gen-R1.1`), ...rest.map((t) => `${t} gen-R1.2`)]
+  assert.equal(gens('seed-cache'), want)
+  assert.equal(gens('promote-cache'), want)
+  const first = JSON.parse((p.steps.find((s) => s.kind === 'write' && s.path.endsWith('bake.generated.1.json')) as any).content)
+  const second = (p.steps.find((s) => s.kind === 'pin-bases') as any).json
+  const local = (j: any) =>
+    Object.keys(j.target)
+      .filter((t) => j.target[t]['cache-to']?.some((c: string) => c.startsWith('type=local')))
+      .sort()
+  assert.equal(local(first), bases)
+  assert.equal(local(second), rest)
+})
+
 test('build: cache export mode per kind: bases and control max, functions min; [cache] mode overrides', () => {
   const modes = (p: ReturnType<typeof bp>) =>
     Object.fromEntries(

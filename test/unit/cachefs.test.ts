@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import { dropUnreferenced, promoteCache, pruneLocal, seedGen, GEN_MIN_AGE_MS } from '../../scripts/cache/local.ts'
+import { dropUnreferenced, exportProblem, promoteCache, pruneLocal, seedGen, GEN_MIN_AGE_MS } from '../../scripts/cache/local.ts'
 
 function gen(dir: string, name: string, complete = true, ageMs = 0): string {
   const g = path.join(dir, name)
@@ -100,6 +100,40 @@ test('a new export is seeded with hard links to the current blobs; what it does 
   )
   assert.is(seedGen(path.join(dir, 'none'), path.join(dir, 'gen-x')), 0, 'nothing current: nothing seeded')
   assert.is(dropUnreferenced(path.join(dir, 'gen-x')), 0, 'no index: nothing dropped')
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('a missing or odd export never fails the run: the previous current stays, one line says why', () => {
+  const dir = tmp()
+  const g1 = path.join(dir, 'gen-1')
+  const list = blob(g1, JSON.stringify({ manifests: [{ digest: blob(g1, 'layer') }] }))
+  fs.writeFileSync(path.join(g1, 'index.json'), JSON.stringify({ manifests: [{ digest: list }] }))
+  assert.is(promoteCache(dir, g1), null)
+  // an index.json whose blobs folder the export never created (the gen-<run>.2 failure: readdir of blobs/sha256)
+  const g2 = gen(dir, 'gen-2', false)
+  fs.writeFileSync(path.join(g2, 'index.json'), JSON.stringify({ manifests: [{ digest: list }] }))
+  assert.is(dropUnreferenced(g2), 0, 'no blobs folder: nothing to drop, no throw')
+  assert.match(exportProblem(g2) ?? '', /index\.json names sha256:\w+ but the export has no such blob/)
+  assert.match(
+    promoteCache(dir, g2) ?? '',
+    /^local cache [\w-]+: gen-2 not made current, index\.json names .*; gen-1 stays current$/,
+  )
+  assert.is(fs.readlinkSync(path.join(dir, 'current')), 'gen-1')
+  assert.not.ok(fs.existsSync(g2), "the run's unusable export is removed")
+  assert.match(
+    promoteCache(dir, gen(dir, 'gen-3', false)) ?? '',
+    /gen-3 not made current, no export \(no index\.json\); gen-1 stays current/,
+  )
+  const g4 = gen(dir, 'gen-4', false)
+  fs.writeFileSync(path.join(g4, 'index.json'), '{"manifests": [')
+  assert.match(promoteCache(dir, g4) ?? '', /an unreadable index\.json/)
+  // the swap itself fails (no cache folder to put the link in): a line, not an exception
+  const lone = gen(tmp(), 'gen-5')
+  assert.match(
+    promoteCache(path.join(dir, 'gone', 'x'), lone) ?? '',
+    /^local cache x: gen-5 not made current \(.*ENOENT.*\); no local cache yet$/,
+  )
+  assert.is(fs.readlinkSync(path.join(dir, 'current')), 'gen-1')
   fs.rmSync(dir, { recursive: true })
 })
 
