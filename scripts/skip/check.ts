@@ -108,6 +108,8 @@ export async function checkSkips(
   const decision: Decision = off
     ? { skip: {}, rebuild: Object.fromEntries(build.map((t) => [t, [off]])) }
     : decide(build, keys, records, reg, deps)
+  // a target keyed on more than its sources says why with its rebuild (skip/gather.ts notes)
+  for (const [t, why] of Object.entries(decision.rebuild)) if (!keys[t]?.never) why.push(...(gathered[t]?.notes ?? []))
   const toRecord: SkipPlan['records'] = {}
   for (const t of Object.keys(decision.rebuild)) {
     const k = keys[t]

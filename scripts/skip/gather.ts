@@ -1,12 +1,14 @@
 // Reads what decides each target's result from disk: its bake definition,
-// Dockerfile, the context files its .dockerignore lets in, named contexts
-// (folders, other targets, images) and the images its Dockerfile names.
+// Dockerfile, the context files its .dockerignore lets in and its sources
+// read (skip/sources.ts), named contexts (folders, other targets, images)
+// and the images its Dockerfile names.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { BakeTarget } from '../docker/bakefile.ts'
 import { contextFiles, ignoreFileFor, type StatCache } from './files.ts'
 import { dockerfileRefs } from './dockerfile.ts'
+import { dockerfileSources } from './sources.ts'
 import type { Gathered } from './keys.ts'
 
 const REMOTE = /^(https?:\/\/|git@|git:\/\/|ssh:\/\/|oci-layout:\/\/)/i
@@ -37,8 +39,16 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
     return { ...g, never: `its Dockerfile ${dfPath} cannot be read` }
   }
   g.dockerfile = crypto.createHash('sha256').update(text).digest('hex')
+  // only what the Dockerfile reads (COPY/ADD, RUN --mount) is keyed; all of a context it cannot read statically
+  const src = dockerfileSources(text, args, Object.keys(def.contexts ?? {}))
+  const reads = (name: string): string[] => {
+    const why = src.whole[name] ?? src.whole['*']
+    if (why) (g.notes ??= []).push(`keys all of context ${name} (${why})`)
+    return why ? ['.'] : (src.reads[name] ?? [])
+  }
   try {
-    for (const [p, h] of Object.entries(contextFiles(ctxDir, ignoreFileFor(ctxDir, dfPath), cache))) g.files[`.:${p}`] = h
+    for (const [p, h] of Object.entries(contextFiles(ctxDir, ignoreFileFor(ctxDir, dfPath), cache, reads('.'))))
+      g.files[`.:${p}`] = h
   } catch (e) {
     return { ...g, never: `its context ${ctx} cannot be read (${(e as Error).message})` }
   }
@@ -49,9 +59,12 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
     else if (v.startsWith('docker-image://')) images.push(v.slice(15))
     else if (REMOTE.test(v) || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return { ...g, never: `its context ${name} (${v}) is remote` }
     else {
-      // a named local folder: all of it (no ignore file), so any change there rebuilds
+      // a named local folder (no ignore file): what the Dockerfile reads of it; not keyed when it reads nothing
+      const pats = reads(name)
+      if (!pats.length) continue
       try {
-        for (const [p, h] of Object.entries(contextFiles(path.resolve(projectDir, v), null, cache))) g.files[`${name}:${p}`] = h
+        for (const [p, h] of Object.entries(contextFiles(path.resolve(projectDir, v), null, cache, pats)))
+          g.files[`${name}:${p}`] = h
       } catch (e) {
         return { ...g, never: `its context ${name} cannot be read (${(e as Error).message})` }
       }

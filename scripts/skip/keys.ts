@@ -21,6 +21,8 @@ export interface Gathered {
   images: string[]
   /** why it must always be built, or null */
   never: string | null
+  /** not in the key: why it keys more than its sources (skip/gather.ts), said with a rebuild */
+  notes?: string[]
 }
 
 /** What a key is made of; kept with the record so a rebuild can be explained. */
