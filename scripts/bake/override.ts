@@ -7,11 +7,16 @@ import { cacheFlagsFor } from '../cache/flags.ts'
 import type { FunctionTarget } from '../functions/targets.ts'
 import type { CacheGen } from '../plan/types.ts'
 import type { BakeFile, BakeTarget } from '../docker/bakefile.ts'
+import { buildArgs } from './args.ts'
 
 /** The tag docker esb gives a bake target: `<build registry>/<slug>-<target>:<tag>`, whatever the project's file hard-codes. */
 export function targetTag(s: Settings, target: string): string {
   return imageRef(s.registry.buildAddress, s.slug, target, s.tag)
 }
+
+/** Bake reads `${...}` and `%{...}` in a JSON file's strings as templates: a value's own are doubled, so it arrives as written. */
+const hclSafe = (args: Record<string, string>) =>
+  Object.fromEntries(Object.entries(args).map(([k, v]) => [k, v.replace(/([$%])\{/g, '$1$1{')]))
 
 /** `bases`: the project's base targets (their cache mode is the bases' one; functions' and the rest's differ). */
 export function bakeOverride(
@@ -24,8 +29,11 @@ export function bakeOverride(
 ): { json: BakeFile; gens: CacheGen[] } {
   const target: Record<string, BakeTarget> = {}
   const gens: CacheGen[] = []
+  // [bake.args] for every target, over the project's own (bake merges args per name, the last file winning)
+  const { args } = buildArgs(s)
+  const withArgs = Object.keys(args).length ? { args: hclSafe(args) } : {}
   // the project's targets are tagged for the project's registry (so --tag and <PREFIX>_TAG always apply)
-  for (const t of targets) target[t] = { tags: [targetTag(s, t)] }
+  for (const t of targets) target[t] = { tags: [targetTag(s, t)], ...withArgs }
   for (const f of fns) {
     target[f.target] = {
       context: f.context,
@@ -34,6 +42,7 @@ export function bakeOverride(
       tags: [f.tag],
       labels: imageLabels(s.ctx.LABEL_PREFIX, { project: s.projectName, env: s.env, kind: 'function' }),
       output: ['type=image,push=true'],
+      ...withArgs,
     }
   }
   const all = Object.keys(target).sort()
@@ -62,7 +71,10 @@ export function effectiveTargets(
   const defs: Record<string, BakeTarget> = {}
   const tags: Record<string, string> = {}
   for (const [t, o] of Object.entries(json.target)) {
-    const { 'cache-from': _f, 'cache-to': _t, ...own } = { ...(print.target?.[t] ?? {}), ...o }
+    const p = print.target?.[t] ?? {}
+    const { 'cache-from': _f, 'cache-to': _t, ...own } = { ...p, ...o }
+    // args merge per name, as bake merges them; [bake.args] as bake receives them (unescaped)
+    if (p.args || o.args) own.args = { ...(p.args ?? {}), ...(o.args ? buildArgs(s).args : {}) }
     defs[t] = own
     tags[t] = o.tags?.[0] ?? targetTag(s, t)
   }

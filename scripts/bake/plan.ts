@@ -9,6 +9,7 @@ import { builderConfigWrites, ensureBuilderStep, type BuilderInputs } from '../b
 import { ensureRegistryStep } from '../registry/plan.ts'
 import { checkRegistryStep, copyToLocalStep } from '../buildregistry/steps.ts'
 import { envSources } from '../plan/env.ts'
+import { argNotes } from './args.ts'
 import { planContext, type PlanContext } from '../plan/context.ts'
 import type { Plan, Step } from '../plan/types.ts'
 import { targetTag } from './override.ts'
@@ -102,6 +103,7 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
     caches: sorted,
     steps,
     envSources: envSources(s, env),
+    ...argNotes(s),
     skip: skipInfo(inp.skip, reportFile, command),
   }
 }

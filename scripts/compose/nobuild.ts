@@ -3,6 +3,7 @@
 import { ensureRegistryStep } from '../registry/plan.ts'
 import { skipInfo, statCacheSteps } from '../bake/steps.ts'
 import { envSources } from '../plan/env.ts'
+import { argNotes } from '../bake/args.ts'
 import type { PlanContext } from '../plan/context.ts'
 import type { Plan, SkipInfo, Step } from '../plan/types.ts'
 import type { UpPlanInputs } from './inputs.ts'
@@ -57,6 +58,7 @@ export function noBuildPlan(ctx: PlanContext, inp: UpPlanInputs, reportFile: str
     caches: {},
     steps,
     envSources: envSources(s, env),
+    ...argNotes(s),
     skip: info && { ...info, rebuild: {} },
   }
 }

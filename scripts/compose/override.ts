@@ -5,12 +5,19 @@ import type { Settings } from '../project/config.ts'
 import { cacheFlagsFor } from '../cache/flags.ts'
 import { groupTargets } from '../bake/phases.ts'
 import type { BakeFile } from '../docker/bakefile.ts'
+import { buildArgs } from '../bake/args.ts'
 import type { CacheGen } from '../plan/types.ts'
 import type { ComposeConfig } from './types.ts'
 import { baseContexts, sharedTargets } from './share.ts'
 
 export type ServiceOverride = {
-  build: { cache_from: string[]; cache_to: string[]; additional_contexts?: Record<string, string> }
+  build: {
+    cache_from: string[]
+    cache_to: string[]
+    additional_contexts?: Record<string, string>
+    /** [bake.args], over the service's own (compose merges args per name, the override winning) */
+    args?: Record<string, string>
+  }
 }
 
 /**
@@ -33,6 +40,8 @@ export function composeOverride(
   const gens: CacheGen[] = []
   const shared = sharedTargets(s, config, print)
   const bases = print ? groupTargets(print, 'base-images') : []
+  // compose reads `$` in the override as its own interpolation: `$$` gives the value as written
+  const args = Object.fromEntries(Object.entries(buildArgs(s).args).map(([k, v]) => [k, v.replace(/\$/g, '$$$$')]))
   for (const [name, svc] of Object.entries(config.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     if (!svc?.build) continue
     // per mode: the same service builds differently in each mode (build args), so they must not share a cache
@@ -44,6 +53,7 @@ export function composeOverride(
     services[name] = { build: { cache_from: c.cacheFrom, cache_to: fresh ? [] : c.cacheTo } }
     const ctx = baseContexts(svc, shared, baked)
     if (ctx) services[name].build.additional_contexts = ctx
+    if (Object.keys(args).length) services[name].build.args = args
     if (c.localGen && !fresh) gens.push({ target: cname, dir: path.dirname(c.localGen), gen: c.localGen })
   }
   return { yaml: { services }, gens, shared }

@@ -12,6 +12,7 @@ import { targetTag } from '../bake/override.ts'
 import { bakeVariableEnv } from '../bake/vars.ts'
 import type { BakeFile } from '../docker/bakefile.ts'
 import { envSources } from '../plan/env.ts'
+import { argNotes } from '../bake/args.ts'
 import { planContext, type PlanContext } from '../plan/context.ts'
 import type { CacheGen, Plan, Step } from '../plan/types.ts'
 import { composeProgressArg } from '../report/mode.ts'
@@ -186,6 +187,7 @@ export function upPlan(inp: UpPlanInputs, given?: PlanContext): Plan {
     caches,
     steps,
     envSources: envSources(s, env),
+    ...argNotes(s),
     skip: upSkipInfo(inp, reportFile),
   }
 }

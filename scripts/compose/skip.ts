@@ -13,6 +13,7 @@ import { registryClient, resolveDigests } from '../skip/check.ts'
 import { computeKeys, decide, type Decision, type Gathered, type InputRecord, type RegistryState } from '../skip/keys.ts'
 import { readRecord, recordFile } from '../skip/state.ts'
 import type { ServiceRecords, StatCache } from '../plan/records.ts'
+import { buildArgs } from '../bake/args.ts'
 import type { ComposeConfig, ComposeService } from './types.ts'
 
 /** What up records per service after compose built it: the key and the image it built. */
@@ -68,6 +69,26 @@ export function buildDefinition(svc: ComposeService, image: string, contexts: Re
   if (noCache === true || rest.pull === true || svc.pull_policy === 'build' || svc.pull_policy === 'always')
     def['no-cache'] = true
   return def
+}
+
+/**
+ * A service's definition as up builds it: [bake.args] over its own args (the
+ * override up writes, compose/override.ts), and each build secret with the
+ * file it is read from (`secret`, in bake's words), so that skip/secrets.ts
+ * keys its content.
+ */
+export function asBuilt(s: Settings, def: BakeTarget, svc: ComposeService, top: ComposeConfig['secrets']): BakeTarget {
+  const out: BakeTarget = { ...def }
+  const { args } = buildArgs(s)
+  if (Object.keys(args).length) out.args = { ...(def.args ?? {}), ...args }
+  const list = (svc.build as Record<string, unknown> | undefined)?.secrets
+  const secret = (Array.isArray(list) ? list : []).flatMap((x: unknown) => {
+    const name = typeof x === 'string' ? x : ((x as { source?: unknown })?.source as string | undefined)
+    const file = name ? top?.[name]?.file : undefined
+    return name && file ? [{ id: name, src: file }] : []
+  })
+  if (secret.length) out.secret = secret
+  return out
 }
 
 /** What the last up left: the compose config it ran and its containers' labels. */
@@ -137,7 +158,12 @@ export async function checkServices(
   const names = Object.keys(images).sort()
   const gathered: Record<string, Gathered> = {}
   for (const n of names)
-    gathered[n] = gatherTarget(s.projectDir, buildDefinition(config.services[n], images[n], contexts[n] ?? null), cache)
+    gathered[n] = gatherTarget(
+      s.projectDir,
+      asBuilt(s, buildDefinition(config.services[n], images[n], contexts[n] ?? null), config.services[n], config.secrets),
+      cache,
+      dir,
+    )
   const digests = off
     ? {}
     : await resolveDigests(

@@ -9,7 +9,8 @@ export interface BakeTarget {
   args?: Record<string, string | null>
   labels?: Record<string, string | null>
   output?: string[]
-  secret?: string[]
+  /** `"id=x,src=path"`, or `{ id, src }` as buildx 0.29's --print gives it */
+  secret?: (string | Record<string, string>)[]
   target?: string
   platforms?: string[]
   'cache-from'?: string[]

@@ -60,6 +60,7 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
   for (const [k, v] of Object.entries(plan.env).sort())
     out.push(`  ${k}=${v}${plan.envSources?.[k] ? `    (from ${plan.envSources[k]})` : ''}`)
   out.push('')
+  if (plan.notes?.length) out.push(...plan.notes.map((n) => `note: ${n}`), '')
   const caches = Object.entries(plan.caches)
   if (caches.length) {
     out.push('caches (per target):')

@@ -115,6 +115,8 @@ export interface Plan {
   envSources?: Record<string, string>
   /** targets skipped as unchanged, and why the others are rebuilt (build, up's bases) */
   skip?: SkipInfo
+  /** one line each, said before the plan runs (e.g. a [bake.arg_hashes] file that is missing) */
+  notes?: string[]
 }
 
 export interface SkipInfo {

@@ -13,6 +13,8 @@ export type CacheModes = Record<CacheKind, CacheMode>
 export const CACHE_KINDS: CacheKind[] = ['bases', 'control', 'functions']
 const isCacheMode = (v: unknown): v is CacheMode => v === 'max' || v === 'min'
 const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** A build arg's name, as bake and compose take it. */
+export const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** Each kind of value: its check (whose type guard gives the value's type) and the words an error expects. */
 const KINDS = {
@@ -39,6 +41,12 @@ const KINDS = {
       (isTable(v) && Object.entries(v).every(([k, m]) => CACHE_KINDS.includes(k as CacheKind) && isCacheMode(m))),
   },
   count: { expect: 'an integer >= 1', ok: (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 },
+  /** a table NAME = "value" (build args); each entry is checked with its own message (checkArgTable) */
+  argtable: {
+    expect: 'a table of NAME = "value" strings, e.g. [bake.args] on its own line, then NAME = "value"',
+    ok: (v: unknown): v is Record<string, string> =>
+      isTable(v) && Object.entries(v).every(([k, x]) => ARG_NAME.test(k) && typeof x === 'string'),
+  },
 } satisfies Record<string, { expect: string; ok: (v: unknown) => boolean }>
 
 export type Kind = keyof typeof KINDS
@@ -97,6 +105,8 @@ const SECTIONS = {
     push_allow: 'strings',
     skip: 'bool',
     source_date_epoch: 'string',
+    args: 'argtable',
+    arg_hashes: 'argtable',
   },
   functions: { dockerfiles: 'string', artifact: 'string' },
   compose: { files: 'strings' },
@@ -146,6 +156,7 @@ export function checkToml(file: string, data: Record<string, unknown>, text: str
           throw new UsageError(
             `${at(k, kk)}: unknown key '${k}.${kk}'; known keys in [${k}]: ${Object.keys(SCHEMA[k]).join(', ')}`,
           )
+        if (kind === 'argtable' && isTable(vv)) checkArgTable(file, text, k, kk, vv)
         checkValue(`${at(k, kk)}: key '${k}.${kk}'`, kind, vv)
       }
       continue
@@ -170,4 +181,19 @@ function checkValue(where: string, kind: Kind, v: unknown): void {
   // hasOwn: a key named like an Object method (e.g. 'constructor') finds no kind here and fails as before
   const k = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined
   if (!k?.ok(v)) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected ${k?.expect}`)
+}
+
+/** Each entry of a table of build args (`[bake.args]`): its name and its string value, one line naming file:line and the key. */
+function checkArgTable(file: string, text: string, section: string, key: string, v: Record<string, unknown>): void {
+  for (const [name, x] of Object.entries(v)) {
+    // [bake.args] NAME = ..., else args = { NAME = ... } under [bake]
+    const l = lineOf(text, `${section}.${key}`, name) ?? lineOf(text, section, key)
+    const where = `${l ? `${file}:${l}` : file}: key '${section}.${key}.${name}'`
+    if (!ARG_NAME.test(name))
+      throw new UsageError(
+        `${where}: ${JSON.stringify(name)} is not a build arg name; use letters, digits and _ (${ARG_NAME.source})`,
+      )
+    if (typeof x !== 'string')
+      throw new UsageError(`${where} is ${JSON.stringify(x)}; expected a string: write ${name} = ${JSON.stringify(String(x))}`)
+  }
 }

@@ -8,6 +8,9 @@ import type { Settings } from '../project/config.ts'
 import { stackEnv } from '../plan/env.ts'
 import { httpStatus } from '../registry/probe.ts'
 import { registryFirstSteps, registryUrl } from '../registry/plan.ts'
+import { statePaths } from '../project/names.ts'
+import { ensureSalt } from '../skip/secrets.ts'
+import { inputsDir } from '../skip/state.ts'
 
 /** --dry-run prints the plan (as JSON with --json); else --json prints the hit report. */
 export interface ShowOptions {
@@ -20,15 +23,22 @@ export async function runOrShow(runner: Runner, io: Io, show: ShowOptions, plan:
     io.out(show.json ? planToJson(plan, runner.docker, runner.globalFlags) : planToText(plan, runner.docker, runner.globalFlags))
     return 0
   }
+  for (const n of plan.notes ?? []) io.err(`docker esb: note: ${n}\n`)
   const ex = new Executor(runner)
   await ex.execute(plan)
   if (show.json && ex.lastReport) io.out(JSON.stringify(ex.lastReport, null, 2) + '\n')
   return 0
 }
 
-/** A registry that does not answer is started before the skip check asks it (registry/plan.ts registryFirstSteps); never in --dry-run. */
+/**
+ * Before the skip check, never in --dry-run: the secret salt is made if
+ * absent (skip/secrets.ts: keys computed now are recorded after the build),
+ * and a registry that does not answer is started (registry/plan.ts registryFirstSteps).
+ */
 export async function registryFirst(runner: Runner, show: ShowOptions, s: Settings, renderWrites: Step[]): Promise<void> {
-  if (show.dryRun || (await httpStatus(registryUrl(s))) === 200) return
+  if (show.dryRun) return
+  ensureSalt(inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state))
+  if ((await httpStatus(registryUrl(s))) === 200) return
   const env = stackEnv(s)
   const steps = registryFirstSteps(s, renderWrites, env)
   if (steps.length)

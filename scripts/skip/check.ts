@@ -79,7 +79,7 @@ export async function checkSkips(
   const gathered: Record<string, Gathered> = {}
   const want = (t: string) => {
     if (gathered[t] || !defs[t]) return
-    gathered[t] = gatherTarget(s.projectDir, { ...defs[t], provenance: s.bake.provenance } as BakeTarget, cache)
+    gathered[t] = gatherTarget(s.projectDir, { ...defs[t], provenance: s.bake.provenance } as BakeTarget, cache, dir)
     for (const d of Object.values(gathered[t].targets)) want(d)
   }
   for (const t of build) want(t)

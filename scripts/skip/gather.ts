@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { BakeTarget } from '../docker/bakefile.ts'
 import { contextFiles, ignoreFileFor, type StatCache } from './files.ts'
 import { dockerfileRefs } from './dockerfile.ts'
+import { secretInputs } from './secrets.ts'
 import { dockerfileSources } from './sources.ts'
 import type { Gathered } from './keys.ts'
 
@@ -21,8 +22,8 @@ function argsOf(def: BakeTarget): Record<string, string> {
   return out
 }
 
-/** One target's inputs. `projectDir`: where bake resolves relative paths. */
-export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCache): Gathered {
+/** One target's inputs. `projectDir`: where bake resolves relative paths; `saltDir`: where the secret salt is (skip/secrets.ts). */
+export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCache, saltDir?: string): Gathered {
   const definition = Object.fromEntries(Object.entries(def).filter(([k]) => !NOT_RESULT.has(k)))
   const args = argsOf(def)
   const g: Gathered = { definition, args, dockerfile: '', files: {}, targets: {}, images: [], never: null }
@@ -39,6 +40,10 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
     return { ...g, never: `its Dockerfile ${dfPath} cannot be read` }
   }
   g.dockerfile = crypto.createHash('sha256').update(text).digest('hex')
+  // each secret file it mounts, as a salted HMAC of its content
+  const secrets = secretInputs(projectDir, def, saltDir)
+  if (secrets.never) return { ...g, never: secrets.never }
+  Object.assign(g.files, secrets.files)
   // only what the Dockerfile reads (COPY/ADD, RUN --mount) is keyed; all of a context it cannot read statically
   const src = dockerfileSources(text, args, Object.keys(def.contexts ?? {}))
   const reads = (name: string): string[] => {

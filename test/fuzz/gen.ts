@@ -149,6 +149,24 @@ function goodValue(key: string, kind: Kind): fc.Arbitrary<string> {
       )
     case 'count':
       return fc.oneof(fc.integer({ min: 1, max: 16 }).map(String), fc.constantFrom('0', '-1', '"2"', '1.5'))
+    case 'argtable':
+      // [bake.args] / [bake.arg_hashes] inline: names and values right and wrong, ${...} well and badly formed, paths
+      return fc
+        .array(
+          fc.tuple(
+            fc.oneof(
+              { weight: 4, arbitrary: fc.constantFrom('ROOT_CA_CERT_FILENAME', 'ROOT_CA_FINGERPRINT', 'A', '_x1') },
+              { weight: 1, arbitrary: fc.constantFrom('"1X"', '"A-B"', '""', '"a b"') },
+            ),
+            fc.oneof(
+              { weight: 4, arbitrary: (key === 'arg_hashes' ? pathish : str).map(q) },
+              { weight: 2, arbitrary: fc.constantFrom('"rootCA.crt"', '"${CERT_DIR}/rootCA.crt"', '"${X:-d}"', '"$$"') },
+              { weight: 1, arbitrary: fc.constantFrom('"${"', '"${X:?unset}"', '1', 'true', '[]', '{ a = "b" }') },
+            ),
+          ),
+          { maxLength: 3 },
+        )
+        .map((kv) => `{ ${[...new Map(kv).entries()].map(([k, v]) => `${k} = ${v}`).join(', ')} }`)
     // a kind added to the schema later: any value until it gets its own
     default:
       return anyValue
@@ -401,7 +419,11 @@ export const pathToml: fc.Arbitrary<string> = fc
       ),
     cache: maybe(pathish.map((p) => `[cache]\ndir = ${q(p)}`)),
     builder: maybe(pathish.map((p) => `[builder]\nbuildkitd_config = ${q(p)}`)),
-    bake: maybe(pathish.map((p) => `[bake]\nfiles = [${q(p)}]`)),
+    bake: maybe(
+      fc
+        .tuple(pathish, maybe(pathish))
+        .map(([p, h]) => `[bake]\nfiles = [${q(p)}]${h === null ? '' : `\n[bake.arg_hashes]\nH = ${q(h)}`}`),
+    ),
     fns: maybe(fc.tuple(pathish, pathish).map(([d, a]) => `[functions]\ndockerfiles = ${q(d)}\nartifact = ${q(a)}`)),
   })
   .map((t) => [t.top, t.templates, t.cache, t.builder, t.bake, t.fns].filter((x) => x !== null).join('\n') + '\n')
