@@ -1,5 +1,5 @@
 // Adopting an existing ESB-shaped repo (examples/adopt) on the real engine:
-// on a git-committed copy with a two-line esb.toml, `docker esb build` then
+// on a git-committed copy with a small esb.toml, `docker esb build` then
 // `docker esb up` leave the working tree unchanged, push every image to the
 // local registry only, build every function of every artifact entry under the
 // name its functions.yml gives, on the lambda base built in the same run (or
@@ -7,7 +7,10 @@
 // nothing. What the Dockerfiles read from outside (the `# syntax=` frontend,
 // the digest-pinned Debian/Python/Lambda bases, uv, the Lambda Java image)
 // comes from a mirror (test/e2e/mirror.ts) that the copy's
-// .acme/buildkitd.toml names, as a company mirror would be named.
+// .acme/buildkitd.toml names, as a company mirror would be named. The
+// esb.toml gives the bases the args the repo's own tooling gives them
+// ([bake.args], [bake.arg_hashes]), so bake and compose build them alike, the
+// CA lands as rootCA.crt, and a new CA rebuilds them.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
@@ -36,6 +39,21 @@ const env = () => ({
 const sh = (cmd: string, args: string[]): Ran => run(cmd, args, { cwd: dir, env: env() })
 const git = (...a: string[]) => must(sh('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', ...a]), `git ${a[0]}`)
 const infra = ['compose', '-p', 'acme-infra', '-f', 'docker-compose.infra.yml']
+// the minimal esb.toml for the real repo (README "Adopting an existing repo"), with this fixture's artifacts
+const ESB_TOML = `[functions]
+artifact = "artifacts/e2e-*/artifact.yml"
+
+[bake.args]
+ROOT_CA_CERT_FILENAME = "rootCA.crt"
+
+[bake.arg_hashes]
+ROOT_CA_FINGERPRINT = "\${CERT_DIR}/rootCA.crt"
+`
+/** Per target of a report: `target cached/total` for each that missed a step. */
+const missedSteps = (report: string) =>
+  Object.entries<any>(JSON.parse(fs.readFileSync(path.join(dir, '.acme', 'reports', report), 'utf8')).targets)
+    .filter(([, h]) => h.cached < h.total)
+    .map(([t, h]) => `${t} ${h.cached}/${h.total}`)
 
 async function registryJson(
   p: string,
@@ -73,7 +91,7 @@ test.before(async () => {
   pinToMirror(dir, mirror)
   // the company mirror, in the builder config the repo's own tools write (committed: the tree stays unchanged)
   fs.appendFileSync(path.join(dir, '.acme', 'buildkitd.toml'), `\n# the company mirror (added by the e2e test)\n${mirror.toml}`)
-  fs.writeFileSync(path.join(dir, 'esb.toml'), '[functions]\nartifact = "artifacts/e2e-*/artifact.yml"\n')
+  fs.writeFileSync(path.join(dir, 'esb.toml'), ESB_TOML)
   git('init', '-q')
   git('add', '-A')
   git('commit', '-qm', 'the repo as it is')
@@ -157,10 +175,7 @@ test('up after build: no step built twice; the stack starts; a second up recreat
   must(sh('docker', ['esb', 'up']), 'docker esb up')
   // compose builds the bases and control images build just baked: it shares their caches and bases
   const rep = JSON.parse(fs.readFileSync(path.join(dir, '.acme', 'reports', 'last-up.json'), 'utf8'))
-  const missed = Object.entries<any>(rep.targets)
-    .filter(([, h]) => h.cached < h.total)
-    .map(([t, h]) => `${t} ${h.cached}/${h.total}`)
-  assert.equal(missed, [], 'every step of up was cached (built once, by build)')
+  assert.equal(missedSteps('last-up.json'), [], 'every step of up was cached (built once, by build)')
   assert.ok(rep.total.total > 0, 'up reported its steps')
   const ids = () =>
     sh('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=acme-${id}`, '--filter', 'status=running'])
@@ -174,6 +189,52 @@ test('up after build: no step built twice; the stack starts; a second up recreat
   assert.not.match(again.stderr, /Recreate/)
   assert.equal(ids(), first, 'the same containers')
   assert.is(must(sh('git', ['status', '--porcelain']), 'git status').stdout, '', 'the working tree is unchanged')
+  // [bake.args]: the CA is installed under a name update-ca-certificates takes (bake alone would name it root_ca)
+  for (const b of ['os-base', 'python-base'])
+    assert.is(
+      must(
+        sh('docker', ['run', '--rm', '--entrypoint', 'ls', `acme-${b}:latest`, '/usr/local/share/ca-certificates']),
+        b,
+      ).stdout.trim(),
+      'rootCA.crt',
+      `${b}: the CA as rootCA.crt`,
+    )
+})
+
+test('a new CA (same path, new content) rebuilds the bases on the next build, without --no-skip', () => {
+  const ca = path.join(dir, '.acme', 'certs', 'rootCA.crt')
+  fs.writeFileSync(
+    ca,
+    fs.readFileSync(ca, 'utf8').replace('-----BEGIN CERTIFICATE-----\n', '-----BEGIN CERTIFICATE-----\nTkVXIENB\n'),
+  )
+  const plan = must(sh('docker', ['esb', 'build', '--dry-run']), 'build --dry-run').stdout
+  for (const b of ['os-base', 'python-base'])
+    assert.match(plan, new RegExp(`^rebuild ${b}: .*(secret root_ca|build arg ROOT_CA_FINGERPRINT|always built)`, 'm'))
+  must(sh('docker', ['esb', 'build']), 'docker esb build (new CA)')
+  const missed = missedSteps('last-build.json')
+  for (const b of ['os-base', 'python-base'])
+    assert.ok(
+      missed.some((m) => m.startsWith(`${b} `)),
+      `${b} rebuilt its CA step (missed: ${missed.join(', ')})`,
+    )
+  // the salt that keys the secret: 32 bytes, only the user may read it
+  assert.is(fs.statSync(path.join(dir, '.acme', 'inputs', 'secret-salt')).mode & 0o777, 0o600)
+})
+
+test("the registry docker esb starts is on 127.0.0.1 only, whatever the repo's infra file publishes; down --registry stops it", () => {
+  const name = `acme-${id}-registry`
+  must(sh('docker', ['esb', 'down', '--registry']), 'docker esb down --registry')
+  assert.is(sh('docker', ['container', 'inspect', name]).code, 1, 'down --registry found and removed it')
+  // the file as an ESB repo may have it: no host address, every interface
+  const file = path.join(dir, 'docker-compose.infra.yml')
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"127.0.0.1:${PORT_REGISTRY', '"${PORT_REGISTRY'))
+  must(sh('docker', ['esb', 'build']), 'docker esb build, which starts the registry')
+  const bindings = JSON.parse(
+    must(sh('docker', ['inspect', '--format', '{{json .HostConfig.PortBindings}}', name]), 'inspect').stdout,
+  )
+  assert.equal(bindings, { '5010/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] })
+  assert.equal(must(sh('docker', ['port', name]), 'docker port').stdout.trim(), `5010/tcp -> 127.0.0.1:${port}`)
+  git('checkout', '--', 'docker-compose.infra.yml')
 })
 
 test.run()
