@@ -1,6 +1,6 @@
 // `docker esb down` as a plan: stop the stack; with --registry, the local registry too. Pure.
 import type { Settings } from '../project/config.ts'
-import { infraCompose } from '../registry/plan.ts'
+import { infraCompose, registryOverrideStep } from '../registry/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import type { Plan, Step } from '../plan/types.ts'
 import { composeFileArgs } from './files.ts'
@@ -17,7 +17,7 @@ export function downPlan(s: Settings, withRegistry: boolean, extraArgs: string[]
     },
   ]
   if (withRegistry)
-    steps.push({
+    steps.push(registryOverrideStep(s), {
       kind: 'docker',
       why: 'stop the local registry (its data volume is kept)',
       argv: [...infraCompose(s), 'down'],

@@ -114,7 +114,10 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
         out.push(`${n}${st.why}`, `    ${cmd(st.argv)}`)
         break
       case 'ensure-registry':
-        out.push(`${n}${st.why}`, `    if GET ${st.url} != 200: ${cmd(st.up)}`)
+        out.push(
+          `${n}${st.why}`,
+          `    if GET ${st.url} != 200: write ${st.override.path} (ports on ${st.bind} only), then ${cmd(st.up)}`,
+        )
         break
       case 'ensure-builder':
         out.push(`${n}${st.why}`, `    if missing or options changed (fingerprint ${st.fingerprint}): ${cmd(st.create)}`)

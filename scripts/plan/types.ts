@@ -65,6 +65,10 @@ export type Step =
       cwd: string
       containerName: string
       composeProject: string
+      /** the host address it must be published on ([registry] bind) */
+      bind: string
+      /** the compose override `up` names (written before it runs): the registry's ports on `bind` only */
+      override: { path: string; content: string }
     }
   /** the build registry ([registry] build_address) answers and takes the user's credentials */
   | { kind: 'check-registry'; why: string; registry: RegistrySpec }

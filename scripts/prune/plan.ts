@@ -5,7 +5,7 @@
 import type { Settings } from '../project/config.ts'
 import { REGISTRY_CONFIG_IN_IMAGE, statePaths } from '../project/names.ts'
 import { GEN_MIN_AGE_MS } from '../cache/local.ts'
-import { infraCompose } from '../registry/plan.ts'
+import { infraCompose, registryOverrideStep } from '../registry/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import type { Plan, Step } from '../plan/types.ts'
 
@@ -38,6 +38,7 @@ export function prunePlan(s: Settings, o: PruneOptions): Plan {
   if (o.registry) {
     const infra = infraCompose(s)
     steps.push(
+      registryOverrideStep(s),
       {
         kind: 'docker',
         why: 'stop the registry (garbage collection needs it stopped)',

@@ -1,33 +1,37 @@
 // Acting on the registry plan: reuse a registry that answers (unless it is
 // another project's container), refuse a port held by something else and
 // name the holder, else start it and wait until it is ready.
+import fs from 'node:fs'
+import path from 'node:path'
 import { EsbError } from '../errors.ts'
 import type { Runner } from '../docker/runner.ts'
 import type { StepOf } from '../plan/types.ts'
 import { httpStatus, isRegistry, portFree } from './probe.ts'
 import { portHolder } from './portholder.ts'
+import { boundHosts, publishedOn, widerThan } from './published.ts'
 
 const PROJECT_LABEL = 'com.docker.compose.project'
 
 interface Holder {
   name: string
   project: string
+  /** `docker ps` Ports: `127.0.0.1:5010->5010/tcp, ...` */
+  ports: string
 }
 
 /** Containers publishing the port, with their compose project (one docker call). */
 async function containersOnPort(runner: Runner, port: number, env?: Record<string, string>): Promise<Holder[]> {
-  const r = await runner.run(['ps', '--filter', `publish=${port}`, '--format', `{{.Names}}\t{{.Label "${PROJECT_LABEL}"}}`], {
-    capture: true,
-    allowFail: true,
-    env,
-  })
+  const r = await runner.run(
+    ['ps', '--filter', `publish=${port}`, '--format', `{{.Names}}\t{{.Label "${PROJECT_LABEL}"}}\t{{.Ports}}`],
+    { capture: true, allowFail: true, env },
+  )
   return r.stdout
     .trim()
     .split('\n')
     .filter(Boolean)
     .map((l) => {
-      const [name, project = ''] = l.split('\t')
-      return { name, project }
+      const [name, project = '', ports = ''] = l.split('\t')
+      return { name, project, ports }
     })
 }
 
@@ -37,6 +41,14 @@ const describe = (h: Holder[]) => `container ${h.map((x) => x.name).join(', ')}`
 async function holderOf(runner: Runner, port: number): Promise<string> {
   const h = await containersOnPort(runner, port)
   return h.length ? describe(h) : (portHolder(port) ?? 'another process')
+}
+
+/** The compose override of the registry's ports, written atomically (a parallel run may read it). */
+function writeOverride(o: { path: string; content: string }): void {
+  fs.mkdirSync(path.dirname(o.path), { recursive: true })
+  const tmp = `${o.path}.esb-tmp-${process.pid}`
+  fs.writeFileSync(tmp, o.content)
+  fs.renameSync(tmp, o.path)
 }
 
 export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry'>): Promise<void> {
@@ -50,6 +62,11 @@ export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry
         `registry port ${st.port} is held by ${describe(holder)}, not ${st.containerName}; pick another port with PORT_REGISTRY=<port> or [registry] port in esb.toml`,
       )
     }
+    const wide = ours ? widerThan(publishedOn(ours.ports, st.port), st.bind) : []
+    if (wide.length)
+      runner.log(
+        `# registry container ${ours!.name} is published on ${wide.join(', ')}, not only ${st.bind} ([registry] bind): it was started outside docker esb; 'docker esb down --registry' and the next run publishes it on ${st.bind} only`,
+      )
     runner.log(
       `# registry answers on ${st.url}: reused (${ours ? `container ${ours.name}${ours.project ? `, compose project ${ours.project}` : ''}` : (portHolder(st.port) ?? 'a host process')})`,
     )
@@ -67,14 +84,28 @@ export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry
   }
   // a stopped registry container of that name (e.g. from the repo's own compose project) is started as it is
   const existing = await runner.run(
-    ['container', 'inspect', '--format', `{{index .Config.Labels "${PROJECT_LABEL}"}}`, st.containerName],
+    [
+      'container',
+      'inspect',
+      '--format',
+      `{{index .Config.Labels "${PROJECT_LABEL}"}}\t{{json .HostConfig.PortBindings}}`,
+      st.containerName,
+    ],
     { capture: true, allowFail: true, env: st.env },
   )
-  if (existing.code === 0 && existing.stdout.trim() && existing.stdout.trim() !== st.composeProject) {
-    runner.log(`# registry: starting container ${st.containerName} of compose project ${existing.stdout.trim()} as it is`)
+  const [project = '', bindings = ''] = existing.stdout.trim().split('\t')
+  if (existing.code === 0 && project && project !== st.composeProject) {
+    // started as it is, so only when it publishes nowhere but on the bind
+    const wide = widerThan(boundHosts(bindings), st.bind)
+    if (wide.length)
+      throw new EsbError(
+        `registry container ${st.containerName} (compose project ${project}) publishes its port on ${wide.join(', ')}, not only ${st.bind} ([registry] bind); remove it with 'docker rm ${st.containerName}' (its data volume is kept) and run again: docker esb starts it on ${st.bind} only`,
+      )
+    runner.log(`# registry: starting container ${st.containerName} of compose project ${project} as it is`)
     await runner.run(['start', st.containerName], { env: st.env, capture: true })
   } else {
     runner.log(`# ${st.why}`)
+    writeOverride(st.override)
     await runner.run(st.up, { env: st.env, cwd: st.cwd })
   }
   const deadline = Date.now() + st.timeoutMs

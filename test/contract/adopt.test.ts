@@ -101,6 +101,29 @@ test('a function image that is not on the project registry stops the build befor
   assert.match(r.stderr, /functions\.lambda-echo\.image docker\.io\/acme\/lambda-echo:\S+ is not on the project's registry/)
 })
 
+test("the adopted repo's registry is published on 127.0.0.1 only, whatever its infra file says: build, down --registry, and compose reading the override", () => {
+  const dir = copy()
+  const infra = path.join(dir, 'docker-compose.infra.yml')
+  fs.writeFileSync(infra, fs.readFileSync(infra, 'utf8').replace('"127.0.0.1:${PORT_REGISTRY', '"${PORT_REGISTRY'))
+  const ensure = plan(dir, 'build').steps.find((s: any) => s.kind === 'ensure-registry')
+  const down = plan(dir, 'down', '--registry').steps
+  const w = down.find((s: any) => s.kind === 'write')
+  assert.equal(ensure.override, { path: path.join(dir, '.acme', 'registry-ports.5010.yml'), content: w.content })
+  assert.is(w.path, ensure.override.path)
+  const args = ['compose', '-p', 'acme-infra', '-f', infra, '-f', w.path]
+  assert.equal(ensure.up.slice(-(args.length + 4)), [...args, 'up', '-d', '--wait', 'registry'])
+  assert.equal(down.at(-1).argv.slice(-(args.length + 1)), [...args, 'down'])
+  assert.ok(down.indexOf(w) < down.length - 1, 'written before down runs')
+  // the compose the tests use reads it as the bind alone (no port of the infra file is left)
+  fs.mkdirSync(path.dirname(w.path), { recursive: true })
+  fs.writeFileSync(w.path, w.content)
+  const r = run('docker', ['--config', cfg, ...args, 'config', '--format', 'json'], { cwd: dir, env })
+  assert.is(r.code, 0, r.stderr)
+  assert.equal(JSON.parse(r.stdout).services.registry.ports, [
+    { mode: 'ingress', host_ip: '127.0.0.1', target: 5010, published: '5010', protocol: 'tcp' },
+  ])
+})
+
 test('no brand configured and generated files that disagree: one line asking for brand', () => {
   const dir = copy('')
   fs.writeFileSync(

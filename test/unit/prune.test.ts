@@ -9,7 +9,7 @@ test('prune: local, builder, and a registry garbage collection that stops and re
   const p = prunePlan(settings(), { local: true, builder: true, registry: true })
   assert.equal(
     p.steps.map((x) => x.kind),
-    ['prune-local', 'docker', 'docker', 'docker', 'docker'],
+    ['prune-local', 'docker', 'write', 'docker', 'docker', 'docker'],
   )
   const d = docker(p)
   assert.equal(d[0].argv, ['buildx', 'prune', '--builder', 'esb-buildx', '--force', '--keep-storage', '20GB'])
