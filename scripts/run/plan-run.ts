@@ -9,7 +9,7 @@ import { stackEnv } from '../plan/env.ts'
 import { httpStatus } from '../registry/probe.ts'
 import { registryFirstSteps, registryUrl } from '../registry/plan.ts'
 import { statePaths } from '../project/names.ts'
-import { ensureSalt } from '../skip/secrets.ts'
+import { allowSalt } from '../skip/secrets.ts'
 import { inputsDir } from '../skip/state.ts'
 
 /** --dry-run prints the plan (as JSON with --json); else --json prints the hit report. */
@@ -31,13 +31,14 @@ export async function runOrShow(runner: Runner, io: Io, show: ShowOptions, plan:
 }
 
 /**
- * Before the skip check, never in --dry-run: the secret salt is made if
- * absent (skip/secrets.ts: keys computed now are recorded after the build),
- * and a registry that does not answer is started (registry/plan.ts registryFirstSteps).
+ * Before the skip check, never in --dry-run: the secret salt may be made
+ * when a target mounting a secret file is keyed (skip/secrets.ts: keys
+ * computed now are recorded after the build), and a registry that does not
+ * answer is started (registry/plan.ts registryFirstSteps).
  */
 export async function registryFirst(runner: Runner, show: ShowOptions, s: Settings, renderWrites: Step[]): Promise<void> {
   if (show.dryRun) return
-  ensureSalt(inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state))
+  allowSalt(inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state))
   if ((await httpStatus(registryUrl(s))) === 200) return
   const env = stackEnv(s)
   const steps = registryFirstSteps(s, renderWrites, env)

@@ -3,9 +3,10 @@
 // keys each secret file a target mounts by HMAC-SHA256(salt, content), never
 // by the content or a plain hash of it (a short secret's plain hash can be
 // brute-forced from the records in `.<slug>/inputs/`). The salt is 32 random
-// bytes in `.<slug>/inputs/secret-salt` (mode 0600), made once by the first
-// real build or up; a dry run only reads it, and without it a target that
-// mounts a secret file is "always built" in the plan (its key is unknown).
+// bytes in `.<slug>/inputs/secret-salt` (mode 0600), made once when a real
+// build or up first keys a target that mounts a secret file (a run that
+// fails before, or a project without secrets, writes none); a dry run only
+// reads it, and without it such a target is "always built" in the plan.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -15,6 +16,12 @@ export const SALT_FILE = 'secret-salt'
 const SALT_BYTES = 32
 
 export const saltPath = (dir: string) => path.join(dir, SALT_FILE)
+
+/** The folders this process may make a salt in: set by a real run before its skip check (run/plan-run.ts), never by a dry run. */
+const mayMake = new Set<string>()
+export function allowSalt(dir: string): void {
+  mayMake.add(path.resolve(dir))
+}
 
 /** The salt in `dir`, or null when there is none (or it is not 32 bytes). */
 export function readSalt(dir: string): Buffer | null {
@@ -93,7 +100,7 @@ export function secretInputs(
 ): { files: Record<string, string>; never: string | null } {
   const refs = secretRefs(def).filter((r) => r.src !== null)
   if (!refs.length) return { files: {}, never: null }
-  const salt = saltDir ? readSalt(saltDir) : null
+  const salt = !saltDir ? null : mayMake.has(path.resolve(saltDir)) ? ensureSalt(saltDir) : readSalt(saltDir)
   if (!salt)
     return {
       files: {},

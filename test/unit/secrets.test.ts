@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { ensureSalt, readSalt, saltPath, secretInputs, secretRefs } from '../../scripts/skip/secrets.ts'
+import { allowSalt, ensureSalt, readSalt, saltPath, secretInputs, secretRefs } from '../../scripts/skip/secrets.ts'
 import { gatherTarget } from '../../scripts/skip/gather.ts'
 import { computeKeys, type Gathered } from '../../scripts/skip/keys.ts'
 import { writeRecord } from '../../scripts/skip/state.ts'
@@ -87,6 +87,21 @@ test('key: without a salt, always built (a dry run says why); with one, keyed by
   fs.rmSync(path.join(p.d, 'certs', 'rootCA.crt'))
   assert.is(p.key().inputs.files['secret root_ca'], 'missing')
   assert.equal(secretInputs(p.d, { secret: [{ id: 'tok', env: 'TOK' }] }, undefined), { files: {}, never: null })
+  removeTemp(p.d)
+})
+
+test('salt: made only in a real run (allowSalt) and only when a target mounts a secret file', () => {
+  const p = project()
+  assert.equal(secretInputs(p.d, { secret: [{ id: 'tok', env: 'TOK' }] }, p.salt), { files: {}, never: null })
+  assert.ok(p.key().never, 'a dry run: not made')
+  assert.not.ok(fs.existsSync(p.salt))
+  allowSalt(p.salt)
+  assert.equal(secretInputs(p.d, {}, p.salt), { files: {}, never: null })
+  assert.not.ok(fs.existsSync(p.salt), 'no secret: not made')
+  const k = p.key()
+  assert.ok(k.key, 'a real run: made and keyed')
+  assert.is(fs.statSync(saltPath(p.salt)).mode & 0o777, 0o600)
+  assert.is(p.key().key, k.key, 'made once')
   removeTemp(p.d)
 })
 
