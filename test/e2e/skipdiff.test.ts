@@ -1,10 +1,11 @@
 // Skipping unchanged targets is correct: a differential test. Two copies of
 // examples/mini (deterministic steps), one built with the skip, one with
 // --no-skip; after each of a seeded random sequence of edits (a handler, a
-// Dockerfile line, a build arg, a base's file, a .dockerignored file, a file
-// touched without a change) both registries hold the same images for every
-// tag (content compared file by file; timestamps and per-brand labels
-// aside). A skipped target whose image was deleted is rebuilt.
+// Dockerfile line, a build arg, a base's file, a .dockerignored file, a
+// context file no COPY reads, a file touched without a change) both
+// registries hold the same images for every tag (content compared file by
+// file; timestamps and per-brand labels aside). A skipped target whose
+// image was deleted is rebuilt.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import crypto from 'node:crypto'
@@ -138,6 +139,11 @@ const EDITS: Edit[] = [
     name: 'a .dockerignored file',
     apply: (d, i) => fs.appendFileSync(path.join(d, 'functions', 'hello', 'notes', 'todo.txt'), `${i}\n`),
     expect: (r) => assert.equal(r, {}, 'an ignored file changes nothing'),
+  },
+  {
+    name: 'a context file no COPY reads',
+    apply: (d, i) => fs.appendFileSync(path.join(d, 'functions', 'hello', 'README.txt'), `${i}\n`),
+    expect: (r) => assert.equal(r, {}, 'only what the Dockerfile reads is keyed'),
   },
   {
     name: 'a file touched, not changed',
