@@ -24,6 +24,8 @@ export interface BuildOptions {
   progress?: string
   /** false with --no-skip */
   skip: boolean
+  /** --pull: every outside image resolved now, or the build stops */
+  pull: boolean
   /** flags after -- (for bake) */
   extraArgs: string[]
 }
@@ -60,6 +62,6 @@ export async function planBuild(
     localCaches: localCaches(s),
     dockerConfigDir: runner.configDir,
   }
-  const skip = await skipFor(s, inp, !o.skip)
+  const skip = await skipFor(s, inp, !o.skip, undefined, { pull: o.pull, signal: runner.signal })
   return buildPlan({ ...inp, skip })
 }

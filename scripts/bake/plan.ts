@@ -15,12 +15,11 @@ import type { Plan, Step } from '../plan/types.ts'
 import { targetTag } from './override.ts'
 import { bakeVariableEnv } from './vars.ts'
 import { bakePhases } from './phases.ts'
-import { bakeSteps, seedCacheSteps, skipInfo, statCacheSteps } from './steps.ts'
+import { bakeSteps, seedCacheSteps, statCacheSteps } from './steps.ts'
+import { skipInfo } from './skipinfo.ts'
 import type { SkipPlan } from '../skip/check.ts'
 import type { BakeFile } from '../docker/bakefile.ts'
 import type { ProgressMode } from '../report/mode.ts'
-
-export { checkPushTargets, phaseTargets, seedCacheSteps, skipInfo, statCacheSteps } from './steps.ts'
 
 export interface BuildPlanInputs {
   settings: Settings

@@ -3,9 +3,17 @@
 // the contexts; decides nothing itself.
 import type { Settings } from '../project/config.ts'
 import { checkSkips, type SkipPlan } from '../skip/check.ts'
+import { effectiveBuildkitdToml } from '../builder/plan.ts'
 import { effectiveTargets } from './override.ts'
 import { bakePhases } from './phases.ts'
-import { allFunctions, phaseTargets, type BuildPlanInputs } from './plan.ts'
+import { allFunctions, type BuildPlanInputs } from './plan.ts'
+import { phaseTargets } from './steps.ts'
+
+/** `--pull`: build and up resolve every outside image now, or stop. */
+export const PULL_FLAG: [string, string] = [
+  '--pull',
+  'resolve every image read from another registry now, and stop if one cannot be (default: offline, key with the digests of the last build)',
+]
 
 /** The flag build and up share: `--no-skip` (minimist gives skip=false). */
 export const SKIP_FLAG = {
@@ -19,7 +27,13 @@ export const SKIP_FLAG = {
  * phases would build (or `groups`). Nothing is skipped with --no-skip,
  * [bake] skip = false, or flags after -- (they may change any target).
  */
-export async function skipFor(s: Settings, inp: BuildPlanInputs, noSkip: boolean, groups?: string[]): Promise<SkipPlan> {
+export async function skipFor(
+  s: Settings,
+  inp: BuildPlanInputs,
+  noSkip: boolean,
+  groups?: string[],
+  o: { pull?: boolean; signal?: AbortSignal } = {},
+): Promise<SkipPlan> {
   const fns = allFunctions(inp)
   const build = (groups ? [groups] : bakePhases(s, fns.length > 0)).flatMap((g) => phaseTargets(inp.bakePrint, g, fns))
   const { defs, tags } = effectiveTargets(s, inp.bakePrint, fns)
@@ -30,5 +44,10 @@ export async function skipFor(s: Settings, inp: BuildPlanInputs, noSkip: boolean
       : inp.extraArgs.length
         ? 'always built: flags after -- may change any target'
         : null
-  return checkSkips(s, defs, [...new Set(build)], tags, why, inp.dockerConfigDir)
+  return checkSkips(s, defs, [...new Set(build)], tags, why, {
+    configDir: inp.dockerConfigDir,
+    buildkitd: effectiveBuildkitdToml(s, inp.builder),
+    pull: o.pull,
+    signal: o.signal,
+  })
 }

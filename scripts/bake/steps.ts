@@ -4,7 +4,7 @@
 // records of what it built, with each target's cache exports. Pure.
 import path from 'node:path'
 import type { PlanContext } from '../plan/context.ts'
-import type { CacheGen, Env, Plan, SkipInfo, Step } from '../plan/types.ts'
+import type { CacheGen, Env, Plan, Step } from '../plan/types.ts'
 import type { BakeFile } from '../docker/bakefile.ts'
 import { hasFsEntitlements } from '../docker/version.ts'
 import type { FunctionTarget } from '../functions/targets.ts'
@@ -12,6 +12,7 @@ import type { SkipPlan } from '../skip/check.ts'
 import { bakeProgressArg, type ProgressMode } from '../report/mode.ts'
 import { UsageError } from '../errors.ts'
 import { bakeOverride, targetTag } from './override.ts'
+import { applyPins } from './pins.ts'
 import { groupTargets, phase2Contexts, pinBases, targetsFromPrint } from './phases.ts'
 
 /** What the bakes of one command build, and how (the parts of build's and up's inputs the bakes read). */
@@ -159,6 +160,7 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
         .flatMap((g) => groupTargets(print, g))
       const { contexts, refs } = phase2Contexts(print, fns, bases, (t) => targetTag(s, t))
       for (const [t, c] of Object.entries(contexts)) json.target[t] = { ...(json.target[t] ?? {}), contexts: c }
+      applyPins(json, todo[i], run.skip?.pins)
       for (const b of Object.keys(refs))
         if (skip[b]) {
           json.target = pinBases(json.target, { [b]: refs[b] }, { [b]: { 'containerimage.digest': skip[b] } })
@@ -176,6 +178,7 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
       else if (todo[i].length)
         out.writes.push(bakeFileWrite(`bake file for ${groups.join(', ')}, on the unchanged bases`, overridePath, json))
     } else if (todo[i].length) {
+      applyPins(json, todo[i], run.skip?.pins)
       out.writes.push(bakeFileWrite('bake file with function targets and per-target caches', overridePath, json))
     }
     if (!todo[i].length) return
@@ -239,9 +242,4 @@ export function statCacheSteps(skip: Pick<SkipPlan, 'dir' | 'statCache'> | undef
         },
       ]
     : []
-}
-
-/** What a plan says about the skip, for its log lines and report. */
-export function skipInfo(skip: SkipPlan | undefined, reportFile: string, command: string): SkipInfo | undefined {
-  return skip ? { skipped: Object.keys(skip.skip).sort(), rebuild: skip.rebuild, reportFile, command } : undefined
 }

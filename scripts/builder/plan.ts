@@ -129,6 +129,11 @@ export function writesConfig(s: Settings, b: BuilderInputs): boolean {
   )
 }
 
+/** The buildkitd.toml the builder runs with (docker esb's own, or the user's file), or null. */
+export function effectiveBuildkitdToml(s: Settings, b: BuilderInputs): string | null {
+  return writesConfig(s, b) ? buildkitdToml(s) : b.buildkitdConfig
+}
+
 /** The buildkitd.toml to write, when docker esb generates it. */
 export function builderConfigWrites(s: Settings, b: BuilderInputs): Step[] {
   if (!writesConfig(s, b)) return []

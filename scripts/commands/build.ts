@@ -3,7 +3,7 @@ import { DRY_RUN_FLAGS, FORMAT_FLAG, showOptions, str, type CommandSpec } from '
 import { PROGRESS_FLAG } from '../report/mode.ts'
 import { registryFirst, runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
-import { SKIP_FLAG } from '../bake/skips.ts'
+import { PULL_FLAG, SKIP_FLAG } from '../bake/skips.ts'
 import { planBuild, type BuildOptions } from '../bake/build.ts'
 
 export const build: CommandSpec = {
@@ -17,14 +17,20 @@ export const build: CommandSpec = {
     FORMAT_FLAG,
     PROGRESS_FLAG,
     SKIP_FLAG.flag,
+    PULL_FLAG,
     ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)'],
   ],
   strings: ['format', 'progress'],
-  booleans: ['provenance', SKIP_FLAG.boolean],
+  booleans: ['provenance', 'pull', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
   common: true,
   async run(c) {
-    const o: BuildOptions = { progress: str(c.flags, 'progress'), skip: c.flags.skip !== false, extraArgs: c.flags['--'] }
+    const o: BuildOptions = {
+      progress: str(c.flags, 'progress'),
+      skip: c.flags.skip !== false,
+      pull: c.flags.pull === true,
+      extraArgs: c.flags['--'],
+    }
     const show = showOptions(c.flags)
     const s = settingsFrom(c.flags, c.io)
     const plan = await planBuild(s, o, c.runner, c.io, (writes) => registryFirst(c.runner, show, s, writes))

@@ -3,7 +3,7 @@ import { DRY_RUN_FLAGS, FORMAT_FLAG, showOptions, str, type CommandSpec } from '
 import { PROGRESS_FLAG } from '../report/mode.ts'
 import { registryFirst, runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
-import { SKIP_FLAG } from '../bake/skips.ts'
+import { PULL_FLAG, SKIP_FLAG } from '../bake/skips.ts'
 import { planUp, type UpOptions } from '../compose/up.ts'
 
 export const up: CommandSpec = {
@@ -12,13 +12,25 @@ export const up: CommandSpec = {
   summary: 'Ensure the registry and the builder, bake the bases, then docker compose up --build -d with per-service caches',
   details:
     'Bakes the base images the services build on, then runs compose on the same builder (BUILDX_BUILDER)\nwith per-service caches, and prints the cache hit rate. Flags after -- go to docker compose up.',
-  flags: [...DRY_RUN_FLAGS, FORMAT_FLAG, PROGRESS_FLAG, SKIP_FLAG.flag, ['--provenance', 'keep provenance attestations']],
+  flags: [
+    ...DRY_RUN_FLAGS,
+    FORMAT_FLAG,
+    PROGRESS_FLAG,
+    SKIP_FLAG.flag,
+    PULL_FLAG,
+    ['--provenance', 'keep provenance attestations'],
+  ],
   strings: ['format', 'progress'],
-  booleans: ['provenance', SKIP_FLAG.boolean],
+  booleans: ['provenance', 'pull', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
   common: true,
   async run(c) {
-    const o: UpOptions = { progress: str(c.flags, 'progress'), skip: c.flags.skip !== false, extraArgs: c.flags['--'] }
+    const o: UpOptions = {
+      progress: str(c.flags, 'progress'),
+      skip: c.flags.skip !== false,
+      pull: c.flags.pull === true,
+      extraArgs: c.flags['--'],
+    }
     const show = showOptions(c.flags)
     const s = settingsFrom(c.flags, c.io)
     const plan = await planUp(s, o, c.runner, c.io, (writes) => registryFirst(c.runner, show, s, writes))

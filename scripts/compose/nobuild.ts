@@ -1,7 +1,8 @@
 // `up` when every buildable service is unchanged: start the stack without
 // building, and what the plan says about the skip (bases and services). Pure.
 import { ensureRegistryStep } from '../registry/plan.ts'
-import { skipInfo, statCacheSteps } from '../bake/steps.ts'
+import { statCacheSteps } from '../bake/steps.ts'
+import { skipInfo } from '../bake/skipinfo.ts'
 import { envSources } from '../plan/env.ts'
 import { argNotes } from '../bake/args.ts'
 import type { PlanContext } from '../plan/context.ts'
@@ -26,6 +27,8 @@ export function upSkipInfo(inp: UpPlanInputs, reportFile: string): SkipInfo | un
     },
     reportFile,
     command: 'up',
+    ...(base?.notes ? { notes: base.notes } : {}),
+    ...(base?.outside ? { outside: base.outside } : {}),
   }
 }
 

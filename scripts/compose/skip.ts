@@ -9,7 +9,8 @@ import fs from 'node:fs'
 import type { Settings } from '../project/config.ts'
 import type { BakeTarget } from '../docker/bakefile.ts'
 import { gatherTarget } from '../skip/gather.ts'
-import { registryClient, resolveDigests } from '../skip/check.ts'
+import { outsideResolver, registryClient, type SkipOptions } from '../skip/check.ts'
+import { imageDigests } from '../skip/images.ts'
 import { computeKeys, decide, type Decision, type Gathered, type InputRecord, type RegistryState } from '../skip/keys.ts'
 import { readRecord, recordFile } from '../skip/state.ts'
 import type { ServiceRecords, StatCache } from '../plan/records.ts'
@@ -152,7 +153,7 @@ export async function checkServices(
   containers: Record<string, string[]>,
   dir: string,
   off: string | null,
-  configDir?: string,
+  opts: SkipOptions = {},
 ): Promise<ServiceSkip> {
   const images = serviceImages(s.projectName, config)
   const names = Object.keys(images).sort()
@@ -164,17 +165,20 @@ export async function checkServices(
       cache,
       dir,
     )
-  const digests = off
-    ? {}
-    : await resolveDigests(
-        s,
-        Object.values(gathered).flatMap((g) => g.images),
-        registryClient(s, configDir),
-      )
-  const keys = computeKeys(gathered, digests)
   const records: Record<string, InputRecord | null> = Object.fromEntries(
     names.map((n) => [n, readRecord(dir, `service:${n}`, serviceRecordTag(s.projectName, n, images[n]))]),
   )
+  const img = off
+    ? { digests: {}, why: {} }
+    : await imageDigests(
+        s,
+        Object.values(gathered),
+        registryClient(s, opts.configDir),
+        outsideResolver(s, opts),
+        Object.values(records),
+        opts.pull,
+      )
+  const keys = computeKeys(gathered, img.digests, img.why)
   // the engine's image plays the registry's part: the id recorded must still be there
   const reg: Record<string, RegistryState> = Object.fromEntries(
     names.map((n) => [n, { digest: ids[images[n]] ?? null, cache: true }]),

@@ -15,6 +15,7 @@ import { bakeInputs } from '../bake/inspect.ts'
 import { defaultGroups, groupTargets } from '../bake/phases.ts'
 import { skipFor } from '../bake/skips.ts'
 import { builderInputs } from '../builder/inspect.ts'
+import { effectiveBuildkitdToml } from '../builder/plan.ts'
 import { localCaches } from '../cache/local.ts'
 import { inputsDir, readStatCache } from '../skip/state.ts'
 import { runId } from '../plan/types.ts'
@@ -29,6 +30,8 @@ export interface UpOptions {
   progress?: string
   /** false with --no-skip */
   skip: boolean
+  /** --pull: every outside image resolved now, or up stops */
+  pull: boolean
   /** flags after -- (for compose up) */
   extraArgs: string[]
 }
@@ -101,7 +104,7 @@ export async function planUp(
         containers,
         dir,
         off,
-        runner.configDir,
+        { configDir: runner.configDir, buildkitd: effectiveBuildkitdToml(s, inp.builder), pull: o.pull, signal: runner.signal },
       )
     : undefined
   // the buildx version decides bake's flags: asked only when a base is baked (a no-op up asks nothing more)

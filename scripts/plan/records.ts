@@ -37,3 +37,9 @@ export interface RegistrySpec {
   /** the docker config folder whose credentials are used (those buildx hands to BuildKit); null: anonymous */
   configDir: string | null
 }
+
+/** Each image (or `# syntax=` frontend) read from outside the project's registry: its digest, where it was resolved, and the targets a bump would rebuild (skip/outside.ts). */
+export type OutsideImages = Record<
+  string,
+  { digest: string | null; via: string; last?: boolean; frontend?: boolean; targets: string[] }
+>

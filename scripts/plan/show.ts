@@ -38,15 +38,38 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[]): s
   return JSON.stringify({ ...plan, steps }, null, 2) + '\n'
 }
 
-/** `unchanged: a, b` and one `rebuild <target>: <why>` line per rebuilt target. */
+const list = (xs: string[], n = 12) => (xs.length > n ? `${xs.slice(0, n).join(', ')} and ${xs.length - n} more` : xs.join(', '))
+
+/**
+ * `unchanged: a, b`, then why the others are rebuilt: one `rebuild <target>:
+ * <why>` line per target, or `rebuild N targets: <why>` for four or more
+ * rebuilt for the same reasons (a moved frontend rebuilds them all); notes last.
+ */
 export function skipLines(k: SkipInfo): string[] {
   const out: string[] = []
-  if (k.skipped.length)
-    out.push(
-      `unchanged (skipped): ${k.skipped.length > 12 ? `${k.skipped.slice(0, 12).join(', ')} and ${k.skipped.length - 12} more` : k.skipped.join(', ')}`,
-    )
+  if (k.skipped.length) out.push(`unchanged (skipped): ${list(k.skipped)}`)
+  const byWhy = new Map<string, string[]>()
   for (const [t, why] of Object.entries(k.rebuild).sort(([a], [b]) => a.localeCompare(b)))
-    out.push(`rebuild ${t}: ${why.join(', ')}`)
+    (byWhy.get(why.join(', ')) ?? byWhy.set(why.join(', '), []).get(why.join(', '))!).push(t)
+  for (const [why, ts] of [...byWhy].sort(([, a], [, b]) => a[0].localeCompare(b[0])))
+    if (ts.length >= 4) out.push(`rebuild ${ts.length} targets: ${why}`, `  ${list(ts)}`)
+    else for (const t of ts) out.push(`rebuild ${t}: ${why}`)
+  for (const n of k.notes ?? []) out.push(`note: ${n}`)
+  return out
+}
+
+/** For each image read from outside the project's registry: its digest, where it came from, what a bump rebuilds. */
+export function outsideLines(k: SkipInfo): string[] {
+  const entries = Object.entries(k.outside ?? {})
+  if (!entries.length) return []
+  const out = ['read from outside (a new digest rebuilds the targets named):']
+  for (const [ref, o] of entries) {
+    const how = o.via === 'pinned' ? 'pinned' : o.last ? `last build's (${o.via} not reachable)` : `resolved on ${o.via}`
+    out.push(
+      `  ${o.frontend ? 'frontend ' : ''}${ref}: ${o.digest ? `${o.digest.slice(0, 19)}…` : 'not resolved'} (${how})`,
+      `    ${o.targets.length} target(s): ${list(o.targets, 8)}`,
+    )
+  }
   return out
 }
 
@@ -68,6 +91,7 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[]): s
     out.push('')
   }
   if (plan.skip) out.push(...skipLines(plan.skip), '')
+  if (plan.skip?.outside) out.push(...outsideLines(plan.skip), '')
   plan.steps.forEach((st: Step, i) => {
     const n = `${i + 1}.`.padEnd(4)
     switch (st.kind) {

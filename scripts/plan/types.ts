@@ -3,7 +3,7 @@
 // them; plan/show.ts prints them for --dry-run.
 import type { Env } from '../docker/runner.ts'
 import type { ProgressMode } from '../report/mode.ts'
-import type { RegistrySpec, ServiceRecords, StatCache, TargetInputs } from './records.ts'
+import type { OutsideImages, RegistrySpec, ServiceRecords, StatCache, TargetInputs } from './records.ts'
 
 export type { Env }
 
@@ -128,6 +128,10 @@ export interface SkipInfo {
   rebuild: Record<string, string[]>
   reportFile: string
   command: string
+  /** one-line notes (registries that did not answer) */
+  notes?: string[]
+  /** images read from outside the project's registry, and the targets each one decides */
+  outside?: OutsideImages
 }
 
 /** A unique id for one run's files (`.<slug>/runs/<id>`, cache generations). */

@@ -154,6 +154,8 @@ export interface HitReport {
   skipped?: string[]
   /** target -> what changed, for each target sent to bake */
   rebuilt?: Record<string, string[]>
+  /** images read from outside the project's registry: digest, where resolved, the targets each decides */
+  outside?: Record<string, { digest: string | null; via: string; last?: boolean; frontend?: boolean; targets: string[] }>
 }
 
 const pct = (c: number, t: number) => (t === 0 ? 100 : Math.round((c / t) * 1000) / 10)

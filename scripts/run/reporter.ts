@@ -125,7 +125,7 @@ export class Reporter {
         acc.counts,
       )
       if (this.skip && this.skip.reportFile === rep.file)
-        Object.assign(report, { skipped: this.skip.skipped, rebuilt: this.skip.rebuild })
+        Object.assign(report, { skipped: this.skip.skipped, rebuilt: this.skip.rebuild, ...outsideOf(this.skip) })
       this.write(rep.file, report, raw)
       if (!failed && rep.final !== false) log(reportText(report).trimEnd())
     }
@@ -133,7 +133,7 @@ export class Reporter {
 
   /** The report of a build that sent nothing to bake: every target unchanged. */
   skippedOnly(k: SkipInfo): void {
-    const report: HitReport = { ...hitReport(k.command, [], 0), skipped: k.skipped, rebuilt: k.rebuild }
+    const report: HitReport = { ...hitReport(k.command, [], 0), skipped: k.skipped, rebuilt: k.rebuild, ...outsideOf(k) }
     this.write(k.reportFile, report, [])
     this.runner.log(`nothing to build: ${k.skipped.length} target(s) unchanged`)
   }
@@ -145,3 +145,6 @@ export class Reporter {
     this.last = report
   }
 }
+
+/** The report carries the outside images and their dependents, when there are any. */
+const outsideOf = (k: SkipInfo) => (k.outside ? { outside: k.outside } : {})

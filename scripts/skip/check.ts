@@ -1,24 +1,29 @@
 // Which targets a build can skip: gathers each target's inputs, resolves the
-// images it builds on to digests (a HEAD on the project's registry; other
-// registries are not asked, so those targets are always built), and asks the
-// registry whether the last build's image and cache are still there.
+// images and frontend it reads to digests (skip/images.ts: the project's
+// registry, and every other one through the builder's mirrors), and asks the
+// registry whether the last build's image and cache are still there. Says
+// which outside image each target reads (what a bump would rebuild) and how
+// to pin it, so the build uses exactly the digests it was keyed with.
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import type { BakeTarget } from '../docker/bakefile.ts'
-import { pushRef } from '../functions/targets.ts'
 import { registryCacheRef, localCacheDir } from '../cache/flags.ts'
-import type { RegistryClient } from '../oci/client.ts'
 import { clientOf } from '../buildregistry/client.ts'
 import { buildRegistrySpec } from '../plan/context.ts'
 import { DEFAULT_DOCKER_CONFIG } from '../docker/config.ts'
 import { gatherTarget } from './gather.ts'
+import { imageDigests, headDigest, onProjectRegistry } from './images.ts'
+import { registryHosts, Resolver } from './resolve.ts'
+import { outsideOf, type OutsideReads } from './outside.ts'
 import { computeKeys, decide, type Decision, type Gathered, type RegistryState, type TargetInputs } from './keys.ts'
 import { inputsDir, readRecord, readStatCache } from './state.ts'
 import type { StatCache } from './files.ts'
 
-export interface SkipPlan extends Decision {
+export interface SkipPlan extends Decision, Partial<OutsideReads> {
+  /** one-line notes for the plan (registries that did not answer) */
+  notes?: string[]
   /** what to record for each target that goes to bake (its key and inputs; the digest comes from bake) */
   records: Record<string, { tag: string; key: string; inputs: TargetInputs }>
   dir: string
@@ -26,39 +31,28 @@ export interface SkipPlan extends Decision {
   statCache: StatCache
 }
 
-/** `host/repo:tag` or `host/repo@digest` on the project's registry -> [repo, ref]; null elsewhere. */
-function onProjectRegistry(s: Settings, ref: string): [string, string] | null {
-  const local = pushRef(s, ref) ?? (ref.startsWith(`${s.registry.buildAddress}/`) ? ref : null)
-  if (!local) return null
-  const rest = local.slice(s.registry.buildAddress.length + 1)
-  const at = rest.indexOf('@')
-  if (at > 0) return [rest.slice(0, at), rest.slice(at + 1)]
-  const colon = rest.lastIndexOf(':')
-  return colon > rest.lastIndexOf('/') ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, 'latest']
-}
-
-async function headDigest(client: RegistryClient, s: Settings, ref: string): Promise<string | null> {
-  const digest = /@(sha256:[a-f0-9]{64})$/.exec(ref)?.[1]
-  if (digest) return digest
-  const r = onProjectRegistry(s, ref)
-  if (!r) return null
-  try {
-    return await client.manifestDigest(r[0], r[1])
-  } catch {
-    return null
-  }
-}
-
 /** The build registry, with the credentials in `configDir` when it is not the local one. */
 export const registryClient = (s: Settings, configDir = DEFAULT_DOCKER_CONFIG) => clientOf(buildRegistrySpec(s, configDir))
 
-/** Image references -> their digests: pinned ones as written, the project registry's by a HEAD, others null. */
-export async function resolveDigests(
-  s: Settings,
-  refs: string[],
-  client: RegistryClient = registryClient(s),
-): Promise<Record<string, string | null>> {
-  return Object.fromEntries(await Promise.all([...new Set(refs)].map(async (r) => [r, await headDigest(client, s, r)] as const)))
+/** How the skip check reaches registries. */
+export interface SkipOptions {
+  /** the docker config folder (credentials) */
+  configDir?: string
+  /** the buildkitd.toml the builder runs with (its mirrors, plain-HTTP hosts and CAs) */
+  buildkitd?: string | null
+  /** --pull: every outside image resolved now, or the build stops */
+  pull?: boolean
+  signal?: AbortSignal
+}
+
+/** The resolver for outside images, through the builder's mirrors. */
+export function outsideResolver(s: Settings, o: SkipOptions): Resolver {
+  return new Resolver({
+    configDir: o.configDir ?? DEFAULT_DOCKER_CONFIG,
+    hosts: registryHosts(o.buildkitd ?? null),
+    baseDir: s.projectDir,
+    signal: o.signal,
+  })
 }
 
 /**
@@ -72,7 +66,7 @@ export async function checkSkips(
   build: string[],
   tags: Record<string, string>,
   off: string | null,
-  configDir?: string,
+  opts: SkipOptions = {},
 ): Promise<SkipPlan> {
   const dir = inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state)
   const cache = readStatCache(dir)
@@ -83,14 +77,10 @@ export async function checkSkips(
     for (const d of Object.values(gathered[t].targets)) want(d)
   }
   for (const t of build) want(t)
-  const client = registryClient(s, configDir)
-  const digests = await resolveDigests(
-    s,
-    Object.values(gathered).flatMap((g) => g.images),
-    client,
-  )
-  const keys = computeKeys(gathered, digests)
+  const client = registryClient(s, opts.configDir)
   const records = Object.fromEntries(build.map((t) => [t, readRecord(dir, t, tags[t])]))
+  const img = await imageDigests(s, Object.values(gathered), client, outsideResolver(s, opts), Object.values(records), opts.pull)
+  const keys = computeKeys(gathered, img.digests, img.why)
   const reg: Record<string, RegistryState> = {}
   await Promise.all(
     build.map(async (t) => {
@@ -115,5 +105,5 @@ export async function checkSkips(
     const k = keys[t]
     if (k?.key) toRecord[t] = { tag: tags[t], key: k.key, inputs: k.inputs }
   }
-  return { ...decision, records: toRecord, dir, statCache: cache }
+  return { ...decision, records: toRecord, dir, statCache: cache, ...outsideOf(s, gathered, img, tags), notes: img.notes }
 }

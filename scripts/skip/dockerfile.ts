@@ -1,11 +1,12 @@
-// What a Dockerfile pulls in from outside its context: base images (FROM,
-// COPY --from, RUN --mount from=) and what makes its result unknowable
-// without building (ADD of a URL or git repo, a `# syntax=` frontend not
-// pinned by digest). Pure.
+// What a Dockerfile pulls in from outside its context: its `# syntax=`
+// frontend, base images (FROM, COPY --from, RUN --mount from=), and what
+// makes its result unknowable without building (ADD of a URL or git repo). Pure.
 
 export interface DockerfileRefs {
   /** image references outside the build: not stages, not named contexts, not scratch */
   images: string[]
+  /** the `# syntax=` frontend image as written, or null (the builder's own) */
+  syntax: string | null
   /** why this Dockerfile must always be built, or null */
   never: string | null
 }
@@ -51,8 +52,6 @@ export function dockerfileRefs(
       .filter((l) => l.startsWith('#'))
       .join('\n'),
   )
-  if (syntax && !syntax[1].includes('@sha256:'))
-    return { images: [], never: `its # syntax= frontend ${syntax[1]} is not pinned by digest` }
   const args: Record<string, string> = {}
   const given: Record<string, string> = {}
   for (const [k, v] of Object.entries(buildArgs)) if (typeof v === 'string') given[k] = v
@@ -82,8 +81,8 @@ export function dockerfileRefs(
     } else if (cmd === 'COPY' || cmd === 'ADD' || cmd === 'RUN') {
       for (const m of line.matchAll(/--(?:from|mount=\S*?from)=([^\s,]+)/g)) external(m[1])
       if (cmd === 'ADD' && /(^|\s)(https?:\/\/|git@|git:\/\/)\S+/.test(line.replace(/--\S+/g, '')))
-        return { images: [], never: 'it ADDs from a URL or git repository' }
+        return { images: [], syntax: null, never: 'it ADDs from a URL or git repository' }
     }
   }
-  return { images: [...images].sort(), never: null }
+  return { images: [...images].sort(), syntax: syntax?.[1] ?? null, never: null }
 }

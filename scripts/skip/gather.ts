@@ -26,7 +26,7 @@ function argsOf(def: BakeTarget): Record<string, string> {
 export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCache, saltDir?: string): Gathered {
   const definition = Object.fromEntries(Object.entries(def).filter(([k]) => !NOT_RESULT.has(k)))
   const args = argsOf(def)
-  const g: Gathered = { definition, args, dockerfile: '', files: {}, targets: {}, images: [], never: null }
+  const g: Gathered = { definition, args, dockerfile: '', files: {}, targets: {}, images: [], syntax: null, never: null }
   const ctx = typeof def.context === 'string' ? def.context : '.'
   if (REMOTE.test(ctx)) return { ...g, never: `its context ${ctx} is remote` }
   if (def['no-cache'] === true) return { ...g, never: 'it sets no-cache' }
@@ -78,5 +78,6 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
   const refs = dockerfileRefs(text, args, Object.keys(def.contexts ?? {}))
   if (refs.never) return { ...g, never: refs.never }
   g.images = [...new Set([...images, ...refs.images])].sort()
+  g.syntax = refs.syntax
   return g
 }

@@ -19,6 +19,8 @@ export interface Gathered {
   targets: Record<string, string>
   /** image references the target builds on (FROM, COPY --from, docker-image:// contexts) */
   images: string[]
+  /** the `# syntax=` frontend image, or null */
+  syntax?: string | null
   /** why it must always be built, or null */
   never: string | null
   /** not in the key: why it keys more than its sources (skip/gather.ts), said with a rebuild */
@@ -55,8 +57,16 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v ?? null)
 }
 
-/** Keys for all gathered targets; a target's key includes the keys of the targets it builds on. */
-export function computeKeys(g: Record<string, Gathered>, digests: Record<string, string | null>): Record<string, TargetKey> {
+/**
+ * Keys for all gathered targets; a target's key includes the keys of the
+ * targets it builds on and the digests of the images and the frontend it reads
+ * (`digests`; null: not resolved, `why` says why).
+ */
+export function computeKeys(
+  g: Record<string, Gathered>,
+  digests: Record<string, string | null>,
+  why: Record<string, string> = {},
+): Record<string, TargetKey> {
   const out: Record<string, TargetKey> = {}
   const visit = (t: string, stack: string[]): TargetKey => {
     if (out[t]) return out[t]
@@ -75,7 +85,12 @@ export function computeKeys(g: Record<string, Gathered>, digests: Record<string,
     for (const ref of x.images) {
       const d = digests[ref]
       if (d) deps[ref] = d
-      else never ??= `its base ${ref} cannot be resolved without a pull`
+      else never ??= `its base ${ref} cannot be resolved${why[ref] ? ` (${why[ref]})` : ' without a pull'}`
+    }
+    if (x.syntax) {
+      const d = digests[x.syntax]
+      if (d) deps[`frontend:${x.syntax}`] = d
+      else never ??= `its # syntax= frontend ${x.syntax} cannot be resolved${why[x.syntax] ? ` (${why[x.syntax]})` : ''}`
     }
     const inputs: TargetInputs = {
       definition: sha(stableJson(x.definition)),
@@ -96,6 +111,20 @@ function listChanges(what: string, prev: Record<string, string>, cur: Record<str
   return names.map((k) => `${what}${k}${prev[k] === undefined ? ' (new)' : cur[k] === undefined ? ' (removed)' : ''}`)
 }
 
+const short = (d: string) => `${d.slice(0, 19)}…`
+
+/** What moved among the targets, images and frontend a target builds on. */
+function depChanges(prev: Record<string, string>, cur: Record<string, string>): string[] {
+  const names = [...new Set([...Object.keys(prev), ...Object.keys(cur)])].sort().filter((k) => prev[k] !== cur[k])
+  return names.map((k) => {
+    if (k.startsWith('target:')) return `base ${k.slice(7)}`
+    const [what, ref] = k.startsWith('frontend:') ? ['frontend', k.slice(9)] : ['image', k]
+    if (prev[k] === undefined) return `${what} ${ref} (new)`
+    if (cur[k] === undefined) return `${what} ${ref} (removed)`
+    return `${what === 'image' ? 'base' : what} ${ref} moved ${short(prev[k])} -> ${short(cur[k])}`
+  })
+}
+
 /** Why a target's key changed, in words: `functions/hello/handler`, `build arg X`, `base lambda-base`. */
 export function explain(prev: TargetInputs, cur: TargetInputs): string[] {
   const out: string[] = []
@@ -103,7 +132,7 @@ export function explain(prev: TargetInputs, cur: TargetInputs): string[] {
   const files = listChanges('', prev.files, cur.files).map((f) => f.replace(/^\.:/, ''))
   out.push(...(files.length > 5 ? [...files.slice(0, 5), `${files.length - 5} more files`] : files))
   out.push(...listChanges('build arg ', prev.args, cur.args))
-  out.push(...listChanges('', prev.deps, cur.deps).map((d) => (d.startsWith('target:') ? `base ${d.slice(7)}` : `image ${d}`)))
+  out.push(...depChanges(prev.deps, cur.deps))
   if (prev.definition !== cur.definition) out.push('bake definition (tags, labels, target, platforms, secrets...)')
   // a Dockerfile inside its context is named once
   return out.length ? [...new Set(out)] : ['inputs']

@@ -97,7 +97,9 @@ test('--dry-run says why each target is built: a base that cannot be keyed, or -
   )
   assert.ok(Object.keys(all.skip.rebuild).length >= 8)
   const text = run('docker', ['--config', cfg, 'esb', 'build', '--dry-run', '--no-skip'], { cwd: dir })
-  assert.match(text.stdout, /^rebuild fn-hello: always built: --no-skip$/m)
+  // four or more targets rebuilt for the same reason are one line, then their names
+  const n = Object.keys(all.skip.rebuild).length
+  assert.match(text.stdout, new RegExp(`^rebuild ${n} targets: always built: --no-skip\\n  .*\\bfn-hello\\b`, 'm'))
   assert.equal(fs.readdirSync(dir).sort(), ['esb.toml', 'functions'], 'a dry run writes nothing, not even the stat cache')
   fs.rmSync(dir, { recursive: true })
 })

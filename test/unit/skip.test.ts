@@ -17,6 +17,7 @@ test('Dockerfile: external images after ARG expansion; stages, named contexts an
     'ARG BASE=busybox:1.36\nARG V\nFROM ${BASE} AS build\nRUN x\nFROM lambda-base\nCOPY --from=build /a /a\nCOPY --from=127.0.0.1:5010/tools:1 /t /t\nRUN --mount=type=bind,from=alpine:3,target=/m true\nFROM scratch\n'
   assert.equal(dockerfileRefs(df, {}, ['lambda-base']), {
     images: ['127.0.0.1:5010/tools:1', 'alpine:3', 'busybox:1.36'].sort(),
+    syntax: null,
     never: null,
   })
   assert.equal(
@@ -24,7 +25,12 @@ test('Dockerfile: external images after ARG expansion; stages, named contexts an
     '127.0.0.1:5010/library/busybox:1.36',
   )
   assert.equal(dockerfileRefs('FROM ${X:-reg/x:1}\n', {}, []).images, ['reg/x:1'])
-  assert.match(dockerfileRefs('# syntax=docker/dockerfile:1\nFROM a\n', {}, []).never!, /not pinned by digest/)
+  // a frontend by tag is resolved to a digest and keyed (skip/resolve.ts), no longer always built
+  assert.equal(dockerfileRefs('# syntax=docker/dockerfile:1\nFROM a\n', {}, []), {
+    images: ['a'],
+    syntax: 'docker/dockerfile:1',
+    never: null,
+  })
   assert.is(dockerfileRefs('# syntax=docker/dockerfile:1@sha256:' + 'a'.repeat(64) + '\nFROM scratch\n', {}, []).never, null)
   assert.match(dockerfileRefs('FROM scratch\nADD https://example.com/x /x\n', {}, []).never!, /URL/)
   assert.match(dockerfileRefs('FROM scratch\nADD --chmod=644 git@github.com:a/b.git /x\n', {}, []).never!, /git/)
