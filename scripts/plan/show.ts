@@ -41,19 +41,23 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[]): s
 const list = (xs: string[], n = 12) => (xs.length > n ? `${xs.slice(0, n).join(', ')} and ${xs.length - n} more` : xs.join(', '))
 
 /**
- * `unchanged: a, b`, then why the others are rebuilt: one `rebuild <target>:
- * <why>` line per target, or `rebuild N targets: <why>` for four or more
- * rebuilt for the same reasons (a moved frontend rebuilds them all); notes last.
+ * `unchanged: a, b`, then why the others are rebuilt: a reason four or more
+ * targets share is one `rebuild N targets: <why>` line with their names (a
+ * moved frontend rebuilds them all), then one `rebuild <target>: <why>` line
+ * per target for the reasons left; notes last.
  */
 export function skipLines(k: SkipInfo): string[] {
   const out: string[] = []
   if (k.skipped.length) out.push(`unchanged (skipped): ${list(k.skipped)}`)
-  const byWhy = new Map<string, string[]>()
-  for (const [t, why] of Object.entries(k.rebuild).sort(([a], [b]) => a.localeCompare(b)))
-    (byWhy.get(why.join(', ')) ?? byWhy.set(why.join(', '), []).get(why.join(', '))!).push(t)
-  for (const [why, ts] of [...byWhy].sort(([, a], [, b]) => a[0].localeCompare(b[0])))
-    if (ts.length >= 4) out.push(`rebuild ${ts.length} targets: ${why}`, `  ${list(ts)}`)
-    else for (const t of ts) out.push(`rebuild ${t}: ${why}`)
+  const rebuild = Object.entries(k.rebuild).sort(([a], [b]) => a.localeCompare(b))
+  const who = new Map<string, string[]>()
+  for (const [t, why] of rebuild) for (const w of why) (who.get(w) ?? who.set(w, []).get(w)!).push(t)
+  const common = new Set([...who].filter(([, ts]) => ts.length >= 4).map(([w]) => w))
+  for (const w of common) out.push(`rebuild ${who.get(w)!.length} targets: ${w}`, `  ${list(who.get(w)!)}`)
+  for (const [t, why] of rebuild) {
+    const rest = why.filter((w) => !common.has(w))
+    if (rest.length) out.push(`rebuild ${t}: ${rest.join(', ')}`)
+  }
   for (const n of k.notes ?? []) out.push(`note: ${n}`)
   return out
 }

@@ -194,3 +194,29 @@ export function pinToMirror(root: string, m: Mirror): { file: string; ref: strin
   }
   return out
 }
+
+/**
+ * Moves a public tag on the mirror, as an upstream release does: the same
+ * layers under a new config (one label more), so a new manifest digest.
+ * Returns the new digest (also kept in `m.digests`).
+ */
+export async function moveTag(m: Mirror, ref: string, label = `moved-${Date.now()}`): Promise<string> {
+  const [, repoPart, tag] = /^(?:docker\.io\/|public\.ecr\.aws\/|ghcr\.io\/)?(.+):([^:/]+)$/.exec(ref)!
+  const repo = repoPart.includes('/') ? repoPart : `library/${repoPart}`
+  const base = `http://${m.host}`
+  const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json'
+  const man: any = await (await fetch(`${base}/v2/${repo}/manifests/${tag}`, { headers: { accept } })).json()
+  const config: any = await (await fetch(`${base}/v2/${repo}/blobs/${man.config.digest}`)).json()
+  config.config = { ...(config.config ?? {}), Labels: { ...(config.config?.Labels ?? {}), 'e2e.moved': label } }
+  const body = Buffer.from(JSON.stringify(config))
+  man.config = { ...man.config, digest: await pushBlob(base, repo, body), size: body.length }
+  const mb = Buffer.from(JSON.stringify(man))
+  const r = await fetch(`${base}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { 'content-type': man.mediaType },
+    body: mb,
+  })
+  if (r.status !== 201) throw new Error(`mirror: moving ${ref}: ${r.status} ${await r.text()}`)
+  m.digests[ref] = sha(mb)
+  return m.digests[ref]
+}
