@@ -4,7 +4,7 @@ DOCKER_CONFIG_DIR := $(or $(DOCKER_CONFIG),$(HOME)/.docker)
 PLUGIN_DIR := $(DOCKER_CONFIG_DIR)/cli-plugins
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: build install link uninstall test typecheck lint format tools unit contract fuzz fuzz-long e2e bench demo clean
+.PHONY: build install link uninstall test typecheck lint format tools unit contract hostile fuzz fuzz-long e2e bench demo clean
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,8 +25,8 @@ link: build ## symlink for development (rebuild with make build)
 uninstall:
 	rm -f "$(PLUGIN_DIR)/docker-esb"
 
-test: build typecheck lint tools ## type check, format and lint check, unit + contract + fuzz tests
-	node test/run.mjs unit contract fuzz
+test: build typecheck lint tools ## type check, format and lint check, unit + contract + fuzz + hostile tests
+	node test/run.mjs unit contract fuzz hostile
 
 typecheck: $(NODE_MODULES) ## tsc --noEmit over scripts/, plugin/, test/ (strict)
 	node_modules/.bin/tsc -p .
@@ -46,6 +46,9 @@ unit: $(NODE_MODULES)
 
 contract: build tools
 	node test/run.mjs contract
+
+hostile: build tools ## hostile repos: sentinels outside, a canary on PATH and a canary registry must stay untouched
+	node test/run.mjs hostile
 
 fuzz: build tools ## property tests on generated config, templates and archives (FUZZ_SEED, FUZZ_RUNS)
 	node test/run.mjs fuzz
