@@ -23,6 +23,14 @@ function readTemplates(dir) {
 }
 
 const outfile = path.join(root, 'dist', 'docker-esb')
+// what docker asks for first: the same JSON plugin/main.ts answers (sh prints it, quoted for sh)
+const metadataJson = JSON.stringify({
+  SchemaVersion: '0.1.0',
+  Vendor: 'docker esb developers',
+  Version: pkg.version,
+  ShortDescription: 'Build and run ESB stacks: one docker-container builder, a local registry, per-target caches',
+})
+if (metadataJson.includes("'")) throw new Error('plugin metadata must not contain a single quote (sh quoting)')
 const common = {
   bundle: true,
   platform: 'node',
@@ -53,12 +61,17 @@ await build({
   ...common,
   entryPoints: [path.join(root, 'plugin', 'main.ts')],
   outfile,
-  // `node --`: Node 20 otherwise grabs a --env-file meant for us, even after the script name.
-  // The second line makes the CommonJS bundle run even when Node loads it as
+  // The file is a shell script and JavaScript at once: sh answers docker's
+  // metadata call (made before EVERY `docker esb` command) without starting
+  // Node, then execs Node on this same file; for Node, line 2 is a string and
+  // a comment (it skips the #! line). `node --`: Node 20 otherwise grabs a
+  // --env-file meant for us, even after the script name.
+  // The third line makes the CommonJS bundle run even when Node loads it as
   // an ES module (installed under a folder whose package.json says "type": "module").
   banner: {
     js: [
-      '#!/usr/bin/env -S node --',
+      '#!/bin/sh',
+      `':' //; if [ "$1" = docker-cli-plugin-metadata ]; then printf '%s\\n' '${metadataJson}'; exit 0; fi; exec node -- "$0" "$@"`,
       'var require = typeof require == "function" ? require : process.getBuiltinModule("module").createRequire(process.argv[1]), __filename = typeof __filename == "string" ? __filename : process.argv[1], __dirname = typeof __dirname == "string" ? __dirname : require("node:path").dirname(__filename);',
     ].join('\n'),
   },
