@@ -72,7 +72,8 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
   const longOf = (n: string) => alias[n] ?? n
   for (const s of strings) {
     const v = parsed[s]
-    if (Array.isArray(v) && s !== 'env-file') throw new UsageError(`flag --${s} given more than once; give it once`)
+    if (Array.isArray(v) && s !== 'env-file' && s !== 'allow-read')
+      throw new UsageError(`flag --${s} given more than once; give it once`)
     // minimist gives '' to a string flag with nothing after it, or another flag after it (`-C --brand x`), or `--x=`
     if (([] as unknown[]).concat(v).includes('')) {
       const f = shortOf[s] && !own.some((a) => a === `--${s}` || a.startsWith(`--${s}=`)) ? `-${shortOf[s]}` : `--${s}`

@@ -28,6 +28,8 @@ export interface BuildOptions {
   pull: boolean
   /** flags after -- (for bake) */
   extraArgs: string[]
+  /** folders the user grants bake read access to (--allow-read, <PREFIX>_ALLOW_READ) */
+  allowRead?: string[]
 }
 
 /** `startRegistry`: starts a registry that does not answer, before the skip check asks it (never in --dry-run). */
@@ -41,7 +43,7 @@ export async function planBuild(
   const progress = progressMode(o.progress, io.env, io.errIsTTY === true)
   const r = renderForStack(s)
   const fns = functionDockerfiles(s)
-  const artifacts = artifactTargets(s, artifactManifests(s))
+  const artifacts = artifactTargets(s, artifactManifests(s), o.allowRead)
   const [bx, bake] = await Promise.all([
     buildxVersion(runner),
     bakeInputs(s, runner, r, defaultGroups(s, false)),
@@ -59,6 +61,7 @@ export async function planBuild(
     artifactFunctions: artifacts,
     runId: runId(),
     extraArgs: o.extraArgs,
+    allowRead: o.allowRead,
     localCaches: localCaches(s),
     dockerConfigDir: runner.configDir,
   }

@@ -34,6 +34,8 @@ export interface BuildPlanInputs {
   bakeVariables?: string[]
   runId: string
   extraArgs: string[]
+  /** folders the user grants bake read access to (--allow-read, <PREFIX>_ALLOW_READ) */
+  allowRead?: string[]
   /** cache names (targets, svc-<service>) that have a complete local export */
   localCaches?: string[]
   /** `docker buildx version` */
@@ -58,7 +60,7 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
   const b = bakeSteps(ctx, {
     print: inp.bakePrint,
     fns,
-    artifactFunctions: inp.artifactFunctions,
+    allowRead: inp.allowRead,
     phases: bakePhases(s, fns.length > 0),
     env,
     extraArgs: inp.extraArgs,

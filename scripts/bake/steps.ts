@@ -10,9 +10,10 @@ import { hasFsEntitlements } from '../docker/version.ts'
 import type { FunctionTarget } from '../functions/targets.ts'
 import type { SkipPlan } from '../skip/check.ts'
 import { bakeProgressArg, type ProgressMode } from '../report/mode.ts'
-import { UsageError } from '../errors.ts'
 import { bakeOverride, targetTag } from './override.ts'
 import { applyPins } from './pins.ts'
+import { checkBakeRun } from './guard.ts'
+import { hclEscape, hclString } from './escape.ts'
 import { groupTargets, phase2Contexts, pinBases, targetsFromPrint } from './phases.ts'
 
 /** What the bakes of one command build, and how (the parts of build's and up's inputs the bakes read). */
@@ -20,13 +21,13 @@ export interface BakeRun {
   /** `docker buildx bake --print` of the targets to build */
   print: BakeFile
   fns: FunctionTarget[]
-  /** the functions from deploy artifact manifests (their entries may lie outside the project: read access is granted) */
-  artifactFunctions?: FunctionTarget[]
   /** the groups of each phase, in order */
   phases: string[][]
   /** the environment of the bake calls (the stack's, plus the bake variables) */
   env: Env
   extraArgs: string[]
+  /** folders the user grants bake read access to (--allow-read, <PREFIX>_ALLOW_READ), besides the project */
+  allowRead?: string[]
   /** cache names that have a complete local export; undefined: all */
   localCaches?: string[]
   buildxVersion?: string
@@ -52,20 +53,6 @@ export interface BakeSteps {
   targets: string[]
 }
 
-/** Push guard: every tag a build would push is on the project's registry (or allowed by [bake] push_allow). */
-export function checkPushTargets(ctx: PlanContext, json: BakeFile): void {
-  const s = ctx.settings
-  const ok = [`${s.registry.buildAddress}/`, ...s.bake.pushAllow]
-  for (const [t, def] of Object.entries(json.target)) {
-    for (const tag of def.tags ?? []) {
-      if (!ok.some((p) => tag.startsWith(p)))
-        throw new UsageError(
-          `target ${t} would push ${tag}, which is not on the project's registry ${s.registry.buildAddress}; fix its name, or allow the prefix with [bake] push_allow in esb.toml`,
-        )
-    }
-  }
-}
-
 /** The targets a phase's groups name (`functions` is docker esb's own group). */
 export function phaseTargets(print: BakeFile, groups: string[], fns: FunctionTarget[]): string[] {
   return [
@@ -82,10 +69,9 @@ function bakeArgv(ctx: PlanContext, run: BakeRun, overridePath: string, metadata
   for (const f of s.bake.files) argv.push('-f', path.resolve(s.projectDir, f))
   argv.push('-f', overridePath)
   if (hasFsEntitlements(run.buildxVersion)) {
+    // reads: the project, and only what the user granted (an artifact entry outside the project needs a grant)
     argv.push('--allow', `fs.read=${s.projectDir}`, '--allow', `fs.write=${s.cache.dir}`)
-    // artifact entries outside the project are read too
-    for (const c of new Set((run.artifactFunctions ?? []).map((f) => f.context)))
-      if (!c.startsWith(s.projectDir + path.sep)) argv.push('--allow', `fs.read=${c}`)
+    for (const d of new Set(run.allowRead ?? [])) argv.push('--allow', `fs.read=${d}`)
   }
   if (!s.bake.provenance) argv.push('--provenance=false')
   argv.push(bakeProgressArg(run.progress ?? 'plain'), '--metadata-file', metadataFile)
@@ -122,7 +108,7 @@ const bakeFileWrite = (why: string, p: string, json: BakeFile): Step => ({
   kind: 'write',
   why,
   path: p,
-  content: JSON.stringify(json, null, 2) + '\n',
+  content: JSON.stringify(hclEscape(json), null, 2) + '\n',
   mode: 0o644,
   reason: 'changed',
 })
@@ -147,7 +133,7 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
     // each phase exports into its own folders; the last complete export is promoted
     const id = phases.length > 1 ? `${ctx.runId}.${i + 1}` : ctx.runId
     const { json, gens } = bakeOverride(s, targets, fns, id, have, groupTargets(print, 'base-images'))
-    if (i === 0) checkPushTargets(ctx, json)
+    if (i === 0) checkBakeRun(s, print, json, run.extraArgs)
     const built = phaseGens(json, withoutSkipped(json, gens, skip), all[i], all.slice(0, i).flat(), out.targets)
     for (const t of todo[i])
       if (json.target[t]) out.caches[t] ??= { from: json.target[t]['cache-from'] ?? [], to: json.target[t]['cache-to'] ?? [] }
@@ -171,9 +157,9 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
           kind: 'pin-bases',
           why: `bake file for ${groups.join(', ')}, bases pinned to the digests just pushed`,
           path: overridePath,
-          json,
+          json: hclEscape(json),
           metadataFile: metadata(ranBefore),
-          refs,
+          refs: Object.fromEntries(Object.entries(refs).map(([b, r]) => [b, hclString(r)])),
         })
       else if (todo[i].length)
         out.writes.push(bakeFileWrite(`bake file for ${groups.join(', ')}, on the unchanged bases`, overridePath, json))

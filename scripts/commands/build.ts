@@ -4,6 +4,7 @@ import { PROGRESS_FLAG } from '../report/mode.ts'
 import { registryFirst, runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { PULL_FLAG, SKIP_FLAG } from '../bake/skips.ts'
+import { ALLOW_READ_FLAG, readGrants } from '../bake/reads.ts'
 import { planBuild, type BuildOptions } from '../bake/build.ts'
 
 export const build: CommandSpec = {
@@ -18,9 +19,10 @@ export const build: CommandSpec = {
     PROGRESS_FLAG,
     SKIP_FLAG.flag,
     PULL_FLAG,
+    ALLOW_READ_FLAG,
     ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)'],
   ],
-  strings: ['format', 'progress'],
+  strings: ['format', 'progress', 'allow-read'],
   booleans: ['provenance', 'pull', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
   common: true,
@@ -33,6 +35,7 @@ export const build: CommandSpec = {
     }
     const show = showOptions(c.flags)
     const s = settingsFrom(c.flags, c.io)
+    o.allowRead = readGrants(c.flags['allow-read'], c.io.env, s.prefix, c.io.cwd)
     const plan = await planBuild(s, o, c.runner, c.io, (writes) => registryFirst(c.runner, show, s, writes))
     return runOrShow(c.runner, c.io, show, plan)
   },

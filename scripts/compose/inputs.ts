@@ -16,6 +16,8 @@ export interface UpPlanInputs {
   composeConfig: ComposeConfig
   runId: string
   extraArgs: string[]
+  /** folders the user grants the base bake read access to */
+  allowRead?: string[]
   localCaches?: string[]
   /** `docker buildx bake --print` when the project has a bake file: its bases are built first */
   bakePrint?: BakeFile

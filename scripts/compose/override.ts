@@ -9,6 +9,8 @@ import { buildArgs } from '../bake/args.ts'
 import type { CacheGen } from '../plan/types.ts'
 import type { ComposeConfig } from './types.ts'
 import { baseContexts, sharedTargets } from './share.ts'
+import { cacheToProblem, outputAttrs } from '../bake/guard.ts'
+import { UsageError } from '../errors.ts'
 
 export type ServiceOverride = {
   build: {
@@ -50,6 +52,8 @@ export function composeOverride(
     const c = cacheFlagsFor(s, cname, bases.includes(cname) ? 'bases' : 'control', runId, haveLocal(cname))
     // a base baked in this run, or a target unchanged since its last build: its cache is current
     const fresh = baked[cname] !== undefined || current.has(cname)
+    // compose appends the override's cache_to to the service's own: those must stay as the guard allows
+    checkServiceCaches(s, name, [...cacheList(svc.build.cache_to), ...c.cacheTo])
     services[name] = { build: { cache_from: c.cacheFrom, cache_to: fresh ? [] : c.cacheTo } }
     const ctx = baseContexts(svc, shared, baked)
     if (ctx) services[name].build.additional_contexts = ctx
@@ -57,4 +61,23 @@ export function composeOverride(
     if (c.localGen && !fresh) gens.push({ target: cname, dir: path.dirname(c.localGen), gen: c.localGen })
   }
   return { yaml: { services }, gens, shared }
+}
+
+const cacheList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v])
+
+/**
+ * Push guard for a service's cache exports: compose merges the override's
+ * `cache_to` into the service's own by appending, so an entry the compose
+ * file gives (another registry, a folder outside the project) would still be
+ * written. Refused with one line instead.
+ */
+export function checkServiceCaches(s: Settings, service: string, entries: unknown[]): void {
+  for (const e of entries) {
+    const o = outputAttrs(e)
+    const why = cacheToProblem(s, o)
+    if (why)
+      throw new UsageError(
+        `compose service ${service}: cache_to ${typeof e === 'string' ? e : JSON.stringify(e)} ${why}; remove it from the compose file (docker esb gives each service its own caches)`,
+      )
+  }
 }

@@ -56,6 +56,7 @@ function baseBake(ctx: PlanContext, inp: UpPlanInputs, reportFile: string): Base
     phases: [['base-images']],
     env: { ...ctx.env, ...bakeVariableEnv(s, inp.bakeVariables ?? []) },
     extraArgs: [],
+    allowRead: inp.allowRead,
     localCaches: inp.localCaches,
     buildxVersion: inp.buildxVersion,
     progress: inp.progress,

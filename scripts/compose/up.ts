@@ -34,6 +34,8 @@ export interface UpOptions {
   pull: boolean
   /** flags after -- (for compose up) */
   extraArgs: string[]
+  /** folders the user grants the base bake read access to (--allow-read, <PREFIX>_ALLOW_READ) */
+  allowRead?: string[]
 }
 
 /** `startRegistry`: starts a registry that does not answer, before the skip check asks it (never in --dry-run). */
@@ -71,6 +73,7 @@ export async function planUp(
     composeConfig: cfg,
     runId: runId(),
     extraArgs: o.extraArgs,
+    allowRead: o.allowRead,
     localCaches: localCaches(s),
     dockerConfigDir: runner.configDir,
   }

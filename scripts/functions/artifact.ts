@@ -9,6 +9,7 @@ import { globbySync } from 'globby'
 import { UsageError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
 import { lambdaBaseContexts, pushRef, type FunctionTarget } from './targets.ts'
+import { checkFunctionName, checkImageName, readable } from './names.ts'
 
 interface ArtifactManifest {
   schema_version?: unknown
@@ -58,8 +59,11 @@ export function artifactManifests(s: Settings): string[] {
   return fs.existsSync(dflt) ? [dflt] : []
 }
 
-/** Every function of every entry of the manifests, as bake targets. Two functions with one image name are an error. */
-export function artifactTargets(s: Settings, manifests: string[]): FunctionTarget[] {
+/**
+ * Every function of every entry of the manifests, as bake targets. Two functions with one image name are an error.
+ * `grants`: folders the user lets bake read besides the project (an entry outside it must be in one).
+ */
+export function artifactTargets(s: Settings, manifests: string[], grants: string[] = []): FunctionTarget[] {
   const found: (FunctionTarget & { name: string; mode: string })[] = []
   for (const file of manifests) {
     const m = readYaml<ArtifactManifest>(file, 'deploy artifact manifest')
@@ -72,9 +76,14 @@ export function artifactTargets(s: Settings, manifests: string[]): FunctionTarge
       if (path.isAbsolute(e.runtime_config_dir) || e.runtime_config_dir.split(/[/\\]/).includes('..'))
         throw new UsageError(`${file}: artifacts[${i}].runtime_config_dir must be relative and stay inside the entry`)
       const root = path.resolve(path.dirname(file), e.artifact_root)
+      if (!readable(s.projectDir, grants, root))
+        throw new UsageError(
+          `${file}: artifacts[${i}].artifact_root ${root} is outside the project; bake may read it only if you grant it: docker esb build --allow-read ${root} (or ${s.prefix}_ALLOW_READ)`,
+        )
       const fnFile = path.join(root, e.runtime_config_dir, 'functions.yml')
       const fy = readYaml<FunctionsYml>(fnFile, 'functions.yml')
       for (const [name, def] of Object.entries(fy.functions ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+        checkFunctionName(fnFile, name, 'rename it in functions.yml')
         const dockerfile = path.join('functions', name, 'Dockerfile')
         let text: string
         try {
@@ -83,6 +92,7 @@ export function artifactTargets(s: Settings, manifests: string[]): FunctionTarge
           continue
         } // a function with no Dockerfile here is built elsewhere
         if (typeof def?.image !== 'string') throw new UsageError(`${fnFile}: functions.${name}.image must be an image reference`)
+        checkImageName(`${fnFile}: functions.${name}.image`, def.image)
         const tag = pushRef(s, def.image)
         if (!tag)
           throw new UsageError(

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { globbySync } from 'globby'
 import type { Settings } from '../project/config.ts'
 import { UsageError } from '../errors.ts'
+import { checkFunctionName } from './names.ts'
 
 export interface FunctionDef {
   name: string
@@ -28,6 +29,7 @@ export function functionDockerfiles(s: Settings): string[] {
 
 /** Function targets `fn-<name>` from Dockerfiles found by the glob (relative paths); two folders giving one name are an error. Pure. */
 export function functionsFrom(dockerfiles: string[]): FunctionDef[] {
+  for (const f of dockerfiles) checkFunctionName(f, path.basename(path.dirname(f)), 'rename the folder')
   const defs = dockerfiles.map((f) => ({
     name: path
       .basename(path.dirname(f))
