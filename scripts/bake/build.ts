@@ -9,6 +9,7 @@ import { renderForStack } from '../render/plan.ts'
 import { buildxVersion, versionLess } from '../docker/version.ts'
 import { progressMode, withHistory } from '../report/mode.ts'
 import { builderInputs } from '../builder/inspect.ts'
+import { builderInspectArgv } from '../builder/plan.ts'
 import { functionDockerfiles } from '../functions/discover.ts'
 import { artifactManifests, artifactTargets } from '../functions/artifact.ts'
 import { localCaches } from '../cache/local.ts'
@@ -17,6 +18,7 @@ import { bakeInputs } from './inspect.ts'
 import { buildPlan } from './plan.ts'
 import { skipFor } from './skips.ts'
 import { defaultGroups } from './phases.ts'
+import { queryCache, withQueryCache } from './queries.ts'
 
 /** What `docker esb build` is asked for, from its flags. */
 export interface BuildOptions {
@@ -44,9 +46,12 @@ export async function planBuild(
   const r = renderForStack(s)
   const fns = functionDockerfiles(s)
   const artifacts = artifactTargets(s, artifactManifests(s), o.allowRead)
+  const queries = queryCache(s)
+  // asked while the skip check runs: a build that bakes anything looks at its builder first
+  runner.prefetch(builderInspectArgv(s))
   const [bx, bake] = await Promise.all([
-    buildxVersion(runner),
-    bakeInputs(s, runner, r, defaultGroups(s, false)),
+    buildxVersion(runner, queries),
+    bakeInputs(s, runner, r, defaultGroups(s, false), queries),
     startRegistry(r.writes),
   ])
   const inp = {
@@ -66,5 +71,5 @@ export async function planBuild(
     dockerConfigDir: runner.configDir,
   }
   const skip = await skipFor(s, inp, !o.skip, undefined, { pull: o.pull, signal: runner.signal })
-  return buildPlan({ ...inp, skip })
+  return withQueryCache(buildPlan({ ...inp, skip }), queries)
 }

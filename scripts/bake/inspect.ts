@@ -11,6 +11,7 @@ import { stackEnv } from '../plan/env.ts'
 import { parseBakeFile, type BakeFile } from '../docker/bakefile.ts'
 import { bakeFailure } from './errors.ts'
 import { bakeVariableEnv, declaredVariables } from './vars.ts'
+import { buildxIdentity, type QueryCache } from '../docker/queries.ts'
 
 export interface BakeInputs {
   print: BakeFile
@@ -18,7 +19,14 @@ export interface BakeInputs {
   variables: string[]
 }
 
-export async function bakeInputs(s: Settings, runner: Runner, r: RenderResult, groups: string[]): Promise<BakeInputs> {
+/** `cache`: the print kept for the same bake files, variable values, groups and buildx binary. */
+export async function bakeInputs(
+  s: Settings,
+  runner: Runner,
+  r: RenderResult,
+  groups: string[],
+  cache?: QueryCache,
+): Promise<BakeInputs> {
   return withRendered(s, r, s.bake.files, async (files) => {
     for (const f of files) {
       // a config error (exit 2), caught before a folder or a missing file fails a read later
@@ -36,8 +44,21 @@ export async function bakeInputs(s: Settings, runner: Runner, r: RenderResult, g
     const variables = declaredVariables(files)
     const argv = ['buildx', 'bake', ...files.flatMap((f) => ['-f', f]), '--print', ...groups]
     const env = { ...stackEnv(s), ...bakeVariableEnv(s, variables) }
-    const res = await runner.run(argv, { capture: true, allowFail: true, env, cwd: s.projectDir })
+    // bake reads its variables from the environment it runs in: the user's, then docker esb's
+    const key = [
+      'bake --print',
+      buildxIdentity(runner.configDir),
+      s.projectDir,
+      argv,
+      files.map((f) => fs.readFileSync(f, 'utf8')),
+      variables.map((v) => env[v] ?? process.env[v] ?? null),
+    ]
+    const kept = cache?.get(key)
+    const res = kept
+      ? { code: 0, stdout: kept, stderr: '' }
+      : await runner.run(argv, { capture: true, allowFail: true, env, cwd: s.projectDir })
     if (res.code !== 0) throw new EsbError(bakeFailure(s, res.stderr, groups, 'docker buildx bake --print'))
+    if (!kept) cache?.set(key, res.stdout)
     let json: unknown
     try {
       json = JSON.parse(res.stdout)

@@ -129,6 +129,9 @@ export function writesConfig(s: Settings, b: BuilderInputs): boolean {
   )
 }
 
+/** How the builder is looked at before a build (ensure-builder; asked early by build and up, see Runner.prefetch). */
+export const builderInspectArgv = (s: Settings) => ['buildx', 'inspect', s.builder.name]
+
 /** The buildkitd.toml the builder runs with (docker esb's own, or the user's file), or null. */
 export function effectiveBuildkitdToml(s: Settings, b: BuilderInputs): string | null {
   return writesConfig(s, b) ? buildkitdToml(s) : b.buildkitdConfig
@@ -171,7 +174,7 @@ export function ensureBuilderStep(s: Settings, b: BuilderInputs, env: Env): Step
         ? `docker-container builder ${s.builder.name} (network=host, so it reaches 127.0.0.1:${s.registry.port})`
         : `${s.builder.driver.kind} builder ${s.builder.name}`,
     name: s.builder.name,
-    inspect: ['buildx', 'inspect', s.builder.name],
+    inspect: builderInspectArgv(s),
     create,
     // a docker-container builder keeps its cache volume; a remote one's state lives on the server (rm drops only the client's entry)
     remove: ['buildx', 'rm', ...(s.builder.driver.kind === 'docker-container' ? ['--keep-state'] : []), s.builder.name],

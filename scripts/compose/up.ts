@@ -14,8 +14,9 @@ import { progressMode, withHistory } from '../report/mode.ts'
 import { bakeInputs } from '../bake/inspect.ts'
 import { defaultGroups, groupTargets } from '../bake/phases.ts'
 import { skipFor } from '../bake/skips.ts'
+import { queryCache, withQueryCache } from '../bake/queries.ts'
 import { builderInputs } from '../builder/inspect.ts'
-import { effectiveBuildkitdToml } from '../builder/plan.ts'
+import { builderInspectArgv, effectiveBuildkitdToml } from '../builder/plan.ts'
 import { localCaches } from '../cache/local.ts'
 import { inputsDir, readStatCache } from '../skip/state.ts'
 import { runId } from '../plan/types.ts'
@@ -46,6 +47,9 @@ export async function planUp(
   io: Io,
   startRegistry: (renderWrites: Step[]) => Promise<void>,
 ): Promise<Plan> {
+  const queries = queryCache(s)
+  // asked while the skip check runs: an up that builds looks at its builder first
+  runner.prefetch(builderInspectArgv(s))
   const progress = progressMode(o.progress, io.env, io.errIsTTY === true)
   const r = renderForStack(s)
   const hasBake = s.bake.files.every(
@@ -59,7 +63,7 @@ export async function planUp(
   const [cfg, bake] = await Promise.all([
     composeConfig(s, runner, r),
     hasBake
-      ? bakeInputs(s, runner, r, defaultGroups(s, false)).catch(() => bakeInputs(s, runner, r, ['base-images']))
+      ? bakeInputs(s, runner, r, defaultGroups(s, false), queries).catch(() => bakeInputs(s, runner, r, ['base-images'], queries))
       : undefined,
     startRegistry(r.writes),
   ])
@@ -112,6 +116,7 @@ export async function planUp(
     : undefined
   // the buildx version decides bake's flags: asked only when a base is baked (a no-op up asks nothing more)
   // also for tty progress: its hit report needs buildx history (0.20+)
-  const bx = bases.some((t) => !skip?.skip[t]) || inp.progress === 'tty' ? await buildxVersion(runner) : undefined
-  return upPlan({ ...inp, progress: withHistory(inp.progress, bx, versionLess), buildxVersion: bx, skip, services })
+  const bx = bases.some((t) => !skip?.skip[t]) || inp.progress === 'tty' ? await buildxVersion(runner, queries) : undefined
+  const plan = upPlan({ ...inp, progress: withHistory(inp.progress, bx, versionLess), buildxVersion: bx, skip, services })
+  return withQueryCache(plan, queries)
 }

@@ -48,7 +48,27 @@ export class Runner {
     readonly configDir: string = DEFAULT_DOCKER_CONFIG,
   ) {}
 
+  /** read-only questions started early, while the plan is made (prefetch) */
+  private early = new Map<string, Promise<RunResult>>()
+
+  /**
+   * Starts a read-only question now, in parallel with other work; the next
+   * run() of the same argv with capture and allowFail takes its answer.
+   */
+  prefetch(argv: string[], env?: Env): void {
+    const key = JSON.stringify(argv)
+    if (this.early.has(key)) return
+    const p = this.run(argv, { capture: true, allowFail: true, env })
+    p.catch(() => undefined)
+    this.early.set(key, p)
+  }
+
   async run(argv: string[], o: RunOptions = {}): Promise<RunResult> {
+    const early = o.capture && o.allowFail && !o.input ? this.early.get(JSON.stringify(argv)) : undefined
+    if (early) {
+      this.early.delete(JSON.stringify(argv))
+      return early
+    }
     this.throwIfCancelled()
     const full = [...this.globalFlags, ...argv]
     const piped = o.capture || o.onLine

@@ -1,11 +1,15 @@
 // Which buildx the user has: docker esb needs >= 0.17 (bake contexts, cache exports).
 import { EsbError } from '../errors.ts'
 import type { Runner } from './runner.ts'
+import { buildxIdentity, type QueryCache } from './queries.ts'
 
 export const BUILDX_MIN = '0.17.0'
 
-/** `docker buildx version` -> "0.29.1"; an error when buildx is missing or too old. */
-export async function buildxVersion(runner: Runner): Promise<string> {
+/** `docker buildx version` -> "0.29.1"; an error when buildx is missing or too old. `cache`: kept per buildx binary. */
+export async function buildxVersion(runner: Runner, cache?: QueryCache): Promise<string> {
+  const key = ['buildx version', buildxIdentity(runner.configDir)]
+  const kept = cache?.get(key)
+  if (kept) return kept
   const r = await runner.run(['buildx', 'version'], { capture: true, allowFail: true })
   const v = /v?(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1]
   if (r.code !== 0 || !v)
@@ -14,6 +18,7 @@ export async function buildxVersion(runner: Runner): Promise<string> {
     )
   if (versionLess(v, BUILDX_MIN))
     throw new EsbError(`docker buildx ${v} is too old; docker esb needs >= 0.17 (bake contexts, cache exports)`)
+  cache?.set(key, v)
   return v
 }
 
