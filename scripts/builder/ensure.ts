@@ -3,11 +3,11 @@
 // missing. Never the docker driver, never --use. Runs docker only through
 // the runner; the caller holds the builder's lock.
 import fs from 'node:fs'
-import path from 'node:path'
 import { EsbError } from '../errors.ts'
 import { lastLine, type Runner } from '../docker/runner.ts'
 import type { StepOf } from '../plan/types.ts'
 import { parseInspect } from './inspect.ts'
+import { stateWrite } from '../project/statefs.ts'
 
 export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>): Promise<void> {
   const inspect = await runner.run(st.inspect, { capture: true, allowFail: true, env: st.env })
@@ -18,11 +18,7 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
     /* none yet */
   }
   const remember = () => {
-    fs.mkdirSync(path.dirname(st.stateFile), { recursive: true })
-    fs.writeFileSync(
-      st.stateFile,
-      JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n',
-    )
+    stateWrite(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n')
   }
   if (inspect.code === 0) {
     const { driver, networkHost } = parseInspect(inspect.stdout)
@@ -59,8 +55,7 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
   }
   // until it is up, the builder matches nothing: a failed create (it may leave buildx's entry behind)
   // is recreated by the next run, never reused or adopted
-  fs.mkdirSync(path.dirname(st.stateFile), { recursive: true })
-  fs.writeFileSync(st.stateFile, JSON.stringify({ name: st.name, fingerprint: 'pending', create: st.create }, null, 2) + '\n')
+  stateWrite(st.stateFile, JSON.stringify({ name: st.name, fingerprint: 'pending', create: st.create }, null, 2) + '\n')
   const created = await runner.run(st.create, { env: st.env, capture: true, allowFail: true })
   if (created.code !== 0) {
     throw new EsbError(`could not create builder ${st.name}: ${lastLine(created.stderr) || 'no output'}; ${st.hint}`)

@@ -1,25 +1,33 @@
 // Local cache folders on disk: promote a finished export by swapping the
-// `current` symlink (rename is atomic), and drop old generations.
+// `current` symlink (rename is atomic), and drop old generations. The folder
+// is the repo's: nothing here goes through a link (project/statefs.ts), and
+// only names docker esb makes (gen-*, run ids) are removed, by lstat.
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Settings } from '../project/config.ts'
+import { guardPath, stateMkdir } from '../project/statefs.ts'
 
 /** A generation younger than this may be an export a parallel run is still writing. */
 export const GEN_MIN_AGE_MS = 30 * 60_000
 
-/** Removes gen-* folders of one target that are not in `keep` and older than minAgeMs; returns what it removed. */
+/** The names docker esb gives a cache export and a run folder (plan/types.ts runId). */
+export const GEN_NAME = /^gen-[\w.-]+$/
+export const RUN_NAME = /^\d{14}-\d+-[a-z0-9]+$/
+
+/** Removes gen-* folders of one target that are not in `keep` and older than minAgeMs (a link: as a link); returns what it removed. */
 function removeOldGens(dir: string, keep: Set<string>, minAgeMs: number): string[] {
   const removed: string[] = []
   let names: string[]
   try {
-    names = fs.readdirSync(dir).filter((n) => n.startsWith('gen-'))
+    guardPath(dir)
+    names = fs.readdirSync(dir).filter((n) => GEN_NAME.test(n))
   } catch {
     return removed
   }
   for (const g of names) {
     const p = path.join(dir, g)
     try {
-      if (keep.has(g) || Date.now() - fs.statSync(p).mtimeMs < minAgeMs) continue
+      if (keep.has(g) || Date.now() - fs.lstatSync(p).mtimeMs < minAgeMs) continue
       fs.rmSync(p, { recursive: true, force: true })
       removed.push(p)
     } catch {
@@ -29,9 +37,11 @@ function removeOldGens(dir: string, keep: Set<string>, minAgeMs: number): string
   return removed
 }
 
+/** The export `current` names: only a plain gen-* name in the same folder (a link elsewhere is not docker esb's). */
 function currentGen(dir: string): string | null {
   try {
-    return fs.readlinkSync(path.join(dir, 'current'))
+    const name = fs.readlinkSync(path.join(dir, 'current'))
+    return GEN_NAME.test(name) ? name : null
   } catch {
     return null
   }
@@ -55,7 +65,7 @@ export function seedGen(dir: string, gen: string): number {
   } catch {
     return 0
   }
-  fs.mkdirSync(to, { recursive: true })
+  stateMkdir(to)
   let n = 0
   for (const b of names) {
     try {
@@ -109,6 +119,7 @@ export function dropUnreferenced(gen: string): number {
   const dir = path.join(gen, 'blobs', 'sha256')
   let names: string[]
   try {
+    guardPath(dir)
     names = fs.readdirSync(dir)
   } catch {
     return 0 // no blobs folder: nothing to drop
@@ -148,6 +159,7 @@ export function promoteCache(dir: string, gen: string): string | null {
   const name = path.basename(gen)
   let previous: string | null
   try {
+    guardPath(gen)
     const problem = exportProblem(gen)
     if (problem) {
       fs.rmSync(gen, { recursive: true, force: true })
@@ -167,25 +179,35 @@ export function promoteCache(dir: string, gen: string): string | null {
   return null
 }
 
-/** Removes every gen-* but the current one (when older than minAgeMs), and run folders older than a day. */
+/** Entries of a folder docker esb owns, by lstat; none when it (or a folder above it in the project) is a link. */
+function ownEntries(dir: string): { name: string; p: string; st: fs.Stats }[] {
+  try {
+    guardPath(dir)
+    if (!fs.lstatSync(dir).isDirectory()) return []
+    return fs.readdirSync(dir).map((name) => ({ name, p: path.join(dir, name), st: fs.lstatSync(path.join(dir, name)) }))
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Removes every gen-* but the current one (when older than minAgeMs), and run
+ * folders older than a day: only names docker esb makes, found by lstat (a
+ * link is removed as a link, never followed); a folder reached through a
+ * link is not looked into.
+ */
 export function pruneLocal(cacheDir: string, runsDir: string, minAgeMs: number): { removed: string[] } {
   const removed: string[] = []
-  if (fs.existsSync(cacheDir)) {
-    for (const t of fs.readdirSync(cacheDir)) {
-      const dir = path.join(cacheDir, t)
-      if (!fs.statSync(dir).isDirectory()) continue
-      const cur = currentGen(dir)
-      removed.push(...removeOldGens(dir, new Set(cur ? [cur] : []), minAgeMs))
-    }
+  for (const t of ownEntries(cacheDir)) {
+    if (!t.st.isDirectory()) continue
+    const cur = currentGen(t.p)
+    removed.push(...removeOldGens(t.p, new Set(cur ? [cur] : []), minAgeMs))
   }
   // run folders left by runs that were killed
-  if (fs.existsSync(runsDir)) {
-    for (const r of fs.readdirSync(runsDir)) {
-      const p = path.join(runsDir, r)
-      if (Date.now() - fs.statSync(p).mtimeMs < 24 * 3600_000) continue
-      fs.rmSync(p, { recursive: true, force: true })
-      removed.push(p)
-    }
+  for (const r of ownEntries(runsDir)) {
+    if (!RUN_NAME.test(r.name) || Date.now() - r.st.mtimeMs < 24 * 3600_000) continue
+    fs.rmSync(r.p, { recursive: true, force: true })
+    removed.push(r.p)
   }
   return { removed }
 }

@@ -2,7 +2,7 @@
 import { DRY_RUN_FLAGS, showOptions, type CommandSpec } from './types.ts'
 import { runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
-import { downPlan } from '../compose/down.ts'
+import { downFacts, downPlan } from '../compose/down.ts'
 
 export const down: CommandSpec = {
   name: 'down',
@@ -14,6 +14,8 @@ export const down: CommandSpec = {
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
-    return runOrShow(c.runner, c.io, showOptions(c.flags), downPlan(s, !!c.flags.registry, c.flags['--']))
+    // only the registry container docker esb created or adopted is stopped; a missing stack file does not keep it running
+    const facts = await downFacts(c.runner, s, !!c.flags.registry)
+    return runOrShow(c.runner, c.io, showOptions(c.flags), downPlan(s, !!c.flags.registry, c.flags['--'], facts))
   },
 }

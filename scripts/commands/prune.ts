@@ -3,6 +3,7 @@ import { DRY_RUN_FLAGS, showOptions, type CommandSpec } from './types.ts'
 import { runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { prunePlan } from '../prune/plan.ts'
+import { registryNotOurs } from '../registry/owner.ts'
 
 export const prune: CommandSpec = {
   name: 'prune',
@@ -30,6 +31,8 @@ export const prune: CommandSpec = {
         local: some ? !!c.flags.local : true,
         builder: some ? !!c.flags.builder : true,
         registry: !!c.flags.registry,
+        // only the registry container docker esb created or adopted is garbage-collected
+        notOurs: c.flags.registry ? await registryNotOurs(c.runner, s) : null,
       }),
     )
   },

@@ -18,6 +18,8 @@ export type ServiceRecords = Record<string, { tag: string; key: string; inputs: 
 export interface StatEntry {
   size: number
   mtimeMs: number
+  /** changes on every write, also when the mtime is set back (cp -p, rsync --inplace, touch -r) */
+  ctimeMs: number
   ino: number
   hash: string
 }

@@ -69,6 +69,8 @@ export type Step =
       bind: string
       /** the compose override `up` names (written before it runs): the registry's ports on `bind` only */
       override: { path: string; content: string }
+      /** where the id of a container of another compose project it starts as it is is recorded (registry/owner.ts) */
+      adopted: string
     }
   /** the build registry ([registry] build_address) answers and takes the user's credentials */
   | { kind: 'check-registry'; why: string; registry: RegistrySpec }

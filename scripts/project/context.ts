@@ -5,6 +5,8 @@ import { loadInputs } from './read.ts'
 import { repoEnvName, resolveSettings, type Flags, type Settings } from './config.ts'
 import type { Io } from '../io.ts'
 import { confinePaths } from './paths.ts'
+import { statePaths } from './names.ts'
+import { checkStateFolder } from './statefs.ts'
 
 /** The flags every project command takes, as minimist gives them. */
 export interface CommonFlags {
@@ -46,6 +48,9 @@ export function settingsFrom(f: CommonFlags, io: Io): Settings {
   }
   const s = resolveSettings(loadInputs(projectDir, abs, io.env))
   for (const w of s.warnings) io.err(`docker esb: warning: ${w}\n`)
+  // the state folder first: a symlinked one is named as such, not as an outside [cache] dir
+  checkStateFolder(s.projectDir, statePaths(s.projectDir, s.ctx.HOME_DIR).state, true)
   confinePaths(s)
+  if (s.cache.local) checkStateFolder(s.projectDir, s.cache.dir)
   return s
 }

@@ -1,21 +1,30 @@
 // `docker esb prune` as a plan. The registry frees space only when
 // garbage-collected while stopped; cache refs are re-tagged on every build,
 // so their old manifests are untagged and `--delete-untagged` reclaims them.
-// Never touches what is not the project's. Pure.
+// Never touches what is not the project's: local folders are pruned by name
+// and lstat (cache/local.ts), and the registry only when its container is one
+// docker esb created or adopted (registry/owner.ts). Pure.
 import type { Settings } from '../project/config.ts'
 import { REGISTRY_CONFIG_IN_IMAGE, statePaths } from '../project/names.ts'
 import { GEN_MIN_AGE_MS } from '../cache/local.ts'
 import { infraCompose, registryOverrideStep } from '../registry/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import type { Plan, Step } from '../plan/types.ts'
+import { UsageError } from '../errors.ts'
 
 export interface PruneOptions {
   local: boolean
   registry: boolean
   builder: boolean
+  /** why the registry container is not docker esb's (registry/owner.ts registryNotOurs); null: it is, or there is none */
+  notOurs?: string | null
 }
 
 export function prunePlan(s: Settings, o: PruneOptions): Plan {
+  if (o.registry && o.notOurs)
+    throw new UsageError(
+      `${o.notOurs}: prune --registry garbage-collects only a registry docker esb runs; clean that one with its own tools, or remove it ('docker rm -f ${s.registry.containerName}') and let docker esb start its own`,
+    )
   const env = stackEnv(s)
   const steps: Step[] = []
   if (o.local)

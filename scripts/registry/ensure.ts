@@ -1,14 +1,14 @@
 // Acting on the registry plan: reuse a registry that answers (unless it is
 // another project's container), refuse a port held by something else and
 // name the holder, else start it and wait until it is ready.
-import fs from 'node:fs'
-import path from 'node:path'
 import { EsbError } from '../errors.ts'
 import type { Runner } from '../docker/runner.ts'
 import type { StepOf } from '../plan/types.ts'
 import { httpStatus, isRegistry, portFree } from './probe.ts'
 import { portHolder } from './portholder.ts'
 import { boundHosts, publishedOn, widerThan } from './published.ts'
+import { stateWrite } from '../project/statefs.ts'
+import { recordAdopted } from './owner.ts'
 
 const PROJECT_LABEL = 'com.docker.compose.project'
 
@@ -43,12 +43,9 @@ async function holderOf(runner: Runner, port: number): Promise<string> {
   return h.length ? describe(h) : (portHolder(port) ?? 'another process')
 }
 
-/** The compose override of the registry's ports, written atomically (a parallel run may read it). */
+/** The compose override of the registry's ports, written atomically (a parallel run may read it), through no link. */
 function writeOverride(o: { path: string; content: string }): void {
-  fs.mkdirSync(path.dirname(o.path), { recursive: true })
-  const tmp = `${o.path}.esb-tmp-${process.pid}`
-  fs.writeFileSync(tmp, o.content)
-  fs.renameSync(tmp, o.path)
+  stateWrite(o.path, o.content)
 }
 
 export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry'>): Promise<void> {
@@ -88,12 +85,12 @@ export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry
       'container',
       'inspect',
       '--format',
-      `{{index .Config.Labels "${PROJECT_LABEL}"}}\t{{json .HostConfig.PortBindings}}`,
+      `{{index .Config.Labels "${PROJECT_LABEL}"}}\t{{json .HostConfig.PortBindings}}\t{{.Id}}`,
       st.containerName,
     ],
     { capture: true, allowFail: true, env: st.env },
   )
-  const [project = '', bindings = ''] = existing.stdout.trim().split('\t')
+  const [project = '', bindings = '', id = ''] = existing.stdout.trim().split('\t')
   if (existing.code === 0 && project && project !== st.composeProject) {
     // started as it is, so only when it publishes nowhere but on the bind
     const wide = widerThan(boundHosts(bindings), st.bind)
@@ -103,6 +100,8 @@ export async function ensureRegistry(runner: Runner, st: StepOf<'ensure-registry
       )
     runner.log(`# registry: starting container ${st.containerName} of compose project ${project} as it is`)
     await runner.run(['start', st.containerName], { env: st.env, capture: true })
+    // adopted: down --registry and prune --registry may act on it (registry/owner.ts)
+    if (id) recordAdopted(st.adopted, st.containerName, id)
   } else {
     runner.log(`# ${st.why}`)
     writeOverride(st.override)

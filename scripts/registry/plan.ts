@@ -6,6 +6,7 @@ import path from 'node:path'
 import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import type { Env, Step, StepOf } from '../plan/types.ts'
+import { adoptedFile } from './owner.ts'
 
 export const REGISTRY_READY_TIMEOUT_MS = 60_000
 
@@ -73,6 +74,7 @@ export function ensureRegistryStep(s: Settings, env: Env): StepOf<'ensure-regist
     composeProject: s.registry.composeProject,
     bind: s.registry.bind,
     override: registryOverride(s),
+    adopted: adoptedFile(s),
   }
 }
 

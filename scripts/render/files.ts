@@ -5,6 +5,7 @@ import path from 'node:path'
 import { FileError, USER_FS_CODES, UsageError } from '../errors.ts'
 import type { Rendered, WriteAction } from './render.ts'
 import { fileKindOf } from './templates.ts'
+import { guardPath, stateTemp } from '../project/statefs.ts'
 
 /** Resolves `rel` under `root` and refuses symlinks that lead outside it. */
 export function safeJoin(root: string, rel: string): string {
@@ -58,16 +59,18 @@ export function writeFileAtomic(file: string, content: string, mode: number | nu
 /** Writes each file through a temp file + rename, so a reader never sees half a file. */
 export function applyWrites(outDir: string, actions: WriteAction[]): void {
   for (const a of actions) {
+    // in the state folder: no link on the way (elsewhere a no-op; safeJoin keeps it inside the output folder)
+    guardPath(path.resolve(outDir, a.relPath))
     const p = safeJoin(outDir, a.relPath)
     fs.mkdirSync(path.dirname(p), { recursive: true })
     const mode = a.mode ?? fs.statSync(p).mode & 0o7777
-    const tmp = `${p}.esb-tmp-${process.pid}`
+    let tmp = ''
     try {
-      fs.writeFileSync(tmp, a.content, { mode })
-      fs.chmodSync(tmp, mode)
+      // a fresh temp file (O_EXCL: never through a link), renamed over the name (a rename does not follow one)
+      tmp = stateTemp(p, a.content, mode)
       fs.renameSync(tmp, p)
     } catch (e) {
-      fs.rmSync(tmp, { force: true })
+      if (tmp) fs.rmSync(tmp, { force: true })
       // name the file the user knows, not our temp file
       const code = (e as NodeJS.ErrnoException).code
       throw code && USER_FS_CODES.has(code) ? new FileError(code, p, 'write') : e

@@ -7,6 +7,7 @@ import { EsbError } from '../errors.ts'
 import type { Runner } from '../docker/runner.ts'
 import { withMutex, withShared, type LockOptions } from '../lock/lock.ts'
 import { writeFileAtomic } from '../render/files.ts'
+import { stateMkdir, stateRemove } from '../project/statefs.ts'
 import { pinBases } from '../bake/phases.ts'
 import type { BakeMetadata } from '../docker/bakefile.ts'
 import { promoteCache, pruneLocal, seedGen } from '../cache/local.ts'
@@ -43,7 +44,12 @@ export class Executor {
       ),
     )
     const drop = () => {
-      for (const p of leftovers) fs.rmSync(p, { recursive: true, force: true })
+      for (const p of leftovers)
+        try {
+          stateRemove(p)
+        } catch {
+          /* behind a link: left alone */
+        }
     }
     const forced = onForcedExit(drop)
     try {
@@ -128,10 +134,10 @@ export class Executor {
         return
       }
       case 'cleanup':
-        for (const p of st.paths) fs.rmSync(p, { recursive: true, force: true })
+        for (const p of st.paths) stateRemove(p)
         return
       case 'mkdir':
-        for (const p of st.paths) fs.mkdirSync(p, { recursive: true })
+        for (const p of st.paths) stateMkdir(p)
         return
       case 'docker': {
         this.runner.log(`# ${st.why}`)

@@ -1,10 +1,9 @@
 // Runs a build through the runner, shows its progress for a person (step
 // names with CACHED/done, the logs of a failed step) and writes the cache
 // hit report from BuildKit's own records.
-import fs from 'node:fs'
-import path from 'node:path'
 import type { Runner } from '../docker/runner.ts'
 import { DockerError, EsbError } from '../errors.ts'
+import { stateWrite } from '../project/statefs.ts'
 import type { SkipInfo, StepOf } from '../plan/types.ts'
 import {
   ProgressCollector,
@@ -139,9 +138,9 @@ export class Reporter {
   }
 
   private write(file: string, report: HitReport, raw: string[]): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
-    fs.writeFileSync(file.replace(/\.json$/, '.progress.log'), raw.join('\n') + '\n')
+    // whole files, through no link in the state folder
+    stateWrite(file, JSON.stringify(report, null, 2) + '\n')
+    stateWrite(file.replace(/\.json$/, '.progress.log'), raw.join('\n') + '\n')
     this.last = report
   }
 }

@@ -2,9 +2,10 @@
 // `.dockerignore` lets in (docker's own matching rules, @balena/dockerignore),
 // as `path -> mode:sha256`, or only those a Dockerfile's sources match
 // (skip/sources.ts): Go filepath.Match patterns, a match taking all below it.
-// The context is walked once; only the files kept are hashed. A stat cache (size, mtime, inode) spares
-// re-reading unchanged files; a file modified in the last two seconds is
-// always re-read, so an edit within one mtime tick is never missed.
+// The context is walked once; only the files kept are hashed. A stat cache (size, mtime, ctime, inode)
+// spares re-reading unchanged files: an in-place edit of the same size whose mtime was set back (cp -p,
+// rsync --inplace, touch -r) still moves the ctime. A file modified (or its inode changed) in the last
+// two seconds is always re-read, so an edit within one time tick is never missed.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -20,9 +21,11 @@ const RACY_MS = 2000
 
 export function fileHash(file: string, st: fs.Stats, cache: StatCache, now = Date.now()): string {
   const c = cache[file]
-  if (c && c.size === st.size && c.mtimeMs === st.mtimeMs && c.ino === st.ino) return c.hash
+  if (c && c.size === st.size && c.mtimeMs === st.mtimeMs && c.ctimeMs === st.ctimeMs && c.ino === st.ino) return c.hash
   const hash = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex')
-  if (now - st.mtimeMs > RACY_MS) cache[file] = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hash }
+  // racy: a time within the last tick may not move on the next edit (ctime included: touch -r sets it to now)
+  if (now - Math.max(st.mtimeMs, st.ctimeMs) > RACY_MS)
+    cache[file] = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash }
   else delete cache[file]
   return hash
 }

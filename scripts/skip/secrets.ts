@@ -11,6 +11,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { BakeTarget } from '../docker/bakefile.ts'
+import { guardPath, stateMkdir, stateTemp } from '../project/statefs.ts'
 
 export const SALT_FILE = 'secret-salt'
 const SALT_BYTES = 32
@@ -39,14 +40,14 @@ export function readSalt(dir: string): Buffer | null {
  * (a rename would replace that run's salt under the keys it just computed).
  */
 export function ensureSalt(dir: string): Buffer {
+  const file = saltPath(dir)
+  // never read or made through a link in the state folder
+  guardPath(file)
   const had = readSalt(dir)
   if (had) return had
-  fs.mkdirSync(dir, { recursive: true })
-  const file = saltPath(dir)
-  const tmp = `${file}.esb-tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`
+  stateMkdir(dir)
+  const tmp = stateTemp(file, crypto.randomBytes(SALT_BYTES), 0o600)
   try {
-    fs.writeFileSync(tmp, crypto.randomBytes(SALT_BYTES), { mode: 0o600 })
-    fs.chmodSync(tmp, 0o600)
     try {
       fs.linkSync(tmp, file)
     } catch (e) {

@@ -6,6 +6,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { writeFileAtomic } from '../render/files.ts'
+import { stateMkdir } from '../project/statefs.ts'
 import type { StatCache } from './files.ts'
 import type { InputRecord } from './keys.ts'
 
@@ -28,7 +29,7 @@ export function readRecord(dir: string, target: string, tag: string): InputRecor
 }
 
 export function writeRecord(dir: string, r: InputRecord): void {
-  fs.mkdirSync(dir, { recursive: true })
+  stateMkdir(dir)
   writeFileAtomic(recordFile(dir, r.tag), JSON.stringify(r) + '\n')
 }
 
@@ -42,7 +43,7 @@ export function readStatCache(dir: string): StatCache {
 
 export function writeStatCache(dir: string, c: StatCache): void {
   try {
-    fs.mkdirSync(dir, { recursive: true })
+    stateMkdir(dir)
     writeFileAtomic(path.join(dir, 'stat-cache.json'), JSON.stringify(c))
   } catch {
     /* only a cache: the next run re-reads the files */

@@ -50,12 +50,12 @@ test('pruneLocal keeps only current (and young exports); removes old run folders
   gen(dir, 'gen-prev', true, old)
   gen(dir, 'gen-young', true)
   const runs = path.join(root, 'runs')
-  fs.mkdirSync(path.join(runs, 'r-old'), { recursive: true })
-  fs.mkdirSync(path.join(runs, 'r-new'), { recursive: true })
+  fs.mkdirSync(path.join(runs, '20250101000000-1-old'), { recursive: true })
+  fs.mkdirSync(path.join(runs, '20250101000000-2-new'), { recursive: true })
   const t = (Date.now() - 2 * 24 * 3600_000) / 1000
-  fs.utimesSync(path.join(runs, 'r-old'), t, t)
+  fs.utimesSync(path.join(runs, '20250101000000-1-old'), t, t)
   const r = pruneLocal(path.join(root, 'cache'), runs, GEN_MIN_AGE_MS)
-  assert.equal(r.removed.map((p) => path.basename(p)).sort(), ['gen-prev', 'r-old'])
+  assert.equal(r.removed.map((p) => path.basename(p)).sort(), ['20250101000000-1-old', 'gen-prev'])
   assert.equal(
     fs
       .readdirSync(dir)
@@ -63,7 +63,7 @@ test('pruneLocal keeps only current (and young exports); removes old run folders
       .sort(),
     ['gen-cur', 'gen-young'],
   )
-  assert.equal(fs.readdirSync(runs), ['r-new'])
+  assert.equal(fs.readdirSync(runs), ['20250101000000-2-new'])
   fs.rmSync(root, { recursive: true })
 })
 
