@@ -17,10 +17,10 @@ export function outputAttrs(v: unknown): Record<string, string> {
   if (!t.includes('=')) return t === '-' ? { type: 'tar', dest: '-' } : { type: 'local', dest: t }
   const out: Record<string, string> = {}
   // CSV: a quoted field may hold commas (name="a,b")
-  for (const f of t.match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
+  for (const field of t.match(/(?:[^,"]|"[^"]*")+/g) ?? []) {
+    const f = field.replace(/"/g, '')
     const i = f.indexOf('=')
-    const k = (i < 0 ? f : f.slice(0, i)).trim().toLowerCase()
-    out[k] = i < 0 ? '' : f.slice(i + 1).replace(/"/g, '')
+    out[(i < 0 ? f : f.slice(0, i)).trim().toLowerCase()] = i < 0 ? '' : f.slice(i + 1)
   }
   return out
 }

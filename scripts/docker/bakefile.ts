@@ -8,7 +8,8 @@ export interface BakeTarget {
   tags?: string[]
   args?: Record<string, string | null>
   labels?: Record<string, string | null>
-  output?: string[]
+  /** `"type=image,push=true"`, or `{ type, push }` as buildx's --print gives it */
+  output?: (string | Record<string, string>)[]
   /** `"id=x,src=path"`, or `{ id, src }` as buildx 0.29's --print gives it */
   secret?: (string | Record<string, string>)[]
   target?: string

@@ -123,7 +123,10 @@ test('a source change rebuilds only what depends on it', () => {
 
 test('a registry cache that cannot be written is reported, and the build still succeeds', () => {
   const toml = fs.readFileSync(path.join(p.dir, 'esb.toml'), 'utf8')
-  fs.writeFileSync(path.join(p.dir, 'esb.toml'), toml + '[cache]\nref_prefix = "127.0.0.1:9/nowhere"\n')
+  fs.writeFileSync(
+    path.join(p.dir, 'esb.toml'),
+    toml + '[cache]\nref_prefix = "127.0.0.1:9/nowhere"\n[bake]\npush_allow = ["127.0.0.1:9/"]\n',
+  )
   try {
     const res = must(p.esb(['build', '--json', '--no-skip']), 'build with an unreachable cache registry')
     const r = JSON.parse(res.stdout)

@@ -36,7 +36,8 @@ test.before(async () => {
   const ref = `127.0.0.1:${shared}/team-cache/{target}:{branch}`
   fs.appendFileSync(
     `${p.dir}/esb.toml`,
-    `[cache]\nfrom = ["${ref}", "127.0.0.1:${shared}/team-cache/{target}:main"]\nto = "${ref}"\n`,
+    // the team's cache registry is not the project's: the push guard wants it allowed
+    `[cache]\nfrom = ["${ref}", "127.0.0.1:${shared}/team-cache/{target}:main"]\nto = "${ref}"\n[bake]\npush_allow = ["127.0.0.1:${shared}/"]\n`,
   )
 })
 test.after(() => {
