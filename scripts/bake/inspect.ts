@@ -49,7 +49,9 @@ export async function bakeInputs(
       'bake --print',
       buildxIdentity(runner.configDir),
       s.projectDir,
-      argv,
+      // the files as the project names them (a file not rendered yet is read from a temp copy)
+      s.bake.files,
+      groups,
       files.map((f) => fs.readFileSync(f, 'utf8')),
       variables.map((v) => env[v] ?? process.env[v] ?? null),
     ]
