@@ -182,7 +182,8 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
         command: run.report.command,
         file: run.report.file,
         final: run.final ?? i === lastRun,
-        ...(names !== groups ? { targets: names } : {}),
+        // the targets it builds, when known: a one-target bake names its steps by stage only (the report needs the name)
+        ...(all[i].length ? { targets: todo[i] } : {}),
         progress: run.progress ?? 'plain',
         metadataFile: metadata(i),
         builder: s.builder.name,

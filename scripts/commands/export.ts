@@ -6,7 +6,7 @@ import { str } from './types.ts'
 import { settingsFrom } from '../project/context.ts'
 import { FileError, UsageError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
-import { checkTag, projectRepo } from '../oci/ref.ts'
+import { checkRepo, checkTag, projectRepo } from '../oci/ref.ts'
 import { localRegistry } from '../oci/local.ts'
 import { exportImages } from '../oci/export.ts'
 import { Meter } from '../report/meter.ts'
@@ -15,6 +15,8 @@ import { Meter } from '../report/meter.ts'
 function projectImage(s: Settings, arg: string) {
   const m = /^([^:@]+)(?::([^:@]+))?$/.exec(arg)
   if (!m) throw new UsageError(`${arg}: expected NAME or NAME:TAG`)
+  // a plain name (no '..' or '/..'): the last part alone would be exported under another name
+  checkRepo(m[1], `'docker esb export': image`)
   const repo = projectRepo(s.slug, m[1])
   const tag = checkTag(m[2] ?? s.tag)
   return { repo, tag, fullName: `${s.registry.localAddress}/${repo}:${tag}` }
@@ -39,19 +41,13 @@ export const exportCmd: CommandSpec = {
     const s = settingsFrom(c.flags, c.io)
     const file = path.resolve(c.io.cwd, out)
     checkOutputFile(file)
+    const images = names.map((n) => projectImage(s, n))
     const reg = await localRegistry(s, c.runner.signal)
     // bytes and rate on a terminal; nothing in a CI log
     const meter = new Meter(`export ${path.basename(file)}`, 0, c.io.err, c.io.errIsTTY === true)
     let r
     try {
-      r = await exportImages(
-        reg,
-        names.map((n) => projectImage(s, n)),
-        file,
-        (l) => c.io.err(l + '\n'),
-        c.runner.signal,
-        meter,
-      )
+      r = await exportImages(reg, images, file, (l) => c.io.err(l + '\n'), c.runner.signal, meter)
     } finally {
       meter.finish()
     } // an error starts on its own line

@@ -7,6 +7,7 @@ import path from 'node:path'
 import YAML from 'yaml'
 import { globbySync } from 'globby'
 import { UsageError } from '../errors.ts'
+import { checkLength, clip, cut, MAX_FILE_BYTES } from '../project/schema.ts'
 import type { Settings } from '../project/config.ts'
 import { lambdaBaseContexts, pushRef, type FunctionTarget } from './targets.ts'
 import { checkFunctionName, checkImageName, readable } from './names.ts'
@@ -18,21 +19,52 @@ interface ArtifactManifest {
   artifacts?: { artifact_root?: unknown; runtime_config_dir?: unknown }[]
 }
 interface FunctionsYml {
-  functions?: Record<string, { image?: unknown } | null>
+  functions?: unknown
 }
 
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** A manifest as a mapping; too big, not a file, malformed or not a mapping: one line naming it. */
 function readYaml<T>(file: string, what: string): T {
   let text: string
   try {
+    const st = fs.statSync(file)
+    if (!st.isFile() || st.size > MAX_FILE_BYTES)
+      throw new UsageError(
+        `${file}: the ${what} is ${st.isFile() ? `${st.size} bytes, over the ${MAX_FILE_BYTES >> 20} MiB docker esb reads` : 'not a regular file'}; point [functions] artifact in esb.toml at the right file`,
+      )
     text = fs.readFileSync(file, 'utf8')
-  } catch {
+  } catch (e) {
+    if (e instanceof UsageError) throw e
     throw new UsageError(`${file}: cannot read the ${what}; check [functions] artifact in esb.toml`)
   }
+  let doc: unknown
   try {
-    return (YAML.parse(text) ?? {}) as T
+    doc = YAML.parse(text) ?? {}
   } catch (e) {
     throw new UsageError(`${file}: malformed YAML in the ${what}: ${String((e as Error).message).split('\n')[0]}`)
   }
+  if (!isMap(doc)) throw new UsageError(`${file}: the ${what} is ${kindOf(doc)}; it must be a mapping (key: value lines)`)
+  return doc as T
+}
+
+const kindOf = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'empty' : `a ${typeof v}`)
+
+/** `functions:` of a functions.yml: name -> its mapping (an empty entry is an empty mapping). */
+function functionsOf(file: string, fy: FunctionsYml): [string, { image?: unknown }][] {
+  if (fy.functions === undefined || fy.functions === null) return []
+  if (!isMap(fy.functions))
+    throw new UsageError(
+      `${file}: key 'functions' is ${kindOf(fy.functions)}; it must be a mapping: write 'functions:', then '  <name>:' and '    image: <registry>/<name>:<tag>' under it`,
+    )
+  return Object.entries(fy.functions).map(([name, def]) => {
+    if (def !== null && !isMap(def))
+      throw new UsageError(
+        `${file}: key 'functions.${cut(name)}' is ${kindOf(def)}; it must be a mapping: write '    image: <registry>/<name>:<tag>' under it`,
+      )
+    checkLength(`${file}: key 'functions.${cut(name)}'`, { [name]: def })
+    return [name, def ?? {}]
+  })
 }
 
 /** The manifests to read: [functions] artifact (path or glob), else the contract's default location when it exists. */
@@ -69,8 +101,11 @@ export function artifactTargets(s: Settings, manifests: string[], grants: string
     const m = readYaml<ArtifactManifest>(file, 'deploy artifact manifest')
     if (!Array.isArray(m.artifacts) || m.artifacts.length === 0)
       throw new UsageError(`${file}: 'artifacts' must be a non-empty list of entries with artifact_root and runtime_config_dir`)
+    if (m.mode !== undefined && typeof m.mode !== 'string')
+      throw new UsageError(`${file}: key 'mode' is ${clip(m.mode)}; it must be a string, e.g. mode: docker`)
     const mode = typeof m.mode === 'string' ? m.mode : 'default'
     m.artifacts.forEach((e, i) => {
+      checkLength(`${file}: artifacts[${i}]`, e)
       if (typeof e?.artifact_root !== 'string' || typeof e.runtime_config_dir !== 'string')
         throw new UsageError(`${file}: artifacts[${i}] needs artifact_root and runtime_config_dir (strings)`)
       if (path.isAbsolute(e.runtime_config_dir) || e.runtime_config_dir.split(/[/\\]/).includes('..'))
@@ -82,7 +117,11 @@ export function artifactTargets(s: Settings, manifests: string[], grants: string
         )
       const fnFile = path.join(root, e.runtime_config_dir, 'functions.yml')
       const fy = readYaml<FunctionsYml>(fnFile, 'functions.yml')
-      for (const [name, def] of Object.entries(fy.functions ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [name, def] of functionsOf(fnFile, fy).sort(([a], [b]) => a.localeCompare(b))) {
+        if (def.image !== undefined && typeof def.image !== 'string')
+          throw new UsageError(
+            `${fnFile}: key 'functions.${cut(name)}.image' is ${clip(def.image)}; it must be a string: image: <registry>/<name>:<tag>`,
+          )
         checkFunctionName(fnFile, name, 'rename it in functions.yml')
         const dockerfile = path.join('functions', name, 'Dockerfile')
         let text: string
@@ -96,7 +135,7 @@ export function artifactTargets(s: Settings, manifests: string[], grants: string
         const tag = pushRef(s, def.image)
         if (!tag)
           throw new UsageError(
-            `${fnFile}: functions.${name}.image ${def.image} is not on the project's registry (${s.registry.runtimeAddress}); docker esb pushes only there (allow others with [bake] push_allow)`,
+            `${fnFile}: functions.${name}.image ${def.image} is not on the project's registry (${s.registry.runtimeAddress}), where function images must be; name it ${s.registry.runtimeAddress}/${def.image.split('/').pop()}`,
           )
         found.push({
           name,

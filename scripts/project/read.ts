@@ -7,6 +7,7 @@ import YAML from 'yaml'
 import { UsageError } from '../errors.ts'
 import { brandSightings, type BrandSighting } from './detect.ts'
 import { parseEnvFile } from './envfile.ts'
+import { checkEnvFile } from './envpolicy.ts'
 
 export const CONFIG_FILE = 'esb.toml'
 export const BRANDING_FILE = 'config/branding.yaml'
@@ -102,10 +103,13 @@ export function loadInputs(projectDir: string, flags: Flags, processEnv: Record<
     for (const f of fromToml)
       if (typeof f === 'string') files.push({ file: path.resolve(projectDir, f), from: `${tomlFile} env_files` })
   for (const f of flags.envFiles ?? []) files.push({ file: path.resolve(f), from: '--env-file' })
-  // as compose: $VAR in a file comes from the process environment, then from the files before it
+  // as compose: $VAR in a file comes from the process environment, then from the files before it;
+  // a name that would change how programs run here (PATH, LD_*, DOCKER_*...) stops the run (envpolicy.ts)
   const seen: Record<string, string> = {}
   const envFiles = files.map(({ file, from }) => {
-    const vars = parseEnvFile(file, readText(file, 'env file', from), (n) => processEnv[n] ?? seen[n])
+    const lines: Record<string, number> = {}
+    const vars = parseEnvFile(file, readText(file, 'env file', from), (n) => processEnv[n] ?? seen[n], lines)
+    checkEnvFile(file, vars, lines)
     Object.assign(seen, vars)
     return { file, vars }
   })

@@ -13,6 +13,27 @@ export type CacheModes = Record<CacheKind, CacheMode>
 export const CACHE_KINDS: CacheKind[] = ['bases', 'control', 'functions']
 const isCacheMode = (v: unknown): v is CacheMode => v === 'max' || v === 'min'
 const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** The longest string value esb.toml, functions.yml and artifact.yml may hold (longer is a mistake, or a memory attack). */
+export const MAX_VALUE_CHARS = 4096
+/** The largest esb.toml, env file, functions.yml or artifact.yml docker esb reads: a larger one is refused before parsing. */
+export const MAX_FILE_BYTES = 4 << 20
+/** Text a message shows: at most 60 characters. */
+export const cut = (s: string): string => (s.length > 60 ? `${s.slice(0, 57)}...` : s)
+/** A value as a message shows it: JSON, at most 60 characters. */
+export const clip = (v: unknown): string => cut(JSON.stringify(v) ?? String(v))
+/** `where` is ...; throws when a string in v (lists and tables included) is longer than MAX_VALUE_CHARS. */
+export function checkLength(where: string, v: unknown): void {
+  const long = (x: unknown): number =>
+    typeof x === 'string'
+      ? x.length > MAX_VALUE_CHARS
+        ? x.length
+        : 0
+      : typeof x === 'object' && x !== null
+        ? Math.max(0, ...Object.entries(x).map(([k, y]) => Math.max(long(k), long(y))))
+        : 0
+  const n = long(v)
+  if (n) throw new UsageError(`${where} holds a string of ${n} characters; the limit is ${MAX_VALUE_CHARS}: shorten it`)
+}
 /** A build arg's name, as bake and compose take it. */
 export const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
@@ -20,18 +41,18 @@ export const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const KINDS = {
   string: { expect: 'a string', ok: (v: unknown): v is string => typeof v === 'string' },
   port: {
-    expect: 'an integer port 1-65535',
-    ok: (v: unknown): v is number | string =>
-      Number.isInteger(Number(v)) &&
-      typeof v !== 'boolean' &&
-      Number(v) >= 1 &&
-      Number(v) <= 65535 &&
-      !(typeof v === 'string' && !/^\d+$/.test(v)),
+    expect: 'an integer port 1-65535 (unquoted, e.g. port = 5010)',
+    ok: (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535,
   },
   bool: { expect: 'true or false', ok: (v: unknown): v is boolean => typeof v === 'boolean' },
   strings: {
     expect: 'a list of strings',
     ok: (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+  },
+  /** registry prefixes a build may push to: an empty one would allow every tag */
+  prefixes: {
+    expect: 'a list of registry prefixes, none empty, e.g. ["registry.example.com/team/"]',
+    ok: (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== ''),
   },
   mode: { expect: '"docker" or "containerd"', ok: (v: unknown): v is Mode => MODES.includes(v as Mode) },
   cachemode: {
@@ -102,7 +123,7 @@ const SECTIONS = {
     files: 'strings',
     groups: 'strings',
     provenance: 'bool',
-    push_allow: 'strings',
+    push_allow: 'prefixes',
     skip: 'bool',
     source_date_epoch: 'string',
     args: 'argtable',
@@ -154,8 +175,9 @@ export function checkToml(file: string, data: Record<string, unknown>, text: str
         const kind = SCHEMA[k][kk]
         if (!kind)
           throw new UsageError(
-            `${at(k, kk)}: unknown key '${k}.${kk}'; known keys in [${k}]: ${Object.keys(SCHEMA[k]).join(', ')}`,
+            `${at(k, kk)}: unknown key '${cut(`${k}.${kk}`)}'; known keys in [${k}]: ${Object.keys(SCHEMA[k]).join(', ')}`,
           )
+        checkLength(`${at(k, kk)}: key '${k}.${kk}'`, vv)
         if (kind === 'argtable' && isTable(vv)) checkArgTable(file, text, k, kk, vv)
         checkValue(`${at(k, kk)}: key '${k}.${kk}'`, kind, vv)
       }
@@ -164,13 +186,14 @@ export function checkToml(file: string, data: Record<string, unknown>, text: str
     const kind = SCHEMA[''][k]
     if (!kind)
       throw new UsageError(
-        `${at('', k)}: unknown key '${k}'; known keys: ${[
+        `${at('', k)}: unknown key '${cut(k)}'; known keys: ${[
           ...Object.keys(SCHEMA['']),
           ...Object.keys(SCHEMA)
             .filter(Boolean)
             .map((s) => `[${s}]`),
         ].join(', ')}`,
       )
+    checkLength(`${at('', k)}: key '${k}'`, v)
     checkValue(`${at('', k)}: key '${k}'`, kind, v)
   }
   // every key was checked above against SECTIONS, the type's own source
@@ -180,7 +203,15 @@ export function checkToml(file: string, data: Record<string, unknown>, text: str
 function checkValue(where: string, kind: Kind, v: unknown): void {
   // hasOwn: a key named like an Object method (e.g. 'constructor') finds no kind here and fails as before
   const k = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined
-  if (!k?.ok(v)) throw new UsageError(`${where} is ${JSON.stringify(v)}; expected ${k?.expect}`)
+  if (k?.ok(v)) return
+  // the fix for the common slips: a quoted port, an empty push_allow entry
+  const fix =
+    kind === 'port' && typeof v === 'string' && /^\d+$/.test(v.trim())
+      ? `: write it unquoted, ${Number(v)}`
+      : kind === 'prefixes' && Array.isArray(v) && v.some((x) => typeof x === 'string' && !x.trim())
+        ? ': remove the empty entry (it would allow every tag)'
+        : ''
+  throw new UsageError(`${where} is ${clip(v)}; expected ${k?.expect}${fix}`)
 }
 
 /** Each entry of a table of build args (`[bake.args]`): its name and its string value, one line naming file:line and the key. */

@@ -60,6 +60,8 @@ test('up: bakes the base images first when the project has a bake file', () => {
     progress: 'plain',
     metadataFile: '/p/.esb/runs/R3/bake-metadata.1.json',
     builder: 'esb-buildx',
+    // the targets it builds: the report names a one-target bake's steps by them
+    targets: ['lambda-base', 'os-base', 'python-base'],
   })
   assert.ok(up.argv.includes('compose'))
   const promote = p.steps.find((x) => x.kind === 'promote-cache') as any
