@@ -18,7 +18,7 @@ export function bakeFailure(s: Settings, stderr: string, groups: string[], comma
   let fix = ''
   const missing = /failed to stat (\S+?):/.exec(err)?.[1]
   if (missing && /cert|\.crt|\.pem|secret/i.test(missing)) {
-    fix = `; a secret file is missing: create it (the repo's own setup task makes certs), or point CERT_DIR at the folder that holds it (now ${s.fileVars.CERT_DIR ?? 'its default'})`
+    fix = `; a secret file is missing: create it (the repo's own setup task makes certs), or point CERT_DIR at the folder that holds it (now ${s.certDir})`
   } else if (missing) {
     fix = `; ${missing} is missing: create it or fix the path in ${files}`
   } else if (/failed to find target (\S+)/.exec(err)) {

@@ -1,7 +1,8 @@
-// The environment every docker child gets (besides the user's own): the
-// names the ESB stack's compose and bake files read (<PREFIX>_TAG, PORT_REGISTRY, CONTAINER_REGISTRY...).
+// The environment every docker child gets (laid over the user's own): the
+// names the ESB stack's compose and bake files read (<PREFIX>_TAG, PORT_REGISTRY, CONTAINER_REGISTRY...),
+// and the values of the project's env files, where the user's environment has not set the name
+// (s.fileVars already holds the user's value then: the process environment wins, as in compose).
 import type { Settings } from '../project/config.ts'
-import { brandNames } from '../project/names.ts'
 import type { Env } from './types.ts'
 
 export function stackEnv(s: Settings): Env {
@@ -19,7 +20,7 @@ export function stackEnv(s: Settings): Env {
     PROJECT_NAME: s.projectName,
     ENV: s.env,
     MODE: s.mode,
-    CERT_DIR: s.fileVars.CERT_DIR ?? brandNames(s.ctx).certDir,
+    CERT_DIR: s.certDir,
     BUILDKITD_CONFIG: s.builder.buildkitdConfig,
     [`${P}_ENV`]: s.env,
     [`${P}_MODE`]: s.mode,
@@ -56,6 +57,7 @@ export function envSources(s: Settings, env: Env): Record<string, string> {
     [`${P}_REGISTRY`]: s.sources.registryPort,
     ESB_REGISTRY: s.sources.registryPort,
     BUILDX_BUILDER: s.sources.builder,
+    CERT_DIR: s.sources.certDir,
   }
   const out: Record<string, string> = {}
   for (const k of Object.keys(env)) {

@@ -33,6 +33,8 @@ export interface Settings {
   env: string
   tag: string
   projectName: string
+  /** CERT_DIR for the stack: the environment's, else an env file's, else ./.<slug>/certs */
+  certDir: string
   /** [registry]: sections/registry.ts */
   registry: RegistrySettings
   /** [builder]: sections/builder.ts */
@@ -73,6 +75,7 @@ export function resolveSettings(inp: Inputs): Settings {
   const { registry, portWhere } = resolveRegistry(l, t.registry ?? {}, { prefix, mode, nm })
   const { builder, nameWhere } = resolveBuilder(l, t.builder ?? {}, nm)
   const cache = resolveCache(l, t.cache ?? {}, { prefix, nm, buildAddress: registry.buildAddress })
+  const certDir = l.pick(undefined, '', ['CERT_DIR'], undefined, '', nm.certDir)
   return {
     projectDir,
     brand: brand.trim(),
@@ -84,6 +87,7 @@ export function resolveSettings(inp: Inputs): Settings {
     env: top.env,
     tag: top.tag,
     projectName: top.projectName,
+    certDir: certDir.value,
     registry,
     builder,
     cache,
@@ -102,6 +106,7 @@ export function resolveSettings(inp: Inputs): Settings {
       projectName: top.sources.projectName,
       registryPort: portWhere,
       builder: nameWhere,
+      certDir: certDir.where,
     },
   }
 }

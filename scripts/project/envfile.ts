@@ -1,13 +1,13 @@
 // Reads a .env file exactly as `docker compose` does: a port of compose-go
-// v2.9.1 (what compose 2.40 ships) dotenv/parser.go and the ${...} rules of
-// template/template.go. The stack reads the same file through compose, so
+// v2.9.1 (what compose 2.40 ships) dotenv/parser.go, with the ${...} rules of
+// template/template.go in envtemplate.ts. The stack reads the same file through compose, so
 // any other reading would give docker esb different values. Where compose
 // fails, or would silently make a variable with an empty name, we throw one
 // UsageError line naming file:line and the fix.
 import { UsageError } from '../errors.ts'
+import { quote, substitute, TemplateError, type Lookup } from './envtemplate.ts'
 
-/** Values from outside the file; compose asks these BEFORE earlier lines of the file. */
-export type Lookup = (name: string) => string | undefined
+export { substitute, type Lookup } from './envtemplate.ts'
 
 // Go's unicode.IsSpace (JS's \s differs: it has U+FEFF and lacks U+0085).
 const SPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/
@@ -19,27 +19,12 @@ const NAME_CHAR = /[\p{L}\p{N}_.\-[\]]/u
 // Escapes compose expands in double quotes; others (\x41, \u00e9, \c...) stay as written.
 const ESCAPE = /\\(?:[abcfnrtv$"\\]|0\d{0,3})/g
 const ESCAPED: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '"': '"', '\\': '\\' }
-// template.DefaultPattern: $$, $NAME, ${NAME[op arg]} or an invalid "${". Go's
-// '.' is [^\n], and its (?i) also folds ſ and the Kelvin sign into s and k.
-const ID = '[_a-z\\u017f\\u212a][_a-z0-9\\u017f\\u212a]*'
-const TEMPLATE = new RegExp(`\\$(?:\\$|${ID}|\\{(?:${ID}(?::?[-+?][^\\n]*)?\\}|))`, 'gi')
-const BRACED = new RegExp(`^\\$\\{(${ID})(?:(:?[-+?])([^\\n]*))?\\}$`, 'i')
-
-class TemplateError extends Error {
-  constructor(
-    readonly what: string,
-    readonly fix: string,
-  ) {
-    super(what)
-  }
-}
 
 const trimEnd = (s: string): string => {
   let end = s.length
   while (end > 0 && SPACE.test(s[end - 1])) end--
   return s.slice(0, end)
 }
-const quote = (s: string): string => JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s)
 
 /** compose's \0NNN is Go's \NNN: three octal digits up to 0377, else it keeps `\` + the digits. */
 function expandEscapes(s: string): string {
@@ -52,54 +37,17 @@ function expandEscapes(s: string): string {
   })
 }
 
-/** Index of the '}' closing the first '{' (compose skips the character after each '{'). */
-function closingBrace(s: string): number {
-  let open = 0
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '}' && --open === 0) return i
-    if (s[i] === '{') {
-      open++
-      i++
-    }
-  }
-  return -1
-}
-
-/** template.Substitute: $$ -> $, $NAME / ${NAME} -> value or "", ${NAME:-x} and friends. */
-export function substitute(text: string, get: Lookup): string {
-  return text.replace(TEMPLATE, (match) => {
-    if (match === '$$') return '$'
-    if (match[1] !== '{') return get(match.slice(1)) ?? ''
-    // The match runs to the line's last '}'; compose cuts it at the brace that
-    // closes this one and substitutes what follows on its own.
-    const end = closingBrace(match)
-    const head = end < 0 ? match : match.slice(0, end + 1)
-    const m = BRACED.exec(head)
-    if (!m) throw new TemplateError(`invalid ${quote(match)}`, 'write ${NAME}, ${NAME:-default}, or $$ for a literal $')
-    const [, name, op, arg] = m
-    const found = get(name)
-    const value = found ?? ''
-    if (op === undefined) return value
-    const alt = substitute(arg, get) // compose expands it even when it is not used
-    const set = found !== undefined && (value !== '' || !op.startsWith(':'))
-    let out: string
-    if (op.endsWith('-')) out = set ? value : alt
-    else if (op.endsWith('+')) out = set ? alt : value
-    else if (set) out = value
-    else
-      throw new TemplateError(
-        `required variable ${name} is ${found === undefined ? 'not set' : 'empty'}${alt ? ` (${quote(alt)})` : ''}`,
-        'set it earlier in the file or in the environment',
-      )
-    return out + substitute(end < 0 ? '' : match.slice(end + 1), get)
-  })
-}
-
 /**
  * The variables a .env file sets, as `docker compose` reads them; `lookup` is
  * the environment compose runs in. Throws a one-line UsageError (file:line).
+ * `lines` gets the line of each name's last assignment (a bare `NAME` is none).
  */
-export function parseEnvFile(file: string, text: string, lookup: Lookup = () => undefined): Record<string, string> {
+export function parseEnvFile(
+  file: string,
+  text: string,
+  lookup: Lookup = () => undefined,
+  lines: Record<string, number> = {},
+): Record<string, string> {
   const src = text.startsWith('\uFEFF') ? text.slice(1) : text
   // compose reads the file more than once. Before anything else it puts the
   // file's COMPOSE_* values into its own environment (ignoring errors)...
@@ -112,13 +60,19 @@ export function parseEnvFile(file: string, text: string, lookup: Lookup = () => 
   const env: Lookup = (name) => lookup(name) ?? (name.startsWith('COMPOSE_') ? early.get(name) : undefined)
   // ...then reads the values, then reads it again with those values in its
   // environment, which fails `${A:?}` when a later line empties A.
-  const vars = readOnce(file, src, env)
+  const vars = readOnce(file, src, env, false, lines)
   readOnce(file, src, (name) => env(name) ?? vars.get(name), true)
   for (const [k, v] of early) if (k.startsWith('COMPOSE_') && lookup(k) === undefined) vars.set(k, v)
   return Object.fromEntries(vars)
 }
 
-function readOnce(file: string, src: string, lookup: Lookup, again = false): Map<string, string> {
+function readOnce(
+  file: string,
+  src: string,
+  lookup: Lookup,
+  again = false,
+  lines: Record<string, number> = {},
+): Map<string, string> {
   const vars = new Map<string, string>()
   const get: Lookup = (name) => lookup(name) ?? vars.get(name)
   let pos = 0
@@ -211,6 +165,7 @@ function readOnce(file: string, src: string, lookup: Lookup, again = false): Map
       const raw = src.slice(pos, nl)
       const hash = raw.indexOf(' #')
       vars.set(name, expand(trimEnd(hash < 0 ? raw : raw.slice(0, hash)), at))
+      lines[name] = at
       pos = nl + 1
       line++
       continue
@@ -239,6 +194,7 @@ function readOnce(file: string, src: string, lookup: Lookup, again = false): Map
         `end it with ${q} (write ${q} inside it as \\${q})`,
       )
     vars.set(name, q === '"' ? expand(expandEscapes(value), at) : value)
+    lines[name] = at
     pos = i + 1
     quoteClosedOn = line
   }

@@ -18,9 +18,12 @@ export interface Lookup {
   tf: string
   /** `keyAt(section)(key)`: the file:line of a key, for messages (the file alone when the line is unknown) */
   keyAt: (section: string) => (key: string) => string
-  /** variables from env files, later files winning */
+  /**
+   * the names env files set, with the value docker gets: the process environment's when it
+   * has the name (it always wins, as in compose), else the file's (later files winning)
+   */
   fileVars: Record<string, string>
-  /** the env file each of fileVars came from */
+  /** where each of fileVars came from: its env file, or `environment variable X (over <file>)` */
   fileOf: Record<string, string>
   pick: (
     flag: string | undefined,
@@ -39,13 +42,22 @@ export function lookupOf(inp: Inputs): Lookup {
     const l = toml ? lineOf(toml.text, section, k) : null
     return l ? `${tf}:${l}` : tf
   }
-  const fileVars: Record<string, string> = {}
-  const fileOf: Record<string, string> = {}
+  // what the files say (pick reads these after the process environment)...
+  const inFiles: Record<string, string> = {}
+  const inFile: Record<string, string> = {}
   for (const f of envFiles)
     for (const [k, v] of Object.entries(f.vars)) {
-      fileVars[k] = v
-      fileOf[k] = f.file
+      inFiles[k] = v
+      inFile[k] = f.file
     }
+  // ...and what docker gets: the user's own value wins over every file
+  const fileVars: Record<string, string> = {}
+  const fileOf: Record<string, string> = {}
+  for (const [k, v] of Object.entries(inFiles)) {
+    const own = processEnv[k]
+    fileVars[k] = own ?? v
+    fileOf[k] = own === undefined ? inFile[k] : `environment variable ${k} (over ${inFile[k]})`
+  }
   // plain ENV/MODE are generic names (a shell may export ENV): used only when their value fits
   const fits = (n: string, v: string) =>
     n === 'ENV' ? /^[a-z0-9][a-z0-9_-]*$/.test(v) : n === 'MODE' ? MODES.includes(v as Mode) : true
@@ -55,8 +67,8 @@ export function lookupOf(inp: Inputs): Lookup {
       if (v !== undefined && v !== '' && fits(n, v)) return { value: v, where: `environment variable ${n}` }
     }
     for (const n of names) {
-      const v = fileVars[n]
-      if (v !== undefined && v !== '') return { value: v, where: `${fileOf[n]}: ${n}` }
+      const v = inFiles[n]
+      if (v !== undefined && v !== '') return { value: v, where: `${inFile[n]}: ${n}` }
     }
     return null
   }

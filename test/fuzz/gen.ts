@@ -340,6 +340,16 @@ const ENV_NAMES = [
   'ESB_REPO',
   'FOO',
   'X',
+  // names an env file may not set (scripts/project/envpolicy.ts), and ones it may
+  'PATH',
+  'LD_PRELOAD',
+  'DOCKER_HOST',
+  'BUILDX_BAKE_ENTITLEMENTS_FS',
+  'NODE_OPTIONS',
+  'COMPOSE_FILE',
+  'http_proxy',
+  'COMPOSE_PROFILES',
+  'AUTH_PASS',
 ]
 const envValue = fc.oneof(
   {
