@@ -50,7 +50,7 @@ export function parseFlags(c: CommandSpec, args: string[]): ParsedFlags {
   const own = dd >= 0 ? args.slice(0, dd) : args
   const passthrough = dd >= 0 ? args.slice(dd + 1) : []
   const strings = ['project-dir', 'brand', 'mode', 'env', 'tag', 'env-file', ...c.strings]
-  const booleans = ['help', 'dry-run', 'json', ...c.booleans]
+  const booleans = ['help', 'dry-run', 'json', 'show-secrets', ...c.booleans]
   const alias: Record<string, string> = { C: 'project-dir', h: 'help', ...(strings.includes('output') ? { o: 'output' } : {}) }
   const known = new Set([...strings, ...booleans, ...Object.keys(alias)])
   const parsed = minimist(own, {

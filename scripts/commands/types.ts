@@ -54,8 +54,12 @@ export const DRY_RUN_FLAGS: [string, string][] = [
     '--json',
     'with --dry-run: the plan as JSON (every docker call as an argv array with its env); else the cache hit report as JSON on stdout',
   ],
+  [
+    '--show-secrets',
+    'with --dry-run: print the values of secret-looking names (*PASS*, *SECRET*, *TOKEN*, *KEY*...) instead of (masked)',
+  ],
 ]
 
 export function showOptions(f: ParsedFlags): ShowOptions {
-  return { dryRun: f['dry-run'] === true, json: f.json === true }
+  return { dryRun: f['dry-run'] === true, json: f.json === true, showSecrets: f['show-secrets'] === true }
 }

@@ -1,6 +1,7 @@
 // Printing a plan for a person (--dry-run) or as data (--dry-run --json).
 import path from 'node:path'
 import type { Plan, SkipInfo, Step } from './types.ts'
+import { maskingReplacer, maskUrls, maskValue } from './mask.ts'
 
 /** Every step kind has its line: a new kind without one fails to compile here. */
 export function unknownStep(st: never): never {
@@ -11,7 +12,8 @@ function quote(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`
 }
 
-export function planToJson(plan: Plan, docker: string, globalFlags: string[]): string {
+/** `showSecrets` (--show-secrets): secret values as they are; else `(masked)` (plan/mask.ts). */
+export function planToJson(plan: Plan, docker: string, globalFlags: string[], showSecrets = false): string {
   const withDocker = (argv: string[]) => [docker, ...globalFlags, ...argv]
   const steps = plan.steps.map((st) => {
     switch (st.kind) {
@@ -35,7 +37,7 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[]): s
         return st
     }
   })
-  return JSON.stringify({ ...plan, steps }, null, 2) + '\n'
+  return JSON.stringify({ ...plan, steps }, showSecrets ? undefined : maskingReplacer, 2) + '\n'
 }
 
 const list = (xs: string[], n = 12) => (xs.length > n ? `${xs.slice(0, n).join(', ')} and ${xs.length - n} more` : xs.join(', '))
@@ -77,15 +79,16 @@ export function outsideLines(k: SkipInfo): string[] {
   return out
 }
 
-export function planToText(plan: Plan, docker: string, globalFlags: string[]): string {
-  const cmd = (argv: string[]) => [docker, ...globalFlags, ...argv].map(quote).join(' ')
+export function planToText(plan: Plan, docker: string, globalFlags: string[], showSecrets = false): string {
+  const shown = (s: string) => (showSecrets ? s : maskUrls(s))
+  const cmd = (argv: string[]) => [docker, ...globalFlags, ...argv].map((a) => quote(shown(a))).join(' ')
   const out: string[] = [
     `docker esb ${plan.command}: plan for ${plan.project} (mode ${plan.mode})`,
     '',
     'environment for docker:',
   ]
   for (const [k, v] of Object.entries(plan.env).sort())
-    out.push(`  ${k}=${v}${plan.envSources?.[k] ? `    (from ${plan.envSources[k]})` : ''}`)
+    out.push(`  ${k}=${showSecrets ? v : maskValue(k, v)}${plan.envSources?.[k] ? `    (from ${plan.envSources[k]})` : ''}`)
   out.push('')
   if (plan.notes?.length) out.push(...plan.notes.map((n) => `note: ${n}`), '')
   const caches = Object.entries(plan.caches)

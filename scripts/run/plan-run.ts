@@ -16,11 +16,14 @@ import { inputsDir } from '../skip/state.ts'
 export interface ShowOptions {
   dryRun: boolean
   json: boolean
+  /** --show-secrets: the dry run prints secret values instead of (masked) */
+  showSecrets?: boolean
 }
 
 export async function runOrShow(runner: Runner, io: Io, show: ShowOptions, plan: Plan): Promise<number> {
   if (show.dryRun) {
-    io.out(show.json ? planToJson(plan, runner.docker, runner.globalFlags) : planToText(plan, runner.docker, runner.globalFlags))
+    const args = [plan, runner.docker, runner.globalFlags, show.showSecrets === true] as const
+    io.out(show.json ? planToJson(...args) : planToText(...args))
     return 0
   }
   for (const n of plan.notes ?? []) io.err(`docker esb: note: ${n}\n`)
