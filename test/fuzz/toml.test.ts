@@ -10,6 +10,7 @@ import TOML from '@iarna/toml'
 import * as assert from 'uvu/assert'
 import { drop, errorLines, fakeDocker, fill, fuzz, runCase, space, writeFiles, type Space } from './lib.ts'
 import { esbToml, pathToml } from './gen.ts'
+import { SCHEMA } from '../../scripts/project/schema.ts'
 
 let reg: Awaited<ReturnType<typeof startRegistry>>
 test.before(async () => {
@@ -112,6 +113,50 @@ fuzz(
     ['tag = "acme-buildx"\nenv = "dev"\n[registry]\nbuild_address = "latest"\n', ['build']],
     ['[registry]\nbuild_address = "latest"\nbuild_ca = "nope.pem"\n', ['build']],
   ],
+)
+
+/** esb.toml holding one value the schema refuses (issue 22, item 9), and the key the error must name. */
+const STRING_KEYS = Object.entries(SCHEMA).flatMap(([sec, keys]) =>
+  Object.entries(keys)
+    .filter(([, kind]) => kind === 'string')
+    .map(([k]) => [sec, k] as const),
+)
+const refusedToml: fc.Arbitrary<{ toml: string; key: string }> = fc.oneof(
+  // a quoted port: a string, not an integer
+  fc.integer({ min: 1, max: 65535 }).map((n) => ({ toml: `[registry]\nport = "${n}"\n`, key: 'registry.port' })),
+  // an empty (or blank) push_allow entry would allow every tag
+  fc
+    .tuple(
+      fc.array(fc.constantFrom('registry.example.com/', 'x.example/team/'), { maxLength: 2 }),
+      fc.constantFrom('', ' ', '\t'),
+      fc.nat(),
+    )
+    .map(([ok, bad, at]) => {
+      const list: string[] = [...ok]
+      list.splice(at % (list.length + 1), 0, bad)
+      return { toml: `[bake]\npush_allow = ${JSON.stringify(list)}\n`, key: 'bake.push_allow' }
+    }),
+  // a string over the 4096-character limit, in any string key
+  fc.tuple(fc.constantFrom(...STRING_KEYS), fc.integer({ min: 4097, max: 50_000 })).map(([[sec, k], n]) => ({
+    toml: `${sec ? `[${sec}]\n` : ''}${k} = "${'v'.repeat(n)}"\n`,
+    key: sec ? `${sec}.${k}` : k,
+  })),
+)
+
+fuzz(
+  'esb.toml values of the wrong kind (quoted port, empty push_allow entry, over-long string): exit 2, one line naming the key, nothing written',
+  fc.tuple(refusedToml, fc.constantFrom(...COMMANDS)),
+  ([{ toml, key }, cmd]) => {
+    const s = space()
+    try {
+      baseProject(s)
+      writeFiles(s, { 'esb.toml': `brand = "acme"\n${toml}` })
+      const r = runCase(s, [...cmd, '-C', s.proj], fakeDocker(s), { names: [`key '${key}'`], codes: [2] })
+      assert.ok(errorLines(r.stderr)[0].length < 600, 'the value is not echoed whole')
+    } finally {
+      drop(s)
+    }
+  },
 )
 
 test.run()
