@@ -129,9 +129,20 @@ function goodValue(key: string, kind: Kind): fc.Arbitrary<string> {
           )
   switch (kind) {
     case 'string':
-      return str.map(q)
+      // now and then one over the 4096-character limit (schema.ts MAX_VALUE_CHARS)
+      return fc.oneof({ weight: 30, arbitrary: str.map(q) }, { weight: 1, arbitrary: fc.constant(q('v'.repeat(5000))) })
     case 'port':
-      return fc.oneof(fc.integer({ min: 1, max: 65535 }).map(String), fc.constantFrom('"5010"', '0', '65536', '-1'))
+      // a quoted port ("24733") is a string, refused: ports are integers
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 1, max: 65535 }).map(String) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 65535 }).map((n) => `"${n}"`) },
+        { weight: 1, arbitrary: fc.constantFrom('"5010"', '0', '65536', '-1', '5010.0', '" 5010"') },
+      )
+    case 'prefixes':
+      // [bake] push_allow: prefixes, and the empty entry that would allow every tag
+      return fc
+        .array(fc.oneof(str, fc.constantFrom('', ' ', 'registry.example.com/', '127.0.0.1:5010/')), { maxLength: 3 })
+        .map((a) => `[${a.map(q).join(', ')}]`)
     case 'bool':
       return fc.boolean().map(String)
     case 'strings':
