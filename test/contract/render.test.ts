@@ -97,7 +97,10 @@ test('bad config: one line, exit 2, nothing written', () => {
   fs.writeFileSync(path.join(dir, 'esb.toml'), 'brand = "x"\n[registry]\nport = 99999\n')
   const r = esb(dir, 'render')
   assert.is(r.code, 2)
-  assert.match(r.stderr, /^docker esb: .*esb\.toml:3: key 'registry\.port' is 99999; expected an integer port 1-65535\n$/)
+  assert.match(
+    r.stderr,
+    /^docker esb: .*esb\.toml:3: key 'registry\.port' is 99999; expected an integer port 1-65535 \(unquoted, e.g. port = 5010\)\n$/,
+  )
   assert.equal(fs.readdirSync(dir), ['esb.toml'])
   fs.writeFileSync(path.join(dir, 'esb.toml'), 'brand = \n')
   const m = esb(dir, 'render')
