@@ -4,6 +4,9 @@
 //            archives; each property tried FUZZ_RUNS times (cases = runs)
 //   signal   test/contract/signals.test.ts: SIGINT/SIGTERM with no docker
 //            child (registry that never answers, lock wait)
+//   hostile  test/hostile/*: hostile repos (env files, config, outputs, state
+//            folder...) with sentinels outside, a canary program and a canary
+//            registry (one case per test; no engine)
 //   fault    test/e2e/faults.test.ts on the real engine: builder killed,
 //            registry removed, signals during bake, read-only state folder,
 //            full disk, foreign registry (one case per test)
@@ -58,6 +61,13 @@ for (const f of fs
 }
 const s = uvu('contract', 'signals.test.ts')
 add('signal', 'signals.test.ts', s.total, s.passed)
+for (const f of fs
+  .readdirSync(path.join(root, 'test', 'hostile'))
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort()) {
+  const r = uvu('hostile', f)
+  add('hostile', f, r.total, r.passed)
+}
 const out = path.join(os.tmpdir(), `esb-faults-${process.pid}.json`)
 uvu('e2e', 'faults.test.ts', { ESB_RELIABILITY: out })
 for (const o of fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : [])
