@@ -48,7 +48,8 @@ export async function planBuild(
   const artifacts = artifactTargets(s, artifactManifests(s), o.allowRead)
   const queries = queryCache(s)
   // asked while the skip check runs: a build that bakes anything looks at its builder first
-  runner.prefetch(builderInspectArgv(s))
+  // only a docker-container builder: a remote or kubernetes one that does not answer must not slow a no-op
+  if (s.builder.driver.kind === 'docker-container') runner.prefetch(builderInspectArgv(s))
   const [bx, bake] = await Promise.all([
     buildxVersion(runner, queries),
     bakeInputs(s, runner, r, defaultGroups(s, false), queries),

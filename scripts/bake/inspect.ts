@@ -55,12 +55,14 @@ export async function bakeInputs(
       files.map((f) => fs.readFileSync(f, 'utf8')),
       variables.map((v) => env[v] ?? process.env[v] ?? null),
     ]
-    const kept = cache?.get(key)
+    // a compose-format bake file reads any ${VAR} and .env: its print is never kept, only HCL and JSON ones are
+    const keepable = files.every((f) => /\.(hcl|json)$/i.test(f))
+    const kept = keepable ? cache?.get(key) : undefined
     const res = kept
       ? { code: 0, stdout: kept, stderr: '' }
       : await runner.run(argv, { capture: true, allowFail: true, env, cwd: s.projectDir })
     if (res.code !== 0) throw new EsbError(bakeFailure(s, res.stderr, groups, 'docker buildx bake --print'))
-    if (!kept) cache?.set(key, res.stdout)
+    if (!kept && keepable) cache?.set(key, res.stdout)
     let json: unknown
     try {
       json = JSON.parse(res.stdout)

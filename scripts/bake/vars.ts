@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import type { Settings } from '../project/config.ts'
 import type { Env } from '../plan/types.ts'
 
-/** `variable "NAME"` blocks of HCL files, `variable` keys of JSON ones. Reads files. */
+/** `variable "NAME"` (or `variable NAME`) blocks of HCL files, `variable` keys of JSON ones. Reads files. */
 export function declaredVariables(files: string[]): string[] {
   const out = new Set<string>()
   for (const f of files) {
@@ -22,7 +22,9 @@ export function declaredVariables(files: string[]): string[] {
         /* bake reports it */
       }
     } else {
-      for (const m of text.matchAll(/^\s*variable\s+"([A-Za-z_][A-Za-z0-9_]*)"/gm)) out.add(m[1])
+      // HCL takes the label quoted or bare: `variable "TAG" {}`, `variable TAG {}`
+      for (const m of text.matchAll(/^\s*variable\s+(?:"([A-Za-z_][A-Za-z0-9_]*)"|([A-Za-z_][A-Za-z0-9_]*)\s*\{)/gm))
+        out.add(m[1] ?? m[2])
     }
   }
   return [...out].sort()

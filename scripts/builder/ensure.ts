@@ -10,12 +10,21 @@ import { parseInspect } from './inspect.ts'
 import { stateWrite } from '../project/statefs.ts'
 
 export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>): Promise<void> {
-  const inspect = await runner.run(st.inspect, { capture: true, allowFail: true, env: st.env })
-  let state: { fingerprint?: string; create?: string[] } = {}
-  try {
-    state = JSON.parse(fs.readFileSync(st.stateFile, 'utf8')) as { fingerprint?: string; create?: string[] }
-  } catch {
-    /* none yet */
+  const ask = () => runner.run(st.inspect, { capture: true, allowFail: true, env: st.env })
+  const readState = (): { fingerprint?: string; create?: string[] } => {
+    try {
+      return JSON.parse(fs.readFileSync(st.stateFile, 'utf8')) as { fingerprint?: string; create?: string[] }
+    } catch {
+      return {} /* none yet */
+    }
+  }
+  let inspect = await ask()
+  let state = readState()
+  // the answer may have been asked early (Runner.prefetch), before the lock: another run may have
+  // made the builder since; asked again before creating or recreating it
+  if (inspect.code !== 0 || state.fingerprint !== st.fingerprint) {
+    inspect = await ask()
+    state = readState()
   }
   const remember = () => {
     stateWrite(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n')

@@ -49,7 +49,8 @@ export async function planUp(
 ): Promise<Plan> {
   const queries = queryCache(s)
   // asked while the skip check runs: an up that builds looks at its builder first
-  runner.prefetch(builderInspectArgv(s))
+  // only a docker-container builder: a remote or kubernetes one that does not answer must not slow a no-op
+  if (s.builder.driver.kind === 'docker-container') runner.prefetch(builderInspectArgv(s))
   const progress = progressMode(o.progress, io.env, io.errIsTTY === true)
   const r = renderForStack(s)
   const hasBake = s.bake.files.every(
@@ -87,7 +88,16 @@ export async function planUp(
   const images = serviceImages(s.projectName, cfg)
   const [skip, ids, containers] = await Promise.all([
     bake?.print.group?.['base-images']
-      ? skipFor(s, { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] }, !o.skip, ['base-images', ...shared])
+      ? skipFor(
+          s,
+          { ...inp, bakePrint: bake.print, functionDockerfiles: [], extraArgs: [] },
+          !o.skip,
+          ['base-images', ...shared],
+          {
+            pull: o.pull,
+            signal: runner.signal,
+          },
+        )
       : undefined,
     engineImageIds(runner, Object.values(images)),
     Object.keys(images).length ? projectContainers(runner, s.projectName) : {},

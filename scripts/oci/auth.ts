@@ -20,11 +20,13 @@ interface ConfigJson {
   credsStore?: string
 }
 
-/** The `auths` entry for host: keys may be written with a scheme or a path (`https://host/v1/`). */
+/** A registry's host without scheme or path: `https://index.docker.io/v1/` and `index.docker.io` are one. */
+const bareHost = (h: string) => h.replace(/^https?:\/\//, '').split('/')[0]
+
+/** The `auths` entry for host: keys (and the host asked) may be written with a scheme or a path (`https://host/v1/`). */
 function authsEntry(cfg: ConfigJson, host: string): Credentials | null {
   for (const [k, v] of Object.entries(cfg.auths ?? {})) {
-    const keyHost = k.replace(/^https?:\/\//, '').split('/')[0]
-    if (keyHost !== host) continue
+    if (bareHost(k) !== bareHost(host)) continue
     if (v.auth) {
       const text = Buffer.from(v.auth, 'base64').toString('utf8')
       const i = text.indexOf(':')
@@ -37,7 +39,7 @@ function authsEntry(cfg: ConfigJson, host: string): Credentials | null {
   return null
 }
 
-/** Credentials for a registry host, or null (anonymous). `helper` runs a credential helper (tests give their own). */
+/** Credentials for a registry host (Docker Hub: `https://index.docker.io/v1/`, as docker asks), or null (anonymous). `helper` runs a credential helper (tests give their own). */
 export function credentialsFor(
   configDir: string,
   host: string,
@@ -60,7 +62,9 @@ export function credentialsFor(
   } catch (e) {
     throw new EsbError(`${file}: not valid JSON (${(e as Error).message}); fix it or run docker login ${host} again`)
   }
-  const name = cfg.credHelpers?.[host] ?? cfg.credsStore
+  // the helper is asked with the server address docker passes (`https://index.docker.io/v1/` for Docker Hub)
+  const helperKey = Object.keys(cfg.credHelpers ?? {}).find((k) => bareHost(k) === bareHost(host))
+  const name = cfg.credHelpers?.[host] ?? (helperKey ? cfg.credHelpers![helperKey] : undefined) ?? cfg.credsStore
   if (name) {
     let out: string
     try {

@@ -7,6 +7,8 @@ export interface DockerfileRefs {
   images: string[]
   /** the `# syntax=` frontend image as written, or null (the builder's own) */
   syntax: string | null
+  /** the build stages' names (`FROM x AS name`), lowercased: a named context of that name would replace the stage */
+  stages: string[]
   /** why this Dockerfile must always be built, or null */
   never: string | null
 }
@@ -41,17 +43,28 @@ function instructions(text: string): string[] {
   return out
 }
 
+/**
+ * The `# syntax=` parser directive as BuildKit reads it (frontend/dockerfile/parser/directives.go):
+ * only in the leading `# key=value` lines (after a BOM or `#!` line); any other line ends them.
+ */
+function syntaxDirective(text: string): string | null {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
+  if (lines[0]?.startsWith('#!')) lines.shift()
+  for (const l of lines) {
+    if (!l.startsWith('#')) return null
+    const m = /^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(l.slice(1).trimStart())
+    if (!m || !['syntax', 'escape', 'check'].includes(m[1].toLowerCase())) return null
+    if (m[1].toLowerCase() === 'syntax') return m[2]
+  }
+  return null
+}
+
 export function dockerfileRefs(
   text: string,
   buildArgs: Record<string, string | null | undefined>,
   namedContexts: string[],
 ): DockerfileRefs {
-  const syntax = /^#\s*syntax\s*=\s*(\S+)/im.exec(
-    text
-      .split(/\r?\n/)
-      .filter((l) => l.startsWith('#'))
-      .join('\n'),
-  )
+  const syntax = syntaxDirective(text)
   const args: Record<string, string> = {}
   const given: Record<string, string> = {}
   for (const [k, v] of Object.entries(buildArgs)) if (typeof v === 'string') given[k] = v
@@ -81,8 +94,8 @@ export function dockerfileRefs(
     } else if (cmd === 'COPY' || cmd === 'ADD' || cmd === 'RUN') {
       for (const m of line.matchAll(/--(?:from|mount=\S*?from)=([^\s,]+)/g)) external(m[1])
       if (cmd === 'ADD' && /(^|\s)(https?:\/\/|git@|git:\/\/)\S+/.test(line.replace(/--\S+/g, '')))
-        return { images: [], syntax: null, never: 'it ADDs from a URL or git repository' }
+        return { images: [], syntax: null, stages: [], never: 'it ADDs from a URL or git repository' }
     }
   }
-  return { images: [...images].sort(), syntax: syntax?.[1] ?? null, never: null }
+  return { images: [...images].sort(), syntax, stages: [...stages].sort(), never: null }
 }

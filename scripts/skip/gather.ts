@@ -61,8 +61,11 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
   for (const [name, v] of Object.entries(def.contexts ?? {})) {
     if (typeof v !== 'string') continue
     if (v.startsWith('target:')) g.targets[name] = v.slice(7)
-    else if (v.startsWith('docker-image://')) images.push(v.slice(15))
-    else if (REMOTE.test(v) || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return { ...g, never: `its context ${name} (${v}) is remote` }
+    else if (v.startsWith('docker-image://')) {
+      images.push(v.slice(15))
+      ;(g.imageContexts ??= {})[name] = v.slice(15)
+    } else if (REMOTE.test(v) || /^[a-z][a-z0-9+.-]*:\/\//i.test(v))
+      return { ...g, never: `its context ${name} (${v}) is remote` }
     else {
       // a named local folder (no ignore file): what the Dockerfile reads of it; not keyed when it reads nothing
       const pats = reads(name)
@@ -78,6 +81,8 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
   const refs = dockerfileRefs(text, args, Object.keys(def.contexts ?? {}))
   if (refs.never) return { ...g, never: refs.never }
   g.images = [...new Set([...images, ...refs.images])].sort()
-  g.syntax = refs.syntax
+  // a BUILDKIT_SYNTAX build arg wins over the directive in BuildKit
+  g.syntax = args.BUILDKIT_SYNTAX || refs.syntax
+  g.stages = refs.stages
   return g
 }

@@ -19,8 +19,12 @@ export interface Gathered {
   targets: Record<string, string>
   /** image references the target builds on (FROM, COPY --from, docker-image:// contexts) */
   images: string[]
-  /** the `# syntax=` frontend image, or null */
+  /** the frontend image: the target's BUILDKIT_SYNTAX build arg, else the `# syntax=` directive, or null */
   syntax?: string | null
+  /** the Dockerfile's stage names, lowercased: never pinned over (a named context of that name replaces the stage) */
+  stages?: string[]
+  /** named context -> image of its `docker-image://` value: pinned under that name */
+  imageContexts?: Record<string, string>
   /** why it must always be built, or null */
   never: string | null
   /** not in the key: why it keys more than its sources (skip/gather.ts), said with a rebuild */

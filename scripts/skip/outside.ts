@@ -42,9 +42,16 @@ export function outsideOf(
     const reads = [...g.images.filter((i) => !onProjectRegistry(s, i)), ...(g.syntax ? [g.syntax] : [])]
     for (const r of reads) (readers.get(r) ?? readers.set(r, []).get(r)!).push(t)
     const pin = { contexts: {} as Record<string, string>, syntax: null as string | null }
+    // a docker-image:// context is pinned under its own name; another image under the name BuildKit matches,
+    // never a stage's (a named context of that name would replace the stage)
+    const named = Object.entries(g.imageContexts ?? {})
+    const stages = new Set(g.stages ?? [])
     for (const r of g.images) {
       const d = img.digests[r]
-      if (d && !onProjectRegistry(s, r) && !pinnedDigest(r)) pin.contexts[contextName(r)] = `docker-image://${r}@${d}`
+      if (!d || onProjectRegistry(s, r) || pinnedDigest(r)) continue
+      const names = named.filter(([, v]) => v === r).map(([n]) => n)
+      if (!names.length && !stages.has(contextName(r).toLowerCase())) names.push(contextName(r))
+      for (const n of names) pin.contexts[n] = `docker-image://${r}@${d}`
     }
     const fd = g.syntax ? img.digests[g.syntax] : null
     if (g.syntax && fd && !pinnedDigest(g.syntax)) pin.syntax = `${g.syntax}@${fd}`

@@ -59,8 +59,9 @@ export interface Resolution {
 const isLoopback = (h: string) => /^(127\.|localhost(:|$)|\[::1\])/.test(h)
 /** Where a registry host answers the distribution API (Docker Hub's API host differs from its name). */
 const apiHost = (h: string) => (h === 'docker.io' ? 'registry-1.docker.io' : h)
-/** The host docker keeps Docker Hub's credentials under. */
-const credHost = (h: string) => (h === 'docker.io' || h === 'registry-1.docker.io' ? 'index.docker.io' : h)
+/** The server address docker keeps (and asks a credential helper for) Docker Hub's credentials under. */
+export const credHost = (h: string) =>
+  h === 'docker.io' || h === 'registry-1.docker.io' || h === 'index.docker.io' ? 'https://index.docker.io/v1/' : h
 
 export interface ResolverOptions {
   /** the docker config folder whose credentials are used; null: anonymous */

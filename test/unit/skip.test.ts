@@ -18,6 +18,7 @@ test('Dockerfile: external images after ARG expansion; stages, named contexts an
   assert.equal(dockerfileRefs(df, {}, ['lambda-base']), {
     images: ['127.0.0.1:5010/tools:1', 'alpine:3', 'busybox:1.36'].sort(),
     syntax: null,
+    stages: ['build'],
     never: null,
   })
   assert.equal(
@@ -29,6 +30,7 @@ test('Dockerfile: external images after ARG expansion; stages, named contexts an
   assert.equal(dockerfileRefs('# syntax=docker/dockerfile:1\nFROM a\n', {}, []), {
     images: ['a'],
     syntax: 'docker/dockerfile:1',
+    stages: [],
     never: null,
   })
   assert.is(dockerfileRefs('# syntax=docker/dockerfile:1@sha256:' + 'a'.repeat(64) + '\nFROM scratch\n', {}, []).never, null)

@@ -1,0 +1,92 @@
+// The builder looked at early (Runner.prefetch): only a docker-container
+// builder, and an early "missing" is asked again under the lock before
+// creating; `up --pull` holds for the bases too.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import fs from 'node:fs'
+import path from 'node:path'
+import { planBuild } from '../../scripts/bake/build.ts'
+import { planUp } from '../../scripts/compose/up.ts'
+import { ensureBuilder } from '../../scripts/builder/ensure.ts'
+import { ensureBuilderStep } from '../../scripts/builder/plan.ts'
+import type { Runner, RunResult } from '../../scripts/docker/runner.ts'
+import { tempProject } from '../lib/settings.ts'
+
+const io = { out: () => {}, err: () => {}, env: {}, cwd: '/', errIsTTY: false }
+
+/** A runner that records prefetches and answers run() with `answer(argv)`. */
+function fakeRunner(answer: (argv: string[]) => RunResult) {
+  const prefetched: string[][] = []
+  const ran: string[][] = []
+  const runner = {
+    configDir: '/nonexistent-docker-config',
+    signal: new AbortController().signal,
+    log: () => {},
+    prefetch: (argv: string[]) => prefetched.push(argv),
+    run: async (argv: string[]) => (ran.push(argv), answer(argv)),
+  } as unknown as Runner
+  return { runner, prefetched, ran }
+}
+
+test('the builder is asked early only for the docker-container driver', async () => {
+  for (const [toml, want] of [
+    ['', 1],
+    ['[builder]\ndriver = "remote"\nendpoint = "tcp://10.0.0.1:1234"\n', 0],
+  ] as const) {
+    const p = tempProject(toml)
+    const f = fakeRunner(() => {
+      throw new Error('stop here')
+    })
+    const opts = { skip: true, pull: false, extraArgs: [] }
+    await planBuild(p.settings, opts, f.runner, io, async () => {}).catch(() => {})
+    await planUp(p.settings, opts, f.runner, io, async () => {}).catch(() => {})
+    assert.is(f.prefetched.length, want * 2, toml || 'docker-container')
+    p.remove()
+  }
+})
+
+test('an early "missing" is asked again before creating: a builder made meanwhile is reused', async () => {
+  const p = tempProject('')
+  const st = ensureBuilderStep(p.settings, { procEnv: {}, buildkitdConfig: null }, {})
+  let asks = 0
+  const f = fakeRunner((argv) => {
+    if (argv.join(' ') !== st.inspect.join(' ')) return { code: 0, stdout: '', stderr: '' }
+    // the first (early) answer: missing; then another run creates it
+    if (asks++ === 0) {
+      fs.mkdirSync(path.dirname(st.stateFile), { recursive: true })
+      fs.writeFileSync(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }))
+      return { code: 1, stdout: '', stderr: 'no builder' }
+    }
+    return { code: 0, stdout: 'Driver: docker-container\n', stderr: '' }
+  })
+  await ensureBuilder(f.runner, st)
+  assert.equal(
+    f.ran.map((a) => a.join(' ')),
+    [st.inspect.join(' '), st.inspect.join(' ')],
+    'not created',
+  )
+  p.remove()
+})
+
+test('up --pull: an outside image of a base that cannot be resolved stops up', async () => {
+  const p = tempProject('')
+  fs.writeFileSync(path.join(p.dir, 'docker-bake.hcl'), '')
+  fs.writeFileSync(path.join(p.dir, 'docker-compose.docker.yml'), 'services: {}\n')
+  fs.writeFileSync(path.join(p.dir, 'Dockerfile'), 'FROM localhost:9/nowhere/x:1\n')
+  const print = { group: { 'base-images': { targets: ['b'] } }, target: { b: { context: '.', dockerfile: 'Dockerfile' } } }
+  const f = fakeRunner((argv) =>
+    argv.includes('bake')
+      ? { code: 0, stdout: JSON.stringify(print), stderr: '' }
+      : argv.includes('config')
+        ? { code: 0, stdout: JSON.stringify({ name: 'x', services: {} }), stderr: '' }
+        : { code: 0, stdout: '', stderr: '' },
+  )
+  const err = await planUp(p.settings, { skip: true, pull: true, extraArgs: [] }, f.runner, io, async () => {}).then(
+    () => null,
+    (e: Error) => e,
+  )
+  assert.match(err?.message ?? 'no error', /^--pull: image \S+ cannot be resolved/)
+  p.remove()
+})
+
+test.run()
