@@ -70,15 +70,17 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
       'buildx inspect',
       'buildx version',
       'ps --filter',
+      // the early "missing" is asked again under the builder's lock before creating
+      'buildx inspect',
       'buildx create',
       'buildx inspect',
       'buildx bake',
       'buildx bake',
     ])
-    const create = calls[4].argv
+    const create = calls[5].argv
     assert.ok(create.includes('docker-container') && create.includes('network=host') && !create.includes('--use'))
-    assert.equal(calls[6].argv.slice(-1), ['base-images'])
-    const bake = calls[7]
+    assert.equal(calls[7].argv.slice(-1), ['base-images'])
+    const bake = calls[8]
     assert.is(bake.env.BUILDX_BUILDER, 'acme-buildx')
     assert.is(bake.env.HOST_REGISTRY_ADDR, `127.0.0.1:${reg.port}`)
     assert.is(bake.cwd, fs.realpathSync(t.dir))
