@@ -29,6 +29,18 @@ const REFUSED: [RegExp, string][] = [
   [/^(GODEBUG|GOGC|GOMAXPROCS|GOMEMLIMIT|GOTRACEBACK)$/, 'docker, buildx and compose (Go programs) read it'],
   [/^(KUBECONFIG|SSH_AUTH_SOCK)$/, 'buildx reads it for itself (kubernetes driver, --ssh default)'],
   [/^(PYTHON|PERL5|RUBY)/, 'a docker credential helper may be a script that reads it'],
+  // AWS_REGION, AWS_ACCESS_KEY_ID and the like stay allowed: a repo's .env hands them to its containers
+  [
+    /^AWS_(CONFIG_FILE|SHARED_CREDENTIALS_FILE|PROFILE|DEFAULT_PROFILE|WEB_IDENTITY_TOKEN_FILE|CA_BUNDLE)$/,
+    "the ECR credential helper reads it for itself (a profile's credential_process runs a program)",
+  ],
+  [
+    /^(CLOUDSDK_|GOOGLE_APPLICATION_CREDENTIALS$)/,
+    'the gcloud credential helper reads it for itself (CLOUDSDK_PYTHON runs a program)',
+  ],
+  [/^AZURE_[A-Z_]*CONFIG/, 'the Azure credential helper reads it for itself (config and credentials)'],
+  [/^OTEL_/, 'docker, buildx and compose send their traces where it says'],
+  [/^EXPERIMENTAL_/, 'buildx reads it for itself (EXPERIMENTAL_BUILDKIT_SOURCE_POLICY rewrites what a build pulls)'],
 ]
 
 /** Why an env file may not set `name`, or null when it may. */

@@ -57,6 +57,8 @@ const CLASSES: [string, string][] = [
   ['https_proxy', 'http://127.0.0.1:1'],
   ['HOME', '{OUTSIDE}'],
   ['GIT_SSH_COMMAND', '{ROOT}/project/tools/docker'],
+  ['AWS_CONFIG_FILE', '{ROOT}/project/tools/aws-config'],
+  ['OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:1'],
 ]
 for (const [name, value] of CLASSES)
   test(`.env ${name}: build --dry-run and build refuse it in one line naming .env:3`, () =>

@@ -54,6 +54,18 @@ const REFUSED = [
   'KUBECONFIG',
   'SSH_AUTH_SOCK',
   'PYTHONPATH',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_PROFILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CA_BUNDLE',
+  'CLOUDSDK_PYTHON',
+  'CLOUDSDK_CONFIG',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'AZURE_CONFIG_DIR',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'EXPERIMENTAL_BUILDKIT_SOURCE_POLICY',
 ]
 // the stack's own names and what its files interpolate
 const ALLOWED = [
@@ -74,6 +86,13 @@ const ALLOWED = [
   'PATHS',
   'MY_PATH',
   'HOMEPAGE',
+  // handed to the stack's containers, not read for how docker's children run
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_ENDPOINT_URL',
+  'AZURE_STORAGE_ACCOUNT',
 ]
 
 test('refusedReason: every class docker, buildx, compose, Node, git or the loader read for themselves', () => {
