@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { UsageError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
+import { insideProject, realTarget } from './guard.ts'
 import { substitute } from '../project/envfile.ts'
 import { stackEnv } from '../plan/env.ts'
 
@@ -49,6 +50,11 @@ export function buildArgs(s: Settings): BuildArgs {
   for (const [name, v] of Object.entries(b.args ?? {})) args[name] = expand(s, b.argWhere[name], v)
   for (const [name, v] of Object.entries(b.argHashes ?? {})) {
     const file = path.resolve(s.projectDir, expand(s, b.argWhere[name], v))
+    // a repo must not learn a host file's hash (or that it exists) through a build arg a RUN step can send out
+    if (!insideProject(s, file))
+      throw new UsageError(
+        `${b.argWhere[name]}: ${realTarget(s.projectDir, file)} is outside the project ${s.projectDir}; hash a file inside the project`,
+      )
     const md5 = md5File(file)
     args[name] = md5 ?? ''
     if (md5 === null) notes.push(`build arg ${name} is empty: ${file} (${b.argWhere[name]}) cannot be read`)

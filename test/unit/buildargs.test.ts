@@ -75,6 +75,27 @@ test('values: ${VAR} from the stack env over the process env; md5 hex of a file;
   p.remove()
 })
 
+test('arg_hashes: a file outside the project, or a link out of it, is refused in one line naming esb.toml and the key', () => {
+  const out = tempProject(null)
+  fs.writeFileSync(path.join(out.dir, 'secret'), 'host file\n')
+  for (const [v, link] of [
+    [path.join(out.dir, 'secret'), false],
+    ['../x/nope', false],
+    ['ca.crt', true],
+  ] as const) {
+    const p = tempProject(`[bake.arg_hashes]\nH = "${v}"\n`)
+    if (link) fs.symlinkSync(path.join(out.dir, 'secret'), path.join(p.dir, 'ca.crt'))
+    assert.throws(
+      () => buildArgs(p.settings),
+      (e: unknown) =>
+        e instanceof UsageError && /esb\.toml:2: key 'bake\.arg_hashes\.H'.*outside the project/.test((e as Error).message),
+      v,
+    )
+    p.remove()
+  }
+  out.remove()
+})
+
 const fn: FunctionTarget = {
   target: 'fn-a',
   context: 'functions/a',
