@@ -9,11 +9,15 @@ import { UsageError } from '../errors.ts'
 import type { Settings } from '../project/config.ts'
 import type { BakeFile, BakeTarget } from '../docker/bakefile.ts'
 
-/** An output or cache entry as attributes: bake's CSV (`type=tar,dest=x`, `-o path`, `-o -`) or --print's object. */
-export function outputAttrs(v: unknown): Record<string, string> {
+/**
+ * An output or cache entry as attributes: bake's CSV (`type=tar,dest=x`, `-o path`, `-o -`) or --print's object.
+ * `cache`: a cache-to/cache-from entry, where buildx reads a bare value as `type=registry,ref=<value>`.
+ */
+export function outputAttrs(v: unknown, mode: 'output' | 'cache' = 'output'): Record<string, string> {
   if (v && typeof v === 'object' && !Array.isArray(v))
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toLowerCase(), String(x)]))
   const t = String(v)
+  if (!t.includes('=') && mode === 'cache') return { type: 'registry', ref: t }
   if (!t.includes('=')) return t === '-' ? { type: 'tar', dest: '-' } : { type: 'local', dest: t }
   const out: Record<string, string> = {}
   // CSV: a quoted field may hold commas (name="a,b")
@@ -35,7 +39,12 @@ export function pushPrefixes(s: Settings): string[] {
   return [...new Set([`${s.registry.buildAddress}/`, `${s.registry.localAddress}/`, ...s.bake.pushAllow])]
 }
 
-export const pushAllowed = (s: Settings, ref: string) => pushPrefixes(s).some((p) => p !== '' && ref.startsWith(p))
+/** An entry ending in `/` is a prefix; any other matches the whole host or path component (`x`: `x` and `x/...`). */
+export const pushAllowed = (s: Settings, ref: string) =>
+  pushPrefixes(s).some((p) => p !== '' && (p.endsWith('/') ? ref.startsWith(p) : ref === p || ref.startsWith(p + '/')))
+
+/** Go's strconv.ParseBool true, as buildx and BuildKit read `push=`. */
+export const goTrue = (v: string | undefined) => v !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)
 
 const realOr = (p: string) => {
   try {
@@ -67,6 +76,13 @@ export function insideProject(s: Settings, p: string): boolean {
   return real === root || real.startsWith(root + path.sep)
 }
 
+/** `.git/` (a hook there runs on the next commit) or docker esb's state folder `.<slug>/`, when `p` is in one; else null. */
+function keptDir(s: Settings, p: string): string | null {
+  const rel = path.relative(realOr(s.projectDir), realTarget(s.projectDir, p)).split(path.sep)[0]
+  if (rel === '.git') return "the project's .git/ (git runs hooks from it)"
+  return rel === `.${s.slug}` ? `docker esb's state folder .${s.slug}/` : null
+}
+
 const notOurs = (s: Settings) =>
   `which is not on the project's registry ${s.registry.buildAddress}; fix its name, or allow the prefix with [bake] push_allow in esb.toml`
 
@@ -78,7 +94,7 @@ export function outputProblem(s: Settings, o: Record<string, string>, push = fal
   switch (type) {
     case 'image':
     case 'registry': {
-      if (type === 'registry' || o.push === 'true' || push)
+      if (type === 'registry' || goTrue(o.push) || push)
         for (const n of names) if (!pushAllowed(s, n)) return `would push ${n}, ${notOurs(s)}`
       return null
     }
@@ -89,6 +105,8 @@ export function outputProblem(s: Settings, o: Record<string, string>, push = fal
       if (o.dest === '-') return `writes to stdout, where docker esb prints its report; ${fix}`
       if (o.dest !== undefined && !insideProject(s, o.dest))
         return `writes ${realTarget(s.projectDir, o.dest)}, outside the project ${s.projectDir}; ${fix}`
+      const kept = o.dest === undefined ? null : keptDir(s, o.dest)
+      if (kept) return `writes into ${kept}; ${fix}`
       // a load into another engine than the one docker esb talks to
       if (type === 'docker' && o.context !== undefined)
         return `loads into docker context ${o.context}, not the engine docker esb uses; remove context= from it`
@@ -126,7 +144,7 @@ export function checkTarget(s: Settings, t: string, def: BakeTarget, push = fals
     if (why) throw new UsageError(`target ${t}: output ${show(o)} ${why}`)
   }
   for (const raw of def['cache-to'] ?? []) {
-    const o = outputAttrs(raw)
+    const o = outputAttrs(raw, 'cache')
     const why = cacheToProblem(s, o)
     if (why) throw new UsageError(`target ${t}: cache-to ${show(o)} ${why}`)
   }
@@ -195,7 +213,7 @@ export function checkBakeFlags(s: Settings, args: string[], known: string[]): { 
     if (key === 'tags') def.tags = value.split(',').filter(Boolean)
     else if (key === 'output') def.output = [value]
     else if (key === 'cache-to') def['cache-to'] = [value]
-    else if (key === 'push' && value === 'true') push = true
+    else if (key === 'push' && goTrue(value)) push = true
     try {
       checkTarget(s, pattern, def, push)
     } catch (e) {

@@ -73,7 +73,7 @@ const cacheList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undef
  */
 export function checkServiceCaches(s: Settings, service: string, entries: unknown[]): void {
   for (const e of entries) {
-    const o = outputAttrs(e)
+    const o = outputAttrs(e, 'cache')
     const why = cacheToProblem(s, o)
     if (why)
       throw new UsageError(

@@ -107,6 +107,41 @@ test('compose: a service cache_to on another registry or outside is refused, nam
   assert.throws(() => checkServiceCaches(s, 'gw', [{ type: 'local', dest: '/tmp/c' }]), usage(/outside the project/))
 })
 
+test('push: any value Go ParseBool reads as true pushes (push=1, t, T, TRUE, True), in outputs and --set', () => {
+  for (const v of ['1', 't', 'T', 'TRUE', 'True', 'true']) {
+    assert.match(outputProblem(s, outputAttrs(`type=image,name=evil.example/x,push=${v}`))!, /would push evil/, v)
+    assert.throws(() => checkBakeFlags(s, ['--set', `a.push=${v}`, '--set', 'a.tags=evil/x'], ['a']), usage(/would push/), v)
+  }
+  assert.is(outputProblem(s, outputAttrs('type=image,name=evil.example/x,push=0')), null)
+  assert.is(outputProblem(s, outputAttrs('type=image,name=evil.example/x,push=F')), null)
+})
+
+test('cache-to: a bare value is type=registry,ref=<value> (as buildx reads it), in bake, --set and compose', () => {
+  assert.equal(outputAttrs('evil.example/c:cache', 'cache'), { type: 'registry', ref: 'evil.example/c:cache' })
+  assert.throws(() => checkBakeFlags(s, ['--set', 'a.cache-to=evil.example/c'], ['a']), usage(/cache to evil\.example\/c/))
+  assert.throws(() => checkServiceCaches(s, 'gw', ['evil.example/c:cache']), usage(/^compose service gw: .*cache to evil/))
+  checkServiceCaches(s, 'gw', ['127.0.0.1:5010/esb-cache/x:cache'])
+})
+
+test('outputs: a dest inside .git/ or the state folder .<slug>/ is refused', () => {
+  const p = (dest: string) => outputProblem(s, { type: 'local', dest })
+  assert.match(p('.git/hooks')!, /\.git/)
+  assert.match(p('/p/.git')!, /\.git/)
+  assert.match(p(`.${s.slug}/reports`)!, new RegExp(`\\.${s.slug}`))
+  assert.match(outputProblem(s, { type: 'tar', dest: `./.${s.slug}` })!, /state/)
+  assert.is(p('out/.git-not'), null)
+  assert.is(p('.github/x'), null)
+})
+
+test('push_allow: an entry without a trailing / matches only at a / boundary', () => {
+  const a = settings({ toml: tomlIn('[bake]\npush_allow = ["127.0.0.1:5011", "ghcr.io/me/"]\n') })
+  assert.is(outputProblem(a, { type: 'registry', name: '127.0.0.1:5011/x' }), null)
+  assert.is(outputProblem(a, { type: 'registry', name: '127.0.0.1:5011' }), null)
+  assert.is(outputProblem(a, { type: 'registry', name: 'ghcr.io/me/x' }), null)
+  assert.match(outputProblem(a, { type: 'registry', name: '127.0.0.1:50110/x' })!, /would push/)
+  assert.match(outputProblem(a, { type: 'registry', name: 'ghcr.io/meevil/x' })!, /would push/)
+})
+
 test('reads: grants only from the flag and the process environment; readable() resolves symlinks', () => {
   assert.equal(readGrants(['a', '/b'], { ESB_ALLOW_READ: '/c:/d' }, 'ESB', '/cwd'), ['/cwd/a', '/b', '/c', '/d'])
   assert.equal(readGrants(undefined, {}, 'ESB', '/cwd'), [])
