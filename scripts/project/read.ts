@@ -8,6 +8,7 @@ import { UsageError } from '../errors.ts'
 import { brandSightings, type BrandSighting } from './detect.ts'
 import { parseEnvFile } from './envfile.ts'
 import { checkEnvFile } from './envpolicy.ts'
+import { MAX_FILE_BYTES } from './schema.ts'
 
 export const CONFIG_FILE = 'esb.toml'
 export const BRANDING_FILE = 'config/branding.yaml'
@@ -71,14 +72,21 @@ export function parseBrandingYaml(file: string, text: string): string {
 
 /** `from`: the file that named this one, so the error says where to fix the name. */
 function readText(file: string, what: string, from?: string): string {
+  const named = from ? `, named in ${from}` : ''
+  let st: fs.Stats
   try {
-    return fs.readFileSync(file, 'utf8')
+    st = fs.statSync(file)
+    // a device (a link to /dev/zero) or a huge file would fill memory: refused before reading
+    if (st.isFile() && st.size <= MAX_FILE_BYTES) return fs.readFileSync(file, 'utf8')
   } catch (err) {
     const e = err as NodeJS.ErrnoException
-    throw new UsageError(
-      `${file}: cannot read ${what} (${e.code ?? e.message})${from ? `, named in ${from}` : ''}; check the path and its permissions`,
-    )
+    throw new UsageError(`${file}: cannot read ${what} (${e.code ?? e.message})${named}; check the path and its permissions`)
   }
+  throw new UsageError(
+    st.isFile()
+      ? `${file}: ${what} is ${st.size} bytes, over the ${MAX_FILE_BYTES >> 20} MiB docker esb reads${named}; point it at the right file, or shrink it`
+      : `${file}: ${what} is not a regular file${named}; point it at a file`,
+  )
 }
 
 /** Reads the files the settings depend on. Only reads; never writes. */
