@@ -67,6 +67,7 @@ bench: build ## benchmarks; results in bench/results/
 	node bench/oci.mjs 1024
 	bash test/e2e/engine/provision.sh
 	node bench/rebuild.mjs 10 50 --reps 3
+	node bench/adopt.mjs --reps 3 --cache-modes
 	node bench/cachemode.mjs 10 --reps 3
 	node bench/ciwarm.mjs 10 50 --reps 2
 	node bench/reliability.mjs 200 --seed 1

@@ -13,6 +13,9 @@
 // Plain bake runs the project's bake file plus an override with the function
 // targets (FROM lambda-base through `target:`), in one call, as a user would.
 //
+// The same scenarios on the adopt fixture (a repo as real as poruru-code/esb,
+// through a mirror): bench/adopt.mjs.
+//
 // Needs the provisioned engine (make e2e does it) and dist/docker-esb.
 // Usage: node bench/rebuild.mjs [N ...] [--reps R]  (default: 10 50, R=5)
 //        writes bench/results/rebuild.json
