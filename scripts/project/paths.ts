@@ -6,30 +6,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { UsageError } from '../errors.ts'
 import type { Settings } from './config.ts'
+import { realInside, realish } from './realpath.ts'
 
-/** The real path of `p`: symlinks of its longest existing prefix resolved, the rest kept. */
-export function realish(p: string): string {
-  let cur = path.resolve(p)
-  const rest: string[] = []
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(cur), ...rest.reverse())
-    } catch {
-      /* not there yet: look one folder up */
-    }
-    const up = path.dirname(cur)
-    if (up === cur) return path.resolve(p)
-    rest.push(path.basename(cur))
-    cur = up
-  }
-}
-
-/** `p` is `root` or below it, after symlinks (`strict`: below it only). */
-export function realInside(root: string, p: string, strict = false): boolean {
-  const r = realish(root)
-  const x = realish(p)
-  return (!strict && x === r) || x.startsWith(r.endsWith(path.sep) ? r : r + path.sep)
-}
+export { realInside, realish } from './realpath.ts'
 
 /** The first existing part of `p` (itself or a parent) that is not a folder, after symlinks; null if none. */
 export function notFolder(p: string): string | null {
@@ -75,6 +54,16 @@ export function confinePaths(s: Settings): void {
         `${what} ${p}${file === p ? ' is not a folder' : `: ${file} is not a folder`}; name a folder, or move that file away`,
       )
   }
+  // bake and compose read these files themselves: the repo's config names only its own
+  for (const f of s.bake.files)
+    check(path.resolve(s.projectDir, f), '[bake] files entry', false, 'name a bake file inside the project')
+  for (const f of s.compose.files)
+    check(
+      path.resolve(s.projectDir, f.replaceAll('{mode}', s.mode)),
+      '[compose] files entry',
+      false,
+      'name a compose file inside the project',
+    )
   if (!given.templates && s.templates.dir)
     check(s.templates.dir, '[templates] dir', false, 'name a folder inside the project, or give --templates on the command line')
   if (s.builder.generateConfig)

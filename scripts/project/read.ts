@@ -7,6 +7,7 @@ import YAML from 'yaml'
 import { UsageError } from '../errors.ts'
 import { brandSightings, type BrandSighting } from './detect.ts'
 import { parseEnvFile } from './envfile.ts'
+import { realInside } from './realpath.ts'
 import { checkEnvFile } from './envpolicy.ts'
 import { MAX_FILE_BYTES } from './schema.ts'
 
@@ -109,7 +110,15 @@ export function loadInputs(projectDir: string, flags: Flags, processEnv: Record<
   const fromToml = toml?.data.env_files
   if (Array.isArray(fromToml))
     for (const f of fromToml)
-      if (typeof f === 'string') files.push({ file: path.resolve(projectDir, f), from: `${tomlFile} env_files` })
+      if (typeof f === 'string') {
+        const file = path.resolve(projectDir, f)
+        // the repo's own config reads only the repo's files; a file elsewhere is the user's to give (--env-file)
+        if (!realInside(projectDir, file))
+          throw new UsageError(
+            `${tomlFile}: env_files entry ${JSON.stringify(f)} is outside the project ${projectDir}; name a file inside the project, or give it on the command line with --env-file`,
+          )
+        files.push({ file, from: `${tomlFile} env_files` })
+      }
   for (const f of flags.envFiles ?? []) files.push({ file: path.resolve(f), from: '--env-file' })
   // as compose: $VAR in a file comes from the process environment, then from the files before it;
   // a name that would change how programs run here (PATH, LD_*, DOCKER_*...) stops the run (envpolicy.ts)

@@ -66,7 +66,11 @@ export async function sandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const outside = path.join(root, 'outside')
   const bin = path.join(root, 'bin')
   const canaryMarker = path.join(root, 'canary.ran')
-  fs.cpSync(path.join(ROOT, 'examples', o.example ?? 'mini'), project, { recursive: true })
+  // the example as committed: not a state folder a local run left in the working tree (mini's is gitignored)
+  fs.cpSync(path.join(ROOT, 'examples', o.example ?? 'mini'), project, {
+    recursive: true,
+    filter: (src) => !/[/\\]examples[/\\]mini[/\\]\.mini([/\\]|$)/.test(src),
+  })
   fs.mkdirSync(path.join(outside, 'sub'), { recursive: true })
   fs.writeFileSync(path.join(outside, 'sentinel.txt'), 'must stay\n')
   fs.writeFileSync(path.join(outside, 'sub', 'old.txt'), 'old, must stay\n')
