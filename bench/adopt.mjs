@@ -19,10 +19,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { register } from 'tsx/esm/api'
-import { SPIN, du, freePort, machine, root, scratch, sh, stats, writeResult } from './lib.mjs'
+import { SPIN, du, freePort, machine, scratch, sh, stats, writeResult } from './lib.mjs'
 
 register()
-const { startMirror, pinToMirror } = await import('../test/e2e/mirror.ts')
+const { startMirror, adoptCopy, ADOPT_TOML: TOML } = await import('../test/e2e/mirror.ts')
 
 const argv = process.argv.slice(2)
 const repsAt = argv.indexOf('--reps')
@@ -45,19 +45,7 @@ const infra = ['compose', '-p', 'acme-infra', '-f', 'docker-compose.infra.yml']
 const run = (cmd, args, extra = {}) => sh(p, cmd, args, { ...env, ...extra })
 const esb = (args, extra) => run('docker', ['esb', ...args], extra)
 
-fs.cpSync(path.join(root, 'examples', 'adopt'), p.dir, { recursive: true })
-pinToMirror(p.dir, mirror)
-fs.appendFileSync(path.join(p.dir, '.acme', 'buildkitd.toml'), `\n${mirror.toml}`)
-const TOML = `[functions]
-artifact = "artifacts/e2e-*/artifact.yml"
-
-[bake.args]
-ROOT_CA_CERT_FILENAME = "rootCA.crt"
-
-[bake.arg_hashes]
-ROOT_CA_FINGERPRINT = "\${CERT_DIR}/rootCA.crt"
-`
-fs.writeFileSync(path.join(p.dir, 'esb.toml'), TOML)
+adoptCopy(p.dir, mirror)
 // real bases and control images do real work (apt, uv, Go): a CPU step each, before their last step
 for (const f of [
   'services/common/Dockerfile.os-base',

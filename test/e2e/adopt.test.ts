@@ -16,9 +16,9 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
-import { ROOT, e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
+import { e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
 import { e2eDockerConfig, must } from './project.ts'
-import { pinToMirror, startMirror, type Mirror } from './mirror.ts'
+import { adoptCopy, startMirror, type Mirror } from './mirror.ts'
 
 const id = e2eName()
 const dir = tmpdir(`esb-e2e-adopt-${id}-`)
@@ -39,16 +39,6 @@ const env = () => ({
 const sh = (cmd: string, args: string[]): Ran => run(cmd, args, { cwd: dir, env: env() })
 const git = (...a: string[]) => must(sh('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', ...a]), `git ${a[0]}`)
 const infra = ['compose', '-p', 'acme-infra', '-f', 'docker-compose.infra.yml']
-// the minimal esb.toml for the real repo (README "Adopting an existing repo"), with this fixture's artifacts
-const ESB_TOML = `[functions]
-artifact = "artifacts/e2e-*/artifact.yml"
-
-[bake.args]
-ROOT_CA_CERT_FILENAME = "rootCA.crt"
-
-[bake.arg_hashes]
-ROOT_CA_FINGERPRINT = "\${CERT_DIR}/rootCA.crt"
-`
 /** Per target of a report: `target cached/total` for each that missed a step. */
 const missedSteps = (report: string) =>
   Object.entries<any>(JSON.parse(fs.readFileSync(path.join(dir, '.acme', 'reports', report), 'utf8')).targets)
@@ -86,12 +76,8 @@ const fromOf = (dockerfile: string) => [...fs.readFileSync(dockerfile, 'utf8').m
 test.before(async () => {
   port = await freePort()
   mirror = await startMirror()
-  fs.cpSync(path.join(ROOT, 'examples', 'adopt'), dir, { recursive: true })
-  // the committed pins are the stand-ins' digests as measured; another machine's busybox gives others (one line says so)
-  pinToMirror(dir, mirror)
-  // the company mirror, in the builder config the repo's own tools write (committed: the tree stays unchanged)
-  fs.appendFileSync(path.join(dir, '.acme', 'buildkitd.toml'), `\n# the company mirror (added by the e2e test)\n${mirror.toml}`)
-  fs.writeFileSync(path.join(dir, 'esb.toml'), ESB_TOML)
+  // pins as this machine's stand-ins give them, the mirror in the repo's own buildkitd.toml, the minimal esb.toml
+  adoptCopy(dir, mirror)
   git('init', '-q')
   git('add', '-A')
   git('commit', '-qm', 'the repo as it is')

@@ -17,7 +17,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { run, startRegistry, tmpdir } from '../lib/helpers.ts'
+import { ROOT, run, startRegistry, tmpdir } from '../lib/helpers.ts'
 import { BUSYBOX } from './project.ts'
 import { MT, sha, standIns, STAND_INS } from './standins.ts'
 
@@ -219,4 +219,32 @@ export async function moveTag(m: Mirror, ref: string, label = `moved-${Date.now(
   if (r.status !== 201) throw new Error(`mirror: moving ${ref}: ${r.status} ${await r.text()}`)
   m.digests[ref] = sha(mb)
   return m.digests[ref]
+}
+
+/**
+ * The minimal esb.toml for the real ESB repo (README "Adopting an existing
+ * repo") with the adopt fixture's artifact manifests: the bases get the args
+ * the repo's own tooling gives them.
+ */
+export const ADOPT_TOML = `[functions]
+artifact = "artifacts/e2e-*/artifact.yml"
+
+[bake.args]
+ROOT_CA_CERT_FILENAME = "rootCA.crt"
+
+[bake.arg_hashes]
+ROOT_CA_FINGERPRINT = "\${CERT_DIR}/rootCA.crt"
+`
+
+/**
+ * examples/adopt copied to `dir` as the e2e tests and the benchmark use it:
+ * its pins rewritten to this machine's stand-ins (pinToMirror), the mirror
+ * named in the repo's own .acme/buildkitd.toml as a company mirror would be,
+ * and `esb.toml` (ADOPT_TOML plus `extraToml`).
+ */
+export function adoptCopy(dir: string, m: Mirror, extraToml = ''): void {
+  fs.cpSync(path.join(ROOT, 'examples', 'adopt'), dir, { recursive: true })
+  pinToMirror(dir, m)
+  fs.appendFileSync(path.join(dir, '.acme', 'buildkitd.toml'), `\n# the company mirror (added by the test)\n${m.toml}`)
+  fs.writeFileSync(path.join(dir, 'esb.toml'), ADOPT_TOML + extraToml)
 }

@@ -11,9 +11,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { ROOT, e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
+import { e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
 import { e2eDockerConfig, must } from './project.ts'
-import { FRONTEND, moveTag, pinToMirror, startMirror, type Mirror } from './mirror.ts'
+import { FRONTEND, adoptCopy, moveTag, startMirror, type Mirror } from './mirror.ts'
 
 const id = e2eName()
 const dir = tmpdir(`esb-e2e-outside-${id}-`)
@@ -33,15 +33,6 @@ const env = () => ({
 const sh = (cmd: string, args: string[]): Ran => run(cmd, args, { cwd: dir, env: env() })
 const infra = ['compose', '-p', 'acme-infra', '-f', 'docker-compose.infra.yml']
 const JAVA = 'public.ecr.aws/lambda/java:21'
-const ESB_TOML = `[functions]
-artifact = "artifacts/e2e-*/artifact.yml"
-
-[bake.args]
-ROOT_CA_CERT_FILENAME = "rootCA.crt"
-
-[bake.arg_hashes]
-ROOT_CA_FINGERPRINT = "\${CERT_DIR}/rootCA.crt"
-`
 
 /** `docker esb build --json`: the hit report (skipped, rebuilt, outside) and what was said on stderr. */
 function build(...args: string[]): { report: any; stderr: string } {
@@ -53,10 +44,7 @@ const short = (d: string) => d.slice(0, 19)
 test.before(async () => {
   port = await freePort()
   mirror = await startMirror()
-  fs.cpSync(path.join(ROOT, 'examples', 'adopt'), dir, { recursive: true })
-  pinToMirror(dir, mirror)
-  fs.appendFileSync(path.join(dir, '.acme', 'buildkitd.toml'), `\n# the company mirror (added by the e2e test)\n${mirror.toml}`)
-  fs.writeFileSync(path.join(dir, 'esb.toml'), ESB_TOML)
+  adoptCopy(dir, mirror)
   must(sh('bash', ['tools/setup-certs.sh']), 'certs')
 })
 
