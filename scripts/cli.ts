@@ -179,6 +179,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.err(`docker esb: internal error (${REPORT_BUGS}): ${e instanceof Error ? e.stack : String(e)}\n`)
     return 1
   } finally {
+    runner?.dropEarly()
     clearTimeout(watchdog)
     process.off('SIGINT', onInt)
     process.off('SIGTERM', onTerm)

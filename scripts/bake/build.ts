@@ -8,7 +8,7 @@ import type { Plan, Step } from '../plan/types.ts'
 import { renderForStack } from '../render/plan.ts'
 import { buildxVersion, versionLess } from '../docker/version.ts'
 import { progressMode, withHistory } from '../report/mode.ts'
-import { builderInputs } from '../builder/inspect.ts'
+import { builderInputs, storedBuilder } from '../builder/inspect.ts'
 import { builderInspectArgv } from '../builder/plan.ts'
 import { functionDockerfiles } from '../functions/discover.ts'
 import { artifactManifests, artifactTargets } from '../functions/artifact.ts'
@@ -47,9 +47,6 @@ export async function planBuild(
   const fns = functionDockerfiles(s)
   const artifacts = artifactTargets(s, artifactManifests(s), o.allowRead)
   const queries = queryCache(s)
-  // asked while the skip check runs: a build that bakes anything looks at its builder first
-  // only a docker-container builder: a remote or kubernetes one that does not answer must not slow a no-op
-  if (s.builder.driver.kind === 'docker-container') runner.prefetch(builderInspectArgv(s))
   const [bx, bake] = await Promise.all([
     buildxVersion(runner, queries),
     bakeInputs(s, runner, r, defaultGroups(s, false), queries),
@@ -71,6 +68,20 @@ export async function planBuild(
     localCaches: localCaches(s),
     dockerConfigDir: runner.configDir,
   }
-  const skip = await skipFor(s, inp, !o.skip, undefined, { pull: o.pull, signal: runner.signal })
+  const onBuild = () => askBuilderEarly(s, runner)
+  const skip = await skipFor(s, inp, !o.skip, undefined, { pull: o.pull, signal: runner.signal, onBuild })
   return withQueryCache(buildPlan({ ...inp, skip }), queries)
+}
+
+/**
+ * A build that bakes anything looks at its builder first (ensure-builder):
+ * asked as soon as the skip check knows a bake will run, while it finishes;
+ * not before (on a no-op it would only take CPU and hold the exit), not when
+ * buildx's store already answers (builder/inspect.ts storedBuilder), and only
+ * for a docker-container builder (a remote one that does not answer must not
+ * slow anything).
+ */
+export function askBuilderEarly(s: Settings, runner: Pick<Runner, 'prefetch' | 'configDir'>): void {
+  if (s.builder.driver.kind === 'docker-container' && !storedBuilder(runner.configDir, s.builder.name))
+    runner.prefetch(builderInspectArgv(s))
 }

@@ -2,12 +2,12 @@
 // targets build's phases would send to bake. Asks the registry and reads
 // the contexts; decides nothing itself.
 import type { Settings } from '../project/config.ts'
-import { checkSkips, type SkipPlan } from '../skip/check.ts'
+import { checkSkips, type SkipOptions, type SkipPlan } from '../skip/check.ts'
 import { effectiveBuildkitdToml } from '../builder/plan.ts'
 import { effectiveTargets } from './override.ts'
 import { bakePhases } from './phases.ts'
 import { allFunctions, type BuildPlanInputs } from './plan.ts'
-import { phaseTargets } from './steps.ts'
+import { phaseTargets } from './phases.ts'
 
 /** `--pull`: build and up resolve every outside image now, or stop. */
 export const PULL_FLAG: [string, string] = [
@@ -32,7 +32,7 @@ export async function skipFor(
   inp: BuildPlanInputs,
   noSkip: boolean,
   groups?: string[],
-  o: { pull?: boolean; signal?: AbortSignal } = {},
+  o: Pick<SkipOptions, 'pull' | 'signal' | 'onBuild'> = {},
 ): Promise<SkipPlan> {
   const fns = allFunctions(inp)
   const build = (groups ? [groups] : bakePhases(s, fns.length > 0)).flatMap((g) => phaseTargets(inp.bakePrint, g, fns))
@@ -49,5 +49,6 @@ export async function skipFor(
     buildkitd: effectiveBuildkitdToml(s, inp.builder),
     pull: o.pull,
     signal: o.signal,
+    onBuild: o.onBuild,
   })
 }

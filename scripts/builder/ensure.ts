@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import { EsbError } from '../errors.ts'
 import { lastLine, type Runner } from '../docker/runner.ts'
 import type { StepOf } from '../plan/types.ts'
-import { parseInspect } from './inspect.ts'
+import { parseInspect, storedBuilder } from './inspect.ts'
 import { stateWrite } from '../project/statefs.ts'
 
 export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>): Promise<void> {
@@ -18,8 +18,14 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
       return {} /* none yet */
     }
   }
-  let inspect = await ask()
   let state = readState()
+  // the builder docker esb made with these options, still in buildx's store: nothing to ask buildx
+  const stored = storedBuilder(runner.configDir, st.name)
+  if (stored?.driver === st.driver && state.fingerprint === st.fingerprint) {
+    runner.log(`# builder ${st.name}: reused`)
+    return
+  }
+  let inspect = await ask()
   // the answer may have been asked early (Runner.prefetch), before the lock: another run may have
   // made the builder since; asked again before creating or recreating it
   if (inspect.code !== 0 || state.fingerprint !== st.fingerprint) {

@@ -50,6 +50,7 @@ export class Runner {
 
   /** read-only questions started early, while the plan is made (prefetch) */
   private early = new Map<string, Promise<RunResult>>()
+  private earlyChildren = new Map<string, ProcessPromise>()
 
   /**
    * Starts a read-only question now, in parallel with other work; the next
@@ -58,15 +59,34 @@ export class Runner {
   prefetch(argv: string[], env?: Env): void {
     const key = JSON.stringify(argv)
     if (this.early.has(key)) return
+    const before = new Set(this.active)
     const p = this.run(argv, { capture: true, allowFail: true, env })
     p.catch(() => undefined)
     this.early.set(key, p)
+    // run() registers its child before its first await
+    const child = [...this.active].find((c) => !before.has(c))
+    if (child) this.earlyChildren.set(key, child)
+  }
+
+  /** Stops the early questions nobody took (the command is over; their answers would only hold the exit). */
+  dropEarly(): void {
+    for (const key of this.early.keys()) {
+      const child = this.earlyChildren.get(key)
+      try {
+        void child?.kill('SIGTERM').catch(() => undefined)
+      } catch {
+        /* it has finished meanwhile */
+      }
+    }
+    this.early.clear()
+    this.earlyChildren.clear()
   }
 
   async run(argv: string[], o: RunOptions = {}): Promise<RunResult> {
     const early = o.capture && o.allowFail && !o.input ? this.early.get(JSON.stringify(argv)) : undefined
     if (early) {
       this.early.delete(JSON.stringify(argv))
+      this.earlyChildren.delete(JSON.stringify(argv))
       return early
     }
     this.throwIfCancelled()

@@ -10,6 +10,7 @@ import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import type { BakeTarget } from '../docker/bakefile.ts'
 import { registryCacheRef, localCacheDir } from '../cache/flags.ts'
+import { localCaches } from '../cache/local.ts'
 import { clientOf } from '../buildregistry/client.ts'
 import { buildRegistrySpec } from '../plan/context.ts'
 import { DEFAULT_DOCKER_CONFIG } from '../docker/config.ts'
@@ -29,6 +30,11 @@ export interface SkipPlan extends Decision, Partial<OutsideReads> {
   dir: string
   /** the stat cache after this check, saved by the run (a dry run writes nothing) */
   statCache: StatCache
+  /**
+   * With no local cache for any target: the targets whose registry cache is
+   * there (none: a first build here, bake/steps.ts firstBuild). Undefined: not asked.
+   */
+  registryCaches?: string[]
 }
 
 /** The build registry, with the credentials in `configDir` when it is not the local one. */
@@ -43,6 +49,37 @@ export interface SkipOptions {
   /** --pull: every outside image resolved now, or the build stops */
   pull?: boolean
   signal?: AbortSignal
+  /** called (maybe twice) as soon as some target is known to go to bake */
+  onBuild?: () => void
+}
+
+/** With the local cache on and empty for these targets: those whose registry cache is there (else undefined). */
+async function registryCachesOf(
+  s: Settings,
+  client: ReturnType<typeof registryClient>,
+  build: string[],
+): Promise<string[] | undefined> {
+  if (!s.cache.local || localCaches(s).some((t) => build.includes(t))) return undefined
+  if (!s.cache.registry) return []
+  const there = await Promise.all(build.map(async (t) => ((await headDigest(client, s, registryCacheRef(s, t))) ? t : null)))
+  return there.filter((t): t is string => t !== null)
+}
+
+/** Whether a target's image (and its registry or local cache) is still where the last build left it. */
+async function registryState(
+  s: Settings,
+  client: ReturnType<typeof registryClient>,
+  tag: string,
+  target: string,
+): Promise<RegistryState> {
+  const cacheRef = registryCacheRef(s, target)
+  const [digest, cache] = await Promise.all([
+    headDigest(client, s, tag),
+    s.cache.registry
+      ? headDigest(client, s, cacheRef).then((d) => d !== null || !onProjectRegistry(s, cacheRef))
+      : Promise.resolve(!s.cache.local || fs.existsSync(path.join(localCacheDir(s, target), 'current', 'index.json'))),
+  ])
+  return { digest, cache }
 }
 
 /** The resolver for outside images, through the builder's mirrors. */
@@ -79,21 +116,19 @@ export async function checkSkips(
   for (const t of build) want(t)
   const client = registryClient(s, opts.configDir)
   const records = Object.fromEntries(build.map((t) => [t, readRecord(dir, t, tags[t])]))
+  // a target never built here goes to bake: the caller may start getting ready for it now
+  if (off || build.some((t) => !records[t])) opts.onBuild?.()
+  // asked while the outside images resolve; only the answers for unchanged keys are used
+  const asked = Object.fromEntries(build.filter((t) => records[t] && !off).map((t) => [t, registryState(s, client, tags[t], t)]))
+  for (const p of Object.values(asked)) p.catch(() => undefined)
+  const regCaches = registryCachesOf(s, client, build)
+  regCaches.catch(() => undefined)
   const img = await imageDigests(s, Object.values(gathered), client, outsideResolver(s, opts), Object.values(records), opts.pull)
   const keys = computeKeys(gathered, img.digests, img.why)
+  const same = (t: string) => records[t] !== null && records[t]?.key === keys[t]?.key
+  if (build.some((t) => !same(t))) opts.onBuild?.()
   const reg: Record<string, RegistryState> = {}
-  await Promise.all(
-    build.map(async (t) => {
-      const rec = records[t]
-      if (!rec || rec.key !== keys[t]?.key) return
-      const digest = await headDigest(client, s, tags[t])
-      let cacheOk = true
-      if (s.cache.registry)
-        cacheOk = (await headDigest(client, s, registryCacheRef(s, t))) !== null || !onProjectRegistry(s, registryCacheRef(s, t))
-      else if (s.cache.local) cacheOk = fs.existsSync(path.join(localCacheDir(s, t), 'current', 'index.json'))
-      reg[t] = { digest, cache: cacheOk }
-    }),
-  )
+  for (const t of build) if (same(t) && t in asked) reg[t] = await asked[t]
   const deps = Object.fromEntries(Object.entries(gathered).map(([t, g]) => [t, Object.values(g.targets)]))
   const decision: Decision = off
     ? { skip: {}, rebuild: Object.fromEntries(build.map((t) => [t, [off]])) }
@@ -105,5 +140,14 @@ export async function checkSkips(
     const k = keys[t]
     if (k?.key) toRecord[t] = { tag: tags[t], key: k.key, inputs: k.inputs }
   }
-  return { ...decision, records: toRecord, dir, statCache: cache, ...outsideOf(s, gathered, img, tags), notes: img.notes }
+  const registryCaches = await regCaches.catch(() => undefined)
+  return {
+    ...decision,
+    records: toRecord,
+    dir,
+    statCache: cache,
+    ...outsideOf(s, gathered, img, tags),
+    notes: img.notes,
+    ...(registryCaches ? { registryCaches } : {}),
+  }
 }

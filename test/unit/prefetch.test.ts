@@ -5,7 +5,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { planBuild } from '../../scripts/bake/build.ts'
+import os from 'node:os'
+import { askBuilderEarly } from '../../scripts/bake/build.ts'
+import { storedBuilder } from '../../scripts/builder/inspect.ts'
 import { planUp } from '../../scripts/compose/up.ts'
 import { ensureBuilder } from '../../scripts/builder/ensure.ts'
 import { ensureBuilderStep } from '../../scripts/builder/plan.ts'
@@ -28,7 +30,7 @@ function fakeRunner(answer: (argv: string[]) => RunResult) {
   return { runner, prefetched, ran }
 }
 
-test('the builder is asked early only for the docker-container driver', async () => {
+test('up asks for the builder early only for the docker-container driver', async () => {
   for (const [toml, want] of [
     ['', 1],
     ['[builder]\ndriver = "remote"\nendpoint = "tcp://10.0.0.1:1234"\n', 0],
@@ -38,11 +40,39 @@ test('the builder is asked early only for the docker-container driver', async ()
       throw new Error('stop here')
     })
     const opts = { skip: true, pull: false, extraArgs: [] }
-    await planBuild(p.settings, opts, f.runner, io, async () => {}).catch(() => {})
     await planUp(p.settings, opts, f.runner, io, async () => {}).catch(() => {})
-    assert.is(f.prefetched.length, want * 2, toml || 'docker-container')
+    assert.is(f.prefetched.length, want, toml || 'docker-container')
     p.remove()
   }
+})
+
+test('build asks for the builder once a bake will run: docker-container only, and not when buildx store has it', () => {
+  const remote = tempProject('[builder]\ndriver = "remote"\nendpoint = "tcp://10.0.0.1:1234"\n')
+  const local = tempProject('')
+  const f = fakeRunner(() => ({ code: 0, stdout: '', stderr: '' }))
+  askBuilderEarly(remote.settings, f.runner)
+  assert.is(f.prefetched.length, 0, 'remote')
+  askBuilderEarly(local.settings, f.runner)
+  assert.equal(f.prefetched, [['buildx', 'inspect', local.settings.builder.name]])
+  // buildx's own store lists it: nothing to ask
+  const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-cfg-'))
+  const name = local.settings.builder.name
+  fs.mkdirSync(path.join(cfg, 'buildx', 'instances'), { recursive: true })
+  fs.writeFileSync(
+    path.join(cfg, 'buildx', 'instances', name),
+    JSON.stringify({ Name: name, Driver: 'docker-container', Nodes: [{ Name: `${name}0`, DriverOpts: { network: 'host' } }] }),
+  )
+  const g = fakeRunner(() => ({ code: 0, stdout: '', stderr: '' }))
+  askBuilderEarly(local.settings, { ...g.runner, prefetch: g.runner.prefetch, configDir: cfg })
+  assert.is(g.prefetched.length, 0, 'stored')
+  assert.equal(storedBuilder(cfg, name), { driver: 'docker-container', networkHost: true })
+  // not the shape known, or another name: null (ensure-builder asks buildx)
+  fs.writeFileSync(path.join(cfg, 'buildx', 'instances', 'odd'), '{"Name":"odd","Driver":1}')
+  assert.is(storedBuilder(cfg, 'odd'), null)
+  assert.is(storedBuilder(cfg, 'missing'), null)
+  for (const d of [cfg]) fs.rmSync(d, { recursive: true, force: true })
+  remote.remove()
+  local.remove()
 })
 
 test('an early "missing" is asked again before creating: a builder made meanwhile is reused', async () => {
