@@ -35,7 +35,7 @@ async function project(n) {
   start(p)
   // the plain bake files: function targets as a user would write them, with and without caches
   const plan = JSON.parse(sh(p, 'docker', ['esb', 'build', '--dry-run', '--json', '--no-skip']).out)
-  const gen = JSON.parse(plan.steps.find((s) => s.kind === 'write' && s.path.endsWith('bake.generated.1.json')).content)
+  const gen = JSON.parse(plan.steps.find((s) => s.kind === 'write' && /bake\.generated(\.1)?\.json$/.test(s.path)).content)
   const plainCache = path.join(tmp, `${brand}-plaincache`)
   const nocache = { group: gen.group, target: {} }
   const cached = { group: gen.group, target: {} }

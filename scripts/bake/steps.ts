@@ -14,7 +14,7 @@ import { bakeOverride, targetTag } from './override.ts'
 import { applyPins } from './pins.ts'
 import { checkBakeRun } from './guard.ts'
 import { hclEscape, hclString } from './escape.ts'
-import { groupTargets, phase2Contexts, pinBases, targetsFromPrint } from './phases.ts'
+import { firstBuild, groupTargets, phase2Contexts, phaseTargets, pinBases, targetsFromPrint } from './phases.ts'
 
 /** What the bakes of one command build, and how (the parts of build's and up's inputs the bakes read). */
 export interface BakeRun {
@@ -51,15 +51,6 @@ export interface BakeSteps {
   caches: Plan['caches']
   /** every target the phases name, skipped ones included */
   targets: string[]
-}
-
-/** The targets a phase's groups name (`functions` is docker esb's own group). */
-export function phaseTargets(print: BakeFile, groups: string[], fns: FunctionTarget[]): string[] {
-  return [
-    ...new Set(
-      groups.flatMap((g) => (g === 'functions' && !print.group?.functions ? fns.map((f) => f.target) : groupTargets(print, g))),
-    ),
-  ]
 }
 
 /** `docker buildx bake` argv for one phase. */
@@ -116,10 +107,11 @@ const bakeFileWrite = (why: string, p: string, json: BakeFile): Step => ({
 /** The steps of every phase of a bake run. */
 export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
   const s = ctx.settings
-  const { print, fns, phases } = run
+  const { print, fns } = run
   const targets = targetsFromPrint(print)
   const have = (t: string) => run.localCaches === undefined || run.localCaches.includes(t)
   const skip = run.skip?.skip ?? {}
+  const phases = firstBuild(s, run) ? [run.phases.flat()] : run.phases
   const metadata = (i: number) => path.join(ctx.runDir, `bake-metadata.${i + 1}.json`)
   const out: BakeSteps = { writes: [], bakes: [], gens: [], caches: {}, targets: [] }
   // the phases that still have something to build, after the skip

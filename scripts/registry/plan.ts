@@ -67,7 +67,8 @@ export function ensureRegistryStep(s: Settings, env: Env): StepOf<'ensure-regist
     url: registryUrl(s),
     port: s.registry.port,
     timeoutMs: REGISTRY_READY_TIMEOUT_MS,
-    up: [...infraCompose(s), 'up', '-d', '--wait', 'registry'],
+    // no --wait: a registry is ready when /v2/ answers (polled below), long before a repo's healthcheck first runs
+    up: [...infraCompose(s), 'up', '-d', 'registry'],
     env,
     cwd: s.projectDir,
     containerName: s.registry.containerName,

@@ -47,7 +47,7 @@ test('build --dry-run on the adopted repo: brand from its files, no write of its
   assert.is(bake.env.PROJECT_NAME, 'acme-dev')
   assert.is(bake.env.BUILDX_BUILDER, 'acme-buildx', 'brand acme read from the generated files')
   assert.is(p.envSources.ENV, `${dir}/.env: ENV`)
-  const gen = JSON.parse(p.steps.find((s: any) => s.kind === 'write' && s.path.endsWith('bake.generated.1.json')).content)
+  const gen = JSON.parse(p.steps.find((s: any) => s.kind === 'write' && s.path.endsWith('bake.generated.json')).content)
   const tags = Object.values<any>(gen.target).flatMap((t) => t.tags)
   for (const t of tags) assert.match(t, /^127\.0\.0\.1:5010\//)
   assert.ok(tags.includes('127.0.0.1:5010/acme-os-base:latest'))
@@ -74,7 +74,7 @@ test('build --dry-run on the adopted repo: brand from its files, no write of its
 test('--tag and ACME_TAG reach every target, whatever the bake file hard-codes', () => {
   const dir = copy()
   const p = plan(dir, 'build', '--tag', 'v2')
-  const gen = JSON.parse(p.steps.find((s: any) => s.kind === 'write' && s.path.endsWith('bake.generated.1.json')).content)
+  const gen = JSON.parse(p.steps.find((s: any) => s.kind === 'write' && s.path.endsWith('bake.generated.json')).content)
   assert.equal(gen.target['os-base'].tags, ['127.0.0.1:5010/acme-os-base:v2'])
 })
 
@@ -112,7 +112,7 @@ test("the adopted repo's registry is published on 127.0.0.1 only, whatever its i
   assert.equal(ensure.override, { path: path.join(dir, '.acme', 'registry-ports.5010.yml'), content: w.content })
   assert.is(w.path, ensure.override.path)
   const args = ['compose', '-p', 'acme-infra', '-f', infra, '-f', w.path]
-  assert.equal(ensure.up.slice(-(args.length + 4)), [...args, 'up', '-d', '--wait', 'registry'])
+  assert.equal(ensure.up.slice(-(args.length + 3)), [...args, 'up', '-d', 'registry'])
   assert.equal(down.at(-1).argv.slice(-(args.length + 1)), [...args, 'down'])
   assert.ok(down.indexOf(w) < down.length - 1, 'written before down runs')
   // the compose the tests use reads it as the bind alone (no port of the infra file is left)

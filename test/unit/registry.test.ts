@@ -17,8 +17,8 @@ import { settings, tempDir } from '../lib/settings.ts'
 test('a registry that does not answer is started before the skip check, unless this run writes its compose file', () => {
   const s = settings()
   assert.equal(
-    registryFirstSteps(s, [], {}).map((x) => x.up.slice(-4)),
-    [['up', '-d', '--wait', 'registry']],
+    registryFirstSteps(s, [], {}).map((x) => x.up.slice(-3)),
+    [['up', '-d', 'registry']],
   )
   assert.equal(
     registryFirstSteps(
@@ -47,7 +47,7 @@ test("every compose call on the infra project names docker esb's override: the r
   const y = YAML.parse(o.content, { customTags: [{ tag: '!override', collection: 'seq', resolve: (v: unknown) => v }] })
   assert.equal(y.services.registry.ports, [{ target: 5010, published: '5077', host_ip: '127.0.0.2', protocol: 'tcp' }])
   const st = ensureRegistryStep(s, {})
-  assert.equal(st.up, [...infraCompose(s), 'up', '-d', '--wait', 'registry'])
+  assert.equal(st.up, [...infraCompose(s), 'up', '-d', 'registry'])
   assert.equal([st.override, st.bind], [o, '127.0.0.2'])
   // down --registry and prune --registry: the override is written before their compose calls
   for (const p of [downPlan(s, true, []), prunePlan(s, { local: false, builder: false, registry: true })]) {
