@@ -14,7 +14,7 @@ import { bakeOverride, targetTag } from './override.ts'
 import { applyPins } from './pins.ts'
 import { checkBakeRun } from './guard.ts'
 import { hclEscape, hclString } from './escape.ts'
-import { firstBuild, groupTargets, phase2Contexts, phaseTargets, pinBases, targetsFromPrint } from './phases.ts'
+import { groupTargets, phase2Contexts, phaseTargets, pinBases, targetsFromPrint } from './phases.ts'
 
 /** What the bakes of one command build, and how (the parts of build's and up's inputs the bakes read). */
 export interface BakeRun {
@@ -111,7 +111,7 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
   const targets = targetsFromPrint(print)
   const have = (t: string) => run.localCaches === undefined || run.localCaches.includes(t)
   const skip = run.skip?.skip ?? {}
-  const phases = firstBuild(s, run) ? [run.phases.flat()] : run.phases
+  const { phases } = run
   const metadata = (i: number) => path.join(ctx.runDir, `bake-metadata.${i + 1}.json`)
   const out: BakeSteps = { writes: [], bakes: [], gens: [], caches: {}, targets: [] }
   // the phases that still have something to build, after the skip

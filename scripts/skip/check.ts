@@ -10,7 +10,6 @@ import type { Settings } from '../project/config.ts'
 import { statePaths } from '../project/names.ts'
 import type { BakeTarget } from '../docker/bakefile.ts'
 import { registryCacheRef, localCacheDir } from '../cache/flags.ts'
-import { localCaches } from '../cache/local.ts'
 import { clientOf } from '../buildregistry/client.ts'
 import { buildRegistrySpec } from '../plan/context.ts'
 import { DEFAULT_DOCKER_CONFIG } from '../docker/config.ts'
@@ -30,11 +29,6 @@ export interface SkipPlan extends Decision, Partial<OutsideReads> {
   dir: string
   /** the stat cache after this check, saved by the run (a dry run writes nothing) */
   statCache: StatCache
-  /**
-   * With no local cache for any target: the targets whose registry cache is
-   * there (none: a first build here, bake/steps.ts firstBuild). Undefined: not asked.
-   */
-  registryCaches?: string[]
 }
 
 /** The build registry, with the credentials in `configDir` when it is not the local one. */
@@ -51,18 +45,6 @@ export interface SkipOptions {
   signal?: AbortSignal
   /** called (maybe twice) as soon as some target is known to go to bake */
   onBuild?: () => void
-}
-
-/** With the local cache on and empty for these targets: those whose registry cache is there (else undefined). */
-async function registryCachesOf(
-  s: Settings,
-  client: ReturnType<typeof registryClient>,
-  build: string[],
-): Promise<string[] | undefined> {
-  if (!s.cache.local || localCaches(s).some((t) => build.includes(t))) return undefined
-  if (!s.cache.registry) return []
-  const there = await Promise.all(build.map(async (t) => ((await headDigest(client, s, registryCacheRef(s, t))) ? t : null)))
-  return there.filter((t): t is string => t !== null)
 }
 
 /** Whether a target's image (and its registry or local cache) is still where the last build left it. */
@@ -106,6 +88,15 @@ export async function checkSkips(
   opts: SkipOptions = {},
 ): Promise<SkipPlan> {
   const dir = inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state)
+  const client = registryClient(s, opts.configDir)
+  const records = Object.fromEntries(build.map((t) => [t, readRecord(dir, t, tags[t])]))
+  // a target never built here goes to bake: the caller may start getting ready for it now
+  if (off || build.some((t) => !records[t])) opts.onBuild?.()
+  // asked before the inputs are read (the registry answers meanwhile); only the answers for unchanged keys are used
+  const asked = Object.fromEntries(build.filter((t) => records[t] && !off).map((t) => [t, registryState(s, client, tags[t], t)]))
+  for (const p of Object.values(asked)) p.catch(() => undefined)
+  // one turn of the event loop: the requests leave before the file reads below hold it
+  await new Promise((r) => setImmediate(r))
   const cache = readStatCache(dir)
   const gathered: Record<string, Gathered> = {}
   const want = (t: string) => {
@@ -114,15 +105,6 @@ export async function checkSkips(
     for (const d of Object.values(gathered[t].targets)) want(d)
   }
   for (const t of build) want(t)
-  const client = registryClient(s, opts.configDir)
-  const records = Object.fromEntries(build.map((t) => [t, readRecord(dir, t, tags[t])]))
-  // a target never built here goes to bake: the caller may start getting ready for it now
-  if (off || build.some((t) => !records[t])) opts.onBuild?.()
-  // asked while the outside images resolve; only the answers for unchanged keys are used
-  const asked = Object.fromEntries(build.filter((t) => records[t] && !off).map((t) => [t, registryState(s, client, tags[t], t)]))
-  for (const p of Object.values(asked)) p.catch(() => undefined)
-  const regCaches = registryCachesOf(s, client, build)
-  regCaches.catch(() => undefined)
   const img = await imageDigests(s, Object.values(gathered), client, outsideResolver(s, opts), Object.values(records), opts.pull)
   const keys = computeKeys(gathered, img.digests, img.why)
   const same = (t: string) => records[t] !== null && records[t]?.key === keys[t]?.key
@@ -140,7 +122,6 @@ export async function checkSkips(
     const k = keys[t]
     if (k?.key) toRecord[t] = { tag: tags[t], key: k.key, inputs: k.inputs }
   }
-  const registryCaches = await regCaches.catch(() => undefined)
   return {
     ...decision,
     records: toRecord,
@@ -148,6 +129,5 @@ export async function checkSkips(
     statCache: cache,
     ...outsideOf(s, gathered, img, tags),
     notes: img.notes,
-    ...(registryCaches ? { registryCaches } : {}),
   }
 }

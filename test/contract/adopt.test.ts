@@ -47,7 +47,7 @@ test('build --dry-run on the adopted repo: brand from its files, no write of its
   assert.is(bake.env.PROJECT_NAME, 'acme-dev')
   assert.is(bake.env.BUILDX_BUILDER, 'acme-buildx', 'brand acme read from the generated files')
   assert.is(p.envSources.ENV, `${dir}/.env: ENV`)
-  const gen = JSON.parse(p.steps.find((s: any) => s.kind === 'write' && s.path.endsWith('bake.generated.json')).content)
+  const gen = JSON.parse(p.steps.find((s: any) => s.kind === 'write' && s.path.endsWith('bake.generated.1.json')).content)
   const tags = Object.values<any>(gen.target).flatMap((t) => t.tags)
   for (const t of tags) assert.match(t, /^127\.0\.0\.1:5010\//)
   assert.ok(tags.includes('127.0.0.1:5010/acme-os-base:latest'))
@@ -74,7 +74,7 @@ test('build --dry-run on the adopted repo: brand from its files, no write of its
 test('--tag and ACME_TAG reach every target, whatever the bake file hard-codes', () => {
   const dir = copy()
   const p = plan(dir, 'build', '--tag', 'v2')
-  const gen = JSON.parse(p.steps.find((s: any) => s.kind === 'write' && s.path.endsWith('bake.generated.json')).content)
+  const gen = JSON.parse(p.steps.find((s: any) => s.kind === 'write' && s.path.endsWith('bake.generated.1.json')).content)
   assert.equal(gen.target['os-base'].tags, ['127.0.0.1:5010/acme-os-base:v2'])
 })
 

@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildPlan } from '../../scripts/bake/plan.ts'
 import { defaultGroups, pinBases, groupTargets } from '../../scripts/bake/phases.ts'
-import { settings, tomlSettings } from '../lib/settings.ts'
+import { settings } from '../lib/settings.ts'
 import { bp, docker, print } from './fixtures.ts'
 
 test('build: one local and one registry cache per target, all distinct', () => {
@@ -90,47 +90,6 @@ test('build: argv arrays, from the project root; bases first, then control and f
   assert.is(rest.env.BUILDX_BUILDER, 'esb-buildx')
   assert.is(rest.report?.final, true)
   assert.is(bases.report?.final, false)
-})
-
-test('a first build here (no target has a local cache, none skipped) is one bake of every group; else bases first', () => {
-  const skip = (registryCaches?: string[]) => ({
-    skip: {},
-    rebuild: {},
-    records: {},
-    dir: '/p/.esb/inputs',
-    statCache: {},
-    registryCaches,
-  })
-  const inputs = (localCaches?: string[], registryCaches: string[] | undefined = []) => ({
-    skip: skip(registryCaches),
-    settings: settings(),
-    renderWrites: [],
-    builder: { procEnv: {}, buildkitdConfig: null },
-    bakePrint: print,
-    functionDockerfiles: ['functions/hello/Dockerfile'],
-    runId: 'R1',
-    extraArgs: [],
-    localCaches,
-  })
-  const first = buildPlan(inputs([]))
-  const bakes = docker(first)
-  assert.is(bakes.length, 1)
-  assert.equal(bakes[0].argv.slice(-3), ['base-images', 'control-images-docker', 'functions'])
-  assert.ok(bakes[0].argv.includes('/p/.esb/runs/R1/bake.generated.json'))
-  assert.not.ok(first.steps.some((s) => s.kind === 'pin-bases'))
-  // children reach their bases through the target: contexts of the one bake file, and every target exports once
-  const gen = JSON.parse((first.steps.find((s) => s.kind === 'write' && s.path.endsWith('bake.generated.json')) as any).content)
-  assert.equal(gen.target['fn-hello'].contexts, { 'lambda-base': 'target:lambda-base' })
-  const gens = (first.steps.find((s) => s.kind === 'promote-cache') as any).gens.map((g: any) => g.gen.split('/').pop())
-  assert.equal([...new Set(gens)], ['gen-R1'])
-  // one target with a local cache, or unknown caches: bases first
-  assert.is(docker(buildPlan(inputs(['os-base']))).length, 2)
-  assert.is(docker(buildPlan(inputs(undefined))).length, 2)
-  // a registry cache there (or not asked): bases first
-  assert.is(docker(buildPlan(inputs([], ['os-base']))).length, 2)
-  assert.is(docker(buildPlan({ ...inputs([]), skip: skip(undefined) })).length, 2)
-  // the local cache off: never a first build (the registry cache may be there)
-  assert.is(docker(buildPlan({ ...inputs([]), settings: tomlSettings('[cache]\nlocal = false\n') })).length, 2)
 })
 
 test('--allow fs.* only where buildx has file-system entitlements (0.19+)', () => {
