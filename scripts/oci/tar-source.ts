@@ -1,7 +1,7 @@
 // Images from a tar: an OCI image layout, or what `docker save` writes (its
 // legacy manifest.json too). Read in two passes so memory stays flat.
 import fs from 'node:fs'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { finished, pipeline } from 'node:stream/promises'
 import * as tar from 'tar-stream'
 import { EsbError, UsageError } from '../errors.ts'
@@ -69,7 +69,6 @@ export async function tarSource(file: string): Promise<OpenSource> {
     if (small.has(entry)) return Readable.from([small.get(entry)!]).pipe(new VerifyStream(d.digest, d.size, `${file} ${entry}`))
     if (!sizes.has(entry)) throw new EsbError(`${file}: ${entry} (${d.digest}) is missing; the archive is incomplete`)
     // second pass: stream just that entry out of the file
-    const { PassThrough } = await import('node:stream')
     const out = new PassThrough()
     scanTar(file, async (h, s) => {
       if (h.name.replace(/^\.\//, '') !== entry) return

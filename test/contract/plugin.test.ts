@@ -32,6 +32,38 @@ test('the bundle also runs where Node loads it as an ES module (a "type": "modul
   assert.is(JSON.parse(m.stdout).SchemaVersion, '0.1.0')
 })
 
+test("V8's compiled code is kept in the user's cache folder: made once, a corrupt one replaced, never an error", () => {
+  const cache = tmpdir('esb-xdg-')
+  const env = { XDG_CACHE_HOME: cache }
+  const files = () => (fs.existsSync(path.join(cache, 'docker-esb')) ? fs.readdirSync(path.join(cache, 'docker-esb')) : [])
+  assert.is(run(BUNDLE, ['version'], { env }).code, 0)
+  const [f] = files()
+  assert.match(f, /^code-[0-9a-f]{16}\.bin$/)
+  const kept = path.join(cache, 'docker-esb', f)
+  const size = fs.statSync(kept).size
+  assert.ok(size > 100_000, `${size} bytes`)
+  // a second run uses it and leaves it as it is
+  const mtime = fs.statSync(kept).mtimeMs
+  assert.is(run(BUNDLE, ['version'], { env }).code, 0)
+  assert.is(fs.statSync(kept).mtimeMs, mtime)
+  // a corrupt one is rejected by V8 and written anew
+  fs.writeFileSync(kept, 'not V8 code')
+  const r = run(BUNDLE, ['version'], { env })
+  assert.is(r.code, 0, r.stderr)
+  assert.ok(fs.statSync(kept).size > 100_000, 'rewritten')
+  assert.equal(files(), [f], 'no temp file left')
+  // off: nothing kept; an unwritable folder: no error
+  const off = tmpdir('esb-xdg-off-')
+  assert.is(run(BUNDLE, ['version'], { env: { XDG_CACHE_HOME: off, DOCKER_ESB_CODE_CACHE: 'off' } }).code, 0)
+  assert.equal(fs.readdirSync(off), [])
+  fs.writeFileSync(path.join(off, 'docker-esb'), 'a file where the folder would be')
+  const ro = run(BUNDLE, ['version'], { env: { XDG_CACHE_HOME: off } })
+  assert.is(ro.code, 0, ro.stderr)
+  assert.is(ro.stderr, '')
+  fs.rmSync(cache, { recursive: true })
+  fs.rmSync(off, { recursive: true })
+})
+
 test('metadata: only a JSON object, SchemaVersion 0.1.0, Vendor, Version, ShortDescription', () => {
   const r = run(BUNDLE, ['docker-cli-plugin-metadata'])
   assert.is(r.code, 0)
