@@ -16,7 +16,8 @@ import { defaultGroups, groupTargets } from '../bake/phases.ts'
 import { skipFor } from '../bake/skips.ts'
 import { queryCache, withQueryCache } from '../bake/queries.ts'
 import { builderInputs } from '../builder/inspect.ts'
-import { builderInspectArgv, effectiveBuildkitdToml } from '../builder/plan.ts'
+import { effectiveBuildkitdToml } from '../builder/plan.ts'
+import { askBuilderEarly } from '../bake/build.ts'
 import { localCaches } from '../cache/local.ts'
 import { inputsDir, readStatCache } from '../skip/state.ts'
 import { runId } from '../plan/types.ts'
@@ -48,9 +49,8 @@ export async function planUp(
   startRegistry: (renderWrites: Step[]) => Promise<void>,
 ): Promise<Plan> {
   const queries = queryCache(s)
-  // asked while the skip check runs: an up that builds looks at its builder first
-  // only a docker-container builder: a remote or kubernetes one that does not answer must not slow a no-op
-  if (s.builder.driver.kind === 'docker-container') runner.prefetch(builderInspectArgv(s))
+  // asked while the skip check runs: an up that builds looks at its builder first (unless buildx's store answers)
+  askBuilderEarly(s, runner)
   const progress = progressMode(o.progress, io.env, io.errIsTTY === true)
   const r = renderForStack(s)
   const hasBake = s.bake.files.every(
