@@ -6,7 +6,24 @@
 // registries hold the same images for every tag (content compared file by
 // file; timestamps and per-brand labels aside). A skipped target whose
 // image was deleted is rebuilt.
-import { test } from 'uvu'
+//
+// Outside-image edits (issue 21), a second differential on examples/adopt
+// (brand acme) served through one company mirror (test/e2e/mirror.ts), as
+// outside.test.ts builds it: copy A built with the skip, copy B with
+// --no-skip. The unpinned public.ecr.aws/lambda/java:21 moved upstream
+// (A rebuilds exactly the Java function targets, naming the old and new
+// digest), the frontend moved (A rebuilds every target), one function's
+// handler edited (A rebuilds only it), a no-op (A rebuilds nothing); after
+// each, both registries hold the same content per tag, labels compared too
+// (a moved tag is a new label on the same layers: it must reach the Java
+// function images). adopt's steps read nothing dated or random (stand-ins,
+// a fixed CA, files), so nothing is normalised; caches are not compared. Both
+// copies are brand acme, whose registry compose project is always
+// `acme-infra`: a second one on the engine would replace A's registry
+// container and share its volume, so B pushes to a registry of its own (the
+// docker-registry binary on a free port, which docker esb reuses as it
+// answers).
+import { suite, test } from 'uvu'
 import * as assert from 'uvu/assert'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -15,7 +32,9 @@ import zlib from 'node:zlib'
 import { pipeline } from 'node:stream/promises'
 import { Readable } from 'node:stream'
 import * as tar from 'tar-stream'
-import { Project, must } from './project.ts'
+import { e2eName, freePort, run, startRegistry, tmpdir } from '../lib/helpers.ts'
+import { Project, e2eDockerConfig, must } from './project.ts'
+import { FRONTEND, adoptCopy, moveTag, startMirror, type Mirror } from './mirror.ts'
 
 let a: Project, b: Project
 const SEED = Number(process.env.ESB_DIFF_SEED ?? 20261124)
@@ -57,7 +76,7 @@ test.after(() => {
   b?.cleanup()
 })
 
-async function registryJson(p: Project, u: string): Promise<any> {
+async function registryJson(p: { registry: string }, u: string): Promise<any> {
   const r = await fetch(`http://${p.registry}${u}`, {
     headers: {
       accept:
@@ -69,7 +88,7 @@ async function registryJson(p: Project, u: string): Promise<any> {
 
 const layerHashes = new Map<string, string>()
 /** A layer's content, file by file (path, type, mode, link, bytes), timestamps left out. */
-async function layerContent(p: Project, repo: string, digest: string): Promise<string> {
+async function layerContent(p: { registry: string }, repo: string, digest: string): Promise<string> {
   const hit = layerHashes.get(digest)
   if (hit) return hit
   const r = await fetch(`http://${p.registry}/v2/${repo}/blobs/${digest}`)
@@ -83,14 +102,23 @@ async function layerContent(p: Project, repo: string, digest: string): Promise<s
       next()
     })
   })
-  await pipeline(Readable.fromWeb(r.body as any), zlib.createGunzip(), ex)
+  // gzip as BuildKit pushes them, or uncompressed as the mirror's stand-ins are (a base's layers are kept as they are)
+  const blob = Buffer.from(await r.arrayBuffer())
+  await pipeline(Readable.from([blob[0] === 0x1f && blob[1] === 0x8b ? zlib.gunzipSync(blob) : blob]), ex)
   const out = h.digest('hex')
   layerHashes.set(digest, out)
   return out
 }
 
-/** Every image tag of a project's registry -> its content (brand prefix taken off the name). */
-async function contents(p: Project): Promise<Record<string, string>> {
+/**
+ * Every image tag of a project's registry -> its content (brand prefix taken
+ * off the name). Labels are left out unless `labels` says which to keep (and
+ * how to write them: per-copy names differ).
+ */
+async function contents(
+  p: { registry: string; brand: string },
+  labels?: (l: Record<string, string>) => Record<string, string>,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const repo of (await registryJson(p, '/v2/_catalog?n=1000')).repositories as string[]) {
     if (!repo.startsWith(`${p.brand}-`) || repo.startsWith(`${p.brand}-cache`)) continue
@@ -100,7 +128,8 @@ async function contents(p: Project): Promise<Record<string, string>> {
       if (m.manifests)
         m = await registryJson(p, `/v2/${repo}/manifests/${m.manifests.find((d: any) => d.platform?.os === 'linux').digest}`)
       const cfg = await registryJson(p, `/v2/${repo}/blobs/${m.config.digest}`)
-      const { Labels: _l, ...runtime } = cfg.config ?? {}
+      const { Labels: l, ...runtime } = cfg.config ?? {}
+      if (labels) runtime.Labels = labels(l ?? {})
       const layers = []
       for (const l of m.layers) layers.push(await layerContent(p, repo, l.digest))
       out[`${repo.slice(p.brand.length + 1)}:${tag}`] = `${JSON.stringify(runtime)} ${layers.join(',')}`
@@ -195,3 +224,136 @@ test('a skipped target whose image was deleted from the registry is rebuilt', as
 })
 
 test.run()
+
+// ---- outside-image edits: examples/adopt through a mirror (see the header)
+
+const JAVA = 'public.ecr.aws/lambda/java:21'
+interface AdoptCopy {
+  id: string
+  dir: string
+  cfg: string
+  port: number
+  brand: 'acme'
+  registry: string
+  env: Record<string, string | undefined>
+  /** B's own registry (a host process); A's is docker esb's container, compose project acme-infra */
+  own?: { stop: () => Promise<void> }
+}
+const outside = suite('outside-image edits: the skip builds what --no-skip builds')
+let mirror: Mirror | undefined
+const copies: AdoptCopy[] = []
+
+async function adoptCopyOn(m: Mirror, own: boolean): Promise<AdoptCopy> {
+  const id = e2eName()
+  const reg = own ? await startRegistry() : undefined
+  const port = reg?.port ?? (await freePort())
+  const c: AdoptCopy = {
+    id,
+    dir: tmpdir(`esb-e2e-skipdiff-${id}-`),
+    cfg: e2eDockerConfig(),
+    port,
+    brand: 'acme',
+    registry: `127.0.0.1:${port}`,
+    env: {
+      PORT_REGISTRY: String(port),
+      BUILDX_BUILDER: `acme-${id}-buildx`,
+      REGISTRY_CONTAINER_NAME: `acme-${id}-registry`,
+      PROJECT_NAME: `acme-${id}`,
+      ENV: undefined,
+      ACME_ENV: undefined,
+      ACME_TAG: undefined,
+    },
+    own: reg,
+  }
+  c.env.DOCKER_CONFIG = c.cfg
+  copies.push(c)
+  adoptCopy(c.dir, m)
+  must(run('bash', ['tools/setup-certs.sh'], { cwd: c.dir, env: c.env }), 'certs')
+  return c
+}
+const adoptBuild = (c: AdoptCopy, ...args: string[]) =>
+  JSON.parse(
+    must(run('docker', ['esb', 'build', '--json', ...args], { cwd: c.dir, env: c.env }), `build ${args.join(' ')}`).stdout,
+  )
+// labels compared too (a moved base's label reaches what is built on it), the copy's own project name written alike
+const adoptContents = (c: AdoptCopy) =>
+  contents(c, (l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, v === c.env.PROJECT_NAME ? '<project>' : v])))
+const short = (d: string) => d.slice(0, 19)
+
+let sa: AdoptCopy, sb: AdoptCopy
+/** Both copies built (A with the skip, B with --no-skip); A's report, both registries compared. */
+async function both(what: string): Promise<any> {
+  const ra = adoptBuild(sa)
+  adoptBuild(sb, '--no-skip')
+  const ca = await adoptContents(sa)
+  assert.ok(Object.keys(ca).length >= 10, Object.keys(ca).join(' '))
+  assert.equal(ca, await adoptContents(sb), `${what}: rebuilt ${JSON.stringify(ra.rebuilt)}`)
+  return ra
+}
+
+outside.before(async () => {
+  mirror = await startMirror()
+  sa = await adoptCopyOn(mirror, false)
+  sb = await adoptCopyOn(mirror, true)
+})
+
+outside.after(async () => {
+  for (const c of copies) {
+    const sh = (args: string[]) => run('docker', args, { cwd: c.dir, env: c.env })
+    if (!c.own) sh(['compose', '-p', 'acme-infra', '-f', 'docker-compose.infra.yml', 'down', '-v', '--remove-orphans', '-t', '1'])
+    sh(['buildx', 'rm', '-f', `acme-${c.id}-buildx`])
+    const imgs = sh(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])
+      .stdout.split('\n')
+      .filter((i) => i.startsWith(`${c.registry}/`))
+    if (imgs.length) sh(['image', 'rm', '-f', ...imgs])
+    await c.own?.stop()
+    fs.rmSync(c.dir, { recursive: true, force: true })
+    fs.rmSync(c.cfg, { recursive: true, force: true })
+  }
+  await mirror?.stop()
+})
+
+let all: string[] = []
+let javaTargets: string[] = []
+outside('first build: both copies build every target alike', async () => {
+  const r = await both('after the first build')
+  all = Object.keys(r.rebuilt).sort()
+  javaTargets = [...r.outside[JAVA].targets].sort()
+  assert.ok(javaTargets.length >= 1 && javaTargets.every((t) => /java/.test(t)), javaTargets.join(' '))
+})
+
+outside('the unpinned java:21 moved upstream: A rebuilds exactly the Java targets, naming the old and new digest', async () => {
+  const before = mirror!.digests[JAVA]
+  const after = await moveTag(mirror!, JAVA)
+  const r = await both('after java:21 moved')
+  assert.equal(Object.keys(r.rebuilt).sort(), javaTargets)
+  for (const t of javaTargets) assert.equal(r.rebuilt[t], [`base ${JAVA} moved ${short(before)}… -> ${short(after)}…`], t)
+})
+
+outside('the frontend moved: A rebuilds every target', async () => {
+  const before = mirror!.digests[FRONTEND]
+  const after = await moveTag(mirror!, FRONTEND)
+  const r = await both('after the frontend moved')
+  assert.equal(Object.keys(r.rebuilt).sort(), all)
+  for (const t of all) assert.is(r.rebuilt[t][0], `frontend ${FRONTEND} moved ${short(before)}… -> ${short(after)}…`, t)
+})
+
+outside("one function's handler edited: A rebuilds only that function", async () => {
+  for (const c of [sa, sb]) {
+    const entry = path.join(c.dir, 'artifacts', 'e2e-docker', 'entries')
+    fs.appendFileSync(
+      path.join(entry, fs.readdirSync(entry)[0], 'functions', 'lambda-hello', 'src', 'handler.sh'),
+      '\n# edited\n',
+    )
+  }
+  const r = await both("after lambda-hello's handler edit")
+  assert.equal(Object.keys(r.rebuilt), ['fn-lambda-hello-docker'], JSON.stringify(r.rebuilt))
+})
+
+outside('a no-op: A rebuilds nothing', async () => {
+  const r = await both('after a no-op')
+  assert.equal(r.rebuilt, {})
+  assert.equal([...r.skipped].sort(), all)
+})
+
+outside.run()
