@@ -23,14 +23,16 @@ export interface BuilderFacts {
 }
 
 /**
- * What buildx's own store says of a builder (`<docker config>/buildx/instances/<name>`),
+ * What buildx's own store says of a builder (`<docker config>/buildx/instances/<name>`, or `$BUILDX_CONFIG/instances/<name>`),
  * without starting buildx (~0.2 s a call): null when it has no such entry or
  * the entry is not the shape known. A builder whose container was removed is
  * still listed: bake boots it again from this entry.
  */
 export function storedBuilder(configDir: string, name: string): Pick<BuilderFacts, 'driver' | 'networkHost'> | null {
   try {
-    const j = JSON.parse(fs.readFileSync(path.join(configDir, 'buildx', 'instances', name), 'utf8')) as {
+    // BUILDX_CONFIG moves buildx's whole store
+    const store = process.env.BUILDX_CONFIG || path.join(configDir, 'buildx')
+    const j = JSON.parse(fs.readFileSync(path.join(store, 'instances', name), 'utf8')) as {
       Name?: unknown
       Driver?: unknown
       Nodes?: { DriverOpts?: Record<string, string> | null }[]
