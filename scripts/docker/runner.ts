@@ -1,12 +1,12 @@
 // The runner: the ONLY code that spawns docker. It spawns, streams output
 // and cancels; it decides nothing. Plans are executed by plan/execute.ts.
-import { execFileSync } from 'node:child_process'
-import { $, type ProcessPromise } from 'zx/core'
+// docker is spawned with its argv, never through a shell: no quoting to get
+// wrong, no shell started per call, and no ~/.bashrc (bash reads it for
+// `bash -c` when its stdin is a socket, as Node's pipes are, and SHLVL < 1:
+// measured +0.2 s a no-op build on a machine with pyenv in its .bashrc).
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { CancelledError, DockerError } from '../errors.ts'
 import { DEFAULT_DOCKER_CONFIG } from './config.ts'
-
-$.verbose = false
-$.quiet = true
 
 export type Env = Record<string, string>
 
@@ -30,7 +30,7 @@ export interface RunOptions {
 export type Signal = 'SIGINT' | 'SIGTERM'
 
 export class Runner {
-  private active = new Set<ProcessPromise>()
+  private active = new Set<ChildProcess>()
   private cancelledBy: Signal | null = null
   private aborter = new AbortController()
   /** aborted on cancel: streams and HTTP requests (oci/) stop with it */
@@ -50,7 +50,7 @@ export class Runner {
 
   /** read-only questions started early, while the plan is made (prefetch) */
   private early = new Map<string, Promise<RunResult>>()
-  private earlyChildren = new Map<string, ProcessPromise>()
+  private earlyChildren = new Map<string, ChildProcess>()
 
   /**
    * Starts a read-only question now, in parallel with other work; the next
@@ -72,11 +72,7 @@ export class Runner {
   dropEarly(): void {
     for (const key of this.early.keys()) {
       const child = this.earlyChildren.get(key)
-      try {
-        void child?.kill('SIGTERM').catch(() => undefined)
-      } catch {
-        /* it has finished meanwhile */
-      }
+      child?.kill('SIGTERM')
     }
     this.early.clear()
     this.earlyChildren.clear()
@@ -92,26 +88,40 @@ export class Runner {
     this.throwIfCancelled()
     const full = [...this.globalFlags, ...argv]
     const piped = o.capture || o.onLine
-    const p = $({
+    const child = spawn(this.docker, full, {
       cwd: o.cwd,
       env: { ...process.env, ...this.baseEnv, ...(o.env ?? {}) },
-      nothrow: true,
-      quiet: true,
-      input: o.input,
-      stdio: piped ? ['pipe', 'pipe', 'pipe'] : [o.input !== undefined ? 'pipe' : 'inherit', 'inherit', 'inherit'],
-    })`${this.docker} ${full}`
-    if (o.onLine) for (const stream of [p.stdout, p.stderr]) splitLines(stream, o.onLine)
-    this.active.add(p)
-    let out
+      // stdin: the input given, else nothing when docker's output is read here, else the user's
+      stdio: [
+        o.input !== undefined ? 'pipe' : piped ? 'ignore' : 'inherit',
+        piped ? 'pipe' : 'inherit',
+        piped ? 'pipe' : 'inherit',
+      ],
+    })
+    this.active.add(child)
+    let stdout = ''
+    let stderr = ''
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+    if (o.onLine) for (const stream of [child.stdout, child.stderr]) if (stream) splitLines(stream, o.onLine)
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined) // docker may exit before reading it all
+      child.stdin.end(o.input)
+    }
+    let code: number
     try {
-      out = await p
+      code = await new Promise<number>((resolve, reject) => {
+        child.on('error', (e: NodeJS.ErrnoException) =>
+          e.code === 'ENOENT' ? resolve(127) : reject(new DockerError(argv, 1, e.message)),
+        )
+        child.on('close', (c, sig) => resolve(c ?? (sig ? 128 + 15 : 1)))
+      })
     } finally {
-      this.active.delete(p)
+      this.active.delete(child)
     }
     this.throwIfCancelled()
-    const code = out.exitCode ?? (out.signal ? 128 + 15 : 1)
-    const res = { code, stdout: out.stdout, stderr: out.stderr }
-    if (code !== 0 && !o.allowFail) throw new DockerError(argv, code, o.capture ? lastLine(out.stderr) : '')
+    const res = { code, stdout, stderr }
+    if (code !== 0 && !o.allowFail) throw new DockerError(argv, code, o.capture ? lastLine(stderr) : '')
     return res
   }
 
@@ -119,7 +129,7 @@ export class Runner {
   cancel(signal: Signal): Promise<unknown> {
     this.cancelledBy = signal
     this.aborter.abort(new CancelledError(signal))
-    return Promise.allSettled([...this.active].map((p) => p.kill(signal)))
+    return Promise.allSettled([...this.active].map((c) => c.kill(signal)))
   }
 
   /** the signal that cancelled this run, or null */
