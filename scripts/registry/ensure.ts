@@ -19,12 +19,18 @@ interface Holder {
   ports: string
 }
 
+/** The docker call that lists the containers publishing the port (asked early by registryFirst: Runner.prefetch). */
+export const portHoldersArgv = (port: number): string[] => [
+  'ps',
+  '--filter',
+  `publish=${port}`,
+  '--format',
+  `{{.Names}}\t{{.Label "${PROJECT_LABEL}"}}\t{{.Ports}}`,
+]
+
 /** Containers publishing the port, with their compose project (one docker call). */
 async function containersOnPort(runner: Runner, port: number, env?: Record<string, string>): Promise<Holder[]> {
-  const r = await runner.run(
-    ['ps', '--filter', `publish=${port}`, '--format', `{{.Names}}\t{{.Label "${PROJECT_LABEL}"}}\t{{.Ports}}`],
-    { capture: true, allowFail: true, env },
-  )
+  const r = await runner.run(portHoldersArgv(port), { capture: true, allowFail: true, env })
   return r.stdout
     .trim()
     .split('\n')

@@ -11,6 +11,7 @@ import { registryFirstSteps, registryUrl } from '../registry/plan.ts'
 import { statePaths } from '../project/names.ts'
 import { allowSalt } from '../skip/secrets.ts'
 import { inputsDir } from '../skip/state.ts'
+import { portHoldersArgv } from '../registry/ensure.ts'
 
 /** --dry-run prints the plan (as JSON with --json); else --json prints the hit report. */
 export interface ShowOptions {
@@ -42,8 +43,9 @@ export async function runOrShow(runner: Runner, io: Io, show: ShowOptions, plan:
 export async function registryFirst(runner: Runner, show: ShowOptions, s: Settings, renderWrites: Step[]): Promise<void> {
   if (show.dryRun) return
   allowSalt(inputsDir(statePaths(s.projectDir, s.ctx.HOME_DIR).state))
-  if ((await httpStatus(registryUrl(s))) === 200) return
   const env = stackEnv(s)
+  // a registry that answers is looked at by ensure-registry (is it ours?): asked now, while the plan is made
+  if ((await httpStatus(registryUrl(s))) === 200) return runner.prefetch(portHoldersArgv(s.registry.port), env)
   const steps = registryFirstSteps(s, renderWrites, env)
   if (steps.length)
     await new Executor(runner).execute({ command: 'registry', project: s.projectName, mode: s.mode, env, caches: {}, steps })
