@@ -10,6 +10,8 @@
 // file plus the function targets docker esb generates, no cache flags) on a
 // builder of its own with the same buildkitd.toml, interleaved:
 //   cold       fresh builder, no state, empty registry: esb build | plain bake
+//              (each on a builder made just before and not booted: both runs boot theirs;
+//              the plain bake's registry is already up, docker esb starts its own)
 //   noop       nothing changed: esb build | plain bake
 //   onechange  one function's source edited: esb build | plain bake of that target
 //   coldcache  (with --cache-modes) cold esb with each cache export on/off
@@ -103,7 +105,8 @@ const plainBake = (targets = allTargets) =>
     ],
     plainEnv,
   )
-const plainBuilder = () => {
+// fresh: a new builder, not booted (its first bake boots it, as docker esb's cold build boots its own)
+const plainBuilder = ({ boot = true } = {}) => {
   spawnSync('docker', ['buildx', 'rm', '-f', names.plain], { env: { ...process.env, DOCKER_CONFIG: cfg } })
   run('docker', [
     'buildx',
@@ -116,7 +119,7 @@ const plainBuilder = () => {
     'network=host',
     '--buildkitd-config',
     '.acme/buildkitd.toml',
-    '--bootstrap',
+    ...(boot ? ['--bootstrap'] : []),
   ])
 }
 const freshEsb = () => {
@@ -142,7 +145,7 @@ try {
   for (let i = 0; i < REPS; i++) {
     freshEsb()
     cold.esb.push(esb(['build', '--json']).s)
-    plainBuilder()
+    plainBuilder({ boot: false })
     cold.plain_bake.push(plainBake().s)
   }
   results.cold = { ...Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, stats(v)])) }
@@ -203,7 +206,7 @@ try {
         freshEsb()
         cc[k].push(esb(['build']).s)
       }
-      plainBuilder()
+      plainBuilder({ boot: false })
       cc.plain_bake.push(plainBake().s)
     }
     fs.writeFileSync(path.join(p.dir, 'esb.toml'), TOML)
