@@ -18,24 +18,14 @@ import path from 'node:path'
 import YAML from 'yaml'
 import { e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
 import { e2eDockerConfig, must } from './project.ts'
-import { adoptCopy, startMirror, type Mirror } from './mirror.ts'
+import { adoptCopy, adoptEnv, startMirror, type Mirror } from './mirror.ts'
 
 const id = e2eName()
 const dir = tmpdir(`esb-e2e-adopt-${id}-`)
 const cfg = e2eDockerConfig()
 let port = 0
 let mirror: Mirror | undefined
-const env = () => ({
-  DOCKER_CONFIG: cfg,
-  PORT_REGISTRY: String(port),
-  // unique names on a shared engine; the brand itself (acme) comes from the repo's generated files
-  BUILDX_BUILDER: `acme-${id}-buildx`,
-  REGISTRY_CONTAINER_NAME: `acme-${id}-registry`,
-  PROJECT_NAME: `acme-${id}`,
-  ENV: undefined,
-  ACME_ENV: undefined,
-  ACME_TAG: undefined,
-})
+const env = () => adoptEnv(id, port, cfg)
 const sh = (cmd: string, args: string[]): Ran => run(cmd, args, { cwd: dir, env: env() })
 const git = (...a: string[]) => must(sh('git', ['-c', 'user.email=e2e@example.com', '-c', 'user.name=e2e', ...a]), `git ${a[0]}`)
 const infra = ['compose', '-p', 'acme-infra', '-f', 'docker-compose.infra.yml']

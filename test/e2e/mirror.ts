@@ -237,6 +237,23 @@ ROOT_CA_FINGERPRINT = "\${CERT_DIR}/rootCA.crt"
 `
 
 /**
+ * The environment a test copy of examples/adopt runs docker esb with: its
+ * own registry port and docker config, unique names on a shared engine (the
+ * brand itself, acme, comes from the repo's generated files), and the
+ * repo's env variables unset.
+ */
+export const adoptEnv = (id: string, port: number, cfg: string): Record<string, string | undefined> => ({
+  DOCKER_CONFIG: cfg,
+  PORT_REGISTRY: String(port),
+  BUILDX_BUILDER: `acme-${id}-buildx`,
+  REGISTRY_CONTAINER_NAME: `acme-${id}-registry`,
+  PROJECT_NAME: `acme-${id}`,
+  ENV: undefined,
+  ACME_ENV: undefined,
+  ACME_TAG: undefined,
+})
+
+/**
  * examples/adopt copied to `dir` as the e2e tests and the benchmark use it:
  * its pins rewritten to this machine's stand-ins (pinToMirror), the mirror
  * named in the repo's own .acme/buildkitd.toml as a company mirror would be,

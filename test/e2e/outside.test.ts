@@ -13,23 +13,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { e2eName, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
 import { e2eDockerConfig, must } from './project.ts'
-import { FRONTEND, adoptCopy, moveTag, startMirror, type Mirror } from './mirror.ts'
+import { FRONTEND, adoptCopy, adoptEnv, moveTag, startMirror, type Mirror } from './mirror.ts'
 
 const id = e2eName()
 const dir = tmpdir(`esb-e2e-outside-${id}-`)
 const cfg = e2eDockerConfig()
 let port = 0
 let mirror: Mirror | undefined
-const env = () => ({
-  DOCKER_CONFIG: cfg,
-  PORT_REGISTRY: String(port),
-  BUILDX_BUILDER: `acme-${id}-buildx`,
-  REGISTRY_CONTAINER_NAME: `acme-${id}-registry`,
-  PROJECT_NAME: `acme-${id}`,
-  ENV: undefined,
-  ACME_ENV: undefined,
-  ACME_TAG: undefined,
-})
+const env = () => adoptEnv(id, port, cfg)
 const sh = (cmd: string, args: string[]): Ran => run(cmd, args, { cwd: dir, env: env() })
 const infra = ['compose', '-p', 'acme-infra', '-f', 'docker-compose.infra.yml']
 const JAVA = 'public.ecr.aws/lambda/java:21'

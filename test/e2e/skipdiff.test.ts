@@ -34,7 +34,7 @@ import { Readable } from 'node:stream'
 import * as tar from 'tar-stream'
 import { e2eName, freePort, run, startRegistry, tmpdir } from '../lib/helpers.ts'
 import { Project, e2eDockerConfig, must } from './project.ts'
-import { FRONTEND, adoptCopy, moveTag, startMirror, type Mirror } from './mirror.ts'
+import { FRONTEND, adoptCopy, adoptEnv, moveTag, startMirror, type Mirror } from './mirror.ts'
 
 let a: Project, b: Project
 const SEED = Number(process.env.ESB_DIFF_SEED ?? 20261124)
@@ -254,18 +254,10 @@ async function adoptCopyOn(m: Mirror, own: boolean): Promise<AdoptCopy> {
     port,
     brand: 'acme',
     registry: `127.0.0.1:${port}`,
-    env: {
-      PORT_REGISTRY: String(port),
-      BUILDX_BUILDER: `acme-${id}-buildx`,
-      REGISTRY_CONTAINER_NAME: `acme-${id}-registry`,
-      PROJECT_NAME: `acme-${id}`,
-      ENV: undefined,
-      ACME_ENV: undefined,
-      ACME_TAG: undefined,
-    },
+    env: {},
     own: reg,
   }
-  c.env.DOCKER_CONFIG = c.cfg
+  c.env = adoptEnv(id, port, c.cfg)
   copies.push(c)
   adoptCopy(c.dir, m)
   must(run('bash', ['tools/setup-certs.sh'], { cwd: c.dir, env: c.env }), 'certs')
