@@ -128,6 +128,27 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
   }
 })
 
+test("docker is run with its argv, never through a shell that reads the user's ~/.bashrc", async () => {
+  const reg = await startRegistry()
+  const t = setup([{ match: ['buildx', 'inspect'], exit: 0, stdout: 'Name: acme-buildx\nDriver: docker-container\n' }], reg.port)
+  // bash -c reads ~/.bashrc when its stdin is a socket (these pipes are) and SHLVL < 1
+  const home = path.join(t.dir, 'home')
+  fs.mkdirSync(home)
+  fs.writeFileSync(path.join(home, '.bashrc'), `touch ${path.join(home, 'sourced')}\n`)
+  try {
+    const r = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...t.env, HOME: home, SHLVL: '0' } })
+    assert.is(r.code, 0, r.stderr)
+    assert.ok(
+      t.calls().some((c: any) => c.argv.includes('bake') && !c.argv.includes('--print')),
+      'bake ran',
+    )
+    assert.not.ok(fs.existsSync(path.join(home, 'sourced')), '.bashrc was read')
+  } finally {
+    await reg.stop()
+    fs.rmSync(t.dir, { recursive: true })
+  }
+})
+
 test('a builder of that name with another driver is not touched', async () => {
   const reg = await startRegistry()
   const t = setup([{ match: ['buildx', 'inspect'], exit: 0, stdout: 'Name: acme-buildx\nDriver: docker\n' }], reg.port)
