@@ -35,6 +35,7 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
   const remember = () => {
     stateWrite(st.stateFile, JSON.stringify({ name: st.name, fingerprint: st.fingerprint, create: st.create }, null, 2) + '\n')
   }
+  if (inspect.code === 0 && st.createOnly) return
   if (inspect.code === 0) {
     const { driver, networkHost } = parseInspect(inspect.stdout)
     if (driver && driver !== st.driver) {

@@ -36,7 +36,9 @@ export const up: CommandSpec = {
     const show = showOptions(c.flags)
     const s = settingsFrom(c.flags, c.io)
     o.allowRead = readGrants(c.flags['allow-read'], c.io.env, s.prefix, c.io.cwd)
-    const plan = await planUp(s, o, c.runner, c.io, (writes) => registryFirst(c.runner, show, s, writes))
+    const plan = await planUp(s, o, c.runner, c.io, (writes) =>
+      registryFirst(c.runner, show, s, writes, { skip: o.skip, procEnv: c.io.env }),
+    )
     return runOrShow(c.runner, c.io, show, plan)
   },
 }

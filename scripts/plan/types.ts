@@ -52,6 +52,8 @@ export type Step =
       fingerprint: string
       stateFile: string
       env: Env
+      /** made early (builder/early.ts): only a missing builder is created; anything else is left to the build's own step */
+      createOnly?: boolean
     }
   /** start the registry unless it already answers; then wait for GET /v2/ == 200 */
   | {

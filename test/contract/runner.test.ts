@@ -28,6 +28,8 @@ function setup(rules: any[], port: number) {
     PORT_REGISTRY: undefined,
     // a docker config of its own: buildx's store of this machine's user must not answer for the fake engine
     DOCKER_CONFIG: path.join(dir, 'docker-config'),
+    // the fake's buildx create leaves its entry there, as buildx does
+    FAKE_DOCKER_BUILDX_STORE: '1',
   }
   const calls = () =>
     fs.existsSync(log)
@@ -103,14 +105,15 @@ test('build runs: print, builder inspect/create/bootstrap, bake; global flags an
     fs.rmSync(path.join(t.dir, 'docker.log'))
     const r2 = run(BUNDLE, esbArgs('build'), { cwd: t.dir, env: t.env })
     assert.is(r2.code, 0, r2.stderr)
-    // buildx's version and the bake definition are kept from the first run (same files, same buildx): not asked again
+    // buildx's version and the bake definition are kept from the first run (same files, same buildx): not asked
+    // again; nor the builder: buildx's store lists it as docker esb made it
     assert.equal(
       atOnce(
         t.calls().map((c: any) => c.argv.slice(3, 5).join(' ')),
         0,
         2,
       ),
-      ['buildx inspect', 'ps --filter', 'buildx bake', 'buildx bake'],
+      ['buildx bake', 'ps --filter', 'buildx bake'],
     )
     // options change (a proxy appears): rm --keep-state, then create
     fs.rmSync(path.join(t.dir, 'docker.log'))
@@ -286,6 +289,38 @@ test('registry not running: started as its own compose project; a failure passes
     assert.ok(up.argv.includes(path.join(fs.realpathSync(t.dir), 'docker-compose.infra.yml')))
     assert.is(up.env.PORT_REGISTRY, String(port))
   } finally {
+    fs.rmSync(t.dir, { recursive: true })
+  }
+})
+
+test('a first build makes the builder while the registry starts; the plan then finds it made', async () => {
+  const port = await freePort()
+  // compose up takes 2 s; the registry answers from 1 s on (started here, as the engine would)
+  const t = setup(
+    [
+      { match: ['compose', 'up'], sleep: 2 },
+      { match: ['buildx', 'inspect', '--bootstrap'], exit: 0 },
+      { match: ['buildx', 'inspect'], exit: 1, stderr: 'ERROR: no builder "acme-buildx" found\n' },
+    ],
+    port,
+  )
+  const later = new Promise((r) => setTimeout(r, 1000)).then(() => startRegistry(port))
+  try {
+    const child = spawn(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...process.env, ...t.env } })
+    let err = ''
+    child.stderr.on('data', (d) => (err += d))
+    const code = await new Promise((r) => child.on('exit', r))
+    assert.is(code, 0, err)
+    const calls = t.calls()
+    const up = calls.find((c: any) => c.argv.includes('compose') && c.argv.includes('up'))
+    const creates = calls.filter((c: any) => c.argv[3] === 'buildx' && c.argv[4] === 'create')
+    assert.is(creates.length, 1, 'made once: the plan found it in buildx store')
+    assert.ok(creates[0].t < up.t + 2000, `made while compose up ran (${creates[0].t - up.t} ms after it started)\n${err}`)
+    assert.ok(fs.existsSync(path.join(t.dir, '.acme', 'buildkitd.toml')), 'made with docker esb buildkitd.toml')
+    assert.match(err, /builder acme-buildx: reused/)
+    assert.ok(calls.some((c: any) => c.argv.includes('bake') && c.argv.includes('base-images')))
+  } finally {
+    await (await later).stop()
     fs.rmSync(t.dir, { recursive: true })
   }
 })

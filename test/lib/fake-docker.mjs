@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // A fake `docker` for contract tests of orchestration and error paths.
-// Appends {argv, env} as one JSON line to $FAKE_DOCKER_LOG, then answers by
+// Appends {argv, env, cwd, t} (t: when it started, ms) as one JSON line to $FAKE_DOCKER_LOG, then answers by
 // the first rule in $FAKE_DOCKER_RULES (JSON list) whose `match` tokens all
 // appear in argv in order: { match, stdout, stderr, exit, sleep }.
 import fs from 'node:fs'
+import path from 'node:path'
 
 const argv = process.argv.slice(2)
 const keep = [
@@ -18,7 +19,7 @@ const keep = [
 ]
 const env = Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]))
 if (process.env.FAKE_DOCKER_LOG)
-  fs.appendFileSync(process.env.FAKE_DOCKER_LOG, JSON.stringify({ argv, env, cwd: process.cwd() }) + '\n')
+  fs.appendFileSync(process.env.FAKE_DOCKER_LOG, JSON.stringify({ argv, env, cwd: process.cwd(), t: Date.now() }) + '\n')
 const rules = process.env.FAKE_DOCKER_RULES ? JSON.parse(fs.readFileSync(process.env.FAKE_DOCKER_RULES, 'utf8')) : []
 const matches = (m) => {
   let i = 0
@@ -31,6 +32,19 @@ const rule = rules.find((r) => matches(r.match)) ?? builtin.find((r) => matches(
 // like buildx: a metadata file when asked for one (rule.metadata, else {})
 const mi = argv.indexOf('--metadata-file')
 if (mi >= 0 && !rule.exit) fs.writeFileSync(argv[mi + 1], JSON.stringify(rule.metadata ?? {}))
+// with $FAKE_DOCKER_BUILDX_STORE, `buildx create` leaves its entry in buildx's store as buildx does
+const ci = argv.indexOf('create')
+if (process.env.FAKE_DOCKER_BUILDX_STORE && argv[ci - 1] === 'buildx' && !rule.exit) {
+  const name = argv[argv.indexOf('--name') + 1]
+  const dir = path.join(process.env.DOCKER_CONFIG, 'buildx', 'instances')
+  fs.mkdirSync(dir, { recursive: true })
+  const opts = Object.fromEntries(argv.flatMap((a, i) => (argv[i - 1] === '--driver-opt' ? [a.split('=')] : [])))
+  const node = { Name: `${name}0`, DriverOpts: opts }
+  fs.writeFileSync(
+    path.join(dir, name),
+    JSON.stringify({ Name: name, Driver: argv[argv.indexOf('--driver') + 1], Nodes: [node] }),
+  )
+}
 if (rule.stdout) process.stdout.write(rule.stdout)
 if (rule.stderr) process.stderr.write(rule.stderr)
 const finish = () => process.exit(rule.exit ?? 0)

@@ -69,8 +69,8 @@ export function which(bin: string): string | null {
   return r.status === 0 ? r.stdout.trim() : null
 }
 
-/** A real registry: Debian's docker-registry binary on a free loopback port. */
-export async function startRegistry(): Promise<{
+/** A real registry: Debian's docker-registry binary on 127.0.0.1 (`at`: that port, else a free one), answering /v2/ when this resolves. */
+export async function startRegistry(at?: number): Promise<{
   port: number
   url: string
   dir: string
@@ -79,7 +79,7 @@ export async function startRegistry(): Promise<{
 }> {
   const bin = which('docker-registry') ?? which('registry')
   if (!bin) throw new Error("docker-registry binary not found: install Debian's docker-registry (.ci/run does)")
-  const port = await freePort()
+  const port = at ?? (await freePort())
   const dir = tmpdir('esb-registry-')
   const cfg = path.join(dir, 'config.yml')
   fs.writeFileSync(

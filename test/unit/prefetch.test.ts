@@ -1,6 +1,7 @@
 // The builder looked at early (Runner.prefetch): only a docker-container
 // builder, and an early "missing" is asked again under the lock before
-// creating; `up --pull` holds for the bases too.
+// creating; `up --pull` holds for the bases too; a first build makes the
+// builder while the registry starts (builder/early.ts).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
@@ -10,7 +11,8 @@ import { askBuilderEarly } from '../../scripts/bake/build.ts'
 import { storedBuilder } from '../../scripts/builder/inspect.ts'
 import { planUp } from '../../scripts/compose/up.ts'
 import { ensureBuilder } from '../../scripts/builder/ensure.ts'
-import { ensureBuilderStep } from '../../scripts/builder/plan.ts'
+import { builderConfigWrites, ensureBuilderStep } from '../../scripts/builder/plan.ts'
+import { earlyBuilderSteps, noRecords } from '../../scripts/builder/early.ts'
 import type { Runner, RunResult } from '../../scripts/docker/runner.ts'
 import { tempProject } from '../lib/settings.ts'
 
@@ -94,6 +96,45 @@ test('an early "missing" is asked again before creating: a builder made meanwhil
     f.ran.map((a) => a.join(' ')),
     [st.inspect.join(' '), st.inspect.join(' ')],
     'not created',
+  )
+  p.remove()
+})
+
+test('a first build makes the builder early: missing docker-container builder, every target builds, local registry', () => {
+  const p = tempProject('')
+  const b = { procEnv: {}, buildkitdConfig: null }
+  const all = { stored: false, buildsAll: true }
+  // docker esb's buildkitd.toml first (the builder is made with it), then the builder
+  assert.equal(earlyBuilderSteps(p.settings, b, {}, all), [
+    ...builderConfigWrites(p.settings, b),
+    { ...ensureBuilderStep(p.settings, b, {}), createOnly: true },
+  ])
+  assert.is(builderConfigWrites(p.settings, b).length, 1)
+  assert.equal(earlyBuilderSteps(p.settings, b, {}, { ...all, stored: true }), [], 'already in buildx store')
+  assert.equal(earlyBuilderSteps(p.settings, b, {}, { ...all, buildsAll: false }), [], 'targets may be skipped')
+  const remote = tempProject('[builder]\ndriver = "remote"\nendpoint = "tcp://10.0.0.1:1234"\n')
+  assert.equal(earlyBuilderSteps(remote.settings, b, {}, all), [], 'remote')
+  const shared = tempProject('[registry]\nbuild_address = "build.example:5000"\n')
+  assert.equal(earlyBuilderSteps(shared.settings, b, {}, all), [], 'a build registry may hold the images')
+  // records: none in a missing or empty folder, one .json is enough
+  const inputs = path.join(p.dir, 'inputs')
+  assert.ok(noRecords(inputs))
+  fs.mkdirSync(inputs)
+  fs.writeFileSync(path.join(inputs, 'salt'), 'x')
+  assert.ok(noRecords(inputs))
+  fs.writeFileSync(path.join(inputs, 'acme-x-1234.json'), '{}')
+  assert.not.ok(noRecords(inputs))
+  for (const x of [p, remote, shared]) x.remove()
+})
+
+test('an early builder step only creates: a builder found (even a wrong one) is left to the build', async () => {
+  const p = tempProject('')
+  const st = { ...ensureBuilderStep(p.settings, { procEnv: {}, buildkitdConfig: null }, {}), createOnly: true }
+  const f = fakeRunner(() => ({ code: 0, stdout: 'Driver: docker\n', stderr: '' }))
+  await ensureBuilder(f.runner, st)
+  assert.ok(
+    f.ran.every((a) => a.join(' ') === st.inspect.join(' ')),
+    f.ran.map((a) => a.join(' ')).join('\n'),
   )
   p.remove()
 })
