@@ -45,8 +45,8 @@ export async function planBuild(
   const progress = progressMode(o.progress, io.env, io.errIsTTY === true)
   const r = renderForStack(s)
   const fns = functionDockerfiles(s)
-  const artifacts = artifactTargets(s, artifactManifests(s), o.allowRead)
   const queries = queryCache(s)
+  const artifacts = artifactTargets(s, artifactManifests(s), o.allowRead, queries)
   const [bx, bake] = await Promise.all([
     buildxVersion(runner, queries),
     bakeInputs(s, runner, r, defaultGroups(s, false), queries),

@@ -2,6 +2,7 @@
 // writes: entries whose `functions/<name>/Dockerfile` build with the entry
 // root as context, named by `<runtime_config_dir>/functions.yml`. Reads files
 // and returns plain targets.
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
@@ -24,8 +25,14 @@ interface FunctionsYml {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
+/** Parsed manifests kept between runs by their text's hash (docker/queries.ts QueryCache): YAML's parser costs a no-op build ~15 ms. */
+export interface ParsedMemo {
+  get(parts: unknown[]): string | null
+  set(parts: unknown[], answer: string): void
+}
+
 /** A manifest as a mapping; too big, not a file, malformed or not a mapping: one line naming it. */
-function readYaml<T>(file: string, what: string): T {
+function readYaml<T>(file: string, what: string, memo?: ParsedMemo): T {
   let text: string
   try {
     const st = fs.statSync(file)
@@ -38,6 +45,10 @@ function readYaml<T>(file: string, what: string): T {
     if (e instanceof UsageError) throw e
     throw new UsageError(`${file}: cannot read the ${what}; check [functions] artifact in esb.toml`)
   }
+  const key = ['yaml', crypto.createHash('sha256').update(text).digest('hex')]
+  const kept = memo?.get(key)
+  // the same checks as a fresh parse follow: a kept answer is only ever a parse of this very text
+  if (kept) return JSON.parse(kept) as T
   let doc: unknown
   try {
     doc = YAML.parse(text) ?? {}
@@ -45,7 +56,17 @@ function readYaml<T>(file: string, what: string): T {
     throw new UsageError(`${file}: malformed YAML in the ${what}: ${String((e as Error).message).split('\n')[0]}`)
   }
   if (!isMap(doc)) throw new UsageError(`${file}: the ${what} is ${kindOf(doc)}; it must be a mapping (key: value lines)`)
+  if (memo && jsonSafe(doc)) memo.set(key, JSON.stringify(doc))
   return doc as T
+}
+
+/** JSON holds it as it is (YAML may give .inf, .nan or dates): only then is a parse kept. */
+function jsonSafe(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true
+  if (typeof v === 'number') return Number.isFinite(v)
+  if (Array.isArray(v)) return v.every(jsonSafe)
+  if (isMap(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every(jsonSafe)
+  return false
 }
 
 const kindOf = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'empty' : `a ${typeof v}`)
@@ -95,10 +116,10 @@ export function artifactManifests(s: Settings): string[] {
  * Every function of every entry of the manifests, as bake targets. Two functions with one image name are an error.
  * `grants`: folders the user lets bake read besides the project (an entry outside it must be in one).
  */
-export function artifactTargets(s: Settings, manifests: string[], grants: string[] = []): FunctionTarget[] {
+export function artifactTargets(s: Settings, manifests: string[], grants: string[] = [], memo?: ParsedMemo): FunctionTarget[] {
   const found: (FunctionTarget & { name: string; mode: string })[] = []
   for (const file of manifests) {
-    const m = readYaml<ArtifactManifest>(file, 'deploy artifact manifest')
+    const m = readYaml<ArtifactManifest>(file, 'deploy artifact manifest', memo)
     if (!Array.isArray(m.artifacts) || m.artifacts.length === 0)
       throw new UsageError(`${file}: 'artifacts' must be a non-empty list of entries with artifact_root and runtime_config_dir`)
     if (m.mode !== undefined && typeof m.mode !== 'string')
@@ -116,7 +137,7 @@ export function artifactTargets(s: Settings, manifests: string[], grants: string
           `${file}: artifacts[${i}].artifact_root ${root} is outside the project; bake may read it only if you grant it: docker esb build --allow-read ${root} (or ${s.prefix}_ALLOW_READ)`,
         )
       const fnFile = path.join(root, e.runtime_config_dir, 'functions.yml')
-      const fy = readYaml<FunctionsYml>(fnFile, 'functions.yml')
+      const fy = readYaml<FunctionsYml>(fnFile, 'functions.yml', memo)
       for (const [name, def] of functionsOf(fnFile, fy).sort(([a], [b]) => a.localeCompare(b))) {
         if (def.image !== undefined && typeof def.image !== 'string')
           throw new UsageError(

@@ -1,11 +1,15 @@
 // Function targets (scripts/functions/): names from Dockerfile paths, and
-// two sources giving one target name. Pure.
+// two sources giving one target name; artifact manifests parsed once. Pure
+// but for the last, which reads a copy of examples/adopt.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildPlan } from '../../scripts/bake/plan.ts'
 import { functionsFrom } from '../../scripts/functions/discover.ts'
 import { UsageError } from '../../scripts/errors.ts'
-import { settings } from '../lib/settings.ts'
+import fs from 'node:fs'
+import path from 'node:path'
+import { artifactManifests, artifactTargets } from '../../scripts/functions/artifact.ts'
+import { projectSettings, removeTemp, settings, tempDir } from '../lib/settings.ts'
 import { print } from './fixtures.ts'
 
 test('function names from Dockerfile paths', () => {
@@ -72,6 +76,32 @@ test('a function folder and an artifact entry of one name: one error naming both
         (e as Error).message,
       ),
   )
+})
+
+test('artifact manifests: a kept parse of the same text gives the same targets; a text JSON cannot hold is never kept', () => {
+  const dir = tempDir()
+  fs.cpSync(path.join(import.meta.dirname, '..', '..', 'examples', 'adopt'), dir, { recursive: true })
+  const s = projectSettings(dir, 'brand = "acme"\n[functions]\nartifact = "artifacts/e2e-*/artifact.yml"\n')
+  const kept = new Map<string, string>()
+  const memo = {
+    get: (k: unknown[]) => kept.get(JSON.stringify(k)) ?? null,
+    set: (k: unknown[], v: string) => void kept.set(JSON.stringify(k), v),
+  }
+  const fresh = artifactTargets(s, artifactManifests(s))
+  assert.equal(artifactTargets(s, artifactManifests(s), [], memo), fresh)
+  // two artifact.yml and two functions.yml, each kept once by its text's hash
+  assert.is(kept.size, 4)
+  assert.equal(artifactTargets(s, artifactManifests(s), [], memo), fresh, 'from the kept parses')
+  // an edit is a new text: parsed again
+  const fy = path.join(fresh[0].context, 'config', 'functions.yml')
+  fs.appendFileSync(fy, '# edited\n')
+  artifactTargets(s, artifactManifests(s), [], memo)
+  assert.is(kept.size, 5)
+  // .inf is not JSON: never kept
+  fs.appendFileSync(fy, 'extra: .inf\n')
+  artifactTargets(s, artifactManifests(s), [], memo)
+  assert.is(kept.size, 5)
+  removeTemp(dir)
 })
 
 test.run()
