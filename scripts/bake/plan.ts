@@ -20,6 +20,7 @@ import { skipInfo } from './skipinfo.ts'
 import type { SkipPlan } from '../skip/check.ts'
 import type { BakeFile } from '../docker/bakefile.ts'
 import type { ProgressMode } from '../report/mode.ts'
+import { compareText } from '../sort.ts'
 
 export interface BuildPlanInputs {
   settings: Settings
@@ -95,7 +96,7 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
   ]
   if (b.gens.length) steps.push({ kind: 'promote-cache', why: "make this run's local cache exports current", gens: b.gens })
   steps.push({ kind: 'cleanup', why: "remove this run's generated files", paths: [ctx.runDir] })
-  const sorted = Object.fromEntries(Object.entries(b.caches).sort(([a], [b]) => a.localeCompare(b)))
+  const sorted = Object.fromEntries(Object.entries(b.caches).sort(([a], [b]) => compareText(a, b)))
   return {
     command: 'build',
     project: s.projectDir,

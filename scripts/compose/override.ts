@@ -11,6 +11,7 @@ import type { ComposeConfig } from './types.ts'
 import { baseContexts, sharedTargets } from './share.ts'
 import { cacheToProblem, outputAttrs } from '../bake/guard.ts'
 import { UsageError } from '../errors.ts'
+import { compareText } from '../sort.ts'
 
 export type ServiceOverride = {
   build: {
@@ -44,7 +45,7 @@ export function composeOverride(
   const bases = print ? groupTargets(print, 'base-images') : []
   // compose reads `$` in the override as its own interpolation: `$$` gives the value as written
   const args = Object.fromEntries(Object.entries(buildArgs(s).args).map(([k, v]) => [k, v.replace(/\$/g, '$$$$')]))
-  for (const [name, svc] of Object.entries(config.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, svc] of Object.entries(config.services ?? {}).sort(([a], [b]) => compareText(a, b))) {
     if (!svc?.build) continue
     // per mode: the same service builds differently in each mode (build args), so they must not share a cache
     const cname = shared[name] ?? `svc-${s.mode}-${name}`

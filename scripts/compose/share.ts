@@ -8,6 +8,7 @@ import type { BakeFile } from '../docker/bakefile.ts'
 import { targetTag } from '../bake/override.ts'
 import { groupTargets } from '../bake/phases.ts'
 import type { ComposeConfig, ComposeService } from './types.ts'
+import { compareText } from '../sort.ts'
 
 function buildKey(context: string, dockerfile: string | undefined, stage: unknown): string {
   const df = path.resolve(context, dockerfile || 'Dockerfile')
@@ -17,7 +18,7 @@ function buildKey(context: string, dockerfile: string | undefined, stage: unknow
 /** service -> the bake target with the same build (prefers `<service>`, then `<service>-<mode>`). */
 export function sharedTargets(s: Settings, config: ComposeConfig, print: BakeFile | undefined): Record<string, string> {
   const byKey = new Map<string, string[]>()
-  for (const [t, def] of Object.entries(print?.target ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [t, def] of Object.entries(print?.target ?? {}).sort(([a], [b]) => compareText(a, b))) {
     const ctx = typeof def?.context === 'string' ? def.context : '.'
     // a remote context (git, URL) is never a compose service's folder
     if (/^[a-z]+:\/\//i.test(ctx) || ctx.startsWith('git@')) continue

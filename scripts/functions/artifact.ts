@@ -12,6 +12,7 @@ import { checkLength, clip, cut, MAX_FILE_BYTES } from '../project/schema.ts'
 import type { Settings } from '../project/config.ts'
 import { lambdaBaseContexts, pushRef, type FunctionTarget } from './targets.ts'
 import { checkFunctionName, checkImageName, readable } from './names.ts'
+import { compareText } from '../sort.ts'
 
 interface ArtifactManifest {
   schema_version?: unknown
@@ -138,7 +139,7 @@ export function artifactTargets(s: Settings, manifests: string[], grants: string
         )
       const fnFile = path.join(root, e.runtime_config_dir, 'functions.yml')
       const fy = readYaml<FunctionsYml>(fnFile, 'functions.yml', memo)
-      for (const [name, def] of functionsOf(fnFile, fy).sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [name, def] of functionsOf(fnFile, fy).sort(([a], [b]) => compareText(a, b))) {
         if (def.image !== undefined && typeof def.image !== 'string')
           throw new UsageError(
             `${fnFile}: key 'functions.${cut(name)}.image' is ${clip(def.image)}; it must be a string: image: <registry>/<name>:<tag>`,

@@ -5,6 +5,7 @@ import { globbySync } from 'globby'
 import type { Settings } from '../project/config.ts'
 import { UsageError } from '../errors.ts'
 import { checkFunctionName } from './names.ts'
+import { compareText } from '../sort.ts'
 
 export interface FunctionDef {
   name: string
@@ -46,5 +47,5 @@ export function functionsFrom(dockerfiles: string[]): FunctionDef[] {
       )
     seen.set(d.name, d.dockerfile)
   }
-  return defs.sort((a, b) => a.name.localeCompare(b.name))
+  return defs.sort((a, b) => compareText(a.name, b.name))
 }

@@ -2,6 +2,7 @@
 import path from 'node:path'
 import type { Plan, SkipInfo, Step } from './types.ts'
 import { maskingReplacer, maskUrls, maskValue } from './mask.ts'
+import { compareText } from '../sort.ts'
 
 /** Every step kind has its line: a new kind without one fails to compile here. */
 export function unknownStep(st: never): never {
@@ -51,7 +52,7 @@ const list = (xs: string[], n = 12) => (xs.length > n ? `${xs.slice(0, n).join('
 export function skipLines(k: SkipInfo): string[] {
   const out: string[] = []
   if (k.skipped.length) out.push(`unchanged (skipped): ${list(k.skipped)}`)
-  const rebuild = Object.entries(k.rebuild).sort(([a], [b]) => a.localeCompare(b))
+  const rebuild = Object.entries(k.rebuild).sort(([a], [b]) => compareText(a, b))
   const who = new Map<string, string[]>()
   for (const [t, why] of rebuild) for (const w of why) (who.get(w) ?? who.set(w, []).get(w)!).push(t)
   const common = new Set([...who].filter(([, ts]) => ts.length >= 4).map(([w]) => w))

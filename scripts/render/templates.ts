@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UsageError } from '../errors.ts'
 import type { Template } from './render.ts'
+import { compareText } from '../sort.ts'
 
 declare const __ESB_TEMPLATES__: Record<string, string> | undefined
 
@@ -35,7 +36,7 @@ export function loadTemplateDir(dir: string): Template[] {
     throw new UsageError(`templates dir ${dir} is not a folder; point --templates at a folder of *.tmpl files`)
   const out: Template[] = []
   const walk = (rel: string) => {
-    for (const ent of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const ent of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name))) {
       const r = rel ? `${rel}/${ent.name}` : ent.name
       if (ent.isDirectory()) walk(r)
       else if (ent.name.endsWith('.tmpl'))

@@ -8,6 +8,7 @@
 // export, cache import/export) are not steps. A step shared by several
 // targets (a base's steps inside a child's build) runs once and is counted
 // once, under the target BuildKit names it with.
+import { compareText } from '../sort.ts'
 
 export interface Vertex {
   name: string
@@ -184,7 +185,7 @@ export function hitReport(
     }
   }
   for (const t of Object.values(targets)) t.percent = pct(t.cached, t.total)
-  const sorted = Object.fromEntries(Object.entries(targets).sort(([a], [b]) => a.localeCompare(b)))
+  const sorted = Object.fromEntries(Object.entries(targets).sort(([a], [b]) => compareText(a, b)))
   const cacheExportErrors = [...vertices].flatMap((v) => {
     const m = /^\[([^\]\s]+)\] exporting cache to (registry|client directory)/.exec(v.name)
     return m && v.error ? [{ target: m[1], cache: m[2] === 'registry' ? 'registry' : 'local', error: v.error }] : []
@@ -206,7 +207,7 @@ export function withCounts(r: HitReport, counts: Record<string, HitCount>): HitR
   }
   const cached = Object.values(targets).reduce((a, h) => a + h.cached, 0)
   const total = Object.values(targets).reduce((a, h) => a + h.total, 0)
-  const sorted = Object.fromEntries(Object.entries(targets).sort(([a], [b]) => a.localeCompare(b)))
+  const sorted = Object.fromEntries(Object.entries(targets).sort(([a], [b]) => compareText(a, b)))
   return { ...r, targets: sorted, total: { cached, total, percent: pct(cached, total) } }
 }
 

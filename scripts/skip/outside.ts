@@ -7,6 +7,7 @@ import type { OutsideImages } from '../plan/records.ts'
 import type { Gathered } from './keys.ts'
 import { onProjectRegistry, type ImageDigests } from './images.ts'
 import { contextName, pinnedDigest } from './resolve.ts'
+import { compareText } from '../sort.ts'
 
 export interface OutsideReads {
   /** outside image (or frontend) -> its digest, where it was resolved, and the targets that depend on it */
@@ -57,7 +58,7 @@ export function outsideOf(
     if (g.syntax && fd && !pinnedDigest(g.syntax)) pin.syntax = `${g.syntax}@${fd}`
     if (Object.keys(pin.contexts).length || pin.syntax) out.pins[t] = pin
   }
-  for (const [r, ts] of [...readers].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [r, ts] of [...readers].sort(([a], [b]) => compareText(a, b))) {
     const o = img.outside[r]
     const frontend = Object.values(gathered).some((g) => g.syntax === r)
     out.outside[r] = {
