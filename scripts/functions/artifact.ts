@@ -12,6 +12,7 @@ import { checkLength, clip, cut, MAX_FILE_BYTES } from '../project/schema.ts'
 import type { Settings } from '../project/config.ts'
 import { lambdaBaseContexts, pushRef, type FunctionTarget } from './targets.ts'
 import { checkFunctionName, checkImageName, readable } from './names.ts'
+import { simpleGlob } from './glob.ts'
 import { compareText } from '../sort.ts'
 
 interface ArtifactManifest {
@@ -93,13 +94,16 @@ function functionsOf(file: string, fy: FunctionsYml): [string, { image?: unknown
 export function artifactManifests(s: Settings): string[] {
   if (s.functions.artifact) {
     // a folder is not expanded to every file below it (`/` would walk the disk); a path through a file matches nothing
-    const found = globbySync(s.functions.artifact, {
-      cwd: s.projectDir,
-      onlyFiles: true,
-      dot: true,
-      expandDirectories: false,
-      suppressErrors: true,
-    })
+    const found = (
+      simpleGlob(s.projectDir, s.functions.artifact, { dot: true }) ??
+      globbySync(s.functions.artifact, {
+        cwd: s.projectDir,
+        onlyFiles: true,
+        dot: true,
+        expandDirectories: false,
+        suppressErrors: true,
+      })
+    )
       .sort()
       .map((f) => path.resolve(s.projectDir, f))
     if (!found.length)

@@ -5,6 +5,7 @@ import { globbySync } from 'globby'
 import type { Settings } from '../project/config.ts'
 import { UsageError } from '../errors.ts'
 import { checkFunctionName } from './names.ts'
+import { simpleGlob } from './glob.ts'
 import { compareText } from '../sort.ts'
 
 export interface FunctionDef {
@@ -17,7 +18,10 @@ export function functionDockerfiles(s: Settings): string[] {
   // "" means no such functions; a folder is not expanded to every file below it (`..` or `/` would walk
   // the disk); a path through a file matches nothing rather than failing with ENOTDIR
   const found = glob.trim()
-    ? globbySync(glob, { cwd: s.projectDir, onlyFiles: true, expandDirectories: false, suppressErrors: true }).sort()
+    ? (
+        simpleGlob(s.projectDir, glob, { dot: false }) ??
+        globbySync(glob, { cwd: s.projectDir, onlyFiles: true, expandDirectories: false, suppressErrors: true })
+      ).sort()
     : []
   // the folder names the function: a file in the root (a glob like `*`) has none
   const loose = found.find((f) => !f.includes('/'))

@@ -5,6 +5,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { buildPlan } from '../../scripts/bake/plan.ts'
 import { functionsFrom } from '../../scripts/functions/discover.ts'
+import { simpleGlob } from '../../scripts/functions/glob.ts'
+import { globbySync } from 'globby'
 import { UsageError } from '../../scripts/errors.ts'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -102,6 +104,43 @@ test('artifact manifests: a kept parse of the same text gives the same targets; 
   artifactTargets(s, artifactManifests(s), [], memo)
   assert.is(kept.size, 5)
   removeTemp(dir)
+})
+
+test('simple globs read only the folders they name and find what the glob library finds (random trees and patterns)', () => {
+  let seed = 7
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+  const names = ['a', 'b', '.h', 'ab', 'a.yml', 'Dockerfile', 'e2e-x', 'e2e-y']
+  for (let round = 0; round < 60; round++) {
+    const dir = tempDir()
+    // a random tree three deep, files and folders, a symlinked folder and a dangling link
+    const make = (rel: string, depth: number) => {
+      for (const n of names)
+        if (rnd(3) === 0) {
+          const p = path.join(dir, rel, n)
+          if (depth < 2 && rnd(2) === 0) {
+            fs.mkdirSync(p)
+            make(path.join(rel, n), depth + 1)
+          } else fs.writeFileSync(p, 'x')
+        }
+    }
+    make('', 0)
+    fs.symlinkSync(dir, path.join(dir, 'loop'))
+    fs.symlinkSync(path.join(dir, 'missing'), path.join(dir, 'dangling'))
+    const parts = ['*', 'a', '.h', 'a*', '*.yml', 'e2e-*', '?b', 'Dockerfile', 'loop', 'dangling', '.*']
+    for (let k = 0; k < 40; k++) {
+      const glob = Array.from({ length: 1 + rnd(3) }, () => parts[rnd(parts.length)]).join('/')
+      for (const dot of [false, true]) {
+        const mine = simpleGlob(dir, glob, { dot })
+        const theirs = globbySync(glob, { cwd: dir, onlyFiles: true, dot, expandDirectories: false, suppressErrors: true })
+        if (mine === null) assert.ok(glob.includes('?') || (!dot && glob.split('/').some((s) => s.startsWith('.'))), glob)
+        else assert.equal([...mine].sort(), theirs.sort(), `${glob} dot=${dot}`)
+      }
+    }
+    removeTemp(dir)
+  }
+  // anything else is left to the glob library
+  for (const g of ['**/Dockerfile', 'a?/x', '{a,b}/x', 'a/[ab]', '!a', '../x', '/abs/*', 'a\\*', 'a/'])
+    assert.is(simpleGlob('/', g, { dot: false }), null, g)
 })
 
 test.run()
