@@ -65,13 +65,16 @@ await build({
   // metadata call (made before EVERY `docker esb` command) without starting
   // Node, then execs Node on this same file; for Node, line 2 is a string and
   // a comment (it skips the #! line). `node --`: Node 20 otherwise grabs a
-  // --env-file meant for us, even after the script name.
+  // --env-file meant for us, even after the script name. NODE_EXTRA_CA_CERTS
+  // is handed over under another name: Node reads that file at start-up
+  // (~50 ms with Debian's bundle), though only HTTPS to a registry needs it
+  // (oci/transport.ts reads it then); plugin/main.ts puts it back for docker.
   // The third line makes the CommonJS bundle run even when Node loads it as
   // an ES module (installed under a folder whose package.json says "type": "module").
   banner: {
     js: [
       '#!/bin/sh',
-      `':' //; if [ "$1" = docker-cli-plugin-metadata ]; then printf '%s\\n' '${metadataJson}'; exit 0; fi; exec node -- "$0" "$@"`,
+      `':' //; if [ "$1" = docker-cli-plugin-metadata ]; then printf '%s\\n' '${metadataJson}'; exit 0; fi; if [ -n "\${NODE_EXTRA_CA_CERTS-}" ]; then DOCKER_ESB_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export DOCKER_ESB_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node -- "$0" "$@"`,
       'var require = typeof require == "function" ? require : process.getBuiltinModule("module").createRequire(process.argv[1]), __filename = typeof __filename == "string" ? __filename : process.argv[1], __dirname = typeof __dirname == "string" ? __dirname : require("node:path").dirname(__filename);',
     ].join('\n'),
   },

@@ -61,6 +61,13 @@ function loadCli(): Promise<Cli> {
   return import('../scripts/cli.ts')
 }
 
+// the sh line of the bundle handed NODE_EXTRA_CA_CERTS over (bundle.mjs): back, for docker and oci/transport.ts
+const handed = process.env.DOCKER_ESB_NODE_EXTRA_CA_CERTS
+if (handed !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = handed
+  delete process.env.DOCKER_ESB_NODE_EXTRA_CA_CERTS
+}
+
 if (process.argv[2] === 'docker-cli-plugin-metadata') {
   process.stdout.write(JSON.stringify(METADATA, null, 2) + '\n')
 } else {

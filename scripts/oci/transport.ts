@@ -2,6 +2,7 @@
 // a timeout, Ctrl-C, one retry on a kept-alive connection the registry closed,
 // and an unreachable registry as one line. Plain node:http(s): no proxy is used,
 // so loopback registries are reached directly.
+import fs from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import tls from 'node:tls'
@@ -19,6 +20,26 @@ export interface SendOptions {
   hint?: boolean
 }
 
+let extra: string | null | undefined
+/**
+ * The CAs a TLS connection trusts besides Node's: NODE_EXTRA_CA_CERTS (Node
+ * itself does not load it when docker esb starts from its bundle: see
+ * plugin/bundle.mjs) and a registry's own CA. Read once, at the first HTTPS
+ * request; an unreadable file is skipped, as Node skips it.
+ */
+function trusted(ca: string | undefined): { ca?: string[] } {
+  if (extra === undefined) {
+    const f = process.env.NODE_EXTRA_CA_CERTS
+    try {
+      extra = f ? fs.readFileSync(f, 'utf8') : null
+    } catch {
+      extra = null
+    }
+  }
+  const more = [extra, ca].filter((x): x is string => !!x)
+  return more.length ? { ca: [...tls.rootCertificates, ...more] } : {}
+}
+
 export function send(
   url: URL,
   method: string,
@@ -29,7 +50,7 @@ export function send(
   const mod = url.protocol === 'https:' ? https : http
   return new Promise((resolve, reject) => {
     let bodyErr: Error | null = null
-    const tlsOpts = url.protocol === 'https:' && o.ca ? { ca: [...tls.rootCertificates, o.ca] } : {}
+    const tlsOpts = url.protocol === 'https:' ? trusted(o.ca) : {}
     const req = mod.request(url, { method, headers, timeout: 60_000, signal: o.signal, ...tlsOpts }, resolve)
     req.on('timeout', () => req.destroy(new Error('timed out')))
     // a failing body (a corrupt source) is the error to report, not the aborted request

@@ -16,6 +16,8 @@ const keep = [
   'ESB_TAG',
   'ESB_REGISTRY',
   'ACME_PROD_TAG',
+  'NODE_EXTRA_CA_CERTS',
+  'DOCKER_ESB_NODE_EXTRA_CA_CERTS',
 ]
 const env = Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]))
 if (process.env.FAKE_DOCKER_LOG)
