@@ -32,7 +32,7 @@ export function simpleGlob(cwd: string, glob: string, o: { dot: boolean }): stri
 }
 
 function matcher(seg: string, dot: boolean): (name: string) => boolean {
-  const re = new RegExp('^' + seg.replace(/[.\-]/g, '\\$&').replace(/\*/g, '[^/]*') + '$')
+  const re = new RegExp('^' + seg.replace(/[.-]/g, '\\$&').replace(/\*/g, '[^/]*') + '$')
   // a leading dot is matched only with dot
   return (name) => re.test(name) && (dot || !name.startsWith('.'))
 }
