@@ -45,7 +45,7 @@ const defines = {
   __ESB_TEMPLATES__: JSON.stringify(readTemplates(path.join(root, 'templates'))),
   'import.meta.url': 'importMetaUrl',
 }
-// 1. The program (zx, TOML, templates...) as CommonJS source text.
+// 1. The program (TOML, YAML, templates...) as CommonJS source text.
 const cli = await build({
   ...common,
   entryPoints: [path.join(root, 'scripts', 'cli.ts')],
