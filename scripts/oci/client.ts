@@ -16,6 +16,8 @@ export interface ClientOptions {
   signal?: AbortSignal
   /** PEM of a private CA, trusted besides the system's */
   ca?: string
+  /** TLS without verifying the registry's certificate (buildkitd.toml `insecure = true`) */
+  insecure?: boolean
   /** basic credentials (registry/auth.ts), sent when the registry asks */
   credentials?: Credentials | null
   /** where credentials come from, for messages (`docker login` fixes them); unset: a 401 is the caller's to report */
@@ -44,7 +46,13 @@ export class RegistryClient {
     headers: Record<string, string | number>,
     body?: Readable | Buffer,
   ): Promise<http.IncomingMessage> {
-    return send(url, method, headers, body, { signal: this.signal, ca: this.o.ca, name: this.name, hint: !!this.o.login })
+    return send(url, method, headers, body, {
+      signal: this.signal,
+      ca: this.o.ca,
+      insecure: this.o.insecure,
+      name: this.name,
+      hint: !!this.o.login,
+    })
   }
 
   private authError(status: number | undefined): EsbError {

@@ -14,6 +14,8 @@ export interface SendOptions {
   signal?: AbortSignal
   /** PEM of a private CA */
   ca?: string
+  /** TLS without verifying the certificate (a registry the builder is told is insecure) */
+  insecure?: boolean
   /** the registry's name, for messages */
   name: string
   /** a TLS failure names the esb.toml key that fixes it (the build registry) */
@@ -50,7 +52,7 @@ export function send(
   const mod = url.protocol === 'https:' ? https : http
   return new Promise((resolve, reject) => {
     let bodyErr: Error | null = null
-    const tlsOpts = url.protocol === 'https:' ? trusted(o.ca) : {}
+    const tlsOpts = url.protocol === 'https:' ? { ...trusted(o.ca), ...(o.insecure ? { rejectUnauthorized: false } : {}) } : {}
     const req = mod.request(url, { method, headers, timeout: 60_000, signal: o.signal, ...tlsOpts }, resolve)
     req.on('timeout', () => req.destroy(new Error('timed out')))
     // a failing body (a corrupt source) is the error to report, not the aborted request

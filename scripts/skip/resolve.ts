@@ -13,8 +13,11 @@ import { parseRef, type Ref } from '../oci/ref.ts'
 
 /** What the builder's buildkitd.toml says of one registry host. */
 export interface HostConfig {
+  /** `host[:port][/path]`: a path is put before the repository, as BuildKit does (`/v2/<path>/<repo>/...`) */
   mirrors: string[]
   http: boolean
+  /** TLS without verifying the certificate */
+  insecure: boolean
   /** PEM files of CAs to trust */
   ca: string[]
 }
@@ -33,7 +36,7 @@ export function registryHosts(toml: string | null): Record<string, HostConfig> {
   if (!reg || typeof reg !== 'object') return out
   for (const [host, v] of Object.entries(reg as Record<string, Record<string, unknown>>)) {
     const strs = (x: unknown) => (Array.isArray(x) ? x.filter((m): m is string => typeof m === 'string') : [])
-    out[host] = { mirrors: strs(v?.mirrors), http: v?.http === true, ca: strs(v?.ca) }
+    out[host] = { mirrors: strs(v?.mirrors), http: v?.http === true, insecure: v?.insecure === true, ca: strs(v?.ca) }
   }
   return out
 }
@@ -44,6 +47,14 @@ export function contextName(ref: string): string {
   const repo = r.registry === 'docker.io' ? r.repo.replace(/^library\//, '') : `${r.registry}/${r.repo}`
   const tag = r.tag && r.tag !== 'latest' ? `:${r.tag}` : ''
   return `${repo}${tag}${r.digest ? `@${r.digest}` : ''}`
+}
+
+/** A buildkitd.toml mirror as BuildKit reads it: `[scheme://]host[:port][/path]` -> host and path (no slashes around). */
+export function mirrorHostAndPath(mirror: string): [string, string] {
+  const rest = mirror.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+  const at = rest.indexOf('/')
+  if (at < 0) return [rest, '']
+  return [rest.slice(0, at), rest.slice(at + 1).replace(/^\/+|\/+$/g, '')]
 }
 
 /** A digest written in the reference, or null. */
@@ -102,6 +113,7 @@ export class Resolver {
     const c = new RegistryClient(`${plain ? 'http' : 'https'}://${apiHost(endpoint)}`, endpoint, {
       signal,
       ca: ca || undefined,
+      insecure: cfg?.insecure === true,
       credentials: this.o.configDir ? credentialsFor(this.o.configDir, credHost(endpoint)) : null,
     })
     this.clients.set(endpoint, c)
@@ -122,12 +134,15 @@ export class Resolver {
     const errors: string[] = []
     for (const ep of endpoints) {
       const via = ep === r.registry ? r.registry : `${r.registry} via mirror ${ep}`
+      // a mirror's path goes before the repository; its host's own table says http, insecure and CAs
+      const [host, prefix] = ep === r.registry ? [ep, ''] : mirrorHostAndPath(ep)
+      const repo = prefix ? `${prefix}/${r.repo}` : r.repo
       try {
-        const c = this.client(ep, signal)
-        const d = (await c.manifestDigest(r.repo, r.tag!)) ?? null
+        const c = this.client(host, signal)
+        const d = (await c.manifestDigest(repo, r.tag!)) ?? null
         if (d) return { digest: d, via }
         // a registry that answers a HEAD without Docker-Content-Digest: the manifest's own hash
-        const m = await c.manifest(r.repo, r.tag!)
+        const m = await c.manifest(repo, r.tag!)
         if (m) return { digest: m.digest, via }
         errors.push(`${via}: not found`)
       } catch (e) {

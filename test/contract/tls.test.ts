@@ -1,7 +1,8 @@
 // A registry reached over TLS with a CA given only in NODE_EXTRA_CA_CERTS:
 // the bundle hands that variable to Node under another name (plugin/bundle.mjs,
 // Node would read the file at every start) and trusts it at the first HTTPS
-// request (oci/transport.ts); docker gets it back unchanged. A real HTTPS
+// request (oci/transport.ts); docker gets it back unchanged. A registry the
+// builder's buildkitd.toml calls insecure is asked without verifying its certificate. A real HTTPS
 // server with a fresh self-signed certificate answers as a registry; the fake
 // docker answers bake --print.
 import { test } from 'uvu'
@@ -12,6 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 import { BUNDLE, FAKE_DOCKER, startRegistry, tmpdir } from '../lib/helpers.ts'
+import { Resolver } from '../../scripts/skip/resolve.ts'
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`
 
@@ -30,6 +32,22 @@ function selfSigned(dir: string, ip: string): { cert: string; key: string; file:
   ]) // prettier-ignore
   if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`)
   return { cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8'), file: cert }
+}
+
+/** A registry over TLS on ip: /v2/ and one manifest, lib/app:1 (every request is in `heads`). */
+async function tlsRegistry(tls: { cert: string; key: string }, ip: string) {
+  const heads: string[] = []
+  const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+    heads.push(`${req.method} ${req.url}`)
+    if (req.url === '/v2/') return res.writeHead(200).end()
+    if (req.url === '/v2/lib/app/manifests/1')
+      return res
+        .writeHead(200, { 'docker-content-digest': DIGEST, 'content-type': 'application/vnd.oci.image.index.v1+json' })
+        .end()
+    res.writeHead(404).end()
+  })
+  await new Promise<void>((r) => server.listen(0, ip, r))
+  return { server, port: (server.address() as { port: number }).port, heads }
 }
 
 function esb(
@@ -55,18 +73,7 @@ test('an outside image on a TLS registry whose CA is only in NODE_EXTRA_CA_CERTS
   if (!ip) throw new Error('no non-loopback IPv4 address on this machine: the TLS registry needs one')
   const dir = tmpdir()
   const tls = selfSigned(dir, ip)
-  const heads: string[] = []
-  const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
-    heads.push(`${req.method} ${req.url}`)
-    if (req.url === '/v2/') return res.writeHead(200).end()
-    if (req.url === '/v2/lib/app/manifests/1')
-      return res
-        .writeHead(200, { 'docker-content-digest': DIGEST, 'content-type': 'application/vnd.oci.image.index.v1+json' })
-        .end()
-    res.writeHead(404).end()
-  })
-  await new Promise<void>((r) => server.listen(0, ip, r))
-  const port = (server.address() as { port: number }).port
+  const { server, port, heads } = await tlsRegistry(tls, ip)
   const reg = await startRegistry()
   const project = path.join(dir, 'p')
   fs.mkdirSync(project)
@@ -108,6 +115,29 @@ test('an outside image on a TLS registry whose CA is only in NODE_EXTRA_CA_CERTS
   } finally {
     server.close()
     await reg.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test("a registry the builder's buildkitd.toml calls insecure is asked over TLS without verifying its certificate", async () => {
+  const ip = outerAddress()
+  if (!ip) throw new Error('no non-loopback IPv4 address on this machine: the TLS registry needs one')
+  const dir = tmpdir()
+  const { server, port } = await tlsRegistry(selfSigned(dir, ip), ip)
+  const ref = `${ip}:${port}/lib/app:1`
+  const ask = (insecure: boolean) =>
+    new Resolver({
+      configDir: null,
+      hosts: { [`${ip}:${port}`]: { mirrors: [], http: false, insecure, ca: [] } },
+      baseDir: '/',
+    }).resolveAll([ref])
+  try {
+    assert.is((await ask(true))[ref].digest, DIGEST)
+    const strict = (await ask(false))[ref]
+    assert.is(strict.digest, null)
+    assert.match(strict.error ?? '', /certificate|self.signed|SELF_SIGNED/i)
+  } finally {
+    server.close()
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Resolver, contextName, registryHosts } from '../../scripts/skip/resolve.ts'
+import { Resolver, contextName, mirrorHostAndPath, registryHosts } from '../../scripts/skip/resolve.ts'
 import { imageDigests } from '../../scripts/skip/images.ts'
 import { outsideOf } from '../../scripts/skip/outside.ts'
 import { RegistryClient } from '../../scripts/oci/client.ts'
@@ -59,8 +59,9 @@ test("registryHosts: the builder's buildkitd.toml mirrors, plain HTTP and CAs; a
   const h = registryHosts(
     '[registry."docker.io"]\n  mirrors = ["127.0.0.1:5001", "m.lan"]\n[registry."m.lan"]\n  http = true\n  ca = ["/ca.pem"]\n',
   )
-  assert.equal(h['docker.io'], { mirrors: ['127.0.0.1:5001', 'm.lan'], http: false, ca: [] })
-  assert.equal(h['m.lan'], { mirrors: [], http: true, ca: ['/ca.pem'] })
+  assert.equal(h['docker.io'], { mirrors: ['127.0.0.1:5001', 'm.lan'], http: false, insecure: false, ca: [] })
+  assert.equal(h['m.lan'], { mirrors: [], http: true, insecure: false, ca: ['/ca.pem'] })
+  assert.is(registryHosts('[registry."r.lan"]\n  insecure = true\n')['r.lan'].insecure, true)
   assert.equal(registryHosts('not [toml'), {})
   assert.equal(registryHosts(null), {})
 })
@@ -70,7 +71,7 @@ test('a tag on another registry resolves through its mirror first, with one anon
   const mirror = await registry({ 'lambda/java:21': D1 }, true)
   const r = new Resolver({
     configDir: null,
-    hosts: { [origin.host]: { mirrors: [mirror.host], http: true, ca: [] } },
+    hosts: { [origin.host]: { mirrors: [mirror.host], http: true, insecure: false, ca: [] } },
     baseDir: '/',
   })
   const got = await r.resolveAll([`${origin.host}/lambda/java:21`, `${origin.host}/lambda/python:3.12`, `x/y@${D1}`])
@@ -85,6 +86,22 @@ test('a tag on another registry resolves through its mirror first, with one anon
     'the mirror answered: the registry is not asked',
   )
   await origin.close()
+  await mirror.close()
+})
+
+test('a mirror with a path (Nexus, Artifactory) is asked under that path, as BuildKit asks it', async () => {
+  assert.equal(mirrorHostAndPath('m.lan:5000/dockerhub/'), ['m.lan:5000', 'dockerhub'])
+  assert.equal(mirrorHostAndPath('https://m.lan/v/proxy'), ['m.lan', 'v/proxy'])
+  assert.equal(mirrorHostAndPath('m.lan'), ['m.lan', ''])
+  const mirror = await registry({ 'dockerhub/library/python:3.12': D1 })
+  const r = new Resolver({
+    configDir: null,
+    hosts: { 'docker.io': { mirrors: [`${mirror.host}/dockerhub`], http: false, insecure: false, ca: [] } },
+    baseDir: '/',
+  })
+  const got = await r.resolveAll(['python:3.12'])
+  assert.equal(got['python:3.12'], { digest: D1, via: `docker.io via mirror ${mirror.host}/dockerhub` })
+  assert.ok(mirror.seen.includes('HEAD /v2/dockerhub/library/python/manifests/3.12'), mirror.seen.join('\n'))
   await mirror.close()
 })
 
