@@ -106,7 +106,10 @@ export async function checkSkips(
   }
   for (const t of build) want(t)
   const img = await imageDigests(s, Object.values(gathered), client, outsideResolver(s, opts), Object.values(records), opts.pull)
-  const keys = computeKeys(gathered, img.digests, img.why)
+  // offline, each target is keyed with the digests its own last build used (targets may have been built apart)
+  const lastOwn = (t: string, dep: string) =>
+    img.outside[dep.replace(/^frontend:/, '')]?.last ? records[t]?.inputs.deps?.[dep] : undefined
+  const keys = computeKeys(gathered, img.digests, img.why, lastOwn)
   const same = (t: string) => records[t] !== null && records[t]?.key === keys[t]?.key
   if (build.some((t) => !same(t))) opts.onBuild?.()
   const reg: Record<string, RegistryState> = {}

@@ -70,6 +70,8 @@ export function computeKeys(
   g: Record<string, Gathered>,
   digests: Record<string, string | null>,
   why: Record<string, string> = {},
+  /** a target's own digest for a dep (`<ref>` or `frontend:<ref>`), over `digests`: offline, the one its last build used */
+  own: (target: string, dep: string) => string | undefined = () => undefined,
 ): Record<string, TargetKey> {
   const out: Record<string, TargetKey> = {}
   const visit = (t: string, stack: string[]): TargetKey => {
@@ -87,12 +89,12 @@ export function computeKeys(
       else deps[`target:${dep}`] = k.key
     }
     for (const ref of x.images) {
-      const d = digests[ref]
+      const d = own(t, ref) ?? digests[ref]
       if (d) deps[ref] = d
       else never ??= `its base ${ref} cannot be resolved${why[ref] ? ` (${why[ref]})` : ' without a pull'}`
     }
     if (x.syntax) {
-      const d = digests[x.syntax]
+      const d = own(t, `frontend:${x.syntax}`) ?? digests[x.syntax]
       if (d) deps[`frontend:${x.syntax}`] = d
       else never ??= `its # syntax= frontend ${x.syntax} cannot be resolved${why[x.syntax] ? ` (${why[x.syntax]})` : ''}`
     }

@@ -87,6 +87,16 @@ const g = (over: Partial<Gathered> = {}): Gathered => ({
   ...over,
 })
 
+test('keys offline: each target keyed with the digests its own last build used, images and frontend', () => {
+  const [D1, D2] = ['sha256:' + '1'.repeat(64), 'sha256:' + '2'.repeat(64)]
+  const both = { a: g({ images: ['r/x:1'], syntax: 'f:1' }), b: g({ images: ['r/x:1'], syntax: 'f:1' }) }
+  // b was built after r/x:1 and the frontend moved: its record has D2 for both
+  const own = (t: string, dep: string) => (t === 'b' && (dep === 'r/x:1' || dep === 'frontend:f:1') ? D2 : undefined)
+  const k = computeKeys(both, { 'r/x:1': D1, 'f:1': D1 }, {}, own)
+  assert.equal(k.a.inputs.deps, { 'r/x:1': D1, 'frontend:f:1': D1 })
+  assert.equal(k.b.inputs.deps, { 'r/x:1': D2, 'frontend:f:1': D2 })
+})
+
 test('keys: a child key follows its base; an unresolvable image makes a target always built', () => {
   const k1 = computeKeys({ base: g(), child: g({ targets: { 'lambda-base': 'base' } }) }, {})
   const k2 = computeKeys({ base: g({ files: { '.:a': 'f644:2' } }), child: g({ targets: { 'lambda-base': 'base' } }) }, {})
