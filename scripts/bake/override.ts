@@ -18,13 +18,17 @@ export function targetTag(s: Settings, target: string): string {
 const hclSafe = (args: Record<string, string>) =>
   Object.fromEntries(Object.entries(args).map(([k, v]) => [k, v.replace(/([$%])\{/g, '$1$1{')]))
 
-/** `bases`: the project's base targets (their cache mode is the bases' one; functions' and the rest's differ). */
+/**
+ * `bases`: the project's base targets (their cache mode is the bases' one;
+ * functions' and the rest's differ). `have`: which caches a target can read
+ * (cache/flags.ts cacheFlagsFor).
+ */
 export function bakeOverride(
   s: Settings,
   targets: string[],
   fns: FunctionTarget[],
   runId: string,
-  haveLocal: (t: string) => boolean = () => true,
+  have: { local: (t: string) => boolean; registry: (t: string) => boolean } = { local: () => true, registry: () => true },
   bases: string[] = [],
 ): { json: BakeFile; gens: CacheGen[] } {
   const target: Record<string, BakeTarget> = {}
@@ -48,7 +52,7 @@ export function bakeOverride(
   const all = Object.keys(target).sort()
   for (const t of all) {
     const kind = fns.some((f) => f.target === t) ? 'functions' : bases.includes(t) ? 'bases' : 'control'
-    const c = cacheFlagsFor(s, t, kind, runId, haveLocal(t))
+    const c = cacheFlagsFor(s, t, kind, runId, have.local(t), have.registry(t))
     target[t] = { ...target[t], 'cache-from': c.cacheFrom, 'cache-to': c.cacheTo }
     if (c.localGen) gens.push({ target: t, dir: path.dirname(c.localGen), gen: c.localGen })
   }

@@ -109,7 +109,11 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
   const s = ctx.settings
   const { print, fns } = run
   const targets = targetsFromPrint(print)
-  const have = (t: string) => run.localCaches === undefined || run.localCaches.includes(t)
+  const noRegistry = new Set(run.skip?.noRegistryCache ?? [])
+  const have = {
+    local: (t: string) => run.localCaches === undefined || run.localCaches.includes(t),
+    registry: (t: string) => !noRegistry.has(t),
+  }
   const skip = run.skip?.skip ?? {}
   const { phases } = run
   const metadata = (i: number) => path.join(ctx.runDir, `bake-metadata.${i + 1}.json`)

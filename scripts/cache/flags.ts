@@ -30,9 +30,18 @@ export function registryCacheRef(s: Settings, target: string): string {
 
 /**
  * `haveLocal`: the target has a complete local export to read (else no local
- * cache-from, which would only warn). `kind` picks the export mode ([cache] mode).
+ * cache-from, which would only warn); `haveRegistry`: the registry may hold
+ * its cache (false when it answered 404: BuildKit prints an ERROR line for a
+ * cache-from it cannot find). `kind` picks the export mode ([cache] mode).
  */
-export function cacheFlagsFor(s: Settings, target: string, kind: CacheKind, runId: string, haveLocal = true): CacheFlags {
+export function cacheFlagsFor(
+  s: Settings,
+  target: string,
+  kind: CacheKind,
+  runId: string,
+  haveLocal = true,
+  haveRegistry = true,
+): CacheFlags {
   const mode = s.cache.mode[kind]
   const from: string[] = []
   const to: string[] = []
@@ -47,7 +56,7 @@ export function cacheFlagsFor(s: Settings, target: string, kind: CacheKind, runI
   const push = (ref: string) => `type=registry,ref=${ref},mode=${mode},image-manifest=true,oci-mediatypes=true,ignore-error=true`
   if (s.cache.registry) {
     const ref = registryCacheRef(s, target)
-    from.push(`type=registry,ref=${ref}`)
+    if (haveRegistry) from.push(`type=registry,ref=${ref}`)
     to.push(push(ref))
   }
   // shared caches ([cache] from / to) come after the project's own, in the order given

@@ -29,6 +29,8 @@ export interface SkipPlan extends Decision, Partial<OutsideReads> {
   dir: string
   /** the stat cache after this check, saved by the run (a dry run writes nothing) */
   statCache: StatCache
+  /** targets going to bake whose registry cache the project's registry does not hold (a first build): no cache-from */
+  noRegistryCache?: string[]
 }
 
 /** The build registry, with the credentials in `configDir` when it is not the local one. */
@@ -62,6 +64,26 @@ async function registryState(
       : Promise.resolve(!s.cache.local || fs.existsSync(path.join(localCacheDir(s, target), 'current', 'index.json'))),
   ])
   return { digest, cache }
+}
+
+/**
+ * Of `targets`, those whose registry cache the project's registry answers 404
+ * for: BuildKit prints an `ERROR:` line for every cache-from it cannot find,
+ * on a successful build. A registry that does not answer proves nothing.
+ */
+async function absentCaches(s: Settings, client: ReturnType<typeof registryClient>, targets: string[]): Promise<string[]> {
+  if (!s.cache.registry) return []
+  const absent = await Promise.all(
+    targets.map(async (t) => {
+      const r = onProjectRegistry(s, registryCacheRef(s, t))
+      if (!r) return false
+      return client.manifestDigest(r[0], r[1]).then(
+        (d) => d === null,
+        () => false,
+      )
+    }),
+  )
+  return targets.filter((_, i) => absent[i])
 }
 
 /** The resolver for outside images, through the builder's mirrors. */
@@ -132,5 +154,6 @@ export async function checkSkips(
     statCache: cache,
     ...outsideOf(s, gathered, img, tags),
     notes: img.notes,
+    noRegistryCache: await absentCaches(s, client, Object.keys(decision.rebuild)),
   }
 }

@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { dockerConfig, run, tmpdir } from '../lib/helpers.ts'
+import { dockerConfig, run, startRegistry, tmpdir } from '../lib/helpers.ts'
 
 const cfg = dockerConfig()
 
@@ -102,6 +102,37 @@ test('--dry-run says why each target is built: a base that cannot be keyed, or -
   assert.match(text.stdout, new RegExp(`^rebuild ${n} targets: always built: --no-skip\\n  .*\\bfn-hello\\b`, 'm'))
   assert.equal(fs.readdirSync(dir).sort(), ['esb.toml', 'functions'], 'a dry run writes nothing, not even the stat cache')
   fs.rmSync(dir, { recursive: true })
+})
+
+test('a registry cache the registry does not hold is not read (no ERROR line from BuildKit), one it holds is', async () => {
+  const reg = await startRegistry()
+  const dir = project()
+  fs.appendFileSync(path.join(dir, 'esb.toml'), `[registry]\nport = ${reg.port}\n`)
+  const regFrom = (p: any, t: string) => p.caches[t].from.filter((x: string) => x.startsWith('type=registry'))
+  try {
+    const empty = plan(dir, 'build')
+    for (const t of Object.keys(empty.caches)) {
+      assert.equal(regFrom(empty, t), [], t)
+      assert.ok(
+        empty.caches[t].to.some((x: string) => x.startsWith('type=registry')),
+        `${t} still exports its registry cache`,
+      )
+    }
+    // an (empty) cache index for fn-hello: read again
+    const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] })
+    const put = await fetch(`${reg.url}/v2/acme-prod-cache/fn-hello/manifests/cache`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+      body: index,
+    })
+    assert.is(put.status, 201)
+    const one = plan(dir, 'build')
+    assert.equal(regFrom(one, 'fn-hello'), [`type=registry,ref=127.0.0.1:${reg.port}/acme-prod-cache/fn-hello:cache`])
+    assert.equal(regFrom(one, 'fn-echo'), [])
+  } finally {
+    await reg.stop()
+    fs.rmSync(dir, { recursive: true })
+  }
 })
 
 test('human-readable --dry-run lists caches and commands', () => {

@@ -260,4 +260,30 @@ test('groupTargets expands nested groups', () => {
   )
 })
 
+
+test('a registry cache the registry answered 404 for is not read (BuildKit would print an ERROR line) but is written', () => {
+  const inputs = { definition: 'd', args: {}, dockerfile: 'x', files: {}, deps: {} }
+  const p = buildPlan({
+    settings: settings(),
+    renderWrites: [],
+    builder: { procEnv: {}, buildkitdConfig: null },
+    bakePrint: print,
+    functionDockerfiles: ['functions/hello/Dockerfile', 'functions/echo/Dockerfile'],
+    runId: 'R1',
+    extraArgs: [],
+    skip: {
+      skip: {},
+      rebuild: { 'fn-hello': ['new'], 'fn-echo': ['new'] },
+      dir: '/p/.esb/inputs',
+      statCache: {},
+      records: { 'fn-hello': { tag: '127.0.0.1:5010/esb-fn-hello:latest', key: 'k', inputs } },
+      noRegistryCache: ['fn-hello'],
+    },
+  })
+  const reg = (l: string[] | undefined) => (l ?? []).filter((c) => c.startsWith('type=registry,'))
+  assert.equal(reg(p.caches['fn-hello'].from), [])
+  assert.equal(reg(p.caches['fn-hello'].to).length, 1)
+  assert.equal(reg(p.caches['fn-echo'].from), ['type=registry,ref=127.0.0.1:5010/esb-cache/fn-echo:cache'])
+})
+
 test.run()
