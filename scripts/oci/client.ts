@@ -40,19 +40,9 @@ export class RegistryClient {
     return this.o.signal
   }
 
-  private send(
-    url: URL,
-    method: string,
-    headers: Record<string, string | number>,
-    body?: Readable | Buffer,
-  ): Promise<http.IncomingMessage> {
-    return send(url, method, headers, body, {
-      signal: this.signal,
-      ca: this.o.ca,
-      insecure: this.o.insecure,
-      name: this.name,
-      hint: !!this.o.login,
-    })
+  private send(url: URL, method: string, headers: Record<string, string | number>, body?: Readable | Buffer) {
+    const { ca, insecure, login } = this.o
+    return send(url, method, headers, body, { signal: this.signal, ca, insecure, name: this.name, hint: !!login })
   }
 
   private authError(status: number | undefined): EsbError {

@@ -260,7 +260,6 @@ test('groupTargets expands nested groups', () => {
   )
 })
 
-
 test('a registry cache the registry answered 404 for is not read (BuildKit would print an ERROR line) but is written', () => {
   const inputs = { definition: 'd', args: {}, dockerfile: 'x', files: {}, deps: {} }
   const p = buildPlan({
