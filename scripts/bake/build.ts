@@ -32,6 +32,8 @@ export interface BuildOptions {
   extraArgs: string[]
   /** folders the user grants bake read access to (--allow-read, <PREFIX>_ALLOW_READ) */
   allowRead?: string[]
+  /** --metadata-file, absolute */
+  metadataFile?: string
 }
 
 /** `startRegistry`: starts a registry that does not answer, before the skip check asks it (never in --dry-run). */
@@ -67,6 +69,7 @@ export async function planBuild(
     allowRead: o.allowRead,
     localCaches: localCaches(s),
     dockerConfigDir: runner.configDir,
+    metadataFile: o.metadataFile,
   }
   const onBuild = () => askBuilderEarly(s, runner)
   const skip = await skipFor(s, inp, !o.skip, undefined, { pull: o.pull, signal: runner.signal, onBuild })

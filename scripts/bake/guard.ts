@@ -170,7 +170,7 @@ const REFUSED: Record<string, string> = {
   '-f': 'a bake file given after -- is not checked; list it in [bake] files in esb.toml',
   '--file': 'a bake file given after -- is not checked; list it in [bake] files in esb.toml',
   '--allow': "grant reads with docker esb's own --allow-read DIR (before --); docker esb grants the rest",
-  '--metadata-file': 'docker esb writes its own metadata file',
+  '--metadata-file': "docker esb writes bake's metadata itself: give docker esb build --metadata-file FILE (before --)",
 }
 
 /**

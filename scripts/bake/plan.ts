@@ -15,7 +15,7 @@ import type { Plan, Step } from '../plan/types.ts'
 import { targetTag } from './override.ts'
 import { bakeVariableEnv } from './vars.ts'
 import { bakePhases } from './phases.ts'
-import { bakeSteps, seedCacheSteps, statCacheSteps } from './steps.ts'
+import { bakeSteps, seedCacheSteps, statCacheSteps, type BakeSteps } from './steps.ts'
 import { skipInfo } from './skipinfo.ts'
 import type { SkipPlan } from '../skip/check.ts'
 import type { BakeFile } from '../docker/bakefile.ts'
@@ -49,6 +49,8 @@ export interface BuildPlanInputs {
   skip?: SkipPlan
   /** the docker config folder (credentials for [registry] build_address) */
   dockerConfigDir?: string
+  /** --metadata-file (absolute): bake's metadata of every target, built or skipped */
+  metadataFile?: string
 }
 
 export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
@@ -95,6 +97,7 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
     ...statCacheSteps(inp.skip),
   ]
   if (b.gens.length) steps.push({ kind: 'promote-cache', why: "make this run's local cache exports current", gens: b.gens })
+  if (inp.metadataFile) steps.push(metadataStep(inp.metadataFile, b, fns, s, inp.skip))
   steps.push({ kind: 'cleanup', why: "remove this run's generated files", paths: [ctx.runDir] })
   const sorted = Object.fromEntries(Object.entries(b.caches).sort(([a], [b]) => compareText(a, b)))
   return {
@@ -107,6 +110,21 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
     envSources: envSources(s, env),
     ...argNotes(s),
     skip: skipInfo(inp.skip, reportFile, command),
+  }
+}
+
+/** --metadata-file: every target the phases name, with bake's metadata files (read before the run's folder goes). */
+function metadataStep(file: string, b: BakeSteps, fns: FunctionTarget[], s: Settings, skip?: SkipPlan): Step {
+  const targets = Object.fromEntries(
+    b.targets.map((t) => [t, { tag: fns.find((f) => f.target === t)?.tag ?? targetTag(s, t), skipped: skip?.skip[t] }]),
+  )
+  const bakeFiles = b.bakes.flatMap((st) => (st.kind === 'docker' && st.report?.metadataFile ? [st.report.metadataFile] : []))
+  return {
+    kind: 'write-metadata',
+    why: 'bake metadata of every target, built or skipped (--metadata-file)',
+    path: file,
+    bakeFiles,
+    targets,
   }
 }
 

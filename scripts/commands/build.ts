@@ -6,6 +6,7 @@ import { settingsFrom } from '../project/context.ts'
 import { PULL_FLAG, SKIP_FLAG } from '../bake/skips.ts'
 import { ALLOW_READ_FLAG, readGrants } from '../bake/reads.ts'
 import { planBuild, type BuildOptions } from '../bake/build.ts'
+import { METADATA_FILE_FLAG, metadataFileFlag } from '../bake/metadata-flag.ts'
 
 export const build: CommandSpec = {
   name: 'build',
@@ -20,9 +21,10 @@ export const build: CommandSpec = {
     SKIP_FLAG.flag,
     PULL_FLAG,
     ALLOW_READ_FLAG,
+    METADATA_FILE_FLAG,
     ['--provenance', 'keep provenance attestations (off by default: they change digests on every build)'],
   ],
-  strings: ['format', 'progress', 'allow-read'],
+  strings: ['format', 'progress', 'allow-read', 'metadata-file'],
   booleans: ['provenance', 'pull', SKIP_FLAG.boolean],
   defaults: SKIP_FLAG.defaults,
   common: true,
@@ -36,6 +38,7 @@ export const build: CommandSpec = {
     const show = showOptions(c.flags)
     const s = settingsFrom(c.flags, c.io)
     o.allowRead = readGrants(c.flags['allow-read'], c.io.env, s.prefix, c.io.cwd)
+    o.metadataFile = metadataFileFlag(str(c.flags, 'metadata-file'), c.io.cwd)
     const plan = await planBuild(s, o, c.runner, c.io, (writes) =>
       registryFirst(c.runner, show, s, writes, { skip: o.skip, procEnv: c.io.env }),
     )

@@ -119,6 +119,9 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[], sh
       case 'record-inputs':
         out.push(`${n}${st.why}: ${Object.keys(st.records).join(', ')} -> ${st.dir}`)
         break
+      case 'write-metadata':
+        out.push(`${n}${st.why}: ${st.path} (${list(Object.keys(st.targets))})`)
+        break
       case 'pin-bases':
         out.push(`${n}write ${st.path}: ${st.why} (${Object.keys(st.refs).join(', ')} from ${st.metadataFile})`)
         break

@@ -1,6 +1,7 @@
 // A plan: what a command will do, as plain data. Planners (bake/, compose/,
 // builder/, registry/, prune/, render/) return steps; plan/execute.ts runs
 // them; plan/show.ts prints them for --dry-run.
+import type { MetadataTargets } from '../report/metadata.ts'
 import type { Env } from '../docker/runner.ts'
 import type { ProgressMode } from '../report/mode.ts'
 import type { OutsideImages, RegistrySpec, ServiceRecords, StatCache, TargetInputs } from './records.ts'
@@ -84,6 +85,8 @@ export type Step =
   | { kind: 'prune-local'; why: string; cacheDir: string; runsDir: string; minAgeMs: number }
   /** remove this run's own files */
   | { kind: 'cleanup'; why: string; paths: string[] }
+  /** --metadata-file: bake's metadata of every target, built or skipped (report/metadata.ts) */
+  | { kind: 'write-metadata'; why: string; path: string; bakeFiles: string[]; targets: MetadataTargets }
   /** after a bake: record each built target's input key with the digest bake pushed (skip/) */
   | {
       kind: 'record-inputs'

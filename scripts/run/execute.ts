@@ -15,6 +15,7 @@ import { ensureBuilder } from '../builder/ensure.ts'
 import { ensureRegistry } from '../registry/ensure.ts'
 import { Reporter } from './reporter.ts'
 import type { HitReport } from '../report/hitrate.ts'
+import { readBakeMetadata, runMetadata, type TargetMetadata } from '../report/metadata.ts'
 import type { Plan, Step } from '../plan/types.ts'
 import { skipLines, unknownStep } from '../plan/show.ts'
 import { writeRecord, writeStatCache } from '../skip/state.ts'
@@ -28,6 +29,9 @@ export class Executor {
   constructor(private runner: Runner) {
     this.reporter = new Reporter(runner)
   }
+
+  /** --metadata-file: what was written (for --json) */
+  metadata: Record<string, TargetMetadata> | null = null
 
   /** The hit report of the last build this executor ran (for --json). */
   get lastReport(): HitReport | null {
@@ -135,6 +139,10 @@ export class Executor {
       }
       case 'cleanup':
         for (const p of st.paths) stateRemove(p)
+        return
+      case 'write-metadata':
+        this.metadata = runMetadata(st.targets, st.bakeFiles.map(readBakeMetadata))
+        writeFileAtomic(st.path, JSON.stringify(this.metadata, null, 2) + '\n', 0o644)
         return
       case 'mkdir':
         for (const p of st.paths) stateMkdir(p)

@@ -32,7 +32,8 @@ export async function runOrShow(runner: Runner, io: Io, show: ShowOptions, plan:
   for (const n of plan.notes ?? []) io.err(`docker esb: note: ${n}\n`)
   const ex = new Executor(runner)
   await ex.execute(plan)
-  if (show.json && ex.lastReport) io.out(JSON.stringify(ex.lastReport, null, 2) + '\n')
+  if (show.json && ex.lastReport)
+    io.out(JSON.stringify({ ...ex.lastReport, ...(ex.metadata ? { metadata: ex.metadata } : {}) }, null, 2) + '\n')
   return 0
 }
 

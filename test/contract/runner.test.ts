@@ -12,14 +12,14 @@ const PRINT = JSON.stringify({
   target: { 'os-base': {}, 'lambda-base': {}, 'python-base': {}, 'gateway-docker': {}, 'agent-docker': {}, provisioner: {} },
 })
 
-function setup(rules: any[], port: number) {
+function setup(rules: any[], port: number, print = PRINT) {
   const dir = tmpdir()
   fs.writeFileSync(path.join(dir, 'esb.toml'), `brand = "acme"\n[registry]\nport = ${port}\n[templates]\nrender = true\n`)
   fs.mkdirSync(path.join(dir, 'functions/hello'), { recursive: true })
   fs.writeFileSync(path.join(dir, 'functions/hello/Dockerfile'), 'FROM lambda-base\n')
   const log = path.join(dir, 'docker.log')
   const rulesFile = path.join(dir, 'rules.json')
-  fs.writeFileSync(rulesFile, JSON.stringify([{ match: ['bake', '--print'], stdout: PRINT }, ...rules]))
+  fs.writeFileSync(rulesFile, JSON.stringify([{ match: ['bake', '--print'], stdout: print }, ...rules]))
   const env = {
     DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: FAKE_DOCKER,
     FAKE_DOCKER_LOG: log,
@@ -321,6 +321,64 @@ test('a first build makes the builder while the registry starts; the plan then f
     assert.ok(calls.some((c: any) => c.argv.includes('bake') && c.argv.includes('base-images')))
   } finally {
     await (await later).stop()
+    fs.rmSync(t.dir, { recursive: true })
+  }
+})
+
+test('--metadata-file: every target with what bake wrote for it; --json carries the same; a missing folder is one line', async () => {
+  const reg = await startRegistry()
+  const digest = (c: string) => `sha256:${c.repeat(64)}`
+  const t = setup(
+    [
+      { match: ['buildx', 'inspect'], exit: 0, stdout: 'Name: acme-buildx\nDriver: docker-container\n' },
+      {
+        match: ['buildx', 'bake', 'base-images'],
+        metadata: {
+          'os-base': { 'containerimage.digest': digest('1'), 'image.name': 'r/acme-os-base:latest' },
+          'lambda-base': { 'containerimage.digest': digest('3') },
+        },
+      },
+      { match: ['buildx', 'bake'], metadata: { 'fn-hello': { 'containerimage.digest': digest('2'), 'buildx.build.ref': 'x' } } },
+    ],
+    reg.port,
+    // with its groups, as bake prints it: docker esb knows every target of each phase
+    JSON.stringify({
+      group: { 'base-images': { targets: ['os-base', 'lambda-base'] }, 'control-images-docker': { targets: ['agent-docker'] } },
+      target: { 'os-base': {}, 'lambda-base': {}, 'agent-docker': {} },
+    }),
+  )
+  try {
+    const r = run(BUNDLE, esbArgs('build', '--json', '--metadata-file', 'out/meta.json'), { cwd: t.dir, env: t.env })
+    assert.is(r.code, 2)
+    assert.match(r.stderr, /--metadata-file out\/meta\.json: folder \S+\/out does not exist; create it or give another path/)
+    assert.not.ok(
+      t.calls().some((c: any) => c.argv.includes('bake') && !c.argv.includes('--print')),
+      'nothing built',
+    )
+    fs.mkdirSync(path.join(t.dir, 'out'))
+    const ok = run(BUNDLE, esbArgs('build', '--json', '--metadata-file', 'out/meta.json'), { cwd: t.dir, env: t.env })
+    assert.is(ok.code, 0, ok.stderr)
+    const m = JSON.parse(fs.readFileSync(path.join(t.dir, 'out', 'meta.json'), 'utf8'))
+    assert.equal(Object.keys(m).sort(), ['agent-docker', 'fn-hello', 'lambda-base', 'os-base'])
+    // built, but bake wrote nothing for it (this fake engine): its name, no digest
+    assert.equal(m['agent-docker'], {
+      'image.name': `127.0.0.1:${reg.port}/acme-agent-docker:latest`,
+      'docker-esb.status': 'built',
+    })
+    assert.equal(m['os-base'], {
+      'image.name': 'r/acme-os-base:latest',
+      'containerimage.digest': digest('1'),
+      'docker-esb.status': 'built',
+    })
+    assert.equal(m['fn-hello'], {
+      'image.name': `127.0.0.1:${reg.port}/acme-fn-hello:latest`,
+      'containerimage.digest': digest('2'),
+      'buildx.build.ref': 'x',
+      'docker-esb.status': 'built',
+    })
+    assert.equal(JSON.parse(ok.stdout).metadata, m)
+  } finally {
+    await reg.stop()
     fs.rmSync(t.dir, { recursive: true })
   }
 })

@@ -109,9 +109,27 @@ test('fresh builder and empty local cache: served from the registry cache', () =
   rates.registry_cache_only = r.total
 })
 
-test('a source change rebuilds only what depends on it', () => {
+test('a source change rebuilds only what depends on it; --metadata-file has every target at the digest the registry serves', async () => {
   fs.appendFileSync(path.join(p.dir, 'functions/hello/handler'), 'echo changed\n')
-  const r = build()
+  const meta = path.join(p.dir, 'build-metadata.json')
+  const r = build('--metadata-file', meta)
+  const m = JSON.parse(fs.readFileSync(meta, 'utf8'))
+  assert.equal(Object.keys(m).sort(), [...r.skipped, ...Object.keys(r.rebuilt)].sort())
+  assert.equal(r.metadata, m, '--json carries the same')
+  const accept = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+  ].join(', ')
+  for (const [t, e] of Object.entries<Record<string, string>>(m)) {
+    assert.is(e['docker-esb.status'], t === 'fn-hello' ? 'built' : 'skipped', t)
+    const ref = e['image.name'].split(',')[0]
+    const [, host, repo, tag] = /^([^/]+)\/(.+):([^:/]+)$/.exec(ref)!
+    const res = await fetch(`http://${host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: accept } })
+    assert.is(res.headers.get('docker-content-digest'), e['containerimage.digest'], `${t}: ${ref}`)
+  }
+  fs.rmSync(meta)
   // only fn-hello goes to bake, and says why
   assert.equal(r.rebuilt, { 'fn-hello': ['handler'] })
   assert.not.ok(r.skipped.includes('fn-hello'))

@@ -7,6 +7,11 @@ import { buildPlan } from '../../scripts/bake/plan.ts'
 import { defaultGroups, pinBases, groupTargets } from '../../scripts/bake/phases.ts'
 import { settings } from '../lib/settings.ts'
 import { bp, docker, print } from './fixtures.ts'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { runMetadata } from '../../scripts/report/metadata.ts'
+import { metadataFileFlag } from '../../scripts/bake/metadata-flag.ts'
 
 test('build: one local and one registry cache per target, all distinct', () => {
   const p = bp()
@@ -283,6 +288,66 @@ test('a registry cache the registry answered 404 for is not read (BuildKit would
   assert.equal(reg(p.caches['fn-hello'].from), [])
   assert.equal(reg(p.caches['fn-hello'].to).length, 1)
   assert.equal(reg(p.caches['fn-echo'].from), ['type=registry,ref=127.0.0.1:5010/esb-cache/fn-echo:cache'])
+})
+
+test('--metadata-file: every target named, built ones from the metadata files of the bakes that run, skipped ones at their digest', () => {
+  const inputs = { definition: 'd', args: {}, dockerfile: 'x', files: {}, deps: {} }
+  const p = buildPlan({
+    settings: settings(),
+    renderWrites: [],
+    builder: { procEnv: {}, buildkitdConfig: null },
+    bakePrint: print,
+    functionDockerfiles: ['functions/hello/Dockerfile', 'functions/echo/Dockerfile'],
+    runId: 'R1',
+    extraArgs: [],
+    metadataFile: '/out/meta.json',
+    skip: {
+      skip: { 'lambda-base': 'sha256:l', 'os-base': 'sha256:o', 'python-base': 'sha256:p', 'fn-echo': 'sha256:e' },
+      rebuild: { 'fn-hello': ['handler'], 'gateway-docker': ['x'], 'agent-docker': ['x'], provisioner: ['x'] },
+      dir: '/p/.esb/inputs',
+      statCache: {},
+      records: { 'fn-hello': { tag: '127.0.0.1:5010/esb-fn-hello:latest', key: 'k', inputs } },
+    },
+  })
+  const st = p.steps.find((x) => x.kind === 'write-metadata') as Extract<(typeof p.steps)[number], { kind: 'write-metadata' }>
+  assert.ok(st, 'a write-metadata step')
+  assert.is(p.steps[p.steps.indexOf(st) + 1].kind, 'cleanup', 'before the run folder (with bake metadata) is removed')
+  assert.is(st.path, '/out/meta.json')
+  // phase 1 builds nothing: only phase 2's metadata file
+  assert.equal(st.bakeFiles, ['/p/.esb/runs/R1/bake-metadata.2.json'])
+  assert.equal(st.targets['os-base'], { tag: '127.0.0.1:5010/esb-os-base:latest', skipped: 'sha256:o' })
+  assert.equal(st.targets['fn-hello'], { tag: '127.0.0.1:5010/esb-fn-hello:latest', skipped: undefined })
+  assert.equal(Object.keys(st.targets).length, 8)
+  const m = runMetadata(st.targets, [
+    {},
+    { 'fn-hello': { 'containerimage.digest': 'sha256:h', 'image.name': 'x/esb-hello:latest', 'buildx.build.ref': 'b' } },
+  ])
+  assert.equal(m['fn-hello'], {
+    'image.name': 'x/esb-hello:latest',
+    'containerimage.digest': 'sha256:h',
+    'buildx.build.ref': 'b',
+    'docker-esb.status': 'built',
+  })
+  assert.equal(m['fn-echo'], {
+    'containerimage.digest': 'sha256:e',
+    'image.name': '127.0.0.1:5010/esb-fn-echo:latest',
+    'docker-esb.status': 'skipped',
+  })
+  // none asked: no step
+  assert.not.ok(bp().steps.some((x) => x.kind === 'write-metadata'))
+})
+
+test('--metadata-file FILE: relative to the working folder; a missing folder or a folder given is one line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esb-meta-'))
+  assert.is(metadataFileFlag('m.json', dir), path.join(dir, 'm.json'))
+  assert.is(metadataFileFlag(undefined, dir), undefined)
+  assert.throws(
+    () => metadataFileFlag('nope/m.json', dir),
+    /^--metadata-file nope\/m\.json: folder \S+ does not exist; create it/,
+  )
+  assert.throws(() => metadataFileFlag('.', dir), /is a folder; give a file name/)
+  assert.throws(() => metadataFileFlag('', dir), /needs a file name/)
+  fs.rmSync(dir, { recursive: true })
 })
 
 test.run()
