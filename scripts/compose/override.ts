@@ -28,7 +28,9 @@ export type ServiceOverride = {
  * service that builds what a bake target builds uses that target's cache
  * (read only when this run just baked it), and its `service:<base>` contexts
  * the base image just pushed; any other service has its own cache.
- * `baked`: bake target -> tag, for the bases baked in this run.
+ * `baked`: bake target -> tag, for the bases baked in this run. `pins`: per
+ * service, its outside images by tag and its frontend pinned to the digests
+ * keyed (skip/outside.ts), as bake gets them (bake/pins.ts).
  */
 export function composeOverride(
   s: Settings,
@@ -38,6 +40,7 @@ export function composeOverride(
   print?: BakeFile,
   baked: Record<string, string> = {},
   current = new Set<string>(),
+  pins: Record<string, { contexts: Record<string, string>; syntax: string | null }> = {},
 ): { yaml: { services: Record<string, ServiceOverride> }; gens: CacheGen[]; shared: Record<string, string> } {
   const services: Record<string, ServiceOverride> = {}
   const gens: CacheGen[] = []
@@ -56,9 +59,11 @@ export function composeOverride(
     // compose appends the override's cache_to to the service's own: those must stay as the guard allows
     checkServiceCaches(s, name, [...cacheList(svc.build.cache_to), ...c.cacheTo])
     services[name] = { build: { cache_from: c.cacheFrom, cache_to: fresh ? [] : c.cacheTo } }
-    const ctx = baseContexts(svc, shared, baked)
-    if (ctx) services[name].build.additional_contexts = ctx
-    if (Object.keys(args).length) services[name].build.args = args
+    const pin = pins[name]
+    const ctx = { ...(pin?.contexts ?? {}), ...(baseContexts(svc, shared, baked) ?? {}) }
+    if (Object.keys(ctx).length) services[name].build.additional_contexts = ctx
+    const all = { ...args, ...(pin?.syntax ? { BUILDKIT_SYNTAX: pin.syntax } : {}) }
+    if (Object.keys(all).length) services[name].build.args = all
     if (c.localGen && !fresh) gens.push({ target: cname, dir: path.dirname(c.localGen), gen: c.localGen })
   }
   return { yaml: { services }, gens, shared }

@@ -105,6 +105,7 @@ export function upPlan(inp: UpPlanInputs, given?: PlanContext): Plan {
     inp.bakePrint,
     bases.baked,
     new Set(Object.keys(inp.skip?.skip ?? {})),
+    inp.services?.pins,
   )
   gens.push(...bases.gens)
   const overridePath = path.join(runDir, 'compose.cache.json')

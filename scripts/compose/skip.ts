@@ -11,6 +11,7 @@ import type { BakeTarget } from '../docker/bakefile.ts'
 import { gatherTarget } from '../skip/gather.ts'
 import { outsideResolver, registryClient, type SkipOptions } from '../skip/check.ts'
 import { imageDigests } from '../skip/images.ts'
+import { outsideOf, type OutsideReads } from '../skip/outside.ts'
 import { computeKeys, decide, type Decision, type Gathered, type InputRecord, type RegistryState } from '../skip/keys.ts'
 import { readRecord, recordFile } from '../skip/state.ts'
 import type { ServiceRecords, StatCache } from '../plan/records.ts'
@@ -29,6 +30,8 @@ export interface ServiceSkip extends Decision {
   statCache: StatCache
   /** where the stack's state is recorded after compose ran, and the compose config it ran */
   stack: { file: string; project: string; config: string }
+  /** per service: the outside images it reads by tag (and its frontend), pinned to the digests keyed (skip/outside.ts) */
+  pins?: OutsideReads['pins']
 }
 
 /** The image compose builds a service into: `image:`, else `<project>-<service>`. */
@@ -169,7 +172,7 @@ export async function checkServices(
     names.map((n) => [n, readRecord(dir, `service:${n}`, serviceRecordTag(s.projectName, n, images[n]))]),
   )
   const img = off
-    ? { digests: {}, why: {} }
+    ? null
     : await imageDigests(
         s,
         Object.values(gathered),
@@ -178,7 +181,7 @@ export async function checkServices(
         Object.values(records),
         opts.pull,
       )
-  const keys = computeKeys(gathered, img.digests, img.why)
+  const keys = computeKeys(gathered, img?.digests ?? {}, img?.why ?? {})
   // the engine's image plays the registry's part: the id recorded must still be there
   const reg: Record<string, RegistryState> = Object.fromEntries(
     names.map((n) => [n, { digest: ids[images[n]] ?? null, cache: true }]),
@@ -209,5 +212,7 @@ export async function checkServices(
     dir,
     statCache: cache,
     stack: { file: stackRecordFile(dir, s.projectName), project: s.projectName, config: config.hash ?? '' },
+    // compose builds with exactly the digests keyed, as bake does
+    ...(img ? { pins: outsideOf(s, gathered, img, images).pins } : {}),
   }
 }

@@ -148,6 +148,11 @@ test("build: every image in the local registry only, functions named by function
 })
 
 test('up after build: no step built twice; the stack starts; a second up recreates nothing; the tree is unchanged', () => {
+  // compose builds with the digests keyed, as bake does: the frontend pinned (the Dockerfiles say docker/dockerfile:1.7)
+  const plan = JSON.parse(must(sh('docker', ['esb', 'up', '--dry-run', '--json']), 'up --dry-run').stdout)
+  const override = plan.steps.find((s: any) => s.kind === 'write' && /compose\.cache\.json$/.test(s.path))
+  const services = JSON.parse(override.content).services
+  assert.match(services.gateway.build.args.BUILDKIT_SYNTAX, /^docker\/dockerfile:1\.7@sha256:[a-f0-9]{64}$/)
   must(sh('docker', ['esb', 'up']), 'docker esb up')
   // compose builds the bases and control images build just baked: it shares their caches and bases
   const rep = JSON.parse(fs.readFileSync(path.join(dir, '.acme', 'reports', 'last-up.json'), 'utf8'))

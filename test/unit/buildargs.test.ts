@@ -141,4 +141,31 @@ test('compose override and service keys: the args on every buildable service ($ 
   assert.is(composeOverride(tomlSettings(''), config, 'r').yaml.services.base.build.args, undefined)
 })
 
+test('compose builds with the pins bake gets: outside images by tag as named contexts, the frontend as BUILDKIT_SYNTAX', () => {
+  const D = 'sha256:' + 'a'.repeat(64)
+  const config = {
+    services: { gw: { image: 'gw', build: { context: '/p/gw' } }, other: { image: 'o', build: { context: '/p/o' } } },
+  }
+  const pins = {
+    gw: {
+      contexts: { 'public.ecr.aws/lambda/java:21': `docker-image://public.ecr.aws/lambda/java:21@${D}` },
+      syntax: `docker/dockerfile:1.7@${D}`,
+    },
+  }
+  const { yaml } = composeOverride(
+    tomlSettings('[bake.args]\nA = "1"\n'),
+    config,
+    'r',
+    () => true,
+    undefined,
+    {},
+    new Set(),
+    pins,
+  )
+  assert.equal(yaml.services.gw.build.additional_contexts, pins.gw.contexts)
+  assert.equal(yaml.services.gw.build.args, { A: '1', BUILDKIT_SYNTAX: `docker/dockerfile:1.7@${D}` })
+  assert.is(yaml.services.other.build.additional_contexts, undefined)
+  assert.equal(yaml.services.other.build.args, { A: '1' })
+})
+
 test.run()
