@@ -15,16 +15,18 @@ export interface EarlyBuilderFacts {
 }
 
 /**
- * The steps to run now (docker esb's buildkitd.toml, then ensure-builder
- * that only creates: a builder found is left to the build's own step), or
- * none. Only a docker-container builder that does not exist, and only
- * when every target builds and builds push to the local registry (a shared
- * build registry may hold the images already). The build's plan writes the
- * same buildkitd.toml again (unchanged) and finds the builder made.
+ * The ensure-builder step to run now (it only creates: a builder found is
+ * left to the build's own step), or none. Only a docker-container builder
+ * that does not exist, only when every target builds and builds push to the
+ * local registry (a shared build registry may hold the images already), and
+ * only when the buildkitd.toml it is made with is on disk as the build would
+ * write it: nothing is written before the plan is known good (a bad esb.toml
+ * or bake file must leave no file behind).
  */
 export function earlyBuilderSteps(s: Settings, b: BuilderInputs, env: Env, f: EarlyBuilderFacts): Step[] {
   if (s.builder.driver.kind !== 'docker-container' || f.stored || !f.buildsAll || s.registry.build) return []
-  return [...builderConfigWrites(s, b), { ...ensureBuilderStep(s, b, env), createOnly: true }]
+  const stale = builderConfigWrites(s, b).some((w) => w.kind === 'write' && readOrNull(w.path) !== w.content)
+  return stale ? [] : [{ ...ensureBuilderStep(s, b, env), createOnly: true }]
 }
 
 /** No skip record in the inputs folder (skip/state.ts): nothing was built here yet. */
@@ -33,5 +35,13 @@ export function noRecords(inputsDir: string): boolean {
     return !fs.readdirSync(inputsDir).some((f) => f.endsWith('.json'))
   } catch {
     return true
+  }
+}
+
+function readOrNull(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch {
+    return null
   }
 }

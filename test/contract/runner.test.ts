@@ -304,19 +304,32 @@ test('a first build makes the builder while the registry starts; the plan then f
     ],
     port,
   )
-  const later = new Promise((r) => setTimeout(r, 1000)).then(() => startRegistry(port))
-  try {
-    const child = spawn(BUNDLE, esbArgs('build'), { cwd: t.dir, env: { ...process.env, ...t.env } })
+  // a build before: docker esb's buildkitd.toml is on disk (the early builder is made only with it as planned);
+  // then nothing recorded, no builder, no registry
+  const before = await startRegistry(port)
+  const env = { ...process.env, ...t.env }
+  const esb = async () => {
+    const child = spawn(BUNDLE, esbArgs('build'), { cwd: t.dir, env })
     let err = ''
     child.stderr.on('data', (d) => (err += d))
     const code = await new Promise((r) => child.on('exit', r))
+    return { code, err }
+  }
+  assert.is((await esb()).code, 0)
+  await before.stop()
+  assert.ok(fs.existsSync(path.join(t.dir, '.acme', 'buildkitd.toml')))
+  fs.rmSync(path.join(t.dir, '.acme', 'inputs'), { recursive: true })
+  fs.rmSync(path.join(t.dir, 'docker-config', 'buildx'), { recursive: true })
+  fs.rmSync(path.join(t.dir, 'docker.log'))
+  const later = new Promise((r) => setTimeout(r, 1000)).then(() => startRegistry(port))
+  try {
+    const { code, err } = await esb()
     assert.is(code, 0, err)
     const calls = t.calls()
     const up = calls.find((c: any) => c.argv.includes('compose') && c.argv.includes('up'))
     const creates = calls.filter((c: any) => c.argv[3] === 'buildx' && c.argv[4] === 'create')
     assert.is(creates.length, 1, 'made once: the plan found it in buildx store')
     assert.ok(creates[0].t < up.t + 2000, `made while compose up ran (${creates[0].t - up.t} ms after it started)\n${err}`)
-    assert.ok(fs.existsSync(path.join(t.dir, '.acme', 'buildkitd.toml')), 'made with docker esb buildkitd.toml')
     assert.match(err, /builder acme-buildx: reused/)
     assert.ok(calls.some((c: any) => c.argv.includes('bake') && c.argv.includes('base-images')))
   } finally {

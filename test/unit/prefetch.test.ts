@@ -100,21 +100,27 @@ test('an early "missing" is asked again before creating: a builder made meanwhil
   p.remove()
 })
 
-test('a first build makes the builder early: missing docker-container builder, every target builds, local registry', () => {
+test('a first build makes the builder early: missing docker-container builder, every target builds, local registry, config on disk', () => {
   const p = tempProject('')
   const b = { procEnv: {}, buildkitdConfig: null }
   const all = { stored: false, buildsAll: true }
-  // docker esb's buildkitd.toml first (the builder is made with it), then the builder
-  assert.equal(earlyBuilderSteps(p.settings, b, {}, all), [
-    ...builderConfigWrites(p.settings, b),
-    { ...ensureBuilderStep(p.settings, b, {}), createOnly: true },
-  ])
-  assert.is(builderConfigWrites(p.settings, b).length, 1)
+  // docker esb's buildkitd.toml is not written yet: nothing is written before the plan is known good
+  assert.equal(earlyBuilderSteps(p.settings, b, {}, all), [], 'config not on disk')
+  const writeConfig = (x: typeof p) => {
+    for (const w of builderConfigWrites(x.settings, b)) {
+      if (w.kind !== 'write') continue
+      fs.mkdirSync(path.dirname(w.path), { recursive: true })
+      fs.writeFileSync(w.path, w.content)
+    }
+  }
+  writeConfig(p)
+  assert.equal(earlyBuilderSteps(p.settings, b, {}, all), [{ ...ensureBuilderStep(p.settings, b, {}), createOnly: true }])
   assert.equal(earlyBuilderSteps(p.settings, b, {}, { ...all, stored: true }), [], 'already in buildx store')
   assert.equal(earlyBuilderSteps(p.settings, b, {}, { ...all, buildsAll: false }), [], 'targets may be skipped')
   const remote = tempProject('[builder]\ndriver = "remote"\nendpoint = "tcp://10.0.0.1:1234"\n')
   assert.equal(earlyBuilderSteps(remote.settings, b, {}, all), [], 'remote')
   const shared = tempProject('[registry]\nbuild_address = "build.example:5000"\n')
+  writeConfig(shared)
   assert.equal(earlyBuilderSteps(shared.settings, b, {}, all), [], 'a build registry may hold the images')
   // records: none in a missing or empty folder, one .json is enough
   const inputs = path.join(p.dir, 'inputs')
