@@ -25,7 +25,8 @@ export interface EarlyBuilderFacts {
  */
 export function earlyBuilderSteps(s: Settings, b: BuilderInputs, env: Env, f: EarlyBuilderFacts): Step[] {
   if (s.builder.driver.kind !== 'docker-container' || f.stored || !f.buildsAll || s.registry.build) return []
-  const stale = builderConfigWrites(s, b).some((w) => w.kind === 'write' && readOrNull(w.path) !== w.content)
+  // b holds the config file as it is on disk (builder/inspect.ts builderInputs)
+  const stale = builderConfigWrites(s, b).some((w) => w.kind === 'write' && w.content !== b.buildkitdConfig)
   return stale ? [] : [{ ...ensureBuilderStep(s, b, env), createOnly: true }]
 }
 
@@ -35,13 +36,5 @@ export function noRecords(inputsDir: string): boolean {
     return !fs.readdirSync(inputsDir).some((f) => f.endsWith('.json'))
   } catch {
     return true
-  }
-}
-
-function readOrNull(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8')
-  } catch {
-    return null
   }
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import os from 'node:os'
 import { askBuilderEarly } from '../../scripts/bake/build.ts'
-import { storedBuilder } from '../../scripts/builder/inspect.ts'
+import { builderInputs, storedBuilder } from '../../scripts/builder/inspect.ts'
 import { planUp } from '../../scripts/compose/up.ts'
 import { ensureBuilder } from '../../scripts/builder/ensure.ts'
 import { builderConfigWrites, ensureBuilderStep } from '../../scripts/builder/plan.ts'
@@ -114,14 +114,20 @@ test('a first build makes the builder early: missing docker-container builder, e
     }
   }
   writeConfig(p)
-  assert.equal(earlyBuilderSteps(p.settings, b, {}, all), [{ ...ensureBuilderStep(p.settings, b, {}), createOnly: true }])
-  assert.equal(earlyBuilderSteps(p.settings, b, {}, { ...all, stored: true }), [], 'already in buildx store')
-  assert.equal(earlyBuilderSteps(p.settings, b, {}, { ...all, buildsAll: false }), [], 'targets may be skipped')
+  // what the build reads of the machine (builder/inspect.ts): the config as it is on disk now
+  const disk = builderInputs(p.settings, {})
+  assert.equal(earlyBuilderSteps(p.settings, disk, {}, all), [{ ...ensureBuilderStep(p.settings, disk, {}), createOnly: true }])
+  assert.equal(earlyBuilderSteps(p.settings, disk, {}, { ...all, stored: true }), [], 'already in buildx store')
+  assert.equal(earlyBuilderSteps(p.settings, disk, {}, { ...all, buildsAll: false }), [], 'targets may be skipped')
   const remote = tempProject('[builder]\ndriver = "remote"\nendpoint = "tcp://10.0.0.1:1234"\n')
   assert.equal(earlyBuilderSteps(remote.settings, b, {}, all), [], 'remote')
   const shared = tempProject('[registry]\nbuild_address = "build.example:5000"\n')
   writeConfig(shared)
-  assert.equal(earlyBuilderSteps(shared.settings, b, {}, all), [], 'a build registry may hold the images')
+  assert.equal(
+    earlyBuilderSteps(shared.settings, builderInputs(shared.settings, {}), {}, all),
+    [],
+    'a build registry may hold the images',
+  )
   // records: none in a missing or empty folder, one .json is enough
   const inputs = path.join(p.dir, 'inputs')
   assert.ok(noRecords(inputs))
