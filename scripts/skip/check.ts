@@ -70,11 +70,18 @@ async function registryState(
  * Of `targets`, those whose registry cache the project's registry answers 404
  * for: BuildKit prints an `ERROR:` line for every cache-from it cannot find,
  * on a successful build. A registry that does not answer proves nothing.
+ * `asked`: registryState already in flight for a target (its cache answer is used).
  */
-async function absentCaches(s: Settings, client: ReturnType<typeof registryClient>, targets: string[]): Promise<string[]> {
+async function absentCaches(
+  s: Settings,
+  client: ReturnType<typeof registryClient>,
+  targets: string[],
+  asked: Record<string, Promise<RegistryState>>,
+): Promise<string[]> {
   if (!s.cache.registry) return []
   const absent = await Promise.all(
     targets.map(async (t) => {
+      if (t in asked) return asked[t].then((r) => !r.cache)
       const r = onProjectRegistry(s, registryCacheRef(s, t))
       if (!r) return false
       return client.manifestDigest(r[0], r[1]).then(
@@ -154,6 +161,6 @@ export async function checkSkips(
     statCache: cache,
     ...outsideOf(s, gathered, img, tags),
     notes: img.notes,
-    noRegistryCache: await absentCaches(s, client, Object.keys(decision.rebuild)),
+    noRegistryCache: await absentCaches(s, client, Object.keys(decision.rebuild), asked),
   }
 }
