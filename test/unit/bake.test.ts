@@ -267,14 +267,7 @@ test('groupTargets expands nested groups', () => {
 
 test('a registry cache the registry answered 404 for is not read (BuildKit would print an ERROR line) but is written', () => {
   const inputs = { definition: 'd', args: {}, dockerfile: 'x', files: {}, deps: {} }
-  const p = buildPlan({
-    settings: settings(),
-    renderWrites: [],
-    builder: { procEnv: {}, buildkitdConfig: null },
-    bakePrint: print,
-    functionDockerfiles: ['functions/hello/Dockerfile', 'functions/echo/Dockerfile'],
-    runId: 'R1',
-    extraArgs: [],
+  const p = bp({}, undefined, {
     skip: {
       skip: {},
       rebuild: { 'fn-hello': ['new'], 'fn-echo': ['new'] },
@@ -292,14 +285,7 @@ test('a registry cache the registry answered 404 for is not read (BuildKit would
 
 test('--metadata-file: every target named, built ones from the metadata files of the bakes that run, skipped ones at their digest', () => {
   const inputs = { definition: 'd', args: {}, dockerfile: 'x', files: {}, deps: {} }
-  const p = buildPlan({
-    settings: settings(),
-    renderWrites: [],
-    builder: { procEnv: {}, buildkitdConfig: null },
-    bakePrint: print,
-    functionDockerfiles: ['functions/hello/Dockerfile', 'functions/echo/Dockerfile'],
-    runId: 'R1',
-    extraArgs: [],
+  const p = bp({}, undefined, {
     metadataFile: '/out/meta.json',
     skip: {
       skip: { 'lambda-base': 'sha256:l', 'os-base': 'sha256:o', 'python-base': 'sha256:p', 'fn-echo': 'sha256:e' },

@@ -2,7 +2,7 @@
 // functions, prune): the `docker buildx bake --print` of a default project,
 // its build plan, and a plan's docker steps. Not a test file (no .test.ts).
 import type { Inputs } from '../../scripts/project/config.ts'
-import { buildPlan } from '../../scripts/bake/plan.ts'
+import { buildPlan, type BuildPlanInputs } from '../../scripts/bake/plan.ts'
 import type { Plan } from '../../scripts/plan/types.ts'
 import { settings } from '../lib/settings.ts'
 
@@ -24,8 +24,12 @@ export const print = {
     provisioner: { ...tag('provisioner'), contexts: { 'python-base': 'target:python-base' } },
   },
 }
-/** The build plan of the project at /p (settings from `over`) with two functions, run R1. */
-export const bp = (over: Partial<Inputs> = {}, fns = ['functions/hello/Dockerfile', 'functions/echo/Dockerfile']) =>
+/** The build plan of the project at /p (settings from `over`) with two functions, run R1; `more`: other plan inputs. */
+export const bp = (
+  over: Partial<Inputs> = {},
+  fns = ['functions/hello/Dockerfile', 'functions/echo/Dockerfile'],
+  more: Partial<BuildPlanInputs> = {},
+) =>
   buildPlan({
     settings: settings(over),
     renderWrites: [],
@@ -34,6 +38,7 @@ export const bp = (over: Partial<Inputs> = {}, fns = ['functions/hello/Dockerfil
     functionDockerfiles: fns,
     runId: 'R1',
     extraArgs: [],
+    ...more,
   })
 export const docker = (p: Plan) =>
   p.steps.filter((s) => s.kind === 'docker') as Extract<Plan['steps'][number], { kind: 'docker' }>[]
