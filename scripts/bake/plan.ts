@@ -21,6 +21,7 @@ import type { SkipPlan } from '../skip/check.ts'
 import type { BakeFile } from '../docker/bakefile.ts'
 import type { ProgressMode } from '../report/mode.ts'
 import { compareText } from '../sort.ts'
+import { reuseStep } from './bykey.ts'
 
 export interface BuildPlanInputs {
   settings: Settings
@@ -86,6 +87,7 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
     ...seedCacheSteps(b.gens),
     ...b.writes,
     ensureRegistryStep(s, env),
+    ...reuseStep(ctx, inp.skip),
     // nothing to build: the builder is not even needed
     ...(b.bakes.length ? [ensureBuilderStep(s, inp.builder, env)] : []),
     ...b.bakes,
@@ -116,7 +118,14 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
 /** --metadata-file: every target the phases name, with bake's metadata files (read before the run's folder goes). */
 function metadataStep(file: string, b: BakeSteps, fns: FunctionTarget[], s: Settings, skip?: SkipPlan): Step {
   const targets = Object.fromEntries(
-    b.targets.map((t) => [t, { tag: fns.find((f) => f.target === t)?.tag ?? targetTag(s, t), skipped: skip?.skip[t] }]),
+    b.targets.map((t) => [
+      t,
+      {
+        tag: fns.find((f) => f.target === t)?.tag ?? targetTag(s, t),
+        skipped: skip?.skip[t],
+        ...(skip?.byKey?.[t] ? { reused: true } : {}),
+      },
+    ]),
   )
   const bakeFiles = b.bakes.flatMap((st) => (st.kind === 'docker' && st.report?.metadataFile ? [st.report.metadataFile] : []))
   return {

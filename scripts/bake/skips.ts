@@ -50,5 +50,7 @@ export async function skipFor(
     pull: o.pull,
     signal: o.signal,
     onBuild: o.onBuild,
+    // flags after -- may change any target: what they build is never tagged with its key
+    publish: !inp.extraArgs.length,
   })
 }

@@ -9,6 +9,7 @@ import type { BakeFile } from '../docker/bakefile.ts'
 import { hasFsEntitlements } from '../docker/version.ts'
 import type { FunctionTarget } from '../functions/targets.ts'
 import type { SkipPlan } from '../skip/check.ts'
+import { keyLabelsFor, publishStep } from './bykey.ts'
 import { bakeProgressArg, type ProgressMode } from '../report/mode.ts'
 import { bakeOverride, targetTag } from './override.ts'
 import { applyPins } from './pins.ts'
@@ -130,6 +131,7 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
     const id = phases.length > 1 ? `${ctx.runId}.${i + 1}` : ctx.runId
     const { json, gens } = bakeOverride(s, targets, fns, id, have, groupTargets(print, 'base-images'))
     if (i === 0) checkBakeRun(s, print, json, run.extraArgs)
+    keyLabelsFor(json, todo[i], run.skip, s.cache.branch, groupTargets(print, 'base-images'))
     const built = phaseGens(json, withoutSkipped(json, gens, skip), all[i], all.slice(0, i).flat(), out.targets)
     for (const t of todo[i])
       if (json.target[t]) out.caches[t] ??= { from: json.target[t]['cache-from'] ?? [], to: json.target[t]['cache-to'] ?? [] }
@@ -195,6 +197,7 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
         metadataFile: metadata(i),
         records: rec,
       })
+    out.bakes.push(...publishStep(ctx, run.skip, todo[i], metadata(i)))
     ranBefore = i
   })
   return out

@@ -32,6 +32,8 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[], sh
         return { ...st, up: withDocker(st.up) }
       case 'record-services':
         return { ...st, inspect: withDocker(st.inspect), ps: withDocker(st.ps) }
+      case 'drop-key-tags':
+        return { ...st, list: withDocker(st.list) }
       case 'save-stat-cache':
         return { ...st, cache: `${Object.keys(st.cache).length} files` }
       default:
@@ -51,7 +53,10 @@ const list = (xs: string[], n = 12) => (xs.length > n ? `${xs.slice(0, n).join('
  */
 export function skipLines(k: SkipInfo): string[] {
   const out: string[] = []
-  if (k.skipped.length) out.push(`unchanged (skipped): ${list(k.skipped)}`)
+  const reused = k.reused ?? {}
+  const same = k.skipped.filter((t) => !reused[t])
+  if (same.length) out.push(`unchanged (skipped): ${list(same)}`)
+  for (const [t, from] of Object.entries(reused).sort(([a], [b]) => compareText(a, b))) out.push(`reused ${t} from ${from}`)
   const rebuild = Object.entries(k.rebuild).sort(([a], [b]) => compareText(a, b))
   const who = new Map<string, string[]>()
   for (const [t, why] of rebuild) for (const w of why) (who.get(w) ?? who.set(w, []).get(w)!).push(t)
@@ -132,6 +137,19 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[], sh
         break
       case 'check-registry':
         out.push(`${n}${st.why}`, `    GET ${st.registry.base}/v2/${st.registry.caFile ? ` (CA ${st.registry.caFile})` : ''}`)
+        break
+      case 'reuse-by-key':
+        out.push(`${n}${st.why}:`, ...st.images.map((i) => `    ${st.registry.address}/${i.repo}:${i.keyTag} -> :${i.ref}`))
+        break
+      case 'publish-keys':
+        out.push(`${n}${st.why}: ${st.keys.map((k) => `${k.repo}:k-${k.key.slice(0, 16)}`).join(', ')}`)
+        break
+      case 'drop-key-tags':
+        out.push(
+          `${n}${st.why}`,
+          `    ${cmd(st.list)}`,
+          `    then: docker run ... ${st.image} rm -rf <the older key tag folders>`,
+        )
         break
       case 'copy-images':
         out.push(`${n}${st.why}:`, ...st.images.map((i) => `    ${st.from.address}/${i} -> ${st.to}/${i}`))

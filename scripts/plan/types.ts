@@ -95,6 +95,25 @@ export type Step =
       metadataFile: string
       records: Record<string, { tag: string; key: string; inputs: TargetInputs }>
     }
+  /** point each target's tag at the image the build registry holds under its key (skip/bykey.ts), then record it as built here */
+  | {
+      kind: 'reuse-by-key'
+      why: string
+      registry: RegistrySpec
+      images: { target: string; repo: string; ref: string; digest: string; keyTag: string }[]
+      dir: string
+      records: Record<string, { tag: string; key: string; inputs: TargetInputs }>
+    }
+  /** after a bake: tag each image it built with its shared key, for any machine that computes the same key */
+  | {
+      kind: 'publish-keys'
+      why: string
+      registry: RegistrySpec
+      metadataFile: string
+      keys: { target: string; repo: string; key: string }[]
+    }
+  /** prune --registry, the registry stopped: untag the key tags beyond the newest `keep` per image (prune/keytags.ts) */
+  | { kind: 'drop-key-tags'; why: string; list: string[]; volume: string; image: string; keep: number; env: Env; cwd: string }
   /** after compose up --build: record each service's input key with the id of the image the engine now holds (compose/skip.ts) */
   | {
       kind: 'record-services'
@@ -139,6 +158,8 @@ export interface SkipInfo {
   notes?: string[]
   /** images read from outside the project's registry, and the targets each one decides */
   outside?: OutsideImages
+  /** of `skipped`: target -> where its image was taken from (`k-… (built on main at …)`) */
+  reused?: Record<string, string>
 }
 
 /** A unique id for one run's files (`.<slug>/runs/<id>`, cache generations). */

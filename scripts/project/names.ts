@@ -43,6 +43,15 @@ export function imageRef(registry: string, slug: string, target: string, tag: st
 }
 
 /** `<ref prefix>/<cache name>:cache`: one registry cache per target or service. */
+/** The tag an image is published under by its input key (skip/bykey.ts): `k-` and the key's first 16 hex. */
+export function keyTag(key: string): string {
+  return `k-${key.slice(0, 16)}`
+}
+
+export function isKeyTag(tag: string): boolean {
+  return /^k-[0-9a-f]{16}$/.test(tag)
+}
+
 export function cacheRef(refPrefix: string, name: string): string {
   return `${refPrefix}/${name}:cache`
 }

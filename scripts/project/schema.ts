@@ -86,6 +86,7 @@ const SECTIONS = {
     build_address: 'string',
     build_ca: 'string',
     build_insecure: 'bool',
+    keep: 'count',
   },
   builder: {
     name: 'string',

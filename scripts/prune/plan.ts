@@ -11,6 +11,7 @@ import { infraCompose, registryOverrideStep } from '../registry/plan.ts'
 import { stackEnv } from '../plan/env.ts'
 import type { Plan, Step } from '../plan/types.ts'
 import { UsageError } from '../errors.ts'
+import { listKeyTagsArgv } from './keytags.ts'
 
 export interface PruneOptions {
   local: boolean
@@ -52,6 +53,16 @@ export function prunePlan(s: Settings, o: PruneOptions): Plan {
         kind: 'docker',
         why: 'stop the registry (garbage collection needs it stopped)',
         argv: [...infra, 'stop', 'registry'],
+        env,
+        cwd: s.projectDir,
+      },
+      {
+        kind: 'drop-key-tags',
+        why: `untag the key tags beyond the newest ${s.registry.keep} per image ([registry] keep): their images are freed unless a current tag names them`,
+        list: listKeyTagsArgv(s.registry.volume, s.registry.image),
+        volume: s.registry.volume,
+        image: s.registry.image,
+        keep: s.registry.keep,
         env,
         cwd: s.projectDir,
       },

@@ -155,6 +155,8 @@ export interface HitReport {
   skipped?: string[]
   /** target -> what changed, for each target sent to bake */
   rebuilt?: Record<string, string[]>
+  /** of `skipped`: target -> the key tag its image was taken from, and where it was built (skip/bykey.ts) */
+  reused?: Record<string, string>
   /** images read from outside the project's registry: digest, where resolved, the targets each decides */
   outside?: Record<string, { digest: string | null; via: string; last?: boolean; frontend?: boolean; targets: string[] }>
 }

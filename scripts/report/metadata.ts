@@ -2,19 +2,20 @@
 // (`containerimage.digest`, `image.name`, ...) for every target of the run,
 // built or skipped, so a deploy step needs no second lookup. Built targets
 // carry what bake wrote for them; skipped ones the digest the registry was
-// checked to hold at their tag. `docker-esb.status` says which. Pure but
+// checked to hold at their tag; reused ones (taken from the build registry
+// by their key) that image's digest. `docker-esb.status` says which. Pure but
 // for reading bake's own metadata files.
 import fs from 'node:fs'
 
 export type TargetMetadata = Record<string, unknown> & {
   'containerimage.digest'?: string
   'image.name': string
-  'docker-esb.status': 'built' | 'skipped'
+  'docker-esb.status': 'built' | 'skipped' | 'reused'
 }
 
 /** What each target of the run is: its pushed tag, and the digest it was skipped at (undefined: it went to bake). */
 export interface MetadataTargets {
-  [target: string]: { tag: string; skipped?: string }
+  [target: string]: { tag: string; skipped?: string; reused?: boolean }
 }
 
 /** Every target's entry; `bake`: the metadata files bake wrote, in phase order (a missing one counts as empty). */
@@ -26,9 +27,9 @@ export function runMetadata(
   // a target only bake knew of (a group docker esb could not list) is there as bake wrote it
   const named = new Set([...Object.keys(targets), ...bake.flatMap((f) => Object.keys(f))])
   for (const t of [...named].sort()) {
-    const { tag, skipped } = targets[t] ?? { tag: '' }
+    const { tag, skipped, reused } = targets[t] ?? { tag: '' }
     if (skipped !== undefined) {
-      out[t] = { 'containerimage.digest': skipped, 'image.name': tag, 'docker-esb.status': 'skipped' }
+      out[t] = { 'containerimage.digest': skipped, 'image.name': tag, 'docker-esb.status': reused ? 'reused' : 'skipped' }
       continue
     }
     const own = bake.reduce<Record<string, unknown>>((m, f) => {

@@ -22,6 +22,8 @@ import { writeRecord, writeStatCache } from '../skip/state.ts'
 import { parseContainers, parseImageIds } from '../compose/engine.ts'
 import { onForcedExit } from '../exit-cleanup.ts'
 import { checkRegistry, copyImages } from '../buildregistry/run.ts'
+import { publishKeys, reuseByKey } from '../skip/bykey-run.ts'
+import { dropKeyTags } from '../prune/keytags.ts'
 
 export class Executor {
   private reporter: Reporter
@@ -169,6 +171,15 @@ export class Executor {
           this.runner.log(`# not in ${st.from.address}, not copied (targets that do not push?): ${r.absent.join(', ')}`)
         return
       }
+      case 'reuse-by-key':
+        this.runner.log(`# ${await reuseByKey(st, this.runner.signal)}`)
+        return
+      case 'drop-key-tags':
+        this.runner.log(`# ${await dropKeyTags(this.runner, st)}`)
+        return
+      case 'publish-keys':
+        for (const l of await publishKeys(st, this.runner.signal)) this.runner.log(`# ${l}`)
+        return
       case 'save-stat-cache':
         writeStatCache(st.dir, st.cache)
         return

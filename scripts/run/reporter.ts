@@ -124,7 +124,12 @@ export class Reporter {
         acc.counts,
       )
       if (this.skip && this.skip.reportFile === rep.file)
-        Object.assign(report, { skipped: this.skip.skipped, rebuilt: this.skip.rebuild, ...outsideOf(this.skip) })
+        Object.assign(report, {
+          skipped: this.skip.skipped,
+          rebuilt: this.skip.rebuild,
+          ...reusedOf(this.skip),
+          ...outsideOf(this.skip),
+        })
       this.write(rep.file, report, raw)
       if (!failed && rep.final !== false) log(reportText(report).trimEnd())
     }
@@ -132,7 +137,13 @@ export class Reporter {
 
   /** The report of a build that sent nothing to bake: every target unchanged. */
   skippedOnly(k: SkipInfo): void {
-    const report: HitReport = { ...hitReport(k.command, [], 0), skipped: k.skipped, rebuilt: k.rebuild, ...outsideOf(k) }
+    const report: HitReport = {
+      ...hitReport(k.command, [], 0),
+      skipped: k.skipped,
+      rebuilt: k.rebuild,
+      ...reusedOf(k),
+      ...outsideOf(k),
+    }
     this.write(k.reportFile, report, [])
     this.runner.log(`nothing to build: ${k.skipped.length} target(s) unchanged`)
   }
@@ -147,3 +158,4 @@ export class Reporter {
 
 /** The report carries the outside images and their dependents, when there are any. */
 const outsideOf = (k: SkipInfo) => (k.outside ? { outside: k.outside } : {})
+const reusedOf = (k: SkipInfo) => (k.reused ? { reused: k.reused } : {})

@@ -19,6 +19,7 @@ import { registryHosts, Resolver } from './resolve.ts'
 import { outsideOf, type OutsideReads } from './outside.ts'
 import { computeKeys, decide, type Decision, type Gathered, type RegistryState, type TargetInputs } from './keys.ts'
 import { inputsDir, readRecord, readStatCache } from './state.ts'
+import { findByKey, sharedKeys, type KeyHit } from './bykey.ts'
 import type { StatCache } from './files.ts'
 
 export interface SkipPlan extends Decision, Partial<OutsideReads> {
@@ -31,6 +32,10 @@ export interface SkipPlan extends Decision, Partial<OutsideReads> {
   statCache: StatCache
   /** targets going to bake whose registry cache the project's registry does not hold (a first build): no cache-from */
   noRegistryCache?: string[]
+  /** of `skip`: the targets whose image the build registry holds under their key (skip/bykey.ts) */
+  byKey?: Record<string, KeyHit>
+  /** target -> its shared key, for the targets going to bake: tagged with it once built */
+  publish?: Record<string, string>
 }
 
 /** The build registry, with the credentials in `configDir` when it is not the local one. */
@@ -47,6 +52,8 @@ export interface SkipOptions {
   signal?: AbortSignal
   /** called (maybe twice) as soon as some target is known to go to bake */
   onBuild?: () => void
+  /** tag what is built with its shared key (not with flags after --, which may change any target) */
+  publish?: boolean
 }
 
 /** Whether a target's image (and its registry or local cache) is still where the last build left it. */
@@ -91,6 +98,21 @@ async function absentCaches(
     }),
   )
   return targets.filter((_, i) => absent[i])
+}
+
+/** Of `targets`, those the build registry holds under their shared key, asked all at once. */
+async function lookupKeys(
+  s: Settings,
+  client: ReturnType<typeof registryClient>,
+  targets: string[],
+  shared: Record<string, string | null>,
+  tags: Record<string, string>,
+): Promise<Record<string, KeyHit>> {
+  const asks = targets.map(async (t): Promise<[string, KeyHit | null]> => {
+    const r = onProjectRegistry(s, tags[t] ?? '')
+    return [t, r && shared[t] ? await findByKey(client, r[0], shared[t]!) : null]
+  })
+  return Object.fromEntries((await Promise.all(asks)).filter((x): x is [string, KeyHit] => x[1] !== null))
 }
 
 /** The resolver for outside images, through the builder's mirrors. */
@@ -144,18 +166,39 @@ export async function checkSkips(
   const reg: Record<string, RegistryState> = {}
   for (const t of build) if (same(t) && t in asked) reg[t] = await asked[t]
   const deps = Object.fromEntries(Object.entries(gathered).map(([t, g]) => [t, Object.values(g.targets)]))
-  const decision: Decision = off
+  // the shared key: only from outside digests resolved now (one the last build recorded may have moved)
+  const fresh = Object.fromEntries(Object.entries(img.digests).map(([r, d]) => [r, img.outside[r]?.last ? null : d]))
+  const registries = [s.registry.buildAddress, s.registry.localAddress]
+  const shared = sharedKeys(gathered, fresh, s.projectDir, registries)
+  let decision: Decision = off
     ? { skip: {}, rebuild: Object.fromEntries(build.map((t) => [t, [off]])) }
     : decide(build, keys, records, reg, deps)
+  // what would go to bake: the build registry may hold it under its key, built on any machine
+  const hits = off ? {} : await lookupKeys(s, client, Object.keys(decision.rebuild), shared, tags)
+  if (Object.keys(hits).length)
+    decision = decide(
+      build,
+      keys,
+      records,
+      reg,
+      deps,
+      undefined,
+      Object.fromEntries(Object.entries(hits).map(([t, h]) => [t, h.digest])),
+    )
   // a target keyed on more than its sources says why with its rebuild (skip/gather.ts notes)
   for (const [t, why] of Object.entries(decision.rebuild)) if (!keys[t]?.never) why.push(...(gathered[t]?.notes ?? []))
   const toRecord: SkipPlan['records'] = {}
-  for (const t of Object.keys(decision.rebuild)) {
+  const publish: Record<string, string> = {}
+  for (const t of [...Object.keys(decision.rebuild), ...(decision.reused ?? [])]) {
     const k = keys[t]
     if (k?.key) toRecord[t] = { tag: tags[t], key: k.key, inputs: k.inputs }
+    if (opts.publish !== false && decision.rebuild[t] && shared[t]) publish[t] = shared[t]!
   }
+  const byKey = Object.fromEntries((decision.reused ?? []).map((t) => [t, hits[t]]))
   return {
     ...decision,
+    ...(decision.reused ? { byKey } : {}),
+    ...(Object.keys(publish).length ? { publish } : {}),
     records: toRecord,
     dir,
     statCache: cache,

@@ -44,6 +44,7 @@ export function gatherTarget(projectDir: string, def: BakeTarget, cache: StatCac
   const secrets = secretInputs(projectDir, def, saltDir)
   if (secrets.never) return { ...g, never: secrets.never }
   Object.assign(g.files, secrets.files)
+  if (Object.keys(secrets.shared).length) g.sharedSecrets = secrets.shared
   // only what the Dockerfile reads (COPY/ADD, RUN --mount) is keyed; all of a context it cannot read statically
   const src = dockerfileSources(text, args, Object.keys(def.contexts ?? {}))
   const reads = (name: string): string[] => {

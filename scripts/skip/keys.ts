@@ -27,6 +27,8 @@ export interface Gathered {
   imageContexts?: Record<string, string>
   /** why it must always be built, or null */
   never: string | null
+  /** `secret <id>` -> its HMAC with the fixed key of the shared key (skip/bykey.ts), in place of the salted one in `files` */
+  sharedSecrets?: Record<string, string>
   /** not in the key: why it keys more than its sources (skip/gather.ts), said with a rebuild */
   notes?: string[]
 }
@@ -156,6 +158,8 @@ export interface Decision {
   skip: Record<string, string>
   /** target -> why it goes to bake */
   rebuild: Record<string, string[]>
+  /** of `skip`: those taken from the build registry by their key (skip/bykey.ts), not from this machine's records */
+  reused?: string[]
 }
 
 /**
@@ -175,18 +179,24 @@ export function decide(
   reg: Record<string, RegistryState>,
   deps: Record<string, string[]>,
   gone: GoneReason = inRegistry,
+  /** target -> the image the build registry holds for its key (skip/bykey.ts): used instead of building it */
+  byKey: Record<string, string> = {},
 ): Decision {
   const skip: Record<string, string> = {}
   const rebuild: Record<string, string[]> = {}
+  const reused = new Set<string>()
   for (const t of targets) {
     const k = keys[t]
     const r = records[t]
     if (!k || k.never || k.key === null) rebuild[t] = [`always built: ${k?.never ?? 'no key'}`]
-    else if (!r) rebuild[t] = ['not built before']
+    else if (r?.key === k.key && reg[t]?.digest === r.digest && reg[t]?.cache) skip[t] = r.digest
+    else if (byKey[t]) {
+      skip[t] = byKey[t]
+      reused.add(t)
+    } else if (!r) rebuild[t] = ['not built before']
     else if (r.key !== k.key) rebuild[t] = explain(r.inputs, k.inputs)
     else if (reg[t]?.digest !== r.digest) rebuild[t] = [gone(t, !!reg[t]?.digest)]
-    else if (!reg[t]?.cache) rebuild[t] = ['its cache is missing']
-    else skip[t] = r.digest
+    else rebuild[t] = ['its cache is missing']
   }
   // what builds on a rebuilt target is rebuilt, to the end of the chain
   let moved = true
@@ -196,10 +206,11 @@ export function decide(
       const b = (deps[t] ?? []).find((d) => rebuild[d])
       if (b) {
         delete skip[t]
+        reused.delete(t)
         rebuild[t] = [`base ${b} is rebuilt`]
         moved = true
       }
     }
   }
-  return { skip, rebuild }
+  return reused.size ? { skip, rebuild, reused: [...reused].sort() } : { skip, rebuild }
 }

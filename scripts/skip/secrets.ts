@@ -7,6 +7,10 @@
 // build or up first keys a target that mounts a secret file (a run that
 // fails before, or a project without secrets, writes none); a dry run only
 // reads it, and without it such a target is "always built" in the plan.
+// The key a build registry is asked by (skip/bykey.ts) must be the same on
+// every machine, so there a secret enters as an HMAC keyed with a fixed
+// string: whoever can read the registry's key tags and has the repo could
+// test guesses of a short secret against it (docs/caching.md says so).
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -14,6 +18,8 @@ import type { BakeTarget } from '../docker/bakefile.ts'
 import { guardPath, stateMkdir, stateTemp } from '../project/statefs.ts'
 
 export const SALT_FILE = 'secret-salt'
+/** The HMAC key of secrets in the key shared between machines (skip/bykey.ts). */
+const SHARED_SALT = 'docker-esb shared key v1'
 const SALT_BYTES = 32
 
 export const saltPath = (dir: string) => path.join(dir, SALT_FILE)
@@ -98,25 +104,30 @@ export function secretInputs(
   projectDir: string,
   def: BakeTarget,
   saltDir: string | undefined,
-): { files: Record<string, string>; never: string | null } {
+): { files: Record<string, string>; shared: Record<string, string>; never: string | null } {
   const refs = secretRefs(def).filter((r) => r.src !== null)
-  if (!refs.length) return { files: {}, never: null }
+  if (!refs.length) return { files: {}, shared: {}, never: null }
   const salt = !saltDir ? null : mayMake.has(path.resolve(saltDir)) ? ensureSalt(saltDir) : readSalt(saltDir)
   if (!salt)
     return {
       files: {},
+      shared: {},
       never: `its secret ${refs[0].id} is keyed with a salt the first real build or up makes (${saltDir ? saltPath(saltDir) : 'no state folder'}), none yet`,
     }
   const files: Record<string, string> = {}
+  const shared: Record<string, string> = {}
+  const hmac = (key: Buffer | string, content: Buffer) =>
+    `hmac-sha256:${crypto.createHmac('sha256', key).update(content).digest('hex')}`
   for (const r of refs) {
     let content: Buffer
     try {
       content = fs.readFileSync(path.resolve(projectDir, r.src!))
     } catch {
-      files[`secret ${r.id}`] = 'missing'
+      files[`secret ${r.id}`] = shared[`secret ${r.id}`] = 'missing'
       continue
     }
-    files[`secret ${r.id}`] = `hmac-sha256:${crypto.createHmac('sha256', salt).update(content).digest('hex')}`
+    files[`secret ${r.id}`] = hmac(salt, content)
+    shared[`secret ${r.id}`] = hmac(SHARED_SALT, content)
   }
-  return { files, never: null }
+  return { files, shared, never: null }
 }

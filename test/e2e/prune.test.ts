@@ -57,4 +57,43 @@ test('prune --local --builder --registry frees space and keeps what is current',
   assert.is(fromRegistry.total.cached, fromRegistry.total.total, JSON.stringify(fromRegistry.total))
 })
 
+test('after 20 one-change builds, prune --registry untags key tags beyond [registry] keep: the volume is back near its size after one build', () => {
+  const q = p
+  fs.appendFileSync(path.join(q.dir, 'esb.toml'), '[registry]\nkeep = 2\n')
+  must(q.esb(['build']), 'build')
+  // the other test's extra layer goes: one build's size is what the project needs now
+  must(q.esb(['prune', '--registry']), 'prune')
+  const one = registryBytes()
+  for (let i = 0; i < 20; i++) {
+    fs.appendFileSync(path.join(q.dir, 'functions/hello/handler'), `echo one-change ${i}\n`)
+    must(q.esb(['build']), `one-change build ${i}`)
+  }
+  const grown = registryBytes()
+  const keyTags = () =>
+    must(
+      q.docker([
+        'run',
+        '--rm',
+        '-v',
+        `${q.brand}-registry-data:/d`,
+        'busybox:1.36',
+        'ls',
+        `/d/docker/registry/v2/repositories/${q.brand}-fn-hello/_manifests/tags`,
+      ]),
+      'tags',
+    )
+      .stdout.split(/\s+/)
+      .filter((t) => /^k-[0-9a-f]{16}$/.test(t))
+  assert.ok(keyTags().length >= 20, `key tags before prune: ${keyTags().length}`)
+  const r = must(q.esb(['prune', '--registry']), 'prune after 20 builds')
+  assert.match(r.stderr, /untagged \d+ key tag\(s\) beyond the newest 2 per image/)
+  const after = registryBytes()
+  assert.is(keyTags().length, 2)
+  assert.ok(after <= one * 1.3, `registry ${one} after one build, ${grown} after 20 more, ${after} after prune`)
+  // every current tag still pulls, and the next build is a no-op
+  for (const t of ['fn-hello', 'fn-echo', 'lambda-base'])
+    must(q.docker(['pull', '-q', `${q.registry}/${q.brand}-${t}:latest`]), `${t} pulls`)
+  assert.equal(JSON.parse(must(q.esb(['build', '--json']), 'no-op').stdout).rebuilt, {})
+})
+
 test.run()

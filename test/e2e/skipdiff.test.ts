@@ -123,6 +123,8 @@ async function contents(
   for (const repo of (await registryJson(p, '/v2/_catalog?n=1000')).repositories as string[]) {
     if (!repo.startsWith(`${p.brand}-`) || repo.startsWith(`${p.brand}-cache`)) continue
     for (const tag of (await registryJson(p, `/v2/${repo}/tags/list`))?.tags ?? []) {
+      // key tags (k-<hex>) name the same images by their inputs, which name each copy's brand
+      if (/^k-[0-9a-f]{16}$/.test(tag)) continue
       let m = await registryJson(p, `/v2/${repo}/manifests/${tag}`)
       if (!m) continue // deleted by the test
       if (m.manifests)
@@ -267,9 +269,14 @@ const adoptBuild = (c: AdoptCopy, ...args: string[]) =>
   JSON.parse(
     must(run('docker', ['esb', 'build', '--json', ...args], { cwd: c.dir, env: c.env }), `build ${args.join(' ')}`).stdout,
   )
-// labels compared too (a moved base's label reaches what is built on it), the copy's own project name written alike
+// labels compared too (a moved base's label reaches what is built on it), the copy's own project name written alike,
+// and the input key (a label of what is built: the copy's project name is one of its inputs) only as present
 const adoptContents = (c: AdoptCopy) =>
-  contents(c, (l) => Object.fromEntries(Object.entries(l).map(([k, v]) => [k, v === c.env.PROJECT_NAME ? '<project>' : v])))
+  contents(c, (l) =>
+    Object.fromEntries(
+      Object.entries(l).map(([k, v]) => [k, v === c.env.PROJECT_NAME ? '<project>' : k === 'dev.docker-esb.key' ? '<key>' : v]),
+    ),
+  )
 const short = (d: string) => d.slice(0, 19)
 
 let sa: AdoptCopy, sb: AdoptCopy

@@ -11,6 +11,9 @@
 //   folder, a fresh local registry: the same commit builds from A's shared
 //   registry caches, and B's local registry holds A's images at A's digests;
 //   the engine pulls them from there (the runtime's CONTAINER_REGISTRY).
+//   Every target is taken from A's images by its input key (issue 23): B
+//   creates no builder and runs no bake; then B changes one function and
+//   only that one builds; a key tag whose image was deleted is not trusted.
 // - A wrong password stops before anything is built, in one line naming the
 //   registry and docker login; nothing is tagged anywhere.
 // Both machines share this engine, one after the other: the same brand means
@@ -151,6 +154,8 @@ test.before(async () => {
       '-e',
       'REGISTRY_HTTP_ADDR=0.0.0.0:5000',
       '-e',
+      'REGISTRY_STORAGE_DELETE_ENABLED=true',
+      '-e',
       'REGISTRY_HTTP_TLS_CERTIFICATE=/certs/registry.pem',
       '-e',
       'REGISTRY_HTTP_TLS_KEY=/certs/registry-key.pem',
@@ -287,32 +292,88 @@ test('a wrong registry password: one line naming the registry and docker login, 
   assert.match(esbIn(p.dir, cfgA, ['doctor']).stdout, /^ok {4}build registry +.* answers and takes your credentials$/m)
 })
 
-test("machine B: fresh config, builder, cache folder and local registry; builds from the shared caches at A's digests; the engine pulls them", async () => {
+const builders = (cfg: string) =>
+  run('docker', ['buildx', 'ls', '--format', '{{.Name}}'], { env: p.env({ DOCKER_CONFIG: cfg }) }).stdout
+
+test("machine B: fresh config, no builder, no state, empty local registry: takes A's images by key, builds nothing; the engine pulls them", async () => {
   const a = JSON.parse(fs.readFileSync(path.join(certs, 'digests-a.json'), 'utf8')) as Record<string, string>
   // A's local registry goes: B's is fresh (same brand, same container and volume names on this one engine)
   must(p.esb(['down', '--registry']), 'down --registry (A)')
   must(p.docker(['volume', 'rm', `${p.brand}-registry-data`]), 'registry volume (A)')
-  assert.not.ok(fs.existsSync(path.join(dirB, `.${p.brand}`, 'buildx-cache')))
+  for (const d of ['inputs', 'buildx-cache']) assert.not.ok(fs.existsSync(path.join(dirB, `.${p.brand}`, d)), d)
+  const r = esbIn(dirB, cfgB, ['build', '--json', '--metadata-file', path.join(dirB, 'md.json')])
+  assert.is(r.code, 0, r.stderr.slice(-3000))
+  const rep = JSON.parse(r.stdout)
+  assert.equal(rep.rebuilt, {}, 'nothing built')
+  assert.ok(Object.keys(rep.reused ?? {}).length >= 6, JSON.stringify(rep.reused))
+  for (const from of Object.values(rep.reused as Record<string, string>)) assert.match(from, /^k-[0-9a-f]{16}/)
+  assert.match(r.stderr, /^# reused fn-hello from k-[0-9a-f]{16}/m)
+  // no builder made, no bake run
+  assert.not.match(r.stderr, /builder .*: creating|^# build /m)
+  assert.not.ok(builders(cfgB).split('\n').includes(p.builder), builders(cfgB))
+  const md = JSON.parse(fs.readFileSync(path.join(dirB, 'md.json'), 'utf8'))
+  assert.is(md['fn-hello']['docker-esb.status'], 'reused')
+  const b = await localDigests()
+  for (const t of ['os-base', 'lambda-base', 'python-base', 'gateway-docker', 'fn-hello']) {
+    assert.is(b[`${p.brand}-${t}`], a[`${p.brand}-${t}`], `${t}: B's local registry has A's digest`)
+    assert.is(md[t]['containerimage.digest'], a[`${p.brand}-${t}`], `${t}: its metadata names A's digest`)
+  }
+  // the runtime pulls from the local registry (CONTAINER_REGISTRY)
+  must(p.docker(['pull', '-q', `${p.registry}/${p.brand}-fn-hello:latest`]), 'engine pulls fn-hello from the local registry')
+  // a no-op now skips on B's own records
+  const noop = JSON.parse(must(esbIn(dirB, cfgB, ['build', '--json']), 'no-op on B').stdout)
+  assert.equal(noop.rebuilt, {})
+  assert.is(noop.reused, undefined)
+})
+
+test('machine B changes one function: only it builds (from the shared caches); the others stay as A built them', async () => {
+  const before = await localDigests()
+  fs.appendFileSync(path.join(dirB, 'functions', 'hello', 'handler'), 'echo changed on B\n')
   const r = esbIn(dirB, cfgB, ['build', '--json'])
   assert.is(r.code, 0, r.stderr.slice(-3000))
-  assert.match(r.stderr, new RegExp(`docker-container builder ${p.builder}`))
   const rep = JSON.parse(r.stdout)
-  // every target >= 95% of its steps cached (all of them here: the shared registry B pushes to already
-  // holds every layer, so BuildKit pulls none from the cache to push, unlike shared.test.ts's empty local registry)
-  assert.ok(Object.keys(rep.targets).length >= 6, JSON.stringify(rep.targets))
-  for (const [t, c] of Object.entries(rep.targets as Record<string, { cached: number; total: number }>))
-    assert.ok(c.cached / c.total >= 0.95, `${t}: ${c.cached}/${c.total}`)
-  assert.match(r.stderr, /# copied \d+ image\(s\) from /)
-  const b = await localDigests()
-  for (const t of ['os-base', 'lambda-base', 'python-base', 'gateway-docker', 'fn-hello'])
-    assert.is(b[`${p.brand}-${t}`], a[`${p.brand}-${t}`], `${t}: B's local registry has A's digest`)
+  assert.equal(Object.keys(rep.rebuilt), ['fn-hello'])
+  assert.equal(Object.keys(rep.targets), ['fn-hello'])
   // the builder got the CA through docker esb's buildkitd.toml
   assert.match(
     fs.readFileSync(path.join(dirB, `.${p.brand}`, 'buildkitd.toml'), 'utf8'),
     new RegExp(`\\[registry\\."${shared.replace(/\./g, '\\.')}"\\]\\n {2}ca = `),
   )
-  // the runtime pulls from the local registry (CONTAINER_REGISTRY)
-  must(p.docker(['pull', '-q', `${p.registry}/${p.brand}-fn-hello:latest`]), 'engine pulls fn-hello from the local registry')
+  const after = await localDigests()
+  assert.is.not(after[`${p.brand}-fn-hello`], before[`${p.brand}-fn-hello`])
+  for (const t of ['os-base', 'lambda-base', 'gateway-docker', 'fn-echo'])
+    assert.is(after[`${p.brand}-${t}`], before[`${p.brand}-${t}`], `${t} unchanged`)
+  // what B built is published under its key: the shared registry has a key tag for it
+  assert.ok((await client().tags(`${p.brand}-fn-hello`)).filter((t) => /^k-[0-9a-f]{16}$/.test(t)).length >= 2)
+})
+
+test('a key tag whose image was deleted is not trusted: a fresh state builds that target, takes the others', async () => {
+  const repo = `${p.brand}-fn-echo`
+  const keyTags = (await client().tags(repo)).filter((t) => /^k-[0-9a-f]{16}$/.test(t))
+  assert.is(keyTags.length, 1, keyTags.join(' '))
+  const digest = (await client().manifestDigest(repo, keyTags[0]))!
+  // the manifest goes, its tags stay (the registry API would drop both): the key tag now names nothing
+  const revision = `/var/lib/registry/docker/registry/v2/repositories/${repo}/_manifests/revisions/sha256/${digest.slice(7)}`
+  must(p.docker(['exec', registryName(), 'rm', '-rf', revision]), 'delete the manifest')
+  // its in-memory descriptor cache would still know the manifest
+  must(p.docker(['restart', '-t', '1', registryName()]), 'restart the shared registry')
+  for (let i = 0; ; i++) {
+    try {
+      await client().ping()
+      break
+    } catch (e) {
+      if (i > 40) throw e
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+  assert.ok((await client().tags(repo)).includes(keyTags[0]), 'the key tag is still listed')
+  assert.is(await client().manifestDigest(repo, keyTags[0]), null)
+  fs.rmSync(path.join(dirB, `.${p.brand}`), { recursive: true, force: true })
+  const r = esbIn(dirB, cfgB, ['build', '--json'])
+  assert.is(r.code, 0, r.stderr.slice(-3000))
+  const rep = JSON.parse(r.stdout)
+  assert.equal(Object.keys(rep.rebuilt), ['fn-echo'])
+  assert.ok(rep.reused['fn-hello'] && rep.reused['os-base'], JSON.stringify(rep.reused))
 })
 
 test.run()

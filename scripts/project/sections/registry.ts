@@ -26,6 +26,8 @@ export type RegistrySettings = BuildRegistrySettings & {
   composeProject: string
   /** the registry's data volume */
   volume: string
+  /** key tags (skip/bykey.ts) prune --registry keeps per image: the newest ones */
+  keep: number
 }
 
 function parsePort(where: string, v: string): number {
@@ -79,6 +81,7 @@ export function resolveRegistry(
       runtimeInsecure: o.mode === 'containerd',
       composeProject: o.nm.registryComposeProject,
       volume: o.nm.registryVolume,
+      keep: r.keep ?? 3,
     },
     portWhere: p.where,
   }
