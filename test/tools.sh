@@ -3,6 +3,7 @@
 #   - the buildx and compose CLI plugins (into .tools/cli-plugins, see engine/plugins.sh)
 #   - Debian's docker-registry binary (a real registry for the contract tests)
 #   - Go (gofmt, go vet check the rendered meta.go)
+#   - actionlint (checks the CI recipe's workflow, examples/ci/), from the Go module proxy into .tools/bin
 # As root with apt-get they are installed; otherwise it stops at once with one
 # line naming what is missing and the command that installs it.
 set -euo pipefail
@@ -21,4 +22,11 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; } || missing "${need[*]}" "apt-get install -y ${need[*]} (it failed here)"
 fi
-echo "tools: buildx, compose, docker-registry and go are there"
+ACTIONLINT_VERSION=v1.7.12
+bin="$here/../.tools/bin"
+if ! "$bin/actionlint" -version 2>/dev/null | grep -qx "${ACTIONLINT_VERSION}"; then
+  go=$(command -v go || echo /usr/local/go/bin/go)
+  GOBIN="$bin" "$go" install "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}" ||
+    missing "actionlint ${ACTIONLINT_VERSION}" "GOBIN=$bin go install github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
+fi
+echo "tools: buildx, compose, docker-registry, go and actionlint are there"

@@ -32,7 +32,7 @@ export async function skipFor(
   inp: BuildPlanInputs,
   noSkip: boolean,
   groups?: string[],
-  o: Pick<SkipOptions, 'pull' | 'signal' | 'onBuild'> = {},
+  o: Pick<SkipOptions, 'pull' | 'signal' | 'onBuild' | 'byKey'> = {},
 ): Promise<SkipPlan> {
   const fns = allFunctions(inp)
   const build = (groups ? [groups] : bakePhases(s, fns.length > 0)).flatMap((g) => phaseTargets(inp.bakePrint, g, fns))
@@ -50,7 +50,8 @@ export async function skipFor(
     pull: o.pull,
     signal: o.signal,
     onBuild: o.onBuild,
+    byKey: o.byKey,
     // flags after -- may change any target: what they build is never tagged with its key
-    publish: !inp.extraArgs.length,
+    publish: o.byKey !== false && !inp.extraArgs.length,
   })
 }

@@ -50,11 +50,13 @@ export async function copyImages(st: StepOf<'copy-images'>, signal?: AbortSignal
       return
     }
     const source = await registrySource(src, repo, digest)
-    const stats = await copyImage(source, source.images[0].root, dst, repo, tag)
+    const stats = await copyImage(source, source.images[0].root, dst, repo, tag, undefined, undefined, held)
     out.copied.push(image)
     out.blobsPushed += stats.blobsPushed
     out.bytesPushed += stats.bytesPushed
   }
+  // the images share their bases' layers: each is sent once, then mounted into the other repositories
+  const held = new Map<string, Promise<string | null>>()
   // a few at a time: many small function images, one connection each
   const queue = [...st.images]
   await Promise.all(

@@ -96,6 +96,8 @@ export async function planUp(
           {
             pull: o.pull,
             signal: runner.signal,
+            // up pins its bases by digest and tags nothing: it neither takes nor publishes key tags
+            byKey: false,
           },
         )
       : undefined,

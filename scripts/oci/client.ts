@@ -24,6 +24,12 @@ export interface ClientOptions {
   login?: { configFile: string; host: string }
 }
 
+async function textOf(res: AsyncIterable<Buffer | string>, max = Infinity): Promise<string> {
+  let text = ''
+  for await (const c of res) if ((text += c).length > max) break
+  return text
+}
+
 /** The repository a request is about (bearer tokens are scoped to it); '' for /v2/ and the catalog. */
 const repoOf = (p: string) => /^\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(p)?.[1] ?? ''
 
@@ -36,13 +42,10 @@ export class RegistryClient {
     readonly name = base,
     private readonly o: ClientOptions = {},
   ) {}
-  private get signal(): AbortSignal | undefined {
-    return this.o.signal
-  }
 
   private send(url: URL, method: string, headers: Record<string, string | number>, body?: Readable | Buffer) {
     const { ca, insecure, login } = this.o
-    return send(url, method, headers, body, { signal: this.signal, ca, insecure, name: this.name, hint: !!login })
+    return send(url, method, headers, body, { signal: this.o.signal, ca, insecure, name: this.name, hint: !!login })
   }
 
   private authError(status: number | undefined): EsbError {
@@ -109,11 +112,7 @@ export class RegistryClient {
   }
 
   private async fail(res: http.IncomingMessage, what: string): Promise<never> {
-    let text = ''
-    for await (const c of res) {
-      text += c
-      if (text.length > 2000) break
-    }
+    const text = await textOf(res, 2000)
     let msg = text.trim().slice(0, 300)
     try {
       const j = JSON.parse(text) as { errors?: { message?: string; code?: string }[] }
@@ -134,8 +133,7 @@ export class RegistryClient {
   async hasBlob(repo: string, digest: string): Promise<boolean> {
     const res = await this.request('HEAD', `/v2/${repo}/blobs/${digest}`)
     res.resume()
-    if (res.statusCode === 200) return true
-    if (res.statusCode === 404) return false
+    if (res.statusCode === 200 || res.statusCode === 404) return res.statusCode === 200
     return this.fail(res, `HEAD blob ${digest}`)
   }
 
@@ -155,6 +153,15 @@ export class RegistryClient {
     const v = new VerifyStream(digest, size, `blob ${digest} of ${this.name}/${repo}`)
     res.on('error', (e) => v.destroy(e))
     return res.pipe(v)
+  }
+
+  /** Links blob `digest`, which repository `from` holds, into `repo` without sending it; false: not done (send it; an upload the registry opened instead is cancelled). */
+  async mountBlob(repo: string, digest: string, from: string): Promise<boolean> {
+    const res = await this.request('POST', `/v2/${repo}/blobs/uploads/?${new URLSearchParams({ mount: digest, from })}`)
+    res.resume()
+    const loc = res.statusCode === 202 && res.headers.location ? new URL(String(res.headers.location), this.base) : null
+    if (loc) (await this.request('DELETE', loc.pathname + loc.search)).resume()
+    return res.statusCode === 201
   }
 
   /** Uploads a blob from a stream (monolithic PUT with a known size). */
@@ -223,9 +230,7 @@ export class RegistryClient {
     while (next) {
       const res = await this.request('GET', next)
       if (res.statusCode !== 200) return this.fail(res, 'catalog')
-      let text = ''
-      for await (const c of res) text += c
-      out.push(...(JSON.parse(text).repositories ?? []))
+      out.push(...(JSON.parse(await textOf(res)).repositories ?? []))
       const link = /<([^>]+)>;\s*rel="next"/.exec(String(res.headers.link ?? ''))
       next = link ? link[1] : null
     }
@@ -239,8 +244,6 @@ export class RegistryClient {
       return []
     }
     if (res.statusCode !== 200) return this.fail(res, `tags of ${repo}`)
-    let text = ''
-    for await (const c of res) text += c
-    return (JSON.parse(text).tags ?? []).sort()
+    return (JSON.parse(await textOf(res)).tags ?? []).sort()
   }
 }

@@ -51,6 +51,12 @@ export async function copyImage(
   tag: string | null,
   log: (s: string) => void = () => {},
   meter?: Meter,
+  /**
+   * Shared by copies running together: blob digest -> the repository of
+   * `dst` that holds it once its upload is done (null: it failed). A blob
+   * another copy sends or sent is mounted from there, not sent again.
+   */
+  held?: Map<string, Promise<string | null>>,
 ): Promise<CopyStats> {
   const stats: CopyStats = { blobsPushed: 0, blobsSkipped: 0, bytesPushed: 0, manifests: 0 }
   const done = new Set<string>()
@@ -69,14 +75,23 @@ export async function copyImage(
       for (const b of blobs) {
         if (done.has(b.digest)) continue
         done.add(b.digest)
-        if (await dst.hasBlob(repo, b.digest)) {
+        const from = await held?.get(b.digest)
+        if ((await dst.hasBlob(repo, b.digest)) || (from && from !== repo && (await dst.mountBlob(repo, b.digest, from)))) {
           stats.blobsSkipped++
           meter?.add(b.size)
           continue
         }
-        log(`  push ${b.digest.slice(0, 19)} (${(b.size / 1048576).toFixed(1)} MiB)`)
-        const body = await src.blob(b)
-        await dst.pushBlob(repo, b.digest, b.size, meter ? meter.counted(body) : body)
+        let sent: (r: string | null) => void = () => {}
+        if (!held?.has(b.digest)) held?.set(b.digest, new Promise((r) => (sent = r)))
+        try {
+          log(`  push ${b.digest.slice(0, 19)} (${(b.size / 1048576).toFixed(1)} MiB)`)
+          const body = await src.blob(b)
+          await dst.pushBlob(repo, b.digest, b.size, meter ? meter.counted(body) : body)
+          sent(repo)
+        } catch (e) {
+          sent(null)
+          throw e
+        }
         stats.blobsPushed++
         stats.bytesPushed += b.size
       }

@@ -25,17 +25,29 @@ export { isKeyTag, keyTag } from '../project/names.ts'
 export const KEY_LABEL = 'dev.docker-esb.key'
 export const BRANCH_LABEL = 'dev.docker-esb.branch'
 
+/** Replaces the registry addresses (and the project folder, as a whole path) in `text` by placeholders. */
+function placeholders(registries: string[], projectDir?: string): (text: string) => string {
+  // longest first: one address may hold another
+  const regs = [...new Set(registries.filter(Boolean))].sort((a, b) => b.length - a.length)
+  return (text) => {
+    let t = regs.reduce((x, r) => x.split(r).join('<registry>'), text)
+    if (projectDir) t = t.split(`"${projectDir}"`).join('"<project>"').split(`${projectDir}/`).join('<project>/')
+    return t
+  }
+}
+
 /** A target's inputs as any machine gathers them: nothing that names this machine. */
 export function sharedGathered(g: Gathered, projectDir: string, registries: string[]): Gathered {
+  const norm = placeholders(registries)
   const { tags: _tags, ...def } = g.definition
-  let text = stableJson(def)
-  const swap = (from: string, to: string) => {
-    if (from) text = text.split(from).join(to)
+  return {
+    ...g,
+    definition: JSON.parse(placeholders(registries, projectDir)(stableJson(def))) as Record<string, unknown>,
+    files: { ...g.files, ...(g.sharedSecrets ?? {}) },
+    // an image on the project's registry is keyed by its digest, not by this machine's address for it
+    images: g.images.map(norm),
+    syntax: g.syntax ? norm(g.syntax) : g.syntax,
   }
-  // longest first: a registry address may sit inside the project path's text, or the reverse
-  const names: [string, string][] = [[projectDir, '<project>'], ...registries.map((r): [string, string] => [r, '<registry>'])]
-  for (const [from, to] of names.sort((a, b) => b[0].length - a[0].length)) swap(from, to)
-  return { ...g, definition: JSON.parse(text) as Record<string, unknown>, files: { ...g.files, ...(g.sharedSecrets ?? {}) } }
 }
 
 /**
@@ -49,8 +61,10 @@ export function sharedKeys(
   projectDir: string,
   registries: string[],
 ): Record<string, string | null> {
+  const norm = placeholders(registries)
   const g = Object.fromEntries(Object.entries(gathered).map(([t, x]) => [t, sharedGathered(x, projectDir, registries)]))
-  return Object.fromEntries(Object.entries(computeKeys(g, digests)).map(([t, k]) => [t, k.key]))
+  const d = Object.fromEntries(Object.entries(digests).map(([ref, v]) => [norm(ref), v]))
+  return Object.fromEntries(Object.entries(computeKeys(g, d)).map(([t, k]) => [t, k.key]))
 }
 
 /** What a key tag names, once trusted. */

@@ -54,6 +54,8 @@ export interface SkipOptions {
   onBuild?: () => void
   /** tag what is built with its shared key (not with flags after --, which may change any target) */
   publish?: boolean
+  /** false: no image is taken from the build registry by its key (up) */
+  byKey?: boolean
 }
 
 /** Whether a target's image (and its registry or local cache) is still where the last build left it. */
@@ -174,7 +176,7 @@ export async function checkSkips(
     ? { skip: {}, rebuild: Object.fromEntries(build.map((t) => [t, [off]])) }
     : decide(build, keys, records, reg, deps)
   // what would go to bake: the build registry may hold it under its key, built on any machine
-  const hits = off ? {} : await lookupKeys(s, client, Object.keys(decision.rebuild), shared, tags)
+  const hits = off || opts.byKey === false ? {} : await lookupKeys(s, client, Object.keys(decision.rebuild), shared, tags)
   if (Object.keys(hits).length)
     decision = decide(
       build,

@@ -91,6 +91,15 @@ test('not trusted: a key tag whose manifest was deleted', async () => {
   assert.is(await findByKey(client, 'esb-os-base', key), null)
 })
 
+test('a blob another repository holds is mounted, not sent again; an unknown one is not (the upload it opened is cancelled)', async () => {
+  const b = Buffer.from('shared base layer')
+  await client.pushBlob('esb-os-base', sha(b), b.length, Readable.from([b]))
+  assert.not.ok(await client.hasBlob('esb-fn-new', sha(b)))
+  assert.ok(await client.mountBlob('esb-fn-new', sha(b), 'esb-os-base'))
+  assert.ok(await client.hasBlob('esb-fn-new', sha(b)))
+  assert.not.ok(await client.mountBlob('esb-fn-other', sha(Buffer.from('nowhere')), 'esb-os-base'))
+})
+
 test('a registry that does not answer: not found (the target builds)', async () => {
   const gone = new RegistryClient('http://127.0.0.1:1', '127.0.0.1:1')
   assert.is(await findByKey(gone, 'esb-fn-hello', 'a'.repeat(64)), null)

@@ -24,7 +24,7 @@ import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Project, BUSYBOX, e2eDockerConfig, must } from './project.ts'
-import { freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
+import { ROOT, freePort, run, tmpdir, type Ran } from '../lib/helpers.ts'
 import { RegistryClient } from '../../scripts/oci/client.ts'
 import { registrySource } from '../../scripts/oci/sources.ts'
 import { copyImage } from '../../scripts/oci/copy.ts'
@@ -301,9 +301,13 @@ test("machine B: fresh config, no builder, no state, empty local registry: takes
   must(p.esb(['down', '--registry']), 'down --registry (A)')
   must(p.docker(['volume', 'rm', `${p.brand}-registry-data`]), 'registry volume (A)')
   for (const d of ['inputs', 'buildx-cache']) assert.not.ok(fs.existsSync(path.join(dirB, `.${p.brand}`, d)), d)
-  const r = esbIn(dirB, cfgB, ['build', '--json', '--metadata-file', path.join(dirB, 'md.json')])
+  // as the CI recipe's runner does it (docs/ci.md): its build script, then the deploy list from the metadata alone
+  const r = run('sh', [path.join(ROOT, 'examples', 'ci', 'build.sh'), 'md.json'], {
+    cwd: dirB,
+    env: p.env({ DOCKER_CONFIG: cfgB, [`${p.prefix}_UPSTREAM_BASE`]: `${shared}/library/${BUSYBOX}` }),
+  })
   assert.is(r.code, 0, r.stderr.slice(-3000))
-  const rep = JSON.parse(r.stdout)
+  const rep = JSON.parse(fs.readFileSync(path.join(dirB, 'build-report.json'), 'utf8'))
   assert.equal(rep.rebuilt, {}, 'nothing built')
   assert.ok(Object.keys(rep.reused ?? {}).length >= 6, JSON.stringify(rep.reused))
   for (const from of Object.values(rep.reused as Record<string, string>)) assert.match(from, /^k-[0-9a-f]{16}/)
@@ -313,6 +317,11 @@ test("machine B: fresh config, no builder, no state, empty local registry: takes
   assert.not.ok(builders(cfgB).split('\n').includes(p.builder), builders(cfgB))
   const md = JSON.parse(fs.readFileSync(path.join(dirB, 'md.json'), 'utf8'))
   assert.is(md['fn-hello']['docker-esb.status'], 'reused')
+  const deploy = fs.readFileSync(path.join(dirB, 'deploy.txt'), 'utf8')
+  assert.match(
+    deploy,
+    new RegExp(`^fn-hello ${shared.replace(/\./g, '\\.')}/${p.brand}-fn-hello@${md['fn-hello']['containerimage.digest']}$`, 'm'),
+  )
   const b = await localDigests()
   for (const t of ['os-base', 'lambda-base', 'python-base', 'gateway-docker', 'fn-hello']) {
     assert.is(b[`${p.brand}-${t}`], a[`${p.brand}-${t}`], `${t}: B's local registry has A's digest`)

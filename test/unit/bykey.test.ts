@@ -105,6 +105,31 @@ test('shared key: none for a target whose outside image has no fresh digest (off
   assert.match(sharedKeys({ t: g }, { 'python:3.12': 'sha256:' + '1'.repeat(64) }, '/p', [])['t']!, /^[0-9a-f]{64}$/)
 })
 
+test("shared key: a base on the project's registry is keyed by its digest, not by this machine's address for it", () => {
+  const on = (reg: string): Gathered => ({
+    definition: { tags: [`${reg}/esb-os-base:latest`] },
+    args: {},
+    dockerfile: 'x',
+    files: {},
+    targets: {},
+    images: [`${reg}/library/busybox:1.36`],
+    syntax: null,
+    never: null,
+  })
+  const d = 'sha256:' + '7'.repeat(64)
+  const a = sharedKeys({ t: on('127.0.0.1:5010') }, { '127.0.0.1:5010/library/busybox:1.36': d }, '/a', ['127.0.0.1:5010'])
+  const b = sharedKeys({ t: on('127.0.0.1:5999') }, { '127.0.0.1:5999/library/busybox:1.36': d }, '/b', ['127.0.0.1:5999'])
+  assert.ok(a.t)
+  assert.equal(a, b)
+  const moved = sharedKeys(
+    { t: on('127.0.0.1:5010') },
+    { '127.0.0.1:5010/library/busybox:1.36': 'sha256:' + '8'.repeat(64) },
+    '/a',
+    ['127.0.0.1:5010'],
+  )
+  assert.is.not(moved.t, a.t, 'another digest, another key')
+})
+
 test('key tags: k- and 16 hex; the labels carry the whole key and the branch', () => {
   const key = 'ab'.repeat(32)
   assert.is(keyTag(key), 'k-abababababababab')
