@@ -11,6 +11,7 @@ import { GEN_MIN_AGE_MS } from '../cache/local.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
 import { imageKindOf } from '../oci/ref.ts'
 import { registryUrl } from '../registry/plan.ts'
+import { isKeyTag } from '../project/names.ts'
 import { registryDiskBytes } from '../registry/disk.ts'
 import { parseInspect } from '../builder/inspect.ts'
 import { isRegistry } from '../registry/probe.ts'
@@ -40,7 +41,8 @@ export interface Status {
   localCaches: LocalCache[]
   lastRuns: LastRun[]
   leftoverRuns: string[]
-  prune: { localBytes: number; builderReclaimable: string | null }
+  /** keyTagsBeyondKeep: key tags (k-<hex>) beyond [registry] keep per image, which prune --registry untags (their images freed unless a current tag names them) */
+  prune: { localBytes: number; builderReclaimable: string | null; keyTagsBeyondKeep?: number }
 }
 
 /** Bytes of the files below `dir`, each inode once (exports share blobs through hard links); `seen` spans calls. */
@@ -113,6 +115,18 @@ function lastRun(file: string, command: string): LastRun | null {
   }
 }
 
+/** Of the project's image repositories, how many key tags are beyond [registry] keep (one tags list each; none if it cannot be asked). */
+async function keyTagsBeyond(s: Settings, runner: Runner, repos: string[]): Promise<number> {
+  if (!repos.length) return 0
+  try {
+    const reg = await localRegistry(s, runner.signal)
+    const counts = await Promise.all(repos.map((r) => reg.tags(r).then((t) => t.filter(isKeyTag).length)))
+    return counts.reduce((a, n) => a + Math.max(0, n - s.registry.keep), 0)
+  } catch {
+    return 0
+  }
+}
+
 export async function gatherStatus(s: Settings, runner: Runner): Promise<Status> {
   const ask = (argv: string[]) => runner.run(argv, { capture: true, allowFail: true })
   const name = s.builder.name
@@ -131,6 +145,11 @@ export async function gatherStatus(s: Settings, runner: Runner): Promise<Status>
   const size = (label: string) => (du?.code === 0 ? (new RegExp(`^${label}:\\s*(\\S+)`, 'm').exec(du.stdout)?.[1] ?? null) : null)
   const cachePrefix = localCachePrefix(s)
   const kinds = repos.map((r) => imageKindOf(s.slug, r, cachePrefix))
+  const beyond = await keyTagsBeyond(
+    s,
+    runner,
+    repos.filter((_, i) => kinds[i] !== 'cache' && kinds[i] !== 'other'),
+  )
   const paths = statePaths(s.projectDir, s.ctx.HOME_DIR)
   // a build running at the same time may remove an old export while it is read: that folder is left out
   const one = (d: string) => {
@@ -156,6 +175,10 @@ export async function gatherStatus(s: Settings, runner: Runner): Promise<Status>
     localCaches: caches,
     lastRuns: (['build', 'up'] as const).map((c) => lastRun(paths.report(c), c)).filter((r): r is LastRun => r !== null),
     leftoverRuns: runs,
-    prune: { localBytes: caches.reduce((a, c) => a + c.prunableBytes, 0), builderReclaimable: size('Reclaimable') },
+    prune: {
+      localBytes: caches.reduce((a, c) => a + c.prunableBytes, 0),
+      builderReclaimable: size('Reclaimable'),
+      ...(beyond ? { keyTagsBeyondKeep: beyond } : {}),
+    },
   }
 }

@@ -85,10 +85,14 @@ test('after 20 one-change builds, prune --registry untags key tags beyond [regis
       .stdout.split(/\s+/)
       .filter((t) => /^k-[0-9a-f]{16}$/.test(t))
   assert.ok(keyTags().length >= 20, `key tags before prune: ${keyTags().length}`)
+  // status says what prune --registry would untag: fn-hello's key tags but the newest 2 (every other image has one)
+  const status = () => JSON.parse(must(q.esb(['status', '--json']), 'status').stdout).prune.keyTagsBeyondKeep ?? 0
+  assert.is(status(), keyTags().length - 2)
   const r = must(q.esb(['prune', '--registry']), 'prune after 20 builds')
   assert.match(r.stderr, /untagged \d+ key tag\(s\) beyond the newest 2 per image/)
   const after = registryBytes()
   assert.is(keyTags().length, 2)
+  assert.is(status(), 0)
   assert.ok(after <= one * 1.3, `registry ${one} after one build, ${grown} after 20 more, ${after} after prune`)
   // every current tag still pulls, and the next build is a no-op
   for (const t of ['fn-hello', 'fn-echo', 'lambda-base'])

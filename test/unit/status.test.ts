@@ -81,6 +81,14 @@ test('status as text: builder, registry, last runs, the cache table (sizes, ages
   )
 })
 
+test('status as text: the key tags beyond [registry] keep that prune --registry would untag', () => {
+  const t = statusText({ ...full, prune: { ...full.prune, keyTagsBeyondKeep: 19 } })
+  assert.match(
+    t,
+    /, up to 300MB of builder cache \(prune --builder\), the images of 19 key tag\(s\) beyond \[registry\] keep that no current tag names \(prune --registry\)\n$/,
+  )
+})
+
 test('status as text with nothing there: no builder, no registry, no cache table, no run folders', () => {
   const none: Status = {
     ...full,
