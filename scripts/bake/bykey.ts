@@ -23,11 +23,15 @@ export function keyLabelsFor(json: BakeFile, built: string[], skip: SkipPlan | u
   }
 }
 
+/** [repository, reference] of the tag a target is recorded under, on the build registry; null: none. */
+const pushedAt = (ctx: PlanContext, skip: SkipPlan | undefined, t: string) =>
+  skip?.records[t] ? onProjectRegistry(ctx.settings, skip.records[t].tag) : null
+
 /** Targets the build registry holds under their key: their tags point at those images before anything builds on them. */
 export function reuseStep(ctx: PlanContext, skip?: SkipPlan): Step[] {
   const hits = Object.entries(skip?.byKey ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
   const images = hits.flatMap(([t, h]) => {
-    const at = skip?.records[t] ? onProjectRegistry(ctx.settings, skip.records[t].tag) : null
+    const at = pushedAt(ctx, skip, t)
     return at ? [{ target: t, repo: at[0], ref: at[1], digest: h.digest, keyTag: h.keyTag }] : []
   })
   if (!images.length || !skip) return []
@@ -47,7 +51,7 @@ export function reuseStep(ctx: PlanContext, skip?: SkipPlan): Step[] {
 export function publishStep(ctx: PlanContext, skip: SkipPlan | undefined, built: string[], metadataFile: string): Step[] {
   const keys = built.flatMap((t) => {
     const key = skip?.publish?.[t]
-    const at = key && skip?.records[t] ? onProjectRegistry(ctx.settings, skip.records[t].tag) : null
+    const at = key ? pushedAt(ctx, skip, t) : null
     return key && at ? [{ target: t, repo: at[0], key }] : []
   })
   if (!keys.length) return []

@@ -125,13 +125,14 @@ export function bakeSteps(ctx: PlanContext, run: BakeRun): BakeSteps {
   // a phase whose groups name no known target is sent as it is: bake knows best
   const todo = all.map((ts, i) => (ts.length ? ts.filter((t) => skip[t] === undefined) : phases[i]))
   const lastRun = todo.map((t) => t.length > 0).lastIndexOf(true)
+  const baseTargets = groupTargets(print, 'base-images')
   let ranBefore = -1
   phases.forEach((groups, i) => {
     // each phase exports into its own folders; the last complete export is promoted
     const id = phases.length > 1 ? `${ctx.runId}.${i + 1}` : ctx.runId
-    const { json, gens } = bakeOverride(s, targets, fns, id, have, groupTargets(print, 'base-images'))
+    const { json, gens } = bakeOverride(s, targets, fns, id, have, baseTargets)
     if (i === 0) checkBakeRun(s, print, json, run.extraArgs)
-    keyLabelsFor(json, todo[i], run.skip, s.cache.branch, groupTargets(print, 'base-images'))
+    keyLabelsFor(json, todo[i], run.skip, s.cache.branch, baseTargets)
     const built = phaseGens(json, withoutSkipped(json, gens, skip), all[i], all.slice(0, i).flat(), out.targets)
     for (const t of todo[i])
       if (json.target[t]) out.caches[t] ??= { from: json.target[t]['cache-from'] ?? [], to: json.target[t]['cache-to'] ?? [] }

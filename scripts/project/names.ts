@@ -42,7 +42,6 @@ export function imageRef(registry: string, slug: string, target: string, tag: st
   return `${registry}/${slug}-${target}:${tag}`
 }
 
-/** `<ref prefix>/<cache name>:cache`: one registry cache per target or service. */
 /** The tag an image is published under by its input key (skip/bykey.ts): `k-` and the key's first 16 hex. */
 export function keyTag(key: string): string {
   return `k-${key.slice(0, 16)}`
@@ -52,6 +51,7 @@ export function isKeyTag(tag: string): boolean {
   return /^k-[0-9a-f]{16}$/.test(tag)
 }
 
+/** `<ref prefix>/<cache name>:cache`: one registry cache per target or service. */
 export function cacheRef(refPrefix: string, name: string): string {
   return `${refPrefix}/${name}:cache`
 }

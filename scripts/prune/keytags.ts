@@ -12,9 +12,23 @@ const ROOT = '/var/lib/registry/docker/registry/v2/repositories'
 // a fixed script (no input in it): every key tag's link file with its time
 const LIST = `cd ${ROOT} 2>/dev/null && find . -path '*/_manifests/tags/k-*/current/link' -exec stat -c '%Y %n' {} + || true`
 
+/** A throwaway container of the registry's image on its volume, no network, running `entrypoint args`. */
+const inVolume = (volume: string, image: string, entrypoint: string, args: string[]) => [
+  'run',
+  '--rm',
+  '--network',
+  'none',
+  '-v',
+  `${volume}:/var/lib/registry`,
+  '--entrypoint',
+  entrypoint,
+  image,
+  ...args,
+]
+
 /** The docker command that lists the key tags in the registry's volume. */
 export function listKeyTagsArgv(volume: string, image: string): string[] {
-  return ['run', '--rm', '--network', 'none', '-v', `${volume}:/var/lib/registry`, '--entrypoint', '/bin/sh', image, '-c', LIST]
+  return inVolume(volume, image, '/bin/sh', ['-c', LIST])
 }
 
 /** From `stat` lines (`<mtime> ./<repo>/_manifests/tags/<tag>/current/link`): the tag folders to remove, all but the newest `keep` per repo. */
@@ -38,25 +52,6 @@ export function staleKeyTags(listing: string, keep: number): string[] {
 export async function dropKeyTags(runner: Runner, st: StepOf<'drop-key-tags'>): Promise<string> {
   const list = await runner.run(st.list, { capture: true, env: st.env, cwd: st.cwd })
   const stale = staleKeyTags(list.stdout, st.keep)
-  if (stale.length)
-    await runner.run(
-      [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '-v',
-        `${st.volume}:/var/lib/registry`,
-        '--entrypoint',
-        '/bin/rm',
-        st.image,
-        '-rf',
-        ...stale,
-      ],
-      {
-        env: st.env,
-        cwd: st.cwd,
-      },
-    )
+  if (stale.length) await runner.run(inVolume(st.volume, st.image, '/bin/rm', ['-rf', ...stale]), { env: st.env, cwd: st.cwd })
   return `untagged ${stale.length} key tag(s) beyond the newest ${st.keep} per image`
 }

@@ -168,13 +168,14 @@ export async function checkSkips(
   const reg: Record<string, RegistryState> = {}
   for (const t of build) if (same(t) && t in asked) reg[t] = await asked[t]
   const deps = Object.fromEntries(Object.entries(gathered).map(([t, g]) => [t, Object.values(g.targets)]))
-  // the shared key: only from outside digests resolved now (one the last build recorded may have moved)
-  const fresh = Object.fromEntries(Object.entries(img.digests).map(([r, d]) => [r, img.outside[r]?.last ? null : d]))
-  const registries = [s.registry.buildAddress, s.registry.localAddress]
-  const shared = sharedKeys(gathered, fresh, s.projectDir, registries)
   let decision: Decision = off
     ? { skip: {}, rebuild: Object.fromEntries(build.map((t) => [t, [off]])) }
     : decide(build, keys, records, reg, deps)
+  // the shared key, only when something goes to bake (a no-op needs none); only from outside digests
+  // resolved now (one the last build recorded may have moved)
+  const fresh = Object.fromEntries(Object.entries(img.digests).map(([r, d]) => [r, img.outside[r]?.last ? null : d]))
+  const registries = [s.registry.buildAddress, s.registry.localAddress]
+  const shared = Object.keys(decision.rebuild).length ? sharedKeys(gathered, fresh, s.projectDir, registries) : {}
   // what would go to bake: the build registry may hold it under its key, built on any machine
   const hits = off || opts.byKey === false ? {} : await lookupKeys(s, client, Object.keys(decision.rebuild), shared, tags)
   if (Object.keys(hits).length)

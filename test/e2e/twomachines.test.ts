@@ -100,6 +100,18 @@ function login(cfg: string, password: string): void {
   fs.writeFileSync(file, JSON.stringify(j))
 }
 
+/** Waits until the shared registry answers (after it starts or restarts). */
+async function sharedAnswers(): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      return await client().ping()
+    } catch (e) {
+      if (i > 40) throw e
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+}
+
 /** A bridge network with its own subnet (the registry needs a fixed address for its certificate). */
 function makeNetwork(): string {
   for (let i = 0; i < 20; i++) {
@@ -201,15 +213,7 @@ test.before(async () => {
   )
   // the offline upstream base, into the shared registry (where every builder can read it)
   p.seed()
-  for (let i = 0; ; i++) {
-    try {
-      await client().ping()
-      break
-    } catch (e) {
-      if (i > 40) throw e
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  }
+  await sharedAnswers()
   const local = new RegistryClient(`http://${p.registry}`, p.registry)
   const src = await registrySource(local, `library/${BUSYBOX.split(':')[0]}`, BUSYBOX.split(':')[1])
   await copyImage(src, src.images[0].root, client(), `library/${BUSYBOX.split(':')[0]}`, BUSYBOX.split(':')[1])
@@ -366,15 +370,7 @@ test('a key tag whose image was deleted is not trusted: a fresh state builds tha
   must(p.docker(['exec', registryName(), 'rm', '-rf', revision]), 'delete the manifest')
   // its in-memory descriptor cache would still know the manifest
   must(p.docker(['restart', '-t', '1', registryName()]), 'restart the shared registry')
-  for (let i = 0; ; i++) {
-    try {
-      await client().ping()
-      break
-    } catch (e) {
-      if (i > 40) throw e
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  }
+  await sharedAnswers()
   assert.ok((await client().tags(repo)).includes(keyTags[0]), 'the key tag is still listed')
   assert.is(await client().manifestDigest(repo, keyTags[0]), null)
   fs.rmSync(path.join(dirB, `.${p.brand}`), { recursive: true, force: true })

@@ -15,7 +15,7 @@ import { allowSalt } from '../../scripts/skip/secrets.ts'
 import { isKeyTag, keyLabels, keyTag, sharedGathered, sharedKeys, KEY_LABEL } from '../../scripts/skip/bykey.ts'
 import { buildPlan } from '../../scripts/bake/plan.ts'
 import { removeTemp, settings, tempDir } from '../lib/settings.ts'
-import { docker, print } from './fixtures.ts'
+import { docker, gathered, print } from './fixtures.ts'
 
 const PINNED = 'busybox@sha256:' + 'b'.repeat(64)
 /** The pinned base's digest, as skip/images.ts gives it */
@@ -92,30 +92,14 @@ test('shared key: a new CA, a label or a source file changes it, and the child w
 })
 
 test('shared key: none for a target whose outside image has no fresh digest (offline: never published or looked up)', () => {
-  const g: Gathered = {
-    definition: {},
-    args: {},
-    dockerfile: 'x',
-    files: {},
-    targets: {},
-    images: ['python:3.12'],
-    never: null,
-  }
+  const g = gathered({ images: ['python:3.12'] })
   assert.is(sharedKeys({ t: g }, { 'python:3.12': null }, '/p', [])['t'], null)
   assert.match(sharedKeys({ t: g }, { 'python:3.12': 'sha256:' + '1'.repeat(64) }, '/p', [])['t']!, /^[0-9a-f]{64}$/)
 })
 
 test("shared key: a base on the project's registry is keyed by its digest, not by this machine's address for it", () => {
-  const on = (reg: string): Gathered => ({
-    definition: { tags: [`${reg}/esb-os-base:latest`] },
-    args: {},
-    dockerfile: 'x',
-    files: {},
-    targets: {},
-    images: [`${reg}/library/busybox:1.36`],
-    syntax: null,
-    never: null,
-  })
+  const on = (reg: string) =>
+    gathered({ definition: { tags: [`${reg}/esb-os-base:latest`] }, images: [`${reg}/library/busybox:1.36`] })
   const d = 'sha256:' + '7'.repeat(64)
   const a = sharedKeys({ t: on('127.0.0.1:5010') }, { '127.0.0.1:5010/library/busybox:1.36': d }, '/a', ['127.0.0.1:5010'])
   const b = sharedKeys({ t: on('127.0.0.1:5999') }, { '127.0.0.1:5999/library/busybox:1.36': d }, '/b', ['127.0.0.1:5999'])
@@ -140,16 +124,7 @@ test('key tags: k- and 16 hex; the labels carry the whole key and the branch', (
   assert.equal(keyLabels(key), { [KEY_LABEL]: key })
 })
 
-const g = (over: Partial<Gathered> = {}): Gathered => ({
-  definition: {},
-  args: {},
-  dockerfile: 'x',
-  files: { '.:a': 'f644:1' },
-  targets: {},
-  images: [],
-  never: null,
-  ...over,
-})
+const g = gathered
 
 test('decide: a target the build registry holds under its key is reused, unless it is unchanged here or its base is rebuilt', () => {
   const keys = computeKeys({ base: g(), child: g({ targets: { b: 'base' } }), other: g({ files: {} }) }, {})

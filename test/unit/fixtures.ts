@@ -1,9 +1,11 @@
 // What the plan tests of several capabilities share (bake, builder, compose,
-// functions, prune): the `docker buildx bake --print` of a default project,
-// its build plan, and a plan's docker steps. Not a test file (no .test.ts).
+// functions, prune, skip): the `docker buildx bake --print` of a default
+// project, its build plan, a plan's docker steps, and one target's gathered
+// inputs. Not a test file (no .test.ts).
 import type { Inputs } from '../../scripts/project/config.ts'
 import { buildPlan, type BuildPlanInputs } from '../../scripts/bake/plan.ts'
 import type { Plan } from '../../scripts/plan/types.ts'
+import type { Gathered } from '../../scripts/skip/keys.ts'
 import { settings } from '../lib/settings.ts'
 
 const tag = (t: string) => ({ tags: [`127.0.0.1:5010/esb-${t}:latest`] })
@@ -42,3 +44,15 @@ export const bp = (
   })
 export const docker = (p: Plan) =>
   p.steps.filter((s) => s.kind === 'docker') as Extract<Plan['steps'][number], { kind: 'docker' }>[]
+
+/** One target's inputs as skip/gather.ts gives them: one file, no deps. */
+export const gathered = (over: Partial<Gathered> = {}): Gathered => ({
+  definition: { tags: ['t'] },
+  args: {},
+  dockerfile: 'df',
+  files: { '.:a': 'f644:1' },
+  targets: {},
+  images: [],
+  never: null,
+  ...over,
+})

@@ -9,8 +9,9 @@ import path from 'node:path'
 import { dockerfileRefs } from '../../scripts/skip/dockerfile.ts'
 import { contextFiles } from '../../scripts/skip/files.ts'
 import { gatherTarget } from '../../scripts/skip/gather.ts'
-import { computeKeys, decide, explain, stableJson, type Gathered, type InputRecord } from '../../scripts/skip/keys.ts'
+import { computeKeys, decide, explain, stableJson, type InputRecord } from '../../scripts/skip/keys.ts'
 import { readRecord, recordFile, writeRecord } from '../../scripts/skip/state.ts'
+import { gathered } from './fixtures.ts'
 
 test('Dockerfile: external images after ARG expansion; stages, named contexts and scratch are not', () => {
   const df =
@@ -76,16 +77,7 @@ test('context files: .dockerignore (with exceptions), modes, links and folders c
   fs.rmSync(d, { recursive: true })
 })
 
-const g = (over: Partial<Gathered> = {}): Gathered => ({
-  definition: { tags: ['t'] },
-  args: {},
-  dockerfile: 'df',
-  files: { '.:a': 'f644:1' },
-  targets: {},
-  images: [],
-  never: null,
-  ...over,
-})
+const g = gathered
 
 test('keys offline: each target keyed with the digests its own last build used, images and frontend', () => {
   const [D1, D2] = ['sha256:' + '1'.repeat(64), 'sha256:' + '2'.repeat(64)]
