@@ -74,6 +74,10 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
     skip: inp.skip,
     report: { command, file: reportFile },
   })
+  const tagOf = (t: string) => fns.find((f) => f.target === t)?.tag ?? targetTag(s, t)
+  // what the bakes build, and what they leave as it is (skipped, reused by key)
+  const built = b.bakes.length ? b.targets.filter((t) => !inp.skip?.skip[t]) : []
+  const kept = b.targets.filter((t) => !built.includes(t))
   const steps: Step[] = [
     // first: a wrong login or address stops the build before anything is written
     ...checkRegistryStep(ctx),
@@ -90,12 +94,10 @@ export function buildPlan(inp: BuildPlanInputs, given?: PlanContext): Plan {
     ...reuseStep(ctx, inp.skip),
     // nothing to build: the builder is not even needed
     ...(b.bakes.length ? [ensureBuilderStep(s, inp.builder, env)] : []),
+    // skipped and reused targets too (a fresh local registry gets every image the stack runs), while the bakes run
+    ...(built.length ? copyToLocalStep(ctx, kept.map(tagOf), true) : []),
     ...b.bakes,
-    // skipped targets too: a fresh local registry gets every image the stack runs
-    ...copyToLocalStep(
-      ctx,
-      b.targets.map((t) => fns.find((f) => f.target === t)?.tag ?? targetTag(s, t)),
-    ),
+    ...copyToLocalStep(ctx, (built.length ? built : kept).map(tagOf)),
     ...statCacheSteps(inp.skip),
   ]
   if (b.gens.length) steps.push({ kind: 'promote-cache', why: "make this run's local cache exports current", gens: b.gens })

@@ -31,8 +31,17 @@ export interface CopyResult {
   bytesPushed: number
 }
 
-/** Runs a copy-images step: per image, nothing when the local tag already has the build registry's digest. */
-export async function copyImages(st: StepOf<'copy-images'>, signal?: AbortSignal): Promise<CopyResult> {
+/**
+ * Runs a copy-images step: per image, nothing when the local tag already has
+ * the build registry's digest. `held`: shared by the copies of one run (the
+ * images share their bases' layers: each is sent once, then mounted into the
+ * other repositories).
+ */
+export async function copyImages(
+  st: StepOf<'copy-images'>,
+  signal?: AbortSignal,
+  held = new Map<string, Promise<string | null>>(),
+): Promise<CopyResult> {
   const src = clientOf(st.from, signal)
   const dst = new RegistryClient(`http://${st.to}`, st.to, { signal })
   const out: CopyResult = { copied: [], present: 0, absent: [], blobsPushed: 0, bytesPushed: 0 }
@@ -55,8 +64,6 @@ export async function copyImages(st: StepOf<'copy-images'>, signal?: AbortSignal
     out.blobsPushed += stats.blobsPushed
     out.bytesPushed += stats.bytesPushed
   }
-  // the images share their bases' layers: each is sent once, then mounted into the other repositories
-  const held = new Map<string, Promise<string | null>>()
   // a few at a time: many small function images, one connection each
   const queue = [...st.images]
   await Promise.all(

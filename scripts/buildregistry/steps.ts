@@ -17,8 +17,12 @@ export function checkRegistryStep(ctx: PlanContext): StepOf<'check-registry'>[] 
   ]
 }
 
-/** After the bakes: the images of every target the build knows, copied into the local registry (only what is missing). */
-export function copyToLocalStep(ctx: PlanContext, tags: string[]): StepOf<'copy-images'>[] {
+/**
+ * The images of these targets, copied into the local registry (only what is
+ * missing). `background`: the images no bake changes, copied while the bakes
+ * run (the executor waits for them before the next copy and at the end).
+ */
+export function copyToLocalStep(ctx: PlanContext, tags: string[], background = false): StepOf<'copy-images'>[] {
   const s = ctx.settings
   if (!s.registry.build || !tags.length) return []
   const prefix = `${s.registry.buildAddress}/`
@@ -27,10 +31,11 @@ export function copyToLocalStep(ctx: PlanContext, tags: string[]): StepOf<'copy-
   return [
     {
       kind: 'copy-images',
-      why: `copy the images from the build registry ${s.registry.buildAddress} into the local registry ${s.registry.localAddress} (same digests, missing blobs only)`,
+      why: `copy the ${background ? 'images no bake changes, while the bakes run, ' : 'images '}from the build registry ${s.registry.buildAddress} into the local registry ${s.registry.localAddress} (same digests, missing blobs only)`,
       from: ctx.registry,
       to: s.registry.localAddress,
       images,
+      ...(background ? { background } : {}),
     },
   ]
 }

@@ -75,14 +75,29 @@ export async function copyImage(
       for (const b of blobs) {
         if (done.has(b.digest)) continue
         done.add(b.digest)
-        const from = await held?.get(b.digest)
-        if ((await dst.hasBlob(repo, b.digest)) || (from && from !== repo && (await dst.mountBlob(repo, b.digest, from)))) {
+        // the first copy to meet a blob answers for it (claimed before any await: two copies never both send it)
+        const prior = held?.get(b.digest)
+        let sent: (r: string | null) => void = () => {}
+        if (held && !prior) held.set(b.digest, new Promise((r) => (sent = r)))
+        const from = await prior
+        let present: boolean
+        try {
+          present = await dst.hasBlob(repo, b.digest)
+        } catch (e) {
+          sent(null)
+          throw e
+        }
+        if (present) {
+          sent(repo)
           stats.blobsSkipped++
           meter?.add(b.size)
           continue
         }
-        let sent: (r: string | null) => void = () => {}
-        if (!held?.has(b.digest)) held?.set(b.digest, new Promise((r) => (sent = r)))
+        if (from && from !== repo && (await dst.mountBlob(repo, b.digest, from))) {
+          stats.blobsSkipped++
+          meter?.add(b.size)
+          continue
+        }
         try {
           log(`  push ${b.digest.slice(0, 19)} (${(b.size / 1048576).toFixed(1)} MiB)`)
           const body = await src.blob(b)

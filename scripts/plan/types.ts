@@ -77,8 +77,8 @@ export type Step =
     }
   /** the build registry ([registry] build_address) answers and takes the user's credentials */
   | { kind: 'check-registry'; why: string; registry: RegistrySpec }
-  /** copy images (repo:tag) from the build registry into the local one: digests unchanged, missing blobs only */
-  | { kind: 'copy-images'; why: string; from: RegistrySpec; to: string; images: string[] }
+  /** copy images (repo:tag) from the build registry into the local one: digests unchanged, missing blobs only; `background`: while the next steps run */
+  | { kind: 'copy-images'; why: string; from: RegistrySpec; to: string; images: string[]; background?: boolean }
   /** write a bake file (phase 2) or compose override whose base contexts are pinned to the digests the base bake pushed */
   | { kind: 'pin-bases'; why: string; path: string; json: object; metadataFile: string; refs: Record<string, string> }
   /** remove local cache generations that are not current (and not younger than minAgeMs), and old run folders */

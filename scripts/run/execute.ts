@@ -61,10 +61,17 @@ export class Executor {
     try {
       for (const step of plan.steps) {
         this.runner.throwIfCancelled()
+        if (step.kind === 'copy-images' && step.background) {
+          this.later(this.step(step))
+          continue
+        }
+        // a copy waits for the copies still running (the images it names were left to them)
+        if (step.kind === 'copy-images') await this.joined()
         await this.step(step)
         // promoted exports are the current cache now: never removed
         if (step.kind === 'promote-cache') for (const g of step.gens) leftovers.delete(g.gen)
       }
+      await this.joined()
     } catch (e) {
       drop()
       throw e
@@ -73,6 +80,22 @@ export class Executor {
     }
     // nothing went to bake: the report still says what was skipped
     if (plan.skip && !this.reporter.last) this.reporter.skippedOnly(plan.skip)
+  }
+
+  /** Blobs the copies of this run sent (buildregistry/run.ts copyImages). */
+  private held = new Map<string, Promise<string | null>>()
+
+  /** Steps running while the next ones do (a copy-images with `background`). */
+  private running: Promise<void>[] = []
+
+  private later(p: Promise<void>): void {
+    p.catch(() => {}) // awaited by joined(); a build that fails first leaves it to end on its own
+    this.running.push(p)
+  }
+
+  private async joined(): Promise<void> {
+    const all = this.running.splice(0)
+    for (const p of all) await p
   }
 
   private lockOptions(): LockOptions {
@@ -163,7 +186,7 @@ export class Executor {
       case 'check-registry':
         return checkRegistry(st, this.runner.signal)
       case 'copy-images': {
-        const r = await copyImages(st, this.runner.signal)
+        const r = await copyImages(st, this.runner.signal, this.held)
         this.runner.log(
           `# copied ${r.copied.length} image(s) from ${st.from.address} into ${st.to} (${r.blobsPushed} blob(s), ${(r.bytesPushed / 1048576).toFixed(1)} MiB); ${r.present} already there`,
         )

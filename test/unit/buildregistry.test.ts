@@ -132,6 +132,47 @@ test('plan: the registry and credentials are checked before the builder; every i
   assert.not.ok(local.steps.some((x) => x.kind === 'copy-images' || x.kind === 'check-registry'))
 })
 
+test('plan: images no bake changes are copied in the background once the builder is there; what is built after its bake', () => {
+  const print = {
+    group: { 'base-images': { targets: ['os-base'] } },
+    target: { 'os-base': { tags: ['127.0.0.1:5010/esb-os-base:latest'] } },
+  }
+  const inputs = { definition: 'd', args: {}, dockerfile: 'x', files: {}, deps: {} }
+  const rec = (t: string) => [t, { tag: `127.0.0.1:5010/esb-${t}:latest`, key: 'k', inputs }]
+  const plan = (skip: Record<string, string>) =>
+    buildPlan({
+      settings: settings(SHARED),
+      renderWrites: [],
+      builder: { procEnv: {}, buildkitdConfig: null },
+      bakePrint: print,
+      functionDockerfiles: ['functions/hello/Dockerfile'],
+      runId: 'R1',
+      extraArgs: [],
+      skip: {
+        skip,
+        rebuild: skip['fn-hello'] ? {} : { 'fn-hello': ['its files changed'] },
+        dir: '/p/.esb/inputs',
+        statCache: {},
+        records: Object.fromEntries([rec('os-base'), rec('fn-hello')]),
+      },
+    })
+  const copies = (p: ReturnType<typeof plan>) =>
+    p.steps.flatMap((x, i) => (x.kind === 'copy-images' ? [{ at: i, images: x.images, background: x.background === true }] : []))
+  const one = plan({ 'os-base': 'sha256:o' })
+  const kinds = one.steps.map((x) => x.kind)
+  const [early, late] = copies(one)
+  assert.equal(early, { at: kinds.indexOf('ensure-builder') + 1, images: ['esb-os-base:latest'], background: true })
+  assert.equal(late, { at: late.at, images: ['esb-fn-hello:latest'], background: false })
+  assert.ok(late.at > kinds.lastIndexOf('docker'), kinds.join())
+  // nothing built: one copy of everything, no builder
+  const none = plan({ 'os-base': 'sha256:o', 'fn-hello': 'sha256:h' })
+  assert.equal(
+    copies(none).map((c) => [c.images, c.background]),
+    [[['esb-fn-hello:latest', 'esb-os-base:latest'], false]],
+  )
+  assert.not.ok(none.steps.some((x) => x.kind === 'ensure-builder'))
+})
+
 test('check: an unreachable build registry, or a missing CA file, is one line saying where it was given', async () => {
   const srv = http.createServer()
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
