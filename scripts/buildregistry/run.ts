@@ -9,6 +9,7 @@ import type { StepOf } from '../plan/types.ts'
 import { clientOf } from './client.ts'
 import { RegistryClient } from '../oci/client.ts'
 import { EsbError } from '../errors.ts'
+import { pool } from '../pool.ts'
 import { copyImage } from '../oci/copy.ts'
 import { registrySource } from '../oci/sources.ts'
 
@@ -65,11 +66,6 @@ export async function copyImages(
     out.bytesPushed += stats.bytesPushed
   }
   // a few at a time: many small function images, one connection each
-  const queue = [...st.images]
-  await Promise.all(
-    Array.from({ length: Math.min(4, queue.length) }, async () => {
-      for (let im = queue.shift(); im !== undefined; im = queue.shift()) await one(im)
-    }),
-  )
+  await pool(st.images, one, 4)
   return out
 }

@@ -4,7 +4,7 @@ import { settingsFrom } from '../project/context.ts'
 import { INDEX_TYPES, imageKindOf } from '../oci/ref.ts'
 import { blobsOf, mediaTypeOf } from '../oci/copy.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
-import { isKeyTag } from '../project/names.ts'
+import { keyTagOf } from '../project/names.ts'
 
 export const imagesCmd: CommandSpec = {
   name: 'images',
@@ -13,7 +13,7 @@ export const imagesCmd: CommandSpec = {
   flags: [
     FORMAT_FLAG,
     ['--json', 'as JSON'],
-    ['--all', "also repositories that are not the project's, and the key tags (k-<hex>) images are reused by"],
+    ['--all', "also repositories that are not the project's, and the key tags (k-<hex>, k-<hex>-t<time>) images are reused by"],
   ],
   strings: ['format'],
   booleans: ['all'],
@@ -28,8 +28,8 @@ export const imagesCmd: CommandSpec = {
       const kind = imageKindOf(s.slug, repo, cachePrefix)
       if (kind === 'other' && !c.flags.all) continue
       for (const tag of await reg.tags(repo)) {
-        // key tags are a second name of an image built with those inputs (skip/bykey.ts)
-        if (isKeyTag(tag) && !c.flags.all) continue
+        // key tags (and their time tags) are more names of an image built with those inputs (skip/bykey.ts)
+        if (keyTagOf(tag) && !c.flags.all) continue
         const m = await reg.manifest(repo, tag)
         if (!m) continue
         let size = m.bytes.length

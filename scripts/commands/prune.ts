@@ -4,10 +4,11 @@ import { runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { prunePlan } from '../prune/plan.ts'
 import { registryNotOurs } from '../registry/owner.ts'
+import { sharedFor } from '../prune/shared-run.ts'
 
 export const prune: CommandSpec = {
   name: 'prune',
-  usage: '[--local] [--builder] [--registry] [--dry-run]',
+  usage: '[--local] [--builder] [--registry] [--shared] [--dry-run]',
   summary: 'Free space: old local cache exports, the builder cache, unreferenced registry blobs',
   details:
     'With no option: --local and --builder. --registry stops the registry for a moment to garbage-collect it\n(blobs no tag refers to, e.g. replaced cache refs); its images and current caches stay.',
@@ -15,14 +16,15 @@ export const prune: CommandSpec = {
     ['--local', 'local cache exports that are not current (older than 30 min), run folders older than a day'],
     ['--builder', "the builder's BuildKit cache beyond [builder] gc_keep"],
     ['--registry', 'garbage-collect the registry (stops it briefly)'],
+    ['--shared', "delete docker esb's older key tags in the build registry ([registry] build_address)"],
     ...DRY_RUN_FLAGS,
   ],
   strings: [],
-  booleans: ['local', 'builder', 'registry'],
+  booleans: ['local', 'builder', 'registry', 'shared'],
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
-    const some = c.flags.local || c.flags.builder || c.flags.registry
+    const some = c.flags.local || c.flags.builder || c.flags.registry || c.flags.shared
     return runOrShow(
       c.runner,
       c.io,
@@ -33,6 +35,7 @@ export const prune: CommandSpec = {
         registry: !!c.flags.registry,
         // only the registry container docker esb created or adopted is garbage-collected
         notOurs: c.flags.registry ? await registryNotOurs(c.runner, s) : null,
+        shared: c.flags.shared ? await sharedFor(s, c.runner.configDir, c.runner.signal) : null,
       }),
     )
   },

@@ -8,7 +8,7 @@ import { ACCEPT } from './ref.ts'
 import { VerifyStream, sha256 } from './verify.ts'
 import type { Manifest } from './types.ts'
 import type { Credentials } from './auth.ts'
-import { send } from './transport.ts'
+import { repoOf, send, textOf } from './transport.ts'
 import { basicAuth, bearerToken } from './token.ts'
 
 export interface ClientOptions {
@@ -23,15 +23,6 @@ export interface ClientOptions {
   /** where credentials come from, for messages (`docker login` fixes them); unset: a 401 is the caller's to report */
   login?: { configFile: string; host: string }
 }
-
-async function textOf(res: AsyncIterable<Buffer | string>, max = Infinity): Promise<string> {
-  let text = ''
-  for await (const c of res) if ((text += c).length > max) break
-  return text
-}
-
-/** The repository a request is about (bearer tokens are scoped to it); '' for /v2/ and the catalog. */
-const repoOf = (p: string) => /^\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(p)?.[1] ?? ''
 
 export class RegistryClient {
   /** bearer tokens per repository: requests run concurrently, and each token is scoped */
@@ -222,6 +213,14 @@ export class RegistryClient {
     res.resume()
     if (res.statusCode !== 201) return this.fail(res, `PUT manifest ${repo}:${ref}`)
     return String(res.headers['docker-content-digest'] ?? '')
+  }
+
+  /** Deletes a manifest by digest (the registry untags every tag naming it); false: it was not there. */
+  async deleteManifest(repo: string, digest: string): Promise<boolean> {
+    const res = await this.request('DELETE', `/v2/${repo}/manifests/${digest}`)
+    if (![200, 202, 404].includes(res.statusCode ?? 0)) return this.fail(res, `DELETE manifest ${repo}@${digest}`)
+    res.resume()
+    return res.statusCode !== 404
   }
 
   async catalog(): Promise<string[]> {

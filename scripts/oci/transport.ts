@@ -96,3 +96,13 @@ function tlsHint(e: NodeJS.ErrnoException): string {
     return `${c}: it may speak plain HTTP; set [registry] build_insecure = true if it does`
   return c
 }
+
+/** A response's body as text, up to about `max` characters. */
+export async function textOf(res: AsyncIterable<Buffer | string>, max = Infinity): Promise<string> {
+  let text = ''
+  for await (const c of res) if ((text += c).length > max) break
+  return text
+}
+
+/** The repository a request is about (bearer tokens are scoped to it); '' for /v2/ and the catalog. */
+export const repoOf = (p: string) => /^\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(p)?.[1] ?? ''

@@ -144,6 +144,13 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[], sh
       case 'publish-keys':
         out.push(`${n}${st.why}: ${st.keys.map((k) => `${k.repo}:k-${k.key.slice(0, 16)}`).join(', ')}`)
         break
+      case 'delete-manifests':
+        out.push(
+          `${n}${st.why}:`,
+          ...st.deletions.map((d) => `    DELETE ${st.registry.address}/${d.repo}@${d.digest.slice(0, 19)}  ${d.note}`),
+          `    frees up to ${(st.bytes / 1048576).toFixed(1)} MiB once the registry's garbage collector runs`,
+        )
+        break
       case 'drop-key-tags':
         out.push(
           `${n}${st.why}`,

@@ -112,6 +112,16 @@ export type Step =
       metadataFile: string
       keys: { target: string; repo: string; key: string }[]
     }
+  /** prune --shared: delete docker esb's key tags beyond the newest `keep` per image in the build registry, and the images only they named (prune/shared.ts) */
+  | {
+      kind: 'delete-manifests'
+      why: string
+      registry: RegistrySpec
+      deletions: { repo: string; digest: string; note: string }[]
+      keep: number
+      /** what the registry's garbage collector frees at most */
+      bytes: number
+    }
   /** prune --registry, the registry stopped: untag the key tags beyond the newest `keep` per image (prune/keytags.ts) */
   | { kind: 'drop-key-tags'; why: string; list: string[]; volume: string; image: string; keep: number; env: Env; cwd: string }
   /** after compose up --build: record each service's input key with the id of the image the engine now holds (compose/skip.ts) */

@@ -51,6 +51,22 @@ export function isKeyTag(tag: string): boolean {
   return /^k-[0-9a-f]{16}$/.test(tag)
 }
 
+/**
+ * The second tag a key's image gets when published: `k-<16 hex>-t<unix
+ * seconds>`. A registry keeps no tag times, and an image's own time is
+ * SOURCE_DATE_EPOCH (0 by default): prune orders keys by these. Same image,
+ * no new manifest (a tag, so a garbage collector keeps it as any tag).
+ */
+export function keyTimeTag(key: string, at: Date): string {
+  return `${keyTag(key)}-t${Math.floor(at.getTime() / 1000)}`
+}
+
+/** A key tag or a key time tag: the key tag it belongs to, and the time (ms; null for the key tag itself). Else null. */
+export function keyTagOf(tag: string): { keyTag: string; time: number | null } | null {
+  const m = /^(k-[0-9a-f]{16})(?:-t(\d{1,12}))?$/.exec(tag)
+  return m ? { keyTag: m[1], time: m[2] === undefined ? null : Number(m[2]) * 1000 } : null
+}
+
 /** `<ref prefix>/<cache name>:cache`: one registry cache per target or service. */
 export function cacheRef(refPrefix: string, name: string): string {
   return `${refPrefix}/${name}:cache`

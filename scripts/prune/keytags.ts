@@ -3,10 +3,11 @@
 // the images only they held are freed. The registry is stopped meanwhile:
 // the tags are read and removed in its volume, where a tag is a folder whose
 // link file was written when the tag last was (a reuse rewrites it). Only
-// `k-` + 16 hex tags are touched; the current tags keep their images.
+// key tags (`k-` + 16 hex) and their time tags (`-t<seconds>`) are touched;
+// the current tags keep their images.
 import type { Runner } from '../docker/runner.ts'
 import type { StepOf } from '../plan/types.ts'
-import { isKeyTag } from '../project/names.ts'
+import { keyTagOf } from '../project/names.ts'
 
 const ROOT = '/var/lib/registry/docker/registry/v2/repositories'
 // a fixed script (no input in it): every key tag's link file with its time
@@ -31,19 +32,31 @@ export function listKeyTagsArgv(volume: string, image: string): string[] {
   return inVolume(volume, image, '/bin/sh', ['-c', LIST])
 }
 
-/** From `stat` lines (`<mtime> ./<repo>/_manifests/tags/<tag>/current/link`): the tag folders to remove, all but the newest `keep` per repo. */
+/**
+ * From `stat` lines (`<mtime> ./<repo>/_manifests/tags/<tag>/current/link`):
+ * the tag folders to remove. Per repo, the keys beyond the newest `keep` (a
+ * key's time: its newest tag's) lose their key tag and time tags; a kept key
+ * keeps its key tag and newest time tag (older ones name earlier builds).
+ */
 export function staleKeyTags(listing: string, keep: number): string[] {
-  const byRepo = new Map<string, { t: number; tag: string }[]>()
+  const byRepo = new Map<string, Map<string, { t: number; tags: string[] }>>()
   for (const line of listing.split('\n')) {
     const m = /^(\d+) \.\/([a-z0-9][a-z0-9._/-]*)\/_manifests\/tags\/([^/]+)\/current\/link$/.exec(line.trim())
-    if (!m || !isKeyTag(m[3]) || m[2].split('/').includes('..')) continue
-    const list = byRepo.get(m[2]) ?? byRepo.set(m[2], []).get(m[2])!
-    list.push({ t: Number(m[1]), tag: m[3] })
+    const k = m ? keyTagOf(m[3]) : null
+    if (!m || !k || m[2].split('/').includes('..')) continue
+    const keys = byRepo.get(m[2]) ?? byRepo.set(m[2], new Map()).get(m[2])!
+    const e = keys.get(k.keyTag) ?? keys.set(k.keyTag, { t: 0, tags: [] }).get(k.keyTag)!
+    e.t = Math.max(e.t, Number(m[1]))
+    e.tags.push(m[3])
   }
   const out: string[] = []
-  for (const [repo, tags] of [...byRepo].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    tags.sort((a, b) => b.t - a.t || (a.tag < b.tag ? -1 : 1))
-    for (const x of tags.slice(keep)) out.push(`${ROOT}/${repo}/_manifests/tags/${x.tag}`)
+  for (const [repo, keys] of [...byRepo].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const sorted = [...keys].sort(([a, x], [b, y]) => y.t - x.t || (a < b ? -1 : 1))
+    for (const [i, [key, e]] of sorted.entries()) {
+      const times = e.tags.filter((t) => t !== key).sort((a, b) => keyTagOf(b)!.time! - keyTagOf(a)!.time!)
+      const drop = i < keep ? times.slice(1) : e.tags
+      for (const tag of [...drop].sort()) out.push(`${ROOT}/${repo}/_manifests/tags/${tag}`)
+    }
   }
   return out
 }
@@ -53,5 +66,5 @@ export async function dropKeyTags(runner: Runner, st: StepOf<'drop-key-tags'>): 
   const list = await runner.run(st.list, { capture: true, env: st.env, cwd: st.cwd })
   const stale = staleKeyTags(list.stdout, st.keep)
   if (stale.length) await runner.run(inVolume(st.volume, st.image, '/bin/rm', ['-rf', ...stale]), { env: st.env, cwd: st.cwd })
-  return `untagged ${stale.length} key tag(s) beyond the newest ${st.keep} per image`
+  return `untagged ${stale.length} key tag(s) beyond the newest ${st.keep} key(s) per image`
 }

@@ -12,6 +12,9 @@ import { stackEnv } from '../plan/env.ts'
 import type { Plan, Step } from '../plan/types.ts'
 import { UsageError } from '../errors.ts'
 import { listKeyTagsArgv } from './keytags.ts'
+import { sharedPrune } from './shared.ts'
+import type { SharedState } from './shared-run.ts'
+import type { RegistrySpec } from '../plan/context.ts'
 
 export interface PruneOptions {
   local: boolean
@@ -19,6 +22,8 @@ export interface PruneOptions {
   builder: boolean
   /** why the registry container is not docker esb's (registry/owner.ts registryNotOurs); null: it is, or there is none */
   notOurs?: string | null
+  /** --shared: the build registry and what it holds of the project (prune/shared-run.ts sharedFor) */
+  shared?: { registry: RegistrySpec; state: SharedState } | null
 }
 
 export function prunePlan(s: Settings, o: PruneOptions): Plan {
@@ -92,6 +97,18 @@ export function prunePlan(s: Settings, o: PruneOptions): Plan {
         cwd: s.projectDir,
       },
     )
+  }
+  if (o.shared) {
+    const { repos, blobs, caches } = o.shared.state
+    const p = sharedPrune(repos, s.registry.keep, blobs, caches)
+    steps.push({
+      kind: 'delete-manifests',
+      why: `delete docker esb's key tags beyond the newest ${s.registry.keep} per image in the build registry ${s.registry.buildAddress} ([registry] keep), and the images only they named`,
+      registry: o.shared.registry,
+      deletions: p.deletions,
+      keep: s.registry.keep,
+      bytes: p.bytes,
+    })
   }
   return { command: 'prune', project: s.projectDir, mode: s.mode, env, caches: {}, steps }
 }

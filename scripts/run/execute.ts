@@ -24,6 +24,7 @@ import { onForcedExit } from '../exit-cleanup.ts'
 import { checkRegistry, copyImages } from '../buildregistry/run.ts'
 import { publishKeys, reuseByKey } from '../skip/bykey-run.ts'
 import { dropKeyTags } from '../prune/keytags.ts'
+import { deleteManifests } from '../prune/shared-run.ts'
 
 export class Executor {
   private reporter: Reporter
@@ -196,6 +197,9 @@ export class Executor {
       }
       case 'reuse-by-key':
         this.runner.log(`# ${await reuseByKey(st, this.runner.signal)}`)
+        return
+      case 'delete-manifests':
+        this.runner.log(`# ${await deleteManifests(st, this.runner.signal)}`)
         return
       case 'drop-key-tags':
         this.runner.log(`# ${await dropKeyTags(this.runner, st)}`)

@@ -5,7 +5,7 @@ import type { StepOf } from '../plan/types.ts'
 import { EsbError } from '../errors.ts'
 import { readBakeMetadata } from '../report/metadata.ts'
 import { writeRecord } from './state.ts'
-import { keyTag, tagImage } from './bykey.ts'
+import { publishKey, tagImage } from './bykey.ts'
 import { clientOf } from '../buildregistry/client.ts'
 
 /** Each reused target's tag now names the image its key tag names; recorded as built here. */
@@ -41,7 +41,7 @@ export async function publishKeys(st: StepOf<'publish-keys'>, signal?: AbortSign
       const digest = md[k.target]?.['containerimage.digest']
       if (typeof digest !== 'string') return
       try {
-        await tagImage(client, k.repo, digest, keyTag(k.key))
+        await publishKey(client, k.repo, digest, k.key)
       } catch (e) {
         failed.push(`${k.target}: key tag not written (${(e as Error).message}); other machines will build it`)
       }

@@ -11,14 +11,15 @@
 //
 // The key tag is a second tag on the image itself (a manifest copy in its own
 // repository: no blob moves, the image keeps its digest, and the registry's
-// garbage collector keeps it as any tagged image). Images other targets do
+// garbage collector keeps it as any tagged image), with a third that says
+// when it was published (keyTimeTag: prune keeps the newest). Images other targets do
 // not build on carry their full key and branch as labels (bake/bykey.ts), so
 // no local state is needed to trust them: such a key tag is used only when
 // the label matches the whole key. A base carries none (its children's
 // caches would miss on a label change): its key tag is trusted as it is.
 import type { RegistryClient } from '../oci/client.ts'
 import { computeKeys, stableJson, type Gathered } from './keys.ts'
-import { keyTag } from '../project/names.ts'
+import { keyTag, keyTimeTag } from '../project/names.ts'
 
 export { isKeyTag, keyTag } from '../project/names.ts'
 
@@ -114,6 +115,19 @@ export async function findByKey(client: RegistryClient, repo: string, key: strin
   } catch {
     return null
   }
+}
+
+/** Tags the image `digest` with its key, and with the key and the time (`now`) it is published. */
+export async function publishKey(
+  client: RegistryClient,
+  repo: string,
+  digest: string,
+  key: string,
+  now = new Date(),
+): Promise<void> {
+  const m = await client.manifest(repo, digest)
+  if (!m) throw new Error(`${repo}@${digest} is no longer in the registry`)
+  for (const ref of [keyTag(key), keyTimeTag(key, now)]) await client.pushManifest(repo, ref, m.mediaType, m.bytes)
 }
 
 /** Points `ref` at the image `digest` in the same repository: the manifest's exact bytes, no blob moves. */

@@ -41,7 +41,7 @@ export function statusText(st: Status): string {
     )
   lines.push(
     '',
-    `prune would free: ${size(st.prune.localBytes)} of old local cache exports (prune --local)${st.prune.builderReclaimable ? `, up to ${st.prune.builderReclaimable} of builder cache (prune --builder)` : ''}${st.prune.keyTagsBeyondKeep ? `, the images of ${st.prune.keyTagsBeyondKeep} key tag(s) beyond [registry] keep that no current tag names (prune --registry)` : ''}`,
+    `prune would free: ${size(st.prune.localBytes)} of old local cache exports (prune --local)${st.prune.builderReclaimable ? `, up to ${st.prune.builderReclaimable} of builder cache (prune --builder)` : ''}${st.prune.keyTagsBeyondKeep ? `, up to ${size(st.prune.keyTagBytes ?? 0)} of images behind ${st.prune.keyTagsBeyondKeep} key tag(s) beyond [registry] keep (prune --registry)` : ''}`,
   )
   return lines.join('\n') + '\n'
 }

@@ -11,7 +11,8 @@ import { GEN_MIN_AGE_MS } from '../cache/local.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
 import { imageKindOf } from '../oci/ref.ts'
 import { registryUrl } from '../registry/plan.ts'
-import { isKeyTag } from '../project/names.ts'
+import { gatherShared } from '../prune/shared-run.ts'
+import { sharedPrune } from '../prune/shared.ts'
 import { registryDiskBytes } from '../registry/disk.ts'
 import { parseInspect } from '../builder/inspect.ts'
 import { isRegistry } from '../registry/probe.ts'
@@ -41,8 +42,11 @@ export interface Status {
   localCaches: LocalCache[]
   lastRuns: LastRun[]
   leftoverRuns: string[]
-  /** keyTagsBeyondKeep: key tags (k-<hex>) beyond [registry] keep per image, which prune --registry untags (their images freed unless a current tag names them) */
-  prune: { localBytes: number; builderReclaimable: string | null; keyTagsBeyondKeep?: number }
+  /**
+   * keyTagsBeyondKeep: key tags (k-<hex>) beyond [registry] keep per image, which prune --registry untags (their
+   * images freed unless a current tag names them); keyTagBytes: the blobs only those name
+   */
+  prune: { localBytes: number; builderReclaimable: string | null; keyTagsBeyondKeep?: number; keyTagBytes?: number }
 }
 
 /** Bytes of the files below `dir`, each inode once (exports share blobs through hard links); `seen` spans calls. */
@@ -115,15 +119,19 @@ function lastRun(file: string, command: string): LastRun | null {
   }
 }
 
-/** Of the project's image repositories, how many key tags are beyond [registry] keep (one tags list each; none if it cannot be asked). */
-async function keyTagsBeyond(s: Settings, runner: Runner, repos: string[]): Promise<number> {
-  if (!repos.length) return 0
+/**
+ * The key tags beyond [registry] keep in the local registry, and the bytes
+ * prune --registry would free with them (prune/shared.ts decides as for a
+ * shared registry); none if the registry cannot be asked.
+ */
+async function keyTagsBeyond(s: Settings, runner: Runner): Promise<{ count: number; bytes: number }> {
   try {
     const reg = await localRegistry(s, runner.signal)
-    const counts = await Promise.all(repos.map((r) => reg.tags(r).then((t) => t.filter(isKeyTag).length)))
-    return counts.reduce((a, n) => a + Math.max(0, n - s.registry.keep), 0)
+    const { repos, blobs, caches } = await gatherShared(reg, s.slug, localCachePrefix(s))
+    const p = sharedPrune(repos, s.registry.keep, blobs, caches)
+    return { count: p.stale, bytes: p.bytes }
   } catch {
-    return 0
+    return { count: 0, bytes: 0 }
   }
 }
 
@@ -145,11 +153,7 @@ export async function gatherStatus(s: Settings, runner: Runner): Promise<Status>
   const size = (label: string) => (du?.code === 0 ? (new RegExp(`^${label}:\\s*(\\S+)`, 'm').exec(du.stdout)?.[1] ?? null) : null)
   const cachePrefix = localCachePrefix(s)
   const kinds = repos.map((r) => imageKindOf(s.slug, r, cachePrefix))
-  const beyond = await keyTagsBeyond(
-    s,
-    runner,
-    repos.filter((_, i) => kinds[i] !== 'cache' && kinds[i] !== 'other'),
-  )
+  const beyond = repos.some((_, i) => kinds[i] !== 'cache' && kinds[i] !== 'other') ? await keyTagsBeyond(s, runner) : null
   const paths = statePaths(s.projectDir, s.ctx.HOME_DIR)
   // a build running at the same time may remove an old export while it is read: that folder is left out
   const one = (d: string) => {
@@ -178,7 +182,7 @@ export async function gatherStatus(s: Settings, runner: Runner): Promise<Status>
     prune: {
       localBytes: caches.reduce((a, c) => a + c.prunableBytes, 0),
       builderReclaimable: size('Reclaimable'),
-      ...(beyond ? { keyTagsBeyondKeep: beyond } : {}),
+      ...(beyond?.count ? { keyTagsBeyondKeep: beyond.count, keyTagBytes: beyond.bytes } : {}),
     },
   }
 }

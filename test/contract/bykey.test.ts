@@ -7,8 +7,9 @@ import * as assert from 'uvu/assert'
 import crypto from 'node:crypto'
 import { Readable } from 'node:stream'
 import { startRegistry } from '../lib/helpers.ts'
+import { pushOneLayer } from '../lib/oci-fixtures.ts'
 import { RegistryClient } from '../../scripts/oci/client.ts'
-import { findByKey, keyLabels, keyTag, tagImage } from '../../scripts/skip/bykey.ts'
+import { findByKey, keyLabels, keyTag, publishKey, tagImage } from '../../scripts/skip/bykey.ts'
 
 const sha = (b: Buffer) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`
 let reg: Awaited<ReturnType<typeof startRegistry>>
@@ -21,37 +22,17 @@ test.before(async () => {
 test.after(() => reg?.stop())
 
 /** A one-layer image at repo:tag whose config carries `labels`; its manifest digest. */
-async function pushImage(repo: string, tag: string, labels: Record<string, string>, layer = 'layer'): Promise<string> {
-  const blob = async (b: Buffer) => {
-    await client.pushBlob(repo, sha(b), b.length, Readable.from([b]))
-    return { digest: sha(b), size: b.length }
-  }
-  const l = await blob(Buffer.from(layer))
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      created: '2026-12-05T10:00:00.123Z',
-      config: { Labels: labels },
-      rootfs: { type: 'layers', diff_ids: [l.digest] },
-    }),
-  )
-  const c = await blob(config)
-  const mt = 'application/vnd.docker.distribution.manifest.v2+json'
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: mt,
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...c },
-    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...l }],
-  }
-  return client.pushManifest(repo, tag, mt, Buffer.from(JSON.stringify(manifest)))
-}
+const pushImage = (repo: string, tag: string, labels: Record<string, string>, layer = 'layer') =>
+  pushOneLayer(client, repo, tag, Buffer.from(layer), labels)
 
 test('published: found by its key tag, with its branch and time; the wanted tag then names the same digest', async () => {
   const key = 'a'.repeat(64)
   const digest = await pushImage('esb-fn-hello', 'latest', keyLabels(key, 'main'))
   assert.is(await findByKey(client, 'esb-fn-hello', key), null, 'not published yet')
-  await tagImage(client, 'esb-fn-hello', digest, keyTag(key))
+  await publishKey(client, 'esb-fn-hello', digest, key, new Date('2026-12-06T08:30:00.456Z'))
+  // the key tag and its time tag name the image itself
+  assert.is(await client.manifestDigest('esb-fn-hello', keyTag(key)), digest)
+  assert.is(await client.manifestDigest('esb-fn-hello', `${keyTag(key)}-t${Date.parse('2026-12-06T08:30:00Z') / 1000}`), digest)
   assert.equal(await findByKey(client, 'esb-fn-hello', key), {
     digest,
     keyTag: keyTag(key),

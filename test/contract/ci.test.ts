@@ -1,7 +1,8 @@
 // The CI recipe (docs/ci.md): its GitHub Actions workflow passes actionlint
 // (installed by test/tools.sh from the Go module proxy), a broken copy does
 // not (the linter really runs), and its build step runs the same script the
-// two-machine e2e runs as a fresh runner (examples/ci/build.sh).
+// two-machine e2e runs as a fresh runner (examples/ci/build.sh), and the
+// scheduled prune runs the script it runs too (examples/ci/prune.sh).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
@@ -33,6 +34,16 @@ test('its build step runs the script the e2e runs; the deploy job reads only wha
   assert.match(fs.readFileSync(path.join(ROOT, 'test', 'e2e', 'twomachines.test.ts'), 'utf8'), /'examples', 'ci', 'build\.sh'/)
   assert.match(text, /done < deploy\.txt/)
   assert.match(fs.readFileSync(path.join(ROOT, 'examples', 'ci', 'build.sh'), 'utf8'), /--metadata-file "\$meta"/)
+})
+
+test('a scheduled job prunes the build registry with the script the e2e runs, and only then', () => {
+  const text = fs.readFileSync(workflow, 'utf8')
+  assert.match(text, /schedule:\n\s+- cron: /)
+  assert.match(text, /prune:\n\s+if: github\.event_name == 'schedule'/)
+  assert.match(text, /build:\n\s+if: github\.event_name != 'schedule'/)
+  assert.match(text, /run: sh examples\/ci\/prune\.sh/)
+  assert.match(fs.readFileSync(path.join(ROOT, 'test', 'e2e', 'twomachines.test.ts'), 'utf8'), /'examples', 'ci', 'prune\.sh'/)
+  assert.match(fs.readFileSync(path.join(ROOT, 'examples', 'ci', 'prune.sh'), 'utf8'), /docker esb prune --shared\n/)
 })
 
 test.run()

@@ -86,14 +86,18 @@ test('after 20 one-change builds, prune --registry untags key tags beyond [regis
       .filter((t) => /^k-[0-9a-f]{16}$/.test(t))
   assert.ok(keyTags().length >= 20, `key tags before prune: ${keyTags().length}`)
   // status says what prune --registry would untag: fn-hello's key tags but the newest 2 (every other image has one)
-  const status = () => JSON.parse(must(q.esb(['status', '--json']), 'status').stdout).prune.keyTagsBeyondKeep ?? 0
+  const pruneStatus = () => JSON.parse(must(q.esb(['status', '--json']), 'status').stdout).prune
+  const status = () => pruneStatus().keyTagsBeyondKeep ?? 0
   assert.is(status(), keyTags().length - 2)
+  // and what prune frees with them: the blobs only those images name (the volume shrinks by at least that)
+  const freeable = pruneStatus().keyTagBytes
   const r = must(q.esb(['prune', '--registry']), 'prune after 20 builds')
-  assert.match(r.stderr, /untagged \d+ key tag\(s\) beyond the newest 2 per image/)
+  assert.match(r.stderr, /untagged \d+ key tag\(s\) beyond the newest 2 key\(s\) per image/)
   const after = registryBytes()
   assert.is(keyTags().length, 2)
   assert.is(status(), 0)
   assert.ok(after <= one * 1.3, `registry ${one} after one build, ${grown} after 20 more, ${after} after prune`)
+  assert.ok(freeable > 0 && freeable <= grown - after, `status said ${freeable} bytes; the volume shrank by ${grown - after}`)
   // every current tag still pulls, and the next build is a no-op
   for (const t of ['fn-hello', 'fn-echo', 'lambda-base'])
     must(q.docker(['pull', '-q', `${q.registry}/${q.brand}-${t}:latest`]), `${t} pulls`)

@@ -123,8 +123,8 @@ async function contents(
   for (const repo of (await registryJson(p, '/v2/_catalog?n=1000')).repositories as string[]) {
     if (!repo.startsWith(`${p.brand}-`) || repo.startsWith(`${p.brand}-cache`)) continue
     for (const tag of (await registryJson(p, `/v2/${repo}/tags/list`))?.tags ?? []) {
-      // key tags (k-<hex>) name the same images by their inputs, which name each copy's brand
-      if (/^k-[0-9a-f]{16}$/.test(tag)) continue
+      // key tags (k-<hex>, k-<hex>-t<time>) name the same images by their inputs, which name each copy's brand
+      if (/^k-[0-9a-f]{16}(-t\d+)?$/.test(tag)) continue
       let m = await registryJson(p, `/v2/${repo}/manifests/${tag}`)
       if (!m) continue // deleted by the test
       if (m.manifests)

@@ -13,7 +13,9 @@
 //   the engine pulls them from there (the runtime's CONTAINER_REGISTRY).
 //   Every target is taken from A's images by its input key (issue 23): B
 //   creates no builder and runs no bake; then B changes one function and
-//   only that one builds; a key tag whose image was deleted is not trusted.
+//   only that one builds; a key tag whose image was deleted is not trusted;
+//   the CI recipe's scheduled prune (prune --shared) deletes only what the
+//   older keys alone named.
 // - A wrong password stops before anything is built, in one line naming the
 //   registry and docker login; nothing is tagged anywhere.
 // Both machines share this engine, one after the other: the same brand means
@@ -379,6 +381,32 @@ test('a key tag whose image was deleted is not trusted: a fresh state builds tha
   const rep = JSON.parse(r.stdout)
   assert.equal(Object.keys(rep.rebuilt), ['fn-echo'])
   assert.ok(rep.reused['fn-hello'] && rep.reused['os-base'], JSON.stringify(rep.reused))
+})
+
+test("the scheduled prune (examples/ci/prune.sh), keep = 1: A's fn-hello goes (only its key's tags named it); what is current is still taken by key", async () => {
+  const a = JSON.parse(fs.readFileSync(path.join(certs, 'digests-a.json'), 'utf8')) as Record<string, string>
+  const repo = `${p.brand}-fn-hello`
+  const old = a[repo]
+  const latest = (await client().manifestDigest(repo, 'latest'))!
+  assert.is.not(latest, old, "B's change moved latest")
+  const toml = path.join(dirB, 'esb.toml')
+  fs.writeFileSync(toml, fs.readFileSync(toml, 'utf8').replace('[registry]\n', '[registry]\nkeep = 1\n'))
+  const r = run('sh', [path.join(ROOT, 'examples', 'ci', 'prune.sh')], { cwd: dirB, env: p.env({ DOCKER_CONFIG: cfgB }) })
+  assert.is(r.code, 0, r.stderr.slice(-3000))
+  // the dry run's list, then the deletion
+  assert.match(
+    r.stdout,
+    new RegExp(`DELETE ${shared.replace(/\./g, '\\.')}/${repo}@${old.slice(0, 19)} +k-[0-9a-f]{16} \\(published `),
+  )
+  assert.match(r.stdout, /frees up to \d+\.\d MiB once the registry's garbage collector runs/)
+  assert.match(r.stderr, /^# deleted \d+ manifest\(s\) in .*, kept the newest 1 key\(s\) per image/m)
+  assert.is(await client().manifest(repo, old), null, "A's fn-hello is gone")
+  assert.is(await client().manifestDigest(repo, 'latest'), latest)
+  // nothing current was touched: a fresh state of B still builds nothing
+  fs.rmSync(path.join(dirB, `.${p.brand}`), { recursive: true, force: true })
+  const again = JSON.parse(must(esbIn(dirB, cfgB, ['build', '--json']), 'build after prune').stdout)
+  assert.equal(again.rebuilt, {})
+  assert.ok(again.reused['fn-hello'], JSON.stringify(again.reused))
 })
 
 test.run()

@@ -70,7 +70,11 @@ export function which(bin: string): string | null {
 }
 
 /** A real registry: Debian's docker-registry binary on 127.0.0.1 (`at`: that port, else a free one), answering /v2/ when this resolves. */
-export async function startRegistry(at?: number): Promise<{
+/** A real registry on a free loopback port; `deletes: false`: one that refuses DELETE (HTTP 405), as by default. */
+export async function startRegistry(
+  at?: number,
+  o: { deletes?: boolean } = {},
+): Promise<{
   port: number
   url: string
   dir: string
@@ -84,7 +88,7 @@ export async function startRegistry(at?: number): Promise<{
   const cfg = path.join(dir, 'config.yml')
   fs.writeFileSync(
     cfg,
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: ${o.deletes !== false}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
   )
   const proc = spawn(bin, ['serve', cfg], { stdio: 'ignore' })
   const url = `http://127.0.0.1:${port}`

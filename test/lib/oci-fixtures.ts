@@ -1,9 +1,12 @@
 // Test images made on disk, no engine needed: OCI image layouts (single or
-// multi-platform) and legacy `docker save` archives.
+// multi-platform) and legacy `docker save` archives; and one-layer images
+// pushed straight to a registry.
 import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import * as tar from 'tar-stream'
+import { Readable } from 'node:stream'
+import type { RegistryClient } from '../../scripts/oci/client.ts'
 
 export const sha = (b: Buffer) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`
 
@@ -113,4 +116,38 @@ export async function makeDockerSave(file: string, repoTag: string): Promise<{ d
   pack.finalize()
   await new Promise<void>((r) => out.on('close', () => r()))
   return { diffIds, configDigest: sha(cfg) }
+}
+
+/** Pushes a one-layer image (docker media types) to repo:tag, its config carrying `labels`; its manifest digest. */
+export async function pushOneLayer(
+  c: RegistryClient,
+  repo: string,
+  tag: string,
+  layer: Buffer,
+  labels: Record<string, string> = {},
+): Promise<string> {
+  const blob = async (b: Buffer) => {
+    await c.pushBlob(repo, sha(b), b.length, Readable.from([b]))
+    return { digest: sha(b), size: b.length }
+  }
+  const l = await blob(layer)
+  const config = await blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        created: '2026-12-05T10:00:00.123Z',
+        config: { Labels: labels },
+        rootfs: { type: 'layers', diff_ids: [l.digest] },
+      }),
+    ),
+  )
+  const mt = 'application/vnd.docker.distribution.manifest.v2+json'
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: mt,
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...l }],
+  }
+  return c.pushManifest(repo, tag, mt, Buffer.from(JSON.stringify(manifest)))
 }

@@ -3,8 +3,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { prunePlan } from '../../scripts/prune/plan.ts'
 import { staleKeyTags } from '../../scripts/prune/keytags.ts'
+import { sharedPrune, type SharedRepo } from '../../scripts/prune/shared.ts'
 import { settings } from '../lib/settings.ts'
 import { docker } from './fixtures.ts'
+import type { Step } from '../../scripts/plan/types.ts'
 
 test('prune: local, builder, and a registry garbage collection that stops and restarts it', () => {
   const p = prunePlan(settings(), { local: true, builder: true, registry: true })
@@ -75,6 +77,116 @@ test('key tags to untag: all but the newest `keep` per image, only k- and 16 hex
     `${root}/esb-fn-hello/_manifests/tags/${k('a')}`,
   ])
   assert.equal(staleKeyTags('', 1), [])
+  // time tags go with their key; a kept key keeps its newest one only
+  const timed = [
+    line(100, 'esb-fn-hello', k('a')),
+    line(100, 'esb-fn-hello', `${k('a')}-t100`),
+    line(300, 'esb-fn-hello', k('b')),
+    line(250, 'esb-fn-hello', `${k('b')}-t250`),
+    line(300, 'esb-fn-hello', `${k('b')}-t300`),
+  ].join('\n')
+  assert.equal(staleKeyTags(timed, 1), [
+    `${root}/esb-fn-hello/_manifests/tags/${k('b')}-t250`,
+    `${root}/esb-fn-hello/_manifests/tags/${k('a')}`,
+    `${root}/esb-fn-hello/_manifests/tags/${k('a')}-t100`,
+  ])
+})
+
+const T = (day: number) => Date.parse(`2026-12-0${day}T10:00:00Z`) / 1000
+const k = (n: number) => `k-${String(n).repeat(16)}`
+/** A key's tag and time tag on one image. */
+const published = (n: number, day: number, digest: string) => ({ [k(n)]: digest, [`${k(n)}-t${T(day)}`]: digest })
+
+test('--shared: keys beyond the newest `keep` per repository go with the images only their tags name', () => {
+  const repo: SharedRepo = {
+    repo: 'esb-fn-a',
+    tags: {
+      ...published(1, 1, 'sha256:m1'),
+      ...published(2, 2, 'sha256:m2'),
+      // what `latest` names stays, with its key's tags
+      ...published(3, 3, 'sha256:m3'),
+      latest: 'sha256:m3',
+      ...published(4, 5, 'sha256:m4'),
+      // a reproducible rebuild under another key: the same image as k(4), which is kept
+      ...published(5, 4, 'sha256:m4'),
+      ...published(6, 6, 'sha256:m6'),
+      // written before time tags: no time (the oldest)
+      [k(7)]: 'sha256:m7',
+      // an earlier build of a kept key, named by its time tag only
+      [`${k(6)}-t${T(1)}`]: 'sha256:m0',
+    },
+  }
+  const p = sharedPrune([repo], 2)
+  assert.is(p.stale, 5)
+  assert.equal(
+    p.deletions.map((d) => [d.digest, d.note]),
+    [
+      ['sha256:m0', `older image of ${k(6)}-t${T(1)}`],
+      ['sha256:m1', `${k(1)} (published 2026-12-01T10:00:00Z)`],
+      ['sha256:m2', `${k(2)} (published 2026-12-02T10:00:00Z)`],
+      ['sha256:m7', `${k(7)} (no publish time)`],
+    ],
+  )
+  assert.ok(p.deletions.every((d) => d.repo === 'esb-fn-a'))
+  // keep covers them all: only the older build of a kept key
+  assert.equal(
+    sharedPrune([repo], 7).deletions.map((d) => d.digest),
+    ['sha256:m0'],
+  )
+  // a tag that is not docker esb's keeps its image
+  assert.equal(sharedPrune([{ repo: 'esb-os-base', tags: { [k(1)]: 'sha256:b', 'k-short': 'sha256:b' } }], 0).deletions, [])
+})
+
+test('--shared: what it frees is the blobs only the deleted manifests name (not a kept image, another repository, or a cache)', () => {
+  const repos: SharedRepo[] = [
+    { repo: 'esb-fn-a', tags: { ...published(1, 1, 'sha256:m1'), latest: 'sha256:m2' } },
+    { repo: 'esb-fn-b', tags: { latest: 'sha256:n1' } },
+  ]
+  const blobs = {
+    'esb-fn-a@sha256:m1': { 'sha256:m1': 500, 'sha256:own': 1000, 'sha256:base': 7000, 'sha256:other': 20, 'sha256:cached': 40 },
+    'esb-fn-a@sha256:m2': { 'sha256:m2': 500, 'sha256:base': 7000 },
+    'esb-fn-b@sha256:n1': { 'sha256:n1': 500, 'sha256:other': 20 },
+    'esb-cache/fn-a@sha256:c': { 'sha256:c': 100, 'sha256:cached': 40 },
+  }
+  const p = sharedPrune(repos, 0, blobs, ['esb-cache/fn-a@sha256:c'])
+  assert.equal(
+    p.deletions.map((d) => d.digest),
+    ['sha256:m1'],
+  )
+  assert.is(p.bytes, 500 + 1000)
+})
+
+test('prune --shared: one step with the deletions and the bytes', () => {
+  const registry = {
+    address: 'reg.example:5443',
+    base: 'https://reg.example:5443',
+    caFile: null,
+    where: null,
+    caWhere: null,
+    configDir: '/cfg',
+  }
+  const state = (n: number) => ({
+    repos: [
+      { repo: 'esb-fn-a', tags: Object.assign({}, ...[1, 2, 3, 4].slice(0, n).map((i) => published(i, i, `sha256:m${i}`))) },
+    ],
+    blobs: { 'esb-fn-a@sha256:m1': { 'sha256:l': 2097152 } },
+    caches: [],
+  })
+  const plan = (n: number) =>
+    prunePlan(settings(), { local: false, builder: false, registry: false, shared: { registry, state: state(n) } })
+  assert.equal(
+    plan(3).steps.map((x) => x.kind),
+    ['delete-manifests'],
+  )
+  const st = plan(3).steps[0] as Extract<Step, { kind: 'delete-manifests' }>
+  assert.is(st.keep, 3)
+  assert.equal(st.deletions, [])
+  const four = plan(4).steps[0] as typeof st
+  assert.equal(
+    four.deletions.map((d) => d.digest),
+    ['sha256:m1'],
+  )
+  assert.is(four.bytes, 2097152)
 })
 
 test.run()

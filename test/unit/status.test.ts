@@ -81,11 +81,11 @@ test('status as text: builder, registry, last runs, the cache table (sizes, ages
   )
 })
 
-test('status as text: the key tags beyond [registry] keep that prune --registry would untag', () => {
-  const t = statusText({ ...full, prune: { ...full.prune, keyTagsBeyondKeep: 19 } })
+test('status as text: the key tags beyond [registry] keep that prune --registry would untag, and what it frees with them', () => {
+  const t = statusText({ ...full, prune: { ...full.prune, keyTagsBeyondKeep: 19, keyTagBytes: 5 * 1048576 } })
   assert.match(
     t,
-    /, up to 300MB of builder cache \(prune --builder\), the images of 19 key tag\(s\) beyond \[registry\] keep that no current tag names \(prune --registry\)\n$/,
+    /, up to 300MB of builder cache \(prune --builder\), up to 5\.0 MB of images behind 19 key tag\(s\) beyond \[registry\] keep \(prune --registry\)\n$/,
   )
 })
 

@@ -53,7 +53,7 @@ test('no import circle under scripts/ and plugin/', () => {
  * planner, the runner (run/) above them all, the commands on top.
  */
 const LAYERS: string[][] = [
-  ['errors.ts', 'io.ts', 'exit-cleanup.ts', 'sort.ts', 'plugin/metadata.ts'],
+  ['errors.ts', 'io.ts', 'exit-cleanup.ts', 'sort.ts', 'pool.ts', 'plugin/metadata.ts'],
   ['lock', 'docker'],
   ['project'],
   ['report', 'functions'],

@@ -1,0 +1,101 @@
+// prune --shared against the build registry: what it holds of the project
+// (the catalog's repositories named <slug>-..., their tags, the manifests
+// those name and their blobs), gathered while the plan is made so the dry run
+// shows it; then the deletions prune/shared.ts decided, run by the executor.
+// status asks the same of the local registry (what prune --registry frees).
+import type { RegistryClient } from '../oci/client.ts'
+import type { Manifest } from '../oci/types.ts'
+import { INDEX_TYPES, MANIFEST_TYPES, imageKindOf } from '../oci/ref.ts'
+import { EsbError, UsageError } from '../errors.ts'
+import { pool } from '../pool.ts'
+import type { StepOf } from '../plan/types.ts'
+import type { Settings } from '../project/config.ts'
+import { buildRegistrySpec, type RegistrySpec } from '../plan/context.ts'
+import { clientOf } from '../buildregistry/client.ts'
+import type { BlobsOf, SharedRepo } from './shared.ts'
+
+export interface SharedState {
+  repos: SharedRepo[]
+  blobs: BlobsOf
+  /** `repo@digest` of every registry cache manifest: their blobs stay */
+  caches: string[]
+}
+
+const isManifest = (mt: string) => INDEX_TYPES.includes(mt) || MANIFEST_TYPES.includes(mt)
+
+/** The project's repositories in the build registry, their tags and the blobs under each manifest. */
+export async function gatherShared(client: RegistryClient, slug: string, cachePrefix: string | null): Promise<SharedState> {
+  const state: SharedState = { repos: [], blobs: {}, caches: [] }
+  const blobsUnder = async (repo: string, m: Manifest, depth = 0): Promise<Record<string, number>> => {
+    const key = `${repo}@${m.digest}`
+    if (state.blobs[key]) return state.blobs[key]
+    const out: Record<string, number> = { [m.digest]: m.bytes.length }
+    for (const d of [m.json.config, ...(m.json.layers ?? [])]) if (d?.digest) out[d.digest] = d.size
+    for (const d of m.json.manifests ?? []) {
+      // an image index names manifests; a registry cache's index names its blobs directly
+      const child = isManifest(d.mediaType) && depth < 2 ? await client.manifest(repo, d.digest) : null
+      if (child) Object.assign(out, await blobsUnder(repo, child, depth + 1))
+      else if (!isManifest(d.mediaType)) out[d.digest] = d.size
+    }
+    return (state.blobs[key] = out)
+  }
+  await pool(
+    await client.catalog(),
+    async (repo) => {
+      const kind = imageKindOf(slug, repo, cachePrefix)
+      if (kind === 'other') return
+      const r: SharedRepo = { repo, tags: {} }
+      for (const tag of await client.tags(repo)) {
+        const m = await client.manifest(repo, tag)
+        if (!m) continue
+        await blobsUnder(repo, m)
+        if (kind === 'cache') state.caches.push(`${repo}@${m.digest}`)
+        else r.tags[tag] = m.digest
+      }
+      if (kind !== 'cache') state.repos.push(r)
+    },
+    6,
+  )
+  return state
+}
+
+/** The build registry prune --shared works on, and what it holds of the project (read only). */
+export async function sharedFor(
+  s: Settings,
+  configDir: string,
+  signal?: AbortSignal,
+): Promise<{ registry: RegistrySpec; state: SharedState }> {
+  if (!s.registry.build)
+    throw new UsageError(
+      `prune --shared works on the build registry, and this project has none ([registry] build_address in esb.toml, or ${s.prefix}_BUILD_REGISTRY); the local registry's key tags go with prune --registry`,
+    )
+  const registry = buildRegistrySpec(s, configDir)
+  const host = `${s.registry.buildAddress}/`
+  const cachePrefix = s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null
+  try {
+    return { registry, state: await gatherShared(clientOf(registry, signal), s.slug, cachePrefix) }
+  } catch (e) {
+    if (!/catalog failed/.test((e as Error).message)) throw e
+    throw new EsbError(
+      `${(e as Error).message}; prune --shared finds the project's repositories in the build registry's catalog (/v2/_catalog): give the user in ${registry.configDir}/config.json read access to it`,
+    )
+  }
+}
+
+/** Runs a delete-manifests step; says what it deleted and what the registry's garbage collector can free. */
+export async function deleteManifests(st: StepOf<'delete-manifests'>, signal?: AbortSignal): Promise<string> {
+  const client = clientOf(st.registry, signal)
+  let n = 0
+  for (const d of st.deletions) {
+    try {
+      if (await client.deleteManifest(d.repo, d.digest)) n++
+    } catch (e) {
+      throw new EsbError(
+        /HTTP 405/.test((e as Error).message)
+          ? `the build registry ${st.registry.address} does not allow deleting manifests (HTTP 405); its operator enables it (registry: storage.delete.enabled, REGISTRY_STORAGE_DELETE_ENABLED=true), then run prune --shared again`
+          : (e as Error).message,
+      )
+    }
+  }
+  return `deleted ${n} manifest(s) in ${st.registry.address}, kept the newest ${st.keep} key(s) per image; its garbage collector frees up to ${(st.bytes / 1048576).toFixed(1)} MiB`
+}
