@@ -11,7 +11,7 @@ export const prune: CommandSpec = {
   usage: '[--local] [--builder] [--registry] [--shared] [--dry-run]',
   summary: 'Free space: old local cache exports, the builder cache, unreferenced registry blobs',
   details:
-    'With no option: --local and --builder. --registry stops the registry for a moment to garbage-collect it\n(blobs no tag refers to, e.g. replaced cache refs); its images and current caches stay.',
+    "With no option: --local and --builder. --registry stops the registry for a moment to garbage-collect it\n(blobs no tag refers to, e.g. replaced cache refs); its images and current caches stay.\n--shared works on the build registry ([registry] build_address), which docker esb does not run: only the images\nthat docker esb's key tags of keys beyond the newest [registry] keep per image alone name are deleted.",
   flags: [
     ['--local', 'local cache exports that are not current (older than 30 min), run folders older than a day'],
     ['--builder', "the builder's BuildKit cache beyond [builder] gc_keep"],

@@ -1,6 +1,7 @@
 // `docker esb up` on the real engine, in both modes: the stack builds on the
 // same builder with per-service caches, runs, and the runtime pulls a
-// function image from its CONTAINER_REGISTRY; a second up recreates nothing.
+// function image from its CONTAINER_REGISTRY; a second up recreates nothing;
+// up neither takes images by their key nor publishes key tags.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
@@ -120,6 +121,24 @@ for (const mode of ['docker', 'containerd'] as const) {
     )
   })
 }
+
+test('up neither takes images by key nor publishes key tags: without records its bases are baked (all cached), no tag added', async () => {
+  const keyTags = async () => {
+    const r = await fetch(`http://${p.registry}/v2/${p.brand}-os-base/tags/list`)
+    return (((await r.json()) as { tags?: string[] }).tags ?? []).filter((t) => /^k-[0-9a-f]{16}(-t\d+)?$/.test(t)).sort()
+  }
+  const before = await keyTags()
+  assert.ok(before.length >= 2, `build published os-base's key: ${before.join(' ')}`)
+  // no records: a build would take the bases by key; up bakes them
+  fs.rmSync(path.join(p.dir, `.${p.brand}`, 'inputs'), { recursive: true, force: true })
+  await new Promise((r) => setTimeout(r, 1100)) // a time tag written now would differ from the build's
+  const r = must(p.esb(['up', '--mode', 'docker', '--env', 'updocker', '--json', '--', '--wait']), 'up without records')
+  const rep = JSON.parse(r.stdout)
+  assert.ok(rep.rebuilt['os-base'], JSON.stringify(rep.rebuilt))
+  assert.is(rep.reused, undefined)
+  assert.not.match(r.stderr, /# reused /)
+  assert.equal(await keyTags(), before)
+})
 
 test('down stops the stack and keeps the registry; down --registry stops it too', () => {
   must(p.esb(['down', '--env', 'updocker']), 'down')
