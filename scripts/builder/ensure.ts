@@ -26,9 +26,9 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
     return
   }
   let inspect = await ask()
-  // the answer may have been asked early (Runner.prefetch), before the lock: another run may have
-  // made the builder since; asked again before creating or recreating it
-  if (inspect.code !== 0 || state.fingerprint !== st.fingerprint) {
+  // the answer may have been asked early (Runner.prefetch), before the lock: asked again before
+  // recreating the builder, or creating one buildx's store now lists (another run made it since)
+  if (inspect.code === 0 ? state.fingerprint !== st.fingerprint : stored !== null) {
     inspect = await ask()
     state = readState()
   }
@@ -76,11 +76,8 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
   if (created.code !== 0) {
     throw new EsbError(`could not create builder ${st.name}: ${lastLine(created.stderr) || 'no output'}; ${st.hint}`)
   }
-  // A fresh builder can report running before buildkitd listens (buildx#4021): bootstrap, retry once.
-  const boot = await runner.run(st.bootstrap, { env: st.env, capture: true, allowFail: true })
-  if (boot.code !== 0) {
-    await new Promise((r) => setTimeout(r, 2000))
-    await runner.run(st.bootstrap, { env: st.env, capture: true })
-  }
+  // create --bootstrap returns once buildkitd answers (it waits for its workers): the bake that follows
+  // does not meet buildx#4021 (a builder running before buildkitd listens), which hits clients that skip
+  // that wait
   remember()
 }

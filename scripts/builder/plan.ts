@@ -180,7 +180,6 @@ export function ensureBuilderStep(s: Settings, b: BuilderInputs, env: Env): Step
     remove: ['buildx', 'rm', ...(s.builder.driver.kind === 'docker-container' ? ['--keep-state'] : []), s.builder.name],
     driver: s.builder.driver.kind,
     hint: createHint(s),
-    bootstrap: ['buildx', 'inspect', '--bootstrap', s.builder.name],
     fingerprint: fingerprintOf(create, b.buildkitdConfig),
     stateFile: statePaths(s.projectDir, s.ctx.HOME_DIR).builderState,
     env,

@@ -26,7 +26,6 @@ export function planToJson(plan: Plan, docker: string, globalFlags: string[], sh
           inspect: withDocker(st.inspect),
           create: withDocker(st.create),
           remove: withDocker(st.remove),
-          bootstrap: withDocker(st.bootstrap),
         }
       case 'ensure-registry':
         return { ...st, up: withDocker(st.up) }

@@ -49,7 +49,6 @@ export type Step =
       inspect: string[]
       create: string[]
       remove: string[]
-      bootstrap: string[]
       fingerprint: string
       stateFile: string
       env: Env
