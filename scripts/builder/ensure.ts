@@ -27,8 +27,10 @@ export async function ensureBuilder(runner: Runner, st: StepOf<'ensure-builder'>
   }
   let inspect = await ask()
   // the answer may have been asked early (Runner.prefetch), before the lock: asked again before
-  // recreating the builder, or creating one buildx's store now lists (another run made it since)
-  if (inspect.code === 0 ? state.fingerprint !== st.fingerprint : stored !== null) {
+  // recreating the builder, or before creating one another run may have made since (buildx's store
+  // lists it, or this project's builder state names one); a fresh machine has neither
+  const made = () => stored !== null || readState().fingerprint !== undefined
+  if (inspect.code === 0 ? state.fingerprint !== st.fingerprint : made()) {
     inspect = await ask()
     state = readState()
   }

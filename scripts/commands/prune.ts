@@ -4,7 +4,7 @@ import { runOrShow } from '../run/plan-run.ts'
 import { settingsFrom } from '../project/context.ts'
 import { prunePlan } from '../prune/plan.ts'
 import { registryNotOurs } from '../registry/owner.ts'
-import { sharedFor } from '../prune/shared-run.ts'
+import { localKeyPrune, sharedFor } from '../prune/shared-run.ts'
 
 export const prune: CommandSpec = {
   name: 'prune',
@@ -24,17 +24,20 @@ export const prune: CommandSpec = {
   common: true,
   async run(c) {
     const s = settingsFrom(c.flags, c.io)
+    const show = showOptions(c.flags)
     const some = c.flags.local || c.flags.builder || c.flags.registry || c.flags.shared
     return runOrShow(
       c.runner,
       c.io,
-      showOptions(c.flags),
+      show,
       prunePlan(s, {
         local: some ? !!c.flags.local : true,
         builder: some ? !!c.flags.builder : true,
         registry: !!c.flags.registry,
         // only the registry container docker esb created or adopted is garbage-collected
         notOurs: c.flags.registry ? await registryNotOurs(c.runner, s) : null,
+        // what the garbage collection frees with the older keys: for the dry run to say
+        beyond: c.flags.registry && show.dryRun ? await localKeyPrune(s, c.runner.signal) : undefined,
         shared: c.flags.shared ? await sharedFor(s, c.runner.configDir, c.runner.signal) : null,
       }),
     )

@@ -155,6 +155,11 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[], sh
           `${n}${st.why}`,
           `    ${cmd(st.list)}`,
           `    then: docker run ... ${st.image} rm -rf <the older key tag folders>`,
+          ...(st.beyond
+            ? [
+                `    now ${st.beyond.count} key(s) beyond keep; the garbage collection frees up to ${(st.beyond.bytes / 1048576).toFixed(1)} MiB of images only they name`,
+              ]
+            : []),
         )
         break
       case 'copy-images':

@@ -122,7 +122,18 @@ export type Step =
       bytes: number
     }
   /** prune --registry, the registry stopped: untag the key tags beyond the newest `keep` per image (prune/keytags.ts) */
-  | { kind: 'drop-key-tags'; why: string; list: string[]; volume: string; image: string; keep: number; env: Env; cwd: string }
+  | {
+      kind: 'drop-key-tags'
+      why: string
+      list: string[]
+      volume: string
+      image: string
+      keep: number
+      env: Env
+      cwd: string
+      /** asked while planning (prune/shared-run.ts localKeyPrune): keys beyond keep, and what the GC frees with them */
+      beyond?: { count: number; bytes: number }
+    }
   /** after compose up --build: record each service's input key with the id of the image the engine now holds (compose/skip.ts) */
   | {
       kind: 'record-services'

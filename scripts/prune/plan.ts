@@ -22,6 +22,8 @@ export interface PruneOptions {
   builder: boolean
   /** why the registry container is not docker esb's (registry/owner.ts registryNotOurs); null: it is, or there is none */
   notOurs?: string | null
+  /** --registry: the keys beyond keep in the local registry and their bytes (prune/shared-run.ts localKeyPrune) */
+  beyond?: { count: number; bytes: number }
   /** --shared: the build registry and what it holds of the project (prune/shared-run.ts sharedFor) */
   shared?: { registry: RegistrySpec; state: SharedState } | null
 }
@@ -70,6 +72,7 @@ export function prunePlan(s: Settings, o: PruneOptions): Plan {
         keep: s.registry.keep,
         env,
         cwd: s.projectDir,
+        ...(o.beyond ? { beyond: o.beyond } : {}),
       },
       {
         kind: 'docker',

@@ -12,7 +12,8 @@ import type { StepOf } from '../plan/types.ts'
 import type { Settings } from '../project/config.ts'
 import { buildRegistrySpec, type RegistrySpec } from '../plan/context.ts'
 import { clientOf } from '../buildregistry/client.ts'
-import type { BlobsOf, SharedRepo } from './shared.ts'
+import { sharedPrune, type BlobsOf, type SharedRepo } from './shared.ts'
+import { localCachePrefix, localRegistry } from '../oci/local.ts'
 
 export interface SharedState {
   repos: SharedRepo[]
@@ -57,6 +58,23 @@ export async function gatherShared(client: RegistryClient, slug: string, cachePr
     6,
   )
   return state
+}
+
+/**
+ * The keys beyond [registry] keep in the local registry, and the bytes prune
+ * --registry would free with them (decided as for a shared registry: its
+ * untagging by link time keeps the same keys); none if the registry cannot
+ * be asked. For status and the prune dry run.
+ */
+export async function localKeyPrune(s: Settings, signal?: AbortSignal): Promise<{ count: number; bytes: number }> {
+  try {
+    const reg = await localRegistry(s, signal)
+    const { repos, blobs, caches } = await gatherShared(reg, s.slug, localCachePrefix(s))
+    const p = sharedPrune(repos, s.registry.keep, blobs, caches)
+    return { count: p.stale, bytes: p.bytes }
+  } catch {
+    return { count: 0, bytes: 0 }
+  }
 }
 
 /** The build registry prune --shared works on, and what it holds of the project (read only). */

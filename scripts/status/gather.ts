@@ -11,8 +11,7 @@ import { GEN_MIN_AGE_MS } from '../cache/local.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
 import { imageKindOf } from '../oci/ref.ts'
 import { registryUrl } from '../registry/plan.ts'
-import { gatherShared } from '../prune/shared-run.ts'
-import { sharedPrune } from '../prune/shared.ts'
+import { localKeyPrune } from '../prune/shared-run.ts'
 import { registryDiskBytes } from '../registry/disk.ts'
 import { parseInspect } from '../builder/inspect.ts'
 import { isRegistry } from '../registry/probe.ts'
@@ -119,22 +118,6 @@ function lastRun(file: string, command: string): LastRun | null {
   }
 }
 
-/**
- * The key tags beyond [registry] keep in the local registry, and the bytes
- * prune --registry would free with them (prune/shared.ts decides as for a
- * shared registry); none if the registry cannot be asked.
- */
-async function keyTagsBeyond(s: Settings, runner: Runner): Promise<{ count: number; bytes: number }> {
-  try {
-    const reg = await localRegistry(s, runner.signal)
-    const { repos, blobs, caches } = await gatherShared(reg, s.slug, localCachePrefix(s))
-    const p = sharedPrune(repos, s.registry.keep, blobs, caches)
-    return { count: p.stale, bytes: p.bytes }
-  } catch {
-    return { count: 0, bytes: 0 }
-  }
-}
-
 export async function gatherStatus(s: Settings, runner: Runner): Promise<Status> {
   const ask = (argv: string[]) => runner.run(argv, { capture: true, allowFail: true })
   const name = s.builder.name
@@ -153,7 +136,7 @@ export async function gatherStatus(s: Settings, runner: Runner): Promise<Status>
   const size = (label: string) => (du?.code === 0 ? (new RegExp(`^${label}:\\s*(\\S+)`, 'm').exec(du.stdout)?.[1] ?? null) : null)
   const cachePrefix = localCachePrefix(s)
   const kinds = repos.map((r) => imageKindOf(s.slug, r, cachePrefix))
-  const beyond = repos.some((_, i) => kinds[i] !== 'cache' && kinds[i] !== 'other') ? await keyTagsBeyond(s, runner) : null
+  const beyond = repos.some((_, i) => kinds[i] !== 'cache' && kinds[i] !== 'other') ? await localKeyPrune(s, runner.signal) : null
   const paths = statePaths(s.projectDir, s.ctx.HOME_DIR)
   // a build running at the same time may remove an old export while it is read: that folder is left out
   const one = (d: string) => {

@@ -91,6 +91,12 @@ test('after 20 one-change builds, prune --registry untags key tags beyond [regis
   assert.is(status(), keyTags().length - 2)
   // and what prune frees with them: the blobs only those images name (the volume shrinks by at least that)
   const freeable = pruneStatus().keyTagBytes
+  // the dry run says it too
+  const dry = must(q.esb(['prune', '--registry', '--dry-run']), 'prune --dry-run').stdout
+  assert.match(
+    dry,
+    new RegExp(`now ${keyTags().length - 2} key\\(s\\) beyond keep; the garbage collection frees up to [0-9.]+ MiB`),
+  )
   const r = must(q.esb(['prune', '--registry']), 'prune after 20 builds')
   assert.match(r.stderr, /untagged \d+ key tag\(s\) beyond the newest 2 key\(s\) per image/)
   const after = registryBytes()

@@ -2,6 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { prunePlan } from '../../scripts/prune/plan.ts'
+import { planToText } from '../../scripts/plan/show.ts'
 import { staleKeyTags } from '../../scripts/prune/keytags.ts'
 import { sharedPrune, type SharedRepo } from '../../scripts/prune/shared.ts'
 import { settings } from '../lib/settings.ts'
@@ -53,6 +54,16 @@ test('prune: local, builder, and a registry garbage collection that stops and re
   assert.equal(
     prunePlan(settings(), { local: true, builder: false, registry: false }).steps.map((x) => x.kind),
     ['prune-local'],
+  )
+})
+
+test('prune --registry --dry-run: the keys beyond keep and what the garbage collection frees with them', () => {
+  const p = prunePlan(settings(), { local: false, builder: false, registry: true, beyond: { count: 19, bytes: 3 * 1048576 } })
+  const st = p.steps.find((x) => x.kind === 'drop-key-tags') as Extract<Step, { kind: 'drop-key-tags' }>
+  assert.equal(st.beyond, { count: 19, bytes: 3 * 1048576 })
+  assert.match(
+    planToText(p, 'docker', [], false),
+    /now 19 key\(s\) beyond keep; the garbage collection frees up to 3\.0 MiB of images only they name/,
   )
 })
 
