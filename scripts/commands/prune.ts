@@ -5,6 +5,8 @@ import { settingsFrom } from '../project/context.ts'
 import { prunePlan } from '../prune/plan.ts'
 import { registryNotOurs } from '../registry/owner.ts'
 import { localKeyPrune, sharedFor } from '../prune/shared-run.ts'
+import { projectRepos } from '../bake/repos.ts'
+import { readGrants } from '../bake/reads.ts'
 
 export const prune: CommandSpec = {
   name: 'prune',
@@ -38,7 +40,11 @@ export const prune: CommandSpec = {
         notOurs: c.flags.registry ? await registryNotOurs(c.runner, s) : null,
         // what the garbage collection frees with the older keys: for the dry run to say
         beyond: c.flags.registry && show.dryRun ? await localKeyPrune(s, c.runner.signal) : undefined,
-        shared: c.flags.shared ? await sharedFor(s, c.runner.configDir, c.runner.signal) : null,
+        shared: c.flags.shared
+          ? await sharedFor(s, c.runner.configDir, c.runner.signal, () =>
+              projectRepos(s, c.runner, readGrants(undefined, c.io.env, s.prefix, c.io.cwd)),
+            )
+          : null,
       }),
     )
   },

@@ -116,7 +116,7 @@ export type Step =
       kind: 'delete-manifests'
       why: string
       registry: RegistrySpec
-      deletions: { repo: string; digest: string; note: string }[]
+      deletions: { repo: string; digest: string; note: string; tags: string[] }[]
       keep: number
       /** what the registry's garbage collector frees at most */
       bytes: number

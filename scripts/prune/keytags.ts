@@ -51,7 +51,11 @@ export function staleKeyTags(listing: string, keep: number): string[] {
   }
   const out: string[] = []
   for (const [repo, keys] of [...byRepo].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const sorted = [...keys].sort(([a, x], [b, y]) => y.t - x.t || (a < b ? -1 : 1))
+    // time tags whose key tag is gone name no key: they go, and take no place among the kept
+    const orphan = ([key, e]: [string, { tags: string[] }]) => !e.tags.includes(key)
+    for (const [, e] of [...keys].filter(orphan))
+      for (const tag of [...e.tags].sort()) out.push(`${ROOT}/${repo}/_manifests/tags/${tag}`)
+    const sorted = [...keys].filter((x) => !orphan(x)).sort(([a, x], [b, y]) => y.t - x.t || (a < b ? -1 : 1))
     for (const [i, [key, e]] of sorted.entries()) {
       const times = e.tags.filter((t) => t !== key).sort((a, b) => keyTagOf(b)!.time! - keyTagOf(a)!.time!)
       const drop = i < keep ? times.slice(1) : e.tags

@@ -24,8 +24,17 @@ export interface SharedState {
 
 const isManifest = (mt: string) => INDEX_TYPES.includes(mt) || MANIFEST_TYPES.includes(mt)
 
-/** The project's repositories in the build registry, their tags and the blobs under each manifest. */
-export async function gatherShared(client: RegistryClient, slug: string, cachePrefix: string | null): Promise<SharedState> {
+/**
+ * The project's repositories in the build registry, their tags and the blobs
+ * under each manifest. `only`: the image repositories that are the project's
+ * (bake/repos.ts); without it, every `<slug>-` one (status: counts only).
+ */
+export async function gatherShared(
+  client: RegistryClient,
+  slug: string,
+  cachePrefix: string | null,
+  only?: string[],
+): Promise<SharedState> {
   const state: SharedState = { repos: [], blobs: {}, caches: [] }
   const blobsUnder = async (repo: string, m: Manifest, depth = 0): Promise<Record<string, number>> => {
     const key = `${repo}@${m.digest}`
@@ -44,7 +53,7 @@ export async function gatherShared(client: RegistryClient, slug: string, cachePr
     await client.catalog(),
     async (repo) => {
       const kind = imageKindOf(slug, repo, cachePrefix)
-      if (kind === 'other') return
+      if (kind === 'other' || (only && kind !== 'cache' && !only.includes(repo))) return
       const r: SharedRepo = { repo, tags: {} }
       for (const tag of await client.tags(repo)) {
         const m = await client.manifest(repo, tag)
@@ -81,7 +90,9 @@ export async function localKeyPrune(s: Settings, signal?: AbortSignal): Promise<
 export async function sharedFor(
   s: Settings,
   configDir: string,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  /** the project's image repositories (bake/repos.ts), asked once there is a build registry */
+  repos: () => Promise<string[]>,
 ): Promise<{ registry: RegistrySpec; state: SharedState }> {
   if (!s.registry.build)
     throw new UsageError(
@@ -90,8 +101,9 @@ export async function sharedFor(
   const registry = buildRegistrySpec(s, configDir)
   const host = `${s.registry.buildAddress}/`
   const cachePrefix = s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null
+  const only = await repos()
   try {
-    return { registry, state: await gatherShared(clientOf(registry, signal), s.slug, cachePrefix) }
+    return { registry, state: await gatherShared(clientOf(registry, signal), s.slug, cachePrefix, only) }
   } catch (e) {
     if (!/catalog failed/.test((e as Error).message)) throw e
     throw new EsbError(
@@ -104,7 +116,23 @@ export async function sharedFor(
 export async function deleteManifests(st: StepOf<'delete-manifests'>, signal?: AbortSignal): Promise<string> {
   const client = clientOf(st.registry, signal)
   let n = 0
+  const moved: string[] = []
+  // asked again now: a tag another machine pointed at one of these images since the plan keeps it
+  const now = new Map<string, Map<string, string[]>>()
+  for (const repo of new Set(st.deletions.map((d) => d.repo))) {
+    const byDigest = new Map<string, string[]>()
+    for (const tag of await client.tags(repo)) {
+      const d = await client.manifestDigest(repo, tag)
+      if (d) byDigest.set(d, [...(byDigest.get(d) ?? []), tag])
+    }
+    now.set(repo, byDigest)
+  }
   for (const d of st.deletions) {
+    const tags = now.get(d.repo)?.get(d.digest) ?? []
+    if (tags.some((t) => !d.tags.includes(t))) {
+      moved.push(`${d.repo}@${d.digest.slice(0, 19)} (now also ${tags.filter((t) => !d.tags.includes(t)).join(', ')})`)
+      continue
+    }
     try {
       if (await client.deleteManifest(d.repo, d.digest)) n++
     } catch (e) {
@@ -115,5 +143,6 @@ export async function deleteManifests(st: StepOf<'delete-manifests'>, signal?: A
       )
     }
   }
-  return `deleted ${n} manifest(s) in ${st.registry.address}, kept the newest ${st.keep} key(s) per image; its garbage collector frees up to ${(st.bytes / 1048576).toFixed(1)} MiB`
+  const kept = moved.length ? `; kept, tagged since the plan: ${moved.join(', ')}` : ''
+  return `deleted ${n} manifest(s) in ${st.registry.address}, kept the newest ${st.keep} key(s) per image; its garbage collector frees up to ${(st.bytes / 1048576).toFixed(1)} MiB${kept}`
 }

@@ -15,11 +15,12 @@ export interface SharedRepo {
   tags: Record<string, string>
 }
 
-/** A manifest to delete, and why. */
+/** A manifest to delete, why, and the tags that named it when decided (deleted only while no other does). */
 export interface SharedDeletion {
   repo: string
   digest: string
   note: string
+  tags: string[]
 }
 
 /** Blob digest -> size, per `repo@manifest digest` (images, caches), as gathered. */
@@ -36,14 +37,15 @@ export interface SharedPrune {
 const when = (t: number | null) =>
   t === null ? 'no publish time' : `published ${new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')}`
 
-/** The keys of a repository, newest first: key tag -> its newest time tag's time. */
+/** The keys of a repository (those whose key tag is there), newest first: key tag -> its newest time tag's time. */
 function keysByAge(tags: string[]): [string, number | null][] {
   const keys = new Map<string, number | null>()
+  for (const t of tags) if (keyTagOf(t)?.time === null) keys.set(t, null)
   for (const t of tags) {
     const k = keyTagOf(t)
-    if (!k) continue
-    const seen = keys.get(k.keyTag) ?? null
-    keys.set(k.keyTag, k.time === null ? seen : Math.max(seen ?? 0, k.time))
+    // a time tag whose key tag is gone names no key (its image goes unless something else names it)
+    if (k?.time == null || !keys.has(k.keyTag)) continue
+    keys.set(k.keyTag, Math.max(keys.get(k.keyTag) ?? 0, k.time))
   }
   return [...keys].sort(([a, x], [b, y]) => (y ?? -1) - (x ?? -1) || (a < b ? -1 : 1))
 }
@@ -68,7 +70,8 @@ export function sharedPrune(repos: SharedRepo[], keep: number, blobs: BlobsOf = 
         continue
       }
       const key = tags.map(keyTagOf).find((k) => old.has(k!.keyTag))?.keyTag
-      out.push({ repo: r.repo, digest, note: key ? `${key} (${when(old.get(key)!)})` : `older image of ${tags.join(', ')}` })
+      const note = key ? `${key} (${when(old.get(key)!)})` : `older image of ${tags.join(', ')}`
+      out.push({ repo: r.repo, digest, note, tags: [...tags].sort() })
     }
   }
   // a blob frees only when no manifest that stays names it (in any repository gathered)

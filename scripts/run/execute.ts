@@ -74,6 +74,8 @@ export class Executor {
       }
       await this.joined()
     } catch (e) {
+      // a copy still running would hold the exit until it ends: it stops (it tags nothing until its image is in)
+      this.background.abort()
       drop()
       throw e
     } finally {
@@ -86,11 +88,12 @@ export class Executor {
   /** Blobs the copies of this run sent (buildregistry/run.ts copyImages). */
   private held = new Map<string, Promise<string | null>>()
 
-  /** Steps running while the next ones do (a copy-images with `background`). */
+  /** Steps running while the next ones do (a copy-images with `background`), and what stops them. */
   private running: Promise<void>[] = []
+  private background = new AbortController()
 
   private later(p: Promise<void>): void {
-    p.catch(() => {}) // awaited by joined(); a build that fails first leaves it to end on its own
+    p.catch(() => {}) // awaited by joined(); a run that fails first stops it
     this.running.push(p)
   }
 
@@ -187,7 +190,8 @@ export class Executor {
       case 'check-registry':
         return checkRegistry(st, this.runner.signal)
       case 'copy-images': {
-        const r = await copyImages(st, this.runner.signal, this.held)
+        const signal = st.background ? AbortSignal.any([this.runner.signal, this.background.signal]) : this.runner.signal
+        const r = await copyImages(st, signal, this.held)
         this.runner.log(
           `# copied ${r.copied.length} image(s) from ${st.from.address} into ${st.to} (${r.blobsPushed} blob(s), ${(r.bytesPushed / 1048576).toFixed(1)} MiB); ${r.present} already there`,
         )

@@ -43,7 +43,7 @@ export async function publishKeys(st: StepOf<'publish-keys'>, signal?: AbortSign
       try {
         await publishKey(client, k.repo, digest, k.key)
       } catch (e) {
-        failed.push(`${k.target}: key tag not written (${(e as Error).message}); other machines will build it`)
+        failed.push(`${k.target}: key tag not published (${(e as Error).message}); other machines will build it`)
       }
     }),
   )

@@ -127,7 +127,8 @@ export async function publishKey(
 ): Promise<void> {
   const m = await client.manifest(repo, digest)
   if (!m) throw new Error(`${repo}@${digest} is no longer in the registry`)
-  for (const ref of [keyTag(key), keyTimeTag(key, now)]) await client.pushManifest(repo, ref, m.mediaType, m.bytes)
+  // the time first: a key tag is never there without it (prune would take it for the oldest)
+  for (const ref of [keyTimeTag(key, now), keyTag(key)]) await client.pushManifest(repo, ref, m.mediaType, m.bytes)
 }
 
 /** Points `ref` at the image `digest` in the same repository: the manifest's exact bytes, no blob moves. */

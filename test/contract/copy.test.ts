@@ -2,7 +2,7 @@
 // registries (Debian's docker-registry), through the executor: a copy in the
 // background runs while the next steps do and is waited for by the next copy;
 // a layer two images share is sent once and mounted after; a copy that fails
-// in the background fails the run.
+// in the background fails the run; a step that fails meanwhile stops it.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import crypto from 'node:crypto'
@@ -105,6 +105,31 @@ test('a background copy that fails fails the run, at the latest when it ends', a
     (e: Error) => assert.match(e.message, /unknown media type "application\/x-no-image-layer"/),
   )
   assert.is(await dst.manifestDigest('esb-e', 'latest'), null, 'no tag for a partial image')
+})
+
+test('a step failing while a background copy runs stops the copy: the run ends, the image is never tagged', async () => {
+  const big = Buffer.alloc(64 << 20, 'b')
+  await src.pushBlob('esb-big', sha(big), big.length, Readable.from([big]))
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(big)] } }),
+  )
+  await src.pushBlob('esb-big', sha(config), config.length, Readable.from([config]))
+  const mt = 'application/vnd.docker.distribution.manifest.v2+json'
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: mt,
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: sha(big), size: big.length }],
+  }
+  await src.pushManifest('esb-big', 'latest', mt, Buffer.from(JSON.stringify(manifest)))
+  // `false` stands in for a bake that fails
+  await run([copy(['esb-big:latest'], true), { kind: 'docker', why: 'bake', argv: ['bake'], env: {}, cwd: '/' }]).then(
+    () => assert.unreachable('the bake fails'),
+    () => {},
+  )
+  // a copy left running would have tagged it by now
+  await new Promise((r) => setTimeout(r, 1500))
+  assert.is(await dst.manifestDigest('esb-big', 'latest'), null)
 })
 
 test.run()

@@ -8,8 +8,14 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fs from 'node:fs'
 import path from 'node:path'
-import { BUNDLE, run, startRegistry, tmpdir } from '../lib/helpers.ts'
+import { dockerConfig, run, startRegistry, tmpdir } from '../lib/helpers.ts'
 import { pushOneLayer } from '../lib/oci-fixtures.ts'
+import { tomlSettings } from '../lib/settings.ts'
+import { gatherShared } from '../../scripts/prune/shared-run.ts'
+import { prunePlan } from '../../scripts/prune/plan.ts'
+import { Executor } from '../../scripts/run/execute.ts'
+import { Runner } from '../../scripts/docker/runner.ts'
+import type { Step } from '../../scripts/plan/types.ts'
 import { RegistryClient } from '../../scripts/oci/client.ts'
 import { findByKey, keyLabels, keyTag, publishKey, tagImage } from '../../scripts/skip/bykey.ts'
 
@@ -29,17 +35,24 @@ const MiB = (n: number, fill: string) => Buffer.alloc(n << 20, fill)
 
 const pushImage = pushOneLayer
 
+/** A project whose build pushes acme-fn-a, -b, -c and its bases and control images (what bake --print says). */
 function project(reg: Reg, keep = 1): string {
   const d = tmpdir('esb-shared-')
   dirs.push(d)
   fs.writeFileSync(
     path.join(d, 'esb.toml'),
-    `brand = "acme"\n[registry]\nbuild_address = "127.0.0.1:${reg.port}"\nkeep = ${keep}\n`,
+    `brand = "acme"\n[templates]\nrender = true\n[registry]\nbuild_address = "127.0.0.1:${reg.port}"\nkeep = ${keep}\n`,
   )
+  for (const f of ['a', 'b', 'c']) {
+    fs.mkdirSync(path.join(d, 'functions', f), { recursive: true })
+    fs.writeFileSync(path.join(d, 'functions', f, 'Dockerfile'), 'FROM lambda-base\n')
+  }
   return d
 }
+const cfg = dockerConfig()
+// through the real docker CLI: bake --print names the project's repositories
 const esb = (dir: string, ...args: string[]) =>
-  run(BUNDLE, [...args, '-C', dir], { cwd: dir, env: { DOCKER_CONFIG: dir, ACME_BUILD_REGISTRY: undefined } })
+  run('docker', ['--config', cfg, 'esb', ...args], { cwd: dir, env: { ACME_BUILD_REGISTRY: undefined } })
 const tags = async (reg: Reg, repo: string): Promise<string[]> =>
   (((await (await fetch(`${reg.url}/v2/${repo}/tags/list`)).json()) as any).tags ?? []).sort()
 
@@ -56,9 +69,13 @@ test('only the keys beyond keep, on images nothing else names, go; the dry run s
   await tagImage(c, 'acme-fn-a', images[1], 'latest')
   // a registry cache holding the first image's layer: that blob is not freed
   const cache = await pushImage(c, 'acme-cache/fn-a', 'main', MiB(1, '1'))
-  // another project's key tag
+  // another project's key tag; and a project whose slug starts with ours (acme-web): not ours either
   const other = await pushImage(c, 'other-fn-x', 'latest', MiB(1, 'x'))
   await tagImage(c, 'other-fn-x', other, keyTag(key('9')))
+  for (const [i, k] of ['7', '8'].entries()) {
+    const digest = await pushImage(c, 'acme-web-fn-x', keyTag(key(k)), MiB(1, k), keyLabels(key(k)))
+    await publishKey(c, 'acme-web-fn-x', digest, key(k), at(i + 1))
+  }
   const dir = project(A)
   const dry = esb(dir, 'prune', '--shared', '--dry-run')
   assert.is(dry.code, 0, dry.stderr)
@@ -69,7 +86,7 @@ test('only the keys beyond keep, on images nothing else names, go; the dry run s
     ),
   )
   // the second is what `latest` names, the third is the newest
-  assert.not.match(dry.stdout, new RegExp(`${images[1].slice(0, 19)}|${images[2].slice(0, 19)}|other-fn-x|acme-cache`))
+  assert.not.match(dry.stdout, new RegExp(`${images[1].slice(0, 19)}|${images[2].slice(0, 19)}|other-fn-x|acme-web|acme-cache`))
   // its config and manifest: the layer is the cache's too
   assert.match(dry.stdout, /frees up to 0\.0 MiB/)
   const before = await tags(A, 'acme-fn-a')
@@ -89,6 +106,7 @@ test('only the keys beyond keep, on images nothing else names, go; the dry run s
   assert.ok(await findByKey(c, 'acme-fn-a', key('2')))
   assert.is(await findByKey(c, 'acme-fn-a', key('1')), null)
   assert.equal(await tags(A, 'other-fn-x'), [keyTag(key('9')), 'latest'].sort())
+  assert.is((await tags(A, 'acme-web-fn-x')).length, 4, "acme-web's keys stay")
   assert.is(await c.manifestDigest('acme-cache/fn-a', 'main'), cache)
   assert.is(await c.manifestDigest('acme-fn-a', 'latest'), images[1])
 
@@ -108,6 +126,35 @@ test('only the keys beyond keep, on images nothing else names, go; the dry run s
     [keyTag(key('5'))],
   )
   assert.ok(await findByKey(c, 'acme-fn-b', key('5')))
+})
+
+test('an image tagged since the plan (a machine reused that key) is not deleted; the others are', async () => {
+  const c = new RegistryClient(A.url, `127.0.0.1:${A.port}`)
+  const digests: string[] = []
+  for (const [i, k] of ['a', 'b', 'c'].entries()) {
+    const digest = await pushImage(c, 'acme-fn-r', keyTag(key(k)), MiB(1, k), keyLabels(key(k)))
+    await publishKey(c, 'acme-fn-r', digest, key(k), new Date(Date.UTC(2026, 11, i + 1)))
+    digests.push(digest)
+  }
+  const s = tomlSettings(`brand = "acme"\n[registry]\nbuild_address = "127.0.0.1:${A.port}"\nkeep = 1\n`)
+  const state = await gatherShared(c, 'acme', null, ['acme-fn-r'])
+  const registry = { address: `127.0.0.1:${A.port}`, base: A.url, caFile: null, where: null, caWhere: null, configDir: null }
+  const plan = prunePlan(s, { local: false, builder: false, registry: false, shared: { registry, state } })
+  const st = plan.steps[0] as Extract<Step, { kind: 'delete-manifests' }>
+  assert.equal(st.deletions.map((d) => d.digest).sort(), [digests[0], digests[1]].sort())
+  // meanwhile a build elsewhere takes the oldest key: its tag now names that image
+  await tagImage(c, 'acme-fn-r', digests[0], 'latest')
+  const log: string[] = []
+  await new Executor(new Runner('false', [], (l) => log.push(l))).execute(plan)
+  assert.match(
+    log.join('\n'),
+    new RegExp(
+      `# deleted 1 manifest\\(s\\).*kept, tagged since the plan: acme-fn-r@${digests[0].slice(0, 19)} \\(now also latest\\)`,
+    ),
+  )
+  assert.is(await c.manifestDigest('acme-fn-r', 'latest'), digests[0])
+  assert.is(await c.manifest('acme-fn-r', digests[1]), null)
+  assert.ok(await findByKey(c, 'acme-fn-r', key('c')))
 })
 
 test('a registry that refuses deletes, no build registry: one line, exit non-zero, nothing deleted', async () => {

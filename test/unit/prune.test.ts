@@ -96,6 +96,10 @@ test('key tags to untag: all but the newest `keep` per image, only k- and 16 hex
     line(250, 'esb-fn-hello', `${k('b')}-t250`),
     line(300, 'esb-fn-hello', `${k('b')}-t300`),
   ].join('\n')
+  // a time tag without its key tag: dropped, and takes no place among the kept
+  assert.equal(staleKeyTags([line(900, 'esb-fn-hello', `${k('c')}-t900`), line(100, 'esb-fn-hello', k('a'))].join('\n'), 1), [
+    `${root}/esb-fn-hello/_manifests/tags/${k('c')}-t900`,
+  ])
   assert.equal(staleKeyTags(timed, 1), [
     `${root}/esb-fn-hello/_manifests/tags/${k('b')}-t250`,
     `${root}/esb-fn-hello/_manifests/tags/${k('a')}`,
@@ -144,6 +148,13 @@ test('--shared: keys beyond the newest `keep` per repository go with the images 
     sharedPrune([repo], 7).deletions.map((d) => d.digest),
     ['sha256:m0'],
   )
+  // a time tag whose key tag is gone names no key: it takes no place among the kept, its image goes
+  const orphan: SharedRepo = { repo: 'esb-fn-o', tags: { [`${k(1)}-t${T(5)}`]: 'sha256:d1', ...published(2, 1, 'sha256:d2') } }
+  assert.equal(
+    sharedPrune([orphan], 1).deletions.map((d) => d.digest),
+    ['sha256:d1'],
+  )
+  assert.is(sharedPrune([orphan], 1).stale, 0)
   // a tag that is not docker esb's keeps its image
   assert.equal(sharedPrune([{ repo: 'esb-os-base', tags: { [k(1)]: 'sha256:b', 'k-short': 'sha256:b' } }], 0).deletions, [])
 })
