@@ -86,22 +86,25 @@ test('buildkitd.toml: the CA file for the build registry, or plain HTTP only whe
   assert.is(buildRegistrySpec(settings('[registry]\nbuild_address = "127.0.0.1:6000"\n'), '/cfg').base, 'http://127.0.0.1:6000')
 })
 
-test('plan: the registry and credentials are checked before the builder; every image is copied into the local registry after the bakes', () => {
-  const s = settings(SHARED)
-  const print = {
-    group: { 'base-images': { targets: ['os-base'] } },
-    target: { 'os-base': { tags: ['127.0.0.1:5010/esb-os-base:latest'] } },
-  }
-  const p = buildPlan({
-    settings: s,
+const print = {
+  group: { 'base-images': { targets: ['os-base'] } },
+  target: { 'os-base': { tags: ['127.0.0.1:5010/esb-os-base:latest'] } },
+}
+/** The plan of a build with the shared build registry: os-base and fn-hello. */
+const sharedPlan = (more: Partial<Parameters<typeof buildPlan>[0]> = {}) =>
+  buildPlan({
+    settings: settings(SHARED),
     renderWrites: [],
     builder: { procEnv: {}, buildkitdConfig: null },
     bakePrint: print,
     functionDockerfiles: ['functions/hello/Dockerfile'],
     runId: 'R1',
     extraArgs: [],
-    dockerConfigDir: '/home/u/.docker',
+    ...more,
   })
+
+test('plan: the registry and credentials are checked before the builder; every image is copied into the local registry after the bakes', () => {
+  const p = sharedPlan({ dockerConfigDir: '/home/u/.docker' })
   const kinds = p.steps.map((x) => x.kind)
   // first: a wrong login or address stops before anything is written
   assert.is(kinds[0], 'check-registry', kinds.join())
@@ -120,34 +123,15 @@ test('plan: the registry and credentials are checked before the builder; every i
   const bake = p.steps.find((x) => x.kind === 'docker')!
   assert.ok(bake.kind === 'docker' && bake.argv.join(' ').includes('buildx bake'))
   // without build_address: neither step
-  const local = buildPlan({
-    settings: settings(''),
-    renderWrites: [],
-    builder: { procEnv: {}, buildkitdConfig: null },
-    bakePrint: print,
-    functionDockerfiles: [],
-    runId: 'R1',
-    extraArgs: [],
-  })
+  const local = sharedPlan({ settings: settings(''), functionDockerfiles: [] })
   assert.not.ok(local.steps.some((x) => x.kind === 'copy-images' || x.kind === 'check-registry'))
 })
 
 test('plan: images no bake changes are copied in the background once the builder is there; what is built after its bake', () => {
-  const print = {
-    group: { 'base-images': { targets: ['os-base'] } },
-    target: { 'os-base': { tags: ['127.0.0.1:5010/esb-os-base:latest'] } },
-  }
   const inputs = { definition: 'd', args: {}, dockerfile: 'x', files: {}, deps: {} }
   const rec = (t: string) => [t, { tag: `127.0.0.1:5010/esb-${t}:latest`, key: 'k', inputs }]
   const plan = (skip: Record<string, string>) =>
-    buildPlan({
-      settings: settings(SHARED),
-      renderWrites: [],
-      builder: { procEnv: {}, buildkitdConfig: null },
-      bakePrint: print,
-      functionDockerfiles: ['functions/hello/Dockerfile'],
-      runId: 'R1',
-      extraArgs: [],
+    sharedPlan({
       skip: {
         skip,
         rebuild: skip['fn-hello'] ? {} : { 'fn-hello': ['its files changed'] },
