@@ -10,6 +10,7 @@ import { checkRepo, checkTag, projectRepo } from '../oci/ref.ts'
 import { localRegistry } from '../oci/local.ts'
 import { exportImages } from '../oci/export.ts'
 import { Meter } from '../report/meter.ts'
+import { mib } from '../report/meter.ts'
 
 /** `fn-hello`, `esb-fn-hello`, `fn-hello:v1` -> repo and tag in the project. */
 function projectImage(s: Settings, arg: string) {
@@ -51,7 +52,7 @@ export const exportCmd: CommandSpec = {
     } finally {
       meter.finish()
     } // an error starts on its own line
-    c.io.err(`wrote ${file}: ${r.blobs} blobs, ${(r.bytes / 1048576).toFixed(1)} MiB\n`)
+    c.io.err(`wrote ${file}: ${r.blobs} blobs, ${mib(r.bytes)}\n`)
   },
 }
 

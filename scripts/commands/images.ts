@@ -5,6 +5,7 @@ import { INDEX_TYPES, imageKindOf } from '../oci/ref.ts'
 import { blobsOf, mediaTypeOf } from '../oci/copy.ts'
 import { localCachePrefix, localRegistry } from '../oci/local.ts'
 import { keyTagOf } from '../project/names.ts'
+import { mib } from '../report/meter.ts'
 
 export const imagesCmd: CommandSpec = {
   name: 'images',
@@ -56,7 +57,7 @@ export const imagesCmd: CommandSpec = {
     c.io.out(`${'REPOSITORY'.padEnd(w)}  ${'TAG'.padEnd(16)}  ${'DIGEST'.padEnd(19)}  ${'SIZE'.padStart(10)}  KIND\n`)
     for (const r of rows)
       c.io.out(
-        `${r.repository.padEnd(w)}  ${r.tag.padEnd(16)}  ${r.digest.slice(0, 19)}  ${((r.size / 1048576).toFixed(1) + ' MiB').padStart(10)}  ${r.kind}\n`,
+        `${r.repository.padEnd(w)}  ${r.tag.padEnd(16)}  ${r.digest.slice(0, 19)}  ${mib(r.size).padStart(10)}  ${r.kind}\n`,
       )
   },
 }

@@ -8,6 +8,7 @@ import { EsbError } from '../errors.ts'
 import { INDEX_TYPES, MANIFEST_TYPES, knownBlobType } from './ref.ts'
 import type { RegistryClient } from './client.ts'
 import type { Desc, Manifest, ManifestJson } from './types.ts'
+import { mib } from '../report/meter.ts'
 
 export type { Desc, Manifest } from './types.ts'
 
@@ -99,7 +100,7 @@ export async function copyImage(
           continue
         }
         try {
-          log(`  push ${b.digest.slice(0, 19)} (${(b.size / 1048576).toFixed(1)} MiB)`)
+          log(`  push ${b.digest.slice(0, 19)} (${mib(b.size)})`)
           const body = await src.blob(b)
           await dst.pushBlob(repo, b.digest, b.size, meter ? meter.counted(body) : body)
           sent(repo)

@@ -17,6 +17,7 @@ import { copyImage, mediaTypeOf } from './copy.ts'
 import { localRegistry } from './local.ts'
 import { layoutDirSource, registrySource, type OpenSource } from './sources.ts'
 import { tarSource } from './tar-source.ts'
+import { mib } from '../report/meter.ts'
 
 /** What `docker esb import` is asked for, from its flags. */
 export interface ImportOptions {
@@ -95,9 +96,7 @@ export async function importImages(s: Settings, o: ImportOptions, runner: Runner
       } finally {
         meter.finish()
       } // an error starts on its own line
-      io.err(
-        `  ${img.root.digest}: ${st.blobsPushed} blobs pushed (${(st.bytesPushed / 1048576).toFixed(1)} MiB), ${st.blobsSkipped} already there\n`,
-      )
+      io.err(`  ${img.root.digest}: ${st.blobsPushed} blobs pushed (${mib(st.bytesPushed)}), ${st.blobsSkipped} already there\n`)
     }
     for (const { img, repo, tag } of plan) {
       await dst.pushManifest(repo, tag, mediaTypeOf(img.root), img.root.bytes)

@@ -16,8 +16,11 @@ export async function localRegistry(s: Settings, signal?: AbortSignal): Promise<
   return c
 }
 
-/** The repository prefix of the registry caches, when they live in the project's own registry (else null). */
-export function localCachePrefix(s: Settings): string | null {
-  const host = `${s.registry.localAddress}/`
+/** The repository prefix of the registry caches, when they live in the registry at `address` (else null). */
+export function cachePrefixOn(s: Settings, address: string): string | null {
+  const host = `${address}/`
   return s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null
 }
+
+/** The repository prefix of the registry caches, when they live in the project's own registry (else null). */
+export const localCachePrefix = (s: Settings) => cachePrefixOn(s, s.registry.localAddress)

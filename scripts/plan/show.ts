@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { Plan, SkipInfo, Step } from './types.ts'
 import { maskingReplacer, maskUrls, maskValue } from './mask.ts'
 import { compareText } from '../sort.ts'
+import { mib } from '../report/meter.ts'
 
 /** Every step kind has its line: a new kind without one fails to compile here. */
 export function unknownStep(st: never): never {
@@ -147,7 +148,7 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[], sh
         out.push(
           `${n}${st.why}:`,
           ...st.deletions.map((d) => `    DELETE ${st.registry.address}/${d.repo}@${d.digest.slice(0, 19)}  ${d.note}`),
-          `    frees up to ${(st.bytes / 1048576).toFixed(1)} MiB once the registry's garbage collector runs`,
+          `    frees up to ${mib(st.bytes)} once the registry's garbage collector runs`,
         )
         break
       case 'drop-key-tags':
@@ -157,7 +158,7 @@ export function planToText(plan: Plan, docker: string, globalFlags: string[], sh
           `    then: docker run ... ${st.image} rm -rf <the older key tag folders>`,
           ...(st.beyond
             ? [
-                `    now ${st.beyond.count} key(s) beyond keep; the garbage collection frees up to ${(st.beyond.bytes / 1048576).toFixed(1)} MiB of images only they name`,
+                `    now ${st.beyond.count} key(s) beyond keep; the garbage collection frees up to ${mib(st.beyond.bytes)} of images only they name`,
               ]
             : []),
         )

@@ -48,7 +48,7 @@ export function keyTag(key: string): string {
 }
 
 export function isKeyTag(tag: string): boolean {
-  return /^k-[0-9a-f]{16}$/.test(tag)
+  return keyTagOf(tag)?.time === null
 }
 
 /**

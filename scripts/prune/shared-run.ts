@@ -1,8 +1,9 @@
 // prune --shared against the build registry: what it holds of the project
-// (the catalog's repositories named <slug>-..., their tags, the manifests
-// those name and their blobs), gathered while the plan is made so the dry run
-// shows it; then the deletions prune/shared.ts decided, run by the executor.
-// status asks the same of the local registry (what prune --registry frees).
+// (the repositories the project's build pushes, as its catalog lists them,
+// their tags, the manifests those name and their blobs), gathered while the
+// plan is made so the dry run shows it; then the deletions prune/shared.ts
+// decided, run by the executor. status and the prune --registry dry run ask
+// the same of the local registry (what the garbage collection frees).
 import type { RegistryClient } from '../oci/client.ts'
 import type { Manifest } from '../oci/types.ts'
 import { INDEX_TYPES, MANIFEST_TYPES, imageKindOf } from '../oci/ref.ts'
@@ -13,7 +14,8 @@ import type { Settings } from '../project/config.ts'
 import { buildRegistrySpec, type RegistrySpec } from '../plan/context.ts'
 import { clientOf } from '../buildregistry/client.ts'
 import { sharedPrune, type BlobsOf, type SharedRepo } from './shared.ts'
-import { localCachePrefix, localRegistry } from '../oci/local.ts'
+import { cachePrefixOn, localCachePrefix, localRegistry } from '../oci/local.ts'
+import { mib } from '../report/meter.ts'
 
 export interface SharedState {
   repos: SharedRepo[]
@@ -99,8 +101,7 @@ export async function sharedFor(
       `prune --shared works on the build registry, and this project has none ([registry] build_address in esb.toml, or ${s.prefix}_BUILD_REGISTRY); the local registry's key tags go with prune --registry`,
     )
   const registry = buildRegistrySpec(s, configDir)
-  const host = `${s.registry.buildAddress}/`
-  const cachePrefix = s.cache.refPrefix.startsWith(host) ? s.cache.refPrefix.slice(host.length) : null
+  const cachePrefix = cachePrefixOn(s, s.registry.buildAddress)
   const only = await repos()
   try {
     return { registry, state: await gatherShared(clientOf(registry, signal), s.slug, cachePrefix, only) }
@@ -144,5 +145,5 @@ export async function deleteManifests(st: StepOf<'delete-manifests'>, signal?: A
     }
   }
   const kept = moved.length ? `; kept, tagged since the plan: ${moved.join(', ')}` : ''
-  return `deleted ${n} manifest(s) in ${st.registry.address}, kept the newest ${st.keep} key(s) per image; its garbage collector frees up to ${(st.bytes / 1048576).toFixed(1)} MiB${kept}`
+  return `deleted ${n} manifest(s) in ${st.registry.address}, kept the newest ${st.keep} key(s) per image; its garbage collector frees up to ${mib(st.bytes)}${kept}`
 }

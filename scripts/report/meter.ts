@@ -7,6 +7,9 @@ import { pipeline } from 'node:stream/promises'
 
 const MB = 1024 * 1024
 
+/** Bytes as `12.3 MiB`, for one-line summaries. Pure. */
+export const mib = (bytes: number) => `${(bytes / MB).toFixed(1)} MiB`
+
 /** One progress line. Pure. */
 export function meterLine(label: string, done: number, total: number, ms: number): string {
   const rate = ms > 0 ? done / MB / (ms / 1000) : 0

@@ -25,6 +25,7 @@ import { checkRegistry, copyImages } from '../buildregistry/run.ts'
 import { publishKeys, reuseByKey } from '../skip/bykey-run.ts'
 import { dropKeyTags } from '../prune/keytags.ts'
 import { deleteManifests } from '../prune/shared-run.ts'
+import { mib } from '../report/meter.ts'
 
 export class Executor {
   private reporter: Reporter
@@ -193,7 +194,7 @@ export class Executor {
         const signal = st.background ? AbortSignal.any([this.runner.signal, this.background.signal]) : this.runner.signal
         const r = await copyImages(st, signal, this.held)
         this.runner.log(
-          `# copied ${r.copied.length} image(s) from ${st.from.address} into ${st.to} (${r.blobsPushed} blob(s), ${(r.bytesPushed / 1048576).toFixed(1)} MiB); ${r.present} already there`,
+          `# copied ${r.copied.length} image(s) from ${st.from.address} into ${st.to} (${r.blobsPushed} blob(s), ${mib(r.bytesPushed)}); ${r.present} already there`,
         )
         if (r.absent.length)
           this.runner.log(`# not in ${st.from.address}, not copied (targets that do not push?): ${r.absent.join(', ')}`)
